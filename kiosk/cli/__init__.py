@@ -1,0 +1,120 @@
+"""The `kiosk` command: thin click commands over the services.
+
+Exit codes: 0 done (admit/exit for a scan), 1 refused (wait/deny, audit broken), 2 bad input or usage,
+3 the database could not be used (nothing was recorded).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from kiosk.services import ServiceError
+from kiosk.store.db import StoreError
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
+APP_NAME = "closed-set-kiosk"
+
+
+def default_db_path() -> Path:
+    """--db, else KIOSK_DB, else the per-user data folder: a fresh machine needs no configuration."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME) / "kiosk.db"
+
+
+class Context:
+    """What every command shares: where the database is, which kiosk this is, and the open database."""
+
+    def __init__(self, db_path: Path, kiosk_id: str):
+        self.db_path = db_path
+        self.kiosk_id = kiosk_id
+        self._db = None
+
+    def db(self, create: bool = False):
+        if self._db is None:
+            from kiosk.store.db import connect
+
+            self._db = connect(self.db_path, create=create)
+        return self._db
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def table(rows: list[dict], columns: list[str]) -> None:
+    from tabulate import tabulate
+
+    if not rows:
+        click.echo("(none)")
+        return
+    click.echo(tabulate([[row.get(column) if row.get(column) is not None else "" for column in columns]
+                         for row in rows], headers=columns))
+
+
+def json_option(function):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(function)
+
+
+class KioskGroup(click.Group):
+    """Turns a SQLite failure in any command into a message naming the file (disk full, damaged, locked)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.Error as error:
+            from kiosk.store.db import explain
+
+            raise StoreError(explain(ctx.obj.db_path, error)) from None
+
+
+@click.group(cls=KioskGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_DB",
+              help="Database file (default: $KIOSK_DB, else the per-user data folder).")
+@click.option("--kiosk-id", envvar="KIOSK_ID", default=socket.gethostname, show_default="host name",
+              help="Name of this kiosk, stored with every scan ($KIOSK_ID).")
+@click.version_option(package_name=APP_NAME)
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
+    """Closed-set stage-door kiosk: badges, approved lists, the door log and check-ins.
+
+    Run without a command to open the door screen.
+    """
+    ctx.obj = Context(db_path or default_db_path(), kiosk_id)
+    if ctx.invoked_subcommand is None:
+        from kiosk.cli.door import run
+
+        ctx.invoke(run)
+
+
+def main() -> None:
+    """Entry point: every failure becomes a clear message and an exit code, never a traceback."""
+    from kiosk.cli import door, people, scenes  # noqa: F401  (registers the commands)
+
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except ServiceError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    except StoreError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_DATABASE)
+    except OSError as error:
+        click.echo(f"Error: {error.filename or ''} {error.strerror or error}".strip(), err=True)
+        sys.exit(EXIT_DATABASE)
+    sys.exit(code if isinstance(code, int) else 0)

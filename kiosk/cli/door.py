@@ -1,0 +1,92 @@
+"""The door from the command line: scan, who is inside, the log, the audit."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kiosk.cli import EXIT_REFUSED, cli, emit_json, json_option, pass_context, table
+from kiosk.services import door
+
+
+def verdict_line(verdict: door.Verdict) -> str:
+    who = f"{verdict.name} ({verdict.department}, {verdict.role})" if verdict.name else "unknown badge"
+    notes = [note for note, present in (
+        ("same badge again - already recorded", verdict.duplicate),
+        ("scan already recorded", verdict.replay),
+        (f"scanner keyboard layout is wrong ({verdict.layout}) - code recognised", verdict.layout),
+        ("first entry: confirm no phones, no photos", verdict.first_entry)) if present]
+    return f"{verdict.decision.upper():5}  {who} - {verdict.words}" + "".join(f"\n       {n}" for n in notes)
+
+
+@cli.command()
+@click.argument("scene")
+@click.argument("code")
+@click.option("--zone", type=click.Choice(["set", "monitors"]), default="set", show_default=True)
+@click.option("--scan-id", help="A unique id for this scan; a scan sent again with the same id is stored once.")
+@json_option
+@pass_context
+def scan(ctx, scene: str, code: str, zone: str, scan_id: str | None, as_json: bool) -> None:
+    """Decide and record one scan of CODE at the door of SCENE (exit 0 admit/exit, 1 wait/deny)."""
+    verdict = door.scan(ctx.db(), scene, code, zone, ctx.kiosk_id, scan_id)
+    emit_json(verdict.as_dict()) if as_json else click.echo(verdict_line(verdict))
+    if not verdict.passes:
+        sys.exit(EXIT_REFUSED)
+
+
+@cli.command()
+@click.argument("scene", required=False)
+@click.option("--all", "everyone", is_flag=True, help="Roll-call: everyone inside any closed set in force.")
+@json_option
+@pass_context
+def inside(ctx, scene: str | None, everyone: bool, as_json: bool) -> None:
+    """Who is inside SCENE now (or, with --all, inside every open scene)."""
+    if bool(scene) == everyone:
+        raise click.UsageError("Name a scene, or give --all for the roll-call.")
+    rows = door.inside(ctx.db(), scene)
+    emit_json(rows) if as_json else table(rows, ["scene", "ref", "name", "department", "zone", "since"])
+
+
+@cli.command("log")
+@click.argument("scene")
+@json_option
+@pass_context
+def log_(ctx, scene: str, as_json: bool) -> None:
+    """Every scan and change recorded for SCENE, oldest first."""
+    rows = door.scene_log(ctx.db(), scene)
+    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "zone", "decision", "reason",
+                                                 "person_name", "raw"])
+
+
+@cli.group()
+def audit() -> None:
+    """Checks on the door log."""
+
+
+@audit.command("verify")
+@json_option
+@pass_context
+def audit_verify(ctx, as_json: bool) -> None:
+    """Check the hash chain of the whole log (exit 0 intact, 1 broken, naming the first broken row)."""
+    from kiosk.store.log import verify
+
+    result = verify(ctx.db())
+    if as_json:
+        emit_json({"ok": result.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem})
+    elif result.ok:
+        click.echo(f"Log intact: {result.rows} rows, hash chain verified.")
+    else:
+        click.echo(f"LOG BROKEN at row {result.broken_id}: {result.problem}.", err=True)
+    if not result.ok:
+        sys.exit(EXIT_REFUSED)
+
+
+@cli.command()
+@click.option("--scene", help="Open the door screen on this scene.")
+@pass_context
+def run(ctx, scene: str | None) -> None:
+    """Open the door screen (full-screen kiosk)."""
+    from kiosk.tui import run_kiosk
+
+    run_kiosk(ctx.db(), ctx.db_path, ctx.kiosk_id, scene)

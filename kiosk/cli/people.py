@@ -1,0 +1,112 @@
+"""Production, roster and badge commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kiosk.cli import EXIT_USAGE, cli, emit_json, json_option, pass_context, table
+from kiosk.services import production, roster
+from kiosk.services import badges as badge_service
+
+
+@cli.command()
+@click.option("--production", "name", required=True, help="The production's name, as printed on badges.")
+@click.option("--duplicate-window", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Seconds within which a second read of the same badge is the same scan.")
+@pass_context
+def init(ctx, name: str, duplicate_window: float) -> None:
+    """Create the production in the database (refuses to overwrite one)."""
+    production.init_production(ctx.db(create=True), name, ctx.kiosk_id, duplicate_window)
+    click.echo(f"Production {name!r} created in {ctx.db_path}")
+
+
+@cli.group()
+def people() -> None:
+    """The cast and crew list."""
+
+
+@people.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@json_option
+@pass_context
+def import_(ctx, file, dry_run: bool, as_json: bool) -> None:
+    """Import FILE.csv (ref,name,department,role,kind): all rows or none."""
+    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run)
+    if as_json:
+        emit_json(result.as_dict())
+    elif result.ok:
+        verb = "would be" if dry_run else "were"
+        click.echo(f"{len(result.added)} {verb} added, {len(result.updated)} {verb} updated, "
+                   f"{len(result.unchanged)} unchanged.")
+    if not result.ok:
+        click.echo(f"Nothing was imported: {len(result.errors)} problem(s) in {file.name}:", err=True)
+        for error in result.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@people.command("add")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice(["cast", "crew"]), required=True)
+@click.option("--department", default="")
+@click.option("--role", default="")
+@click.option("--ref", default="", help="Defaults to one made from the name.")
+@json_option
+@pass_context
+def people_add(ctx, name, kind, department, role, ref, as_json) -> None:
+    """Add one person (or update the one with this ref)."""
+    person = roster.add_person(ctx.db(), ctx.kiosk_id, name, kind, department, role, ref)
+    emit_json(person) if as_json else click.echo(f"{person['ref']}: {person['name']}")
+
+
+@people.command("list")
+@json_option
+@pass_context
+def people_list(ctx, as_json: bool) -> None:
+    """Everyone on the roster, with the date their badge was issued."""
+    rows = roster.list_people(ctx.db())
+    emit_json(rows) if as_json else table(rows, ["ref", "name", "department", "role", "kind", "badge_issued_at"])
+
+
+@cli.group()
+def badge() -> None:
+    """QR badges: issue (and print), revoke."""
+
+
+@badge.command("issue")
+@click.argument("refs", nargs=-1)
+@click.option("--all", "everyone", is_flag=True, help="Issue a badge to everyone on the roster.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for one PNG per person, named by ref.")
+@click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), help="Also write a printable PDF sheet.")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True)
+@json_option
+@pass_context
+def badge_issue(ctx, refs, everyone, out, sheet, paper, as_json) -> None:
+    """Issue new badges to REFS (or --all); each person's previous badge stops working."""
+    if bool(refs) == everyone:
+        raise click.UsageError("Name people by ref, or give --all (not both).")
+    from kiosk.badges import publish
+
+    db = ctx.db()
+    cards = badge_service.plan_badges(db, None if everyone else list(refs))
+    files = publish(cards, out, sheet, paper.lower(),
+                    record=lambda: badge_service.record_badges(db, cards, ctx.kiosk_id))
+    if as_json:
+        emit_json({"issued": [card.ref for card in cards], "files": [str(path) for path in files]})
+    else:
+        click.echo(f"{len(cards)} badge(s) issued to {out}" + (f", sheet {sheet}" if sheet else ""))
+
+
+@badge.command("revoke")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why, for the record.")
+@pass_context
+def badge_revoke(ctx, ref: str, reason: str) -> None:
+    """Revoke REF's badge: it is refused at every door from now on."""
+    badge_service.revoke_badge(ctx.db(), ref, reason, ctx.kiosk_id)
+    click.echo(f"Badge of {ref} revoked.")

@@ -1,0 +1,44 @@
+"""The production a database belongs to: one production per database file."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from kiosk.services import ServiceError, now
+from kiosk.store import log
+from kiosk.store.db import write
+from kiosk.store.queries import one
+
+
+def init_production(db: Database, name: str, kiosk: str, duplicate_window: float = 5.0) -> dict:
+    name = name.strip()
+    if not name:
+        raise ServiceError("The production needs a name.")
+    if duplicate_window < 0:
+        raise ServiceError("The duplicate window cannot be negative.")
+    with write(db):
+        existing = one(db, "SELECT name FROM production")
+        if existing:
+            raise ServiceError(f"This database already holds the production {existing['name']!r}; "
+                               "nothing was changed. Use another --db for another production.")
+        at = now()
+        row = {"id": 1, "name": name, "created_at": at, "duplicate_window": duplicate_window}
+        db["production"].insert(row)
+        log.append(db, at=at, kiosk=kiosk, kind="production", detail={"name": name})
+    return row
+
+
+def get_production(db: Database) -> dict:
+    row = one(db, "SELECT * FROM production")
+    if row is None:
+        raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
+    return row
+
+
+def set_duplicate_window(db: Database, seconds: float, kiosk: str) -> None:
+    if seconds < 0:
+        raise ServiceError("The duplicate window cannot be negative.")
+    with write(db):
+        get_production(db)
+        db.execute("UPDATE production SET duplicate_window = ? WHERE id = 1", [seconds])
+        log.append(db, at=now(), kiosk=kiosk, kind="setting", detail={"duplicate_window": seconds})

@@ -1,0 +1,112 @@
+"""The production's cast and crew."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from kiosk.core.roster import PersonRow, RowError, check_person, parse_people_csv, ref_from_name
+from kiosk.services import ServiceError, now
+from kiosk.store import log
+from kiosk.store.db import write
+from kiosk.store.queries import many, one
+
+PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
+
+
+@dataclass
+class ImportResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "dry_run": self.dry_run, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged,
+                "errors": [{"line": error.line, "reason": error.reason} for error in self.errors]}
+
+
+def _upsert(db: Database, person: PersonRow, result: ImportResult, kiosk: str, at: str) -> None:
+    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    existing = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [person.ref])
+    if existing and all(existing[name] == values[name] for name in PERSON_FIELDS):
+        result.unchanged.append(person.ref)
+        return
+    (result.updated if existing else result.added).append(person.ref)
+    if result.dry_run:
+        return
+    db["people"].upsert({**values, "updated_at": at}, pk="ref", alter=False)
+    person_id = one(db, "SELECT id FROM people WHERE ref = ?", [person.ref])["id"]
+    log.append(db, at=at, kiosk=kiosk, kind="person_updated" if existing else "person_added",
+               person_id=person_id, detail=values)
+
+
+def import_people(db: Database, data: bytes, kiosk: str, dry_run: bool = False) -> ImportResult:
+    """All rows or none: a file with any bad row changes nothing and reports every bad row."""
+    people, errors = parse_people_csv(data)
+    result = ImportResult(errors=errors, dry_run=dry_run)
+    if errors:
+        return result
+    with write(db):
+        at = now()
+        for person in people:
+            _upsert(db, person, result, kiosk, at)
+    return result
+
+
+def add_person(db: Database, kiosk: str, name: str, kind: str, department: str = "", role: str = "",
+               ref: str = "") -> dict:
+    """Add one person, or update the one with this ref."""
+    name, department, role, ref, kind = (value.strip() for value in (name, department, role, ref, kind))
+    problems = check_person(ref, name, department, role, kind)
+    if problems:
+        raise ServiceError("; ".join(problems).capitalize() + ".")
+    person = PersonRow(ref or ref_from_name(name), name, department, role, kind.lower())
+    with write(db):
+        _upsert(db, person, ImportResult(), kiosk, now())
+    return get_person(db, person.ref)
+
+
+def list_people(db: Database) -> list[dict]:
+    return many(db, """
+        SELECT p.ref, p.name, p.department, p.role, p.kind,
+               (SELECT b.issued_at FROM badges b WHERE b.person_id = p.id AND b.status = 'active') AS badge_issued_at
+        FROM people p ORDER BY p.name COLLATE NOCASE""")
+
+
+def get_person(db: Database, ref: str) -> dict:
+    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [ref])
+    if person is None:
+        raise ServiceError(f"Nobody with the ref {ref!r}.")
+    return person
+
+
+def resolve_person(db: Database, text: str) -> dict:
+    """A person named by ref, or by full name when exactly one person has it."""
+    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [text.strip()])
+    if person:
+        return person
+    matches = many(db, "SELECT id, ref, name, department, role, kind FROM people WHERE name = ? COLLATE NOCASE",
+                   [text.strip()])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        refs = ", ".join(match["ref"] for match in matches)
+        raise ServiceError(f"Several people are called {text!r} ({refs}); use the ref.")
+    raise ServiceError(f"Nobody with the ref or name {text!r}.")
+
+
+def search_people(db: Database, text: str, limit: int = 20) -> list[dict]:
+    """People whose name, ref or department contains ``text``: for finding a forgotten badge's owner."""
+    pattern = f"%{text.strip()}%"
+    return many(db, """
+        SELECT id, ref, name, department, role, kind FROM people
+        WHERE name LIKE ? OR ref LIKE ? OR department LIKE ? ORDER BY name COLLATE NOCASE LIMIT ?""",
+                [pattern, pattern, pattern, limit])

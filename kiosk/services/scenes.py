@@ -1,0 +1,174 @@
+"""Closed scenes: their approved lists per zone, and the set state (open, rolling, hold, lifted)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from kiosk.core.door import ZONES, Decision, Reason, SceneState, Zone
+from kiosk.services import ServiceError, now
+from kiosk.services.roster import resolve_person
+from kiosk.store import log, queries
+from kiosk.store.db import write
+from kiosk.store.queries import many, one
+
+ZONE_CHOICES = ("set", "monitors", "both")
+ACTIVE_STATES = (SceneState.OPEN, SceneState.ROLLING, SceneState.HOLD)
+
+
+def zones_of(choice: str) -> tuple[Zone, ...]:
+    if choice == "both":
+        return ZONES
+    try:
+        return (Zone(choice),)
+    except ValueError:
+        raise ServiceError(f"Zone must be set, monitors or both, not {choice!r}.") from None
+
+
+def get_scene(db: Database, ref: str) -> dict:
+    scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [ref.strip()])
+    if scene is None:
+        raise ServiceError(f"No scene {ref!r} - see `kiosk scene list`.")
+    return scene
+
+
+def _grant(db: Database, scene: dict, person: dict, zone: Zone, by: str, at: str, kiosk: str,
+           temporary: bool = False) -> None:
+    db["approvals"].upsert({"scene_id": scene["id"], "person_id": person["id"], "zone": str(zone),
+                            "approved_by": by, "approved_at": at, "temporary": int(temporary)},
+                           pk=("scene_id", "person_id", "zone"))
+    log.append(db, at=at, kiosk=kiosk, kind="approve", scene_id=scene["id"], person_id=person["id"],
+               zone=str(zone), detail={"by": by, "temporary": temporary})
+
+
+def add_scene(db: Database, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
+              coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
+    """A new closed scene in draft; its performers and coordinator are approved for both zones."""
+    ref, title = ref.strip(), title.strip()
+    if not ref or not title:
+        raise ServiceError("A scene needs a ref and a title.")
+    with write(db):
+        if one(db, "SELECT 1 FROM scenes WHERE ref = ?", [ref]):
+            raise ServiceError(f"Scene {ref!r} exists already; nothing was changed.")
+        coordinator_row = resolve_person(db, coordinator) if coordinator else None
+        performer_rows = [resolve_person(db, name) for name in performers]
+        at = now()
+        scene_id = db["scenes"].insert({
+            "ref": ref, "title": title, "location": location.strip(), "date": date.strip(),
+            "coordinator_id": coordinator_row["id"] if coordinator_row else None,
+            "state": str(SceneState.DRAFT), "created_at": at}).last_pk
+        scene = get_scene(db, ref)
+        log.append(db, at=at, kiosk=kiosk, kind="scene_added", scene_id=scene_id,
+                   detail={"title": title, "location": location, "date": date})
+        for person in performer_rows:
+            db["performers"].insert({"scene_id": scene_id, "person_id": person["id"]}, ignore=True)
+            for zone in ZONES:
+                _grant(db, scene, person, zone, "performer of the scene", at, kiosk)
+        if coordinator_row:
+            for zone in ZONES:
+                _grant(db, scene, coordinator_row, zone, "intimacy coordinator", at, kiosk)
+    return scene
+
+
+def approve(db: Database, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
+            temporary: bool = False) -> list[dict]:
+    by = by.strip()
+    if not by:
+        raise ServiceError("Say who approves (--by).")
+    with write(db):
+        scene = get_scene(db, ref)
+        persons = [resolve_person(db, name) for name in people]
+        at = now()
+        for person in persons:
+            for each in zones_of(zone):
+                _grant(db, scene, person, each, by, at, kiosk, temporary)
+    return persons
+
+
+def unapprove(db: Database, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
+    by = by.strip()
+    if not by:
+        raise ServiceError("Say who removes the approval (--by).")
+    with write(db):
+        scene = get_scene(db, ref)
+        at = now()
+        for name in people:
+            person = resolve_person(db, name)
+            if person["id"] == scene["coordinator_id"] or one(
+                    db, "SELECT 1 FROM performers WHERE scene_id = ? AND person_id = ?", [scene["id"], person["id"]]):
+                raise ServiceError(f"{person['name']} is a performer or the coordinator of scene {scene['ref']} "
+                                   "and stays approved; nothing was changed.")
+            for each in zones_of(zone):
+                removed = db.execute("DELETE FROM approvals WHERE scene_id = ? AND person_id = ? AND zone = ?",
+                                     [scene["id"], person["id"], str(each)]).rowcount
+                if removed:
+                    log.append(db, at=at, kiosk=kiosk, kind="unapprove", scene_id=scene["id"],
+                               person_id=person["id"], zone=str(each), detail={"by": by})
+
+
+def approved_list(db: Database, ref: str) -> list[dict]:
+    scene = get_scene(db, ref)
+    return many(db, """
+        SELECT p.ref, p.name, p.department, p.role, p.kind, a.zone, a.approved_by, a.approved_at, a.temporary
+        FROM approvals a JOIN people p ON p.id = a.person_id
+        WHERE a.scene_id = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["id"]])
+
+
+def list_scenes(db: Database) -> list[dict]:
+    return many(db, """
+        SELECT s.ref, s.title, s.location, s.date, s.state, c.name AS coordinator,
+               (SELECT COUNT(DISTINCT person_id) FROM approvals a WHERE a.scene_id = s.id) AS approved
+        FROM scenes s LEFT JOIN people c ON c.id = s.coordinator_id ORDER BY s.ref""")
+
+
+def show_scene(db: Database, ref: str) -> dict:
+    scene = get_scene(db, ref)
+    coordinator = one(db, "SELECT ref, name FROM people WHERE id = ?", [scene["coordinator_id"]])
+    performers = many(db, """SELECT p.ref, p.name FROM performers f JOIN people p ON p.id = f.person_id
+                             WHERE f.scene_id = ? ORDER BY p.name""", [scene["id"]])
+    return {
+        "ref": scene["ref"], "title": scene["title"], "location": scene["location"], "date": scene["date"],
+        "state": scene["state"], "coordinator": coordinator, "performers": performers,
+        "approved": approved_list(db, ref), "inside": queries.inside(db, [scene["id"]]),
+    }
+
+
+def set_state(db: Database, ref: str, state: SceneState, kiosk: str) -> dict:
+    """Open the closed set, or switch between open, rolling and hold.  Lifting is ``lift``."""
+    if state is SceneState.LIFTED:
+        raise ServiceError("Use lift (`kiosk scene close`) to lift the closed set.")
+    if state is SceneState.DRAFT:
+        raise ServiceError("A scene cannot go back to draft.")
+    with write(db):
+        scene = get_scene(db, ref)
+        if scene["state"] == state:
+            return scene
+        if state is not SceneState.OPEN and scene["state"] not in ACTIVE_STATES:
+            raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: open it first.")
+        _change_state(db, scene, state, kiosk, now())
+    return get_scene(db, ref)
+
+
+def _change_state(db: Database, scene: dict, state: SceneState, kiosk: str, at: str) -> None:
+    db.execute("UPDATE scenes SET state = ? WHERE id = ?", [str(state), scene["id"]])
+    log.append(db, at=at, kiosk=kiosk, kind="state", scene_id=scene["id"],
+               detail={"from": scene["state"], "to": str(state)})
+
+
+def lift(db: Database, ref: str, kiosk: str) -> list[dict]:
+    """Lift the closed set: everyone still inside is marked out, and returned so the AD can see who."""
+    with write(db):
+        scene = get_scene(db, ref)
+        if scene["state"] == SceneState.LIFTED:
+            return []
+        at = now()
+        swept = queries.inside(db, [scene["id"]])
+        for person in swept:
+            log.append(db, at=at, kiosk=kiosk, kind="sweep", scene_id=scene["id"], person_id=person["person_id"],
+                       zone=person["zone"], decision=str(Decision.EXIT), reason=str(Reason.SWEPT))
+        _change_state(db, scene, SceneState.LIFTED, kiosk, at)
+    return swept
+
+
+def active_scenes(db: Database) -> list[dict]:
+    marks = ", ".join("?" * len(ACTIVE_STATES))
+    return many(db, f"SELECT * FROM scenes WHERE state IN ({marks}) ORDER BY ref", [str(s) for s in ACTIVE_STATES])

@@ -1,0 +1,122 @@
+"""Opening the database file durably and safely, and write transactions that never see "locked".
+
+Durability: WAL with ``synchronous=FULL``, so a committed transaction is on disk when COMMIT returns.
+Concurrency: every write starts with ``BEGIN IMMEDIATE`` (take the write lock first, waiting up to
+``BUSY_TIMEOUT_MS``), so two kiosks on one file queue up instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """A database problem explained for the person at the kiosk: which file, what is wrong, what to do."""
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, with advice, a file that is not a SQLite database; never overwrite it."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied - run the kiosk as the user who owns this file.") from None
+    except OSError as error:
+        raise StoreError(f"{path}: cannot be read ({error.strerror}).") from None
+    if header and header != SQLITE_HEADER:
+        raise StoreError(
+            f"{path} is not a kiosk database (not a SQLite file). It was left untouched - "
+            "check the path, or restore the database from a backup."
+        )
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file readable by its owner only; SQLite gives -wal and -shm the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(descriptor)
+
+
+def connect(path: str | Path, *, create: bool = False) -> Database:
+    """Open (or with ``create``, make) the database at ``path`` with the durable pragmas and current schema.
+
+    Raises ``StoreError`` with a message fit for the screen for every way the file can be unusable.
+    """
+    from kiosk.store import schema
+
+    path = Path(path)
+    if path.exists():
+        _check_file(path)
+    elif create:
+        try:
+            _create_private(path)
+        except OSError as error:
+            raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
+    else:
+        raise StoreError(f"{path}: no database here - create one with `kiosk init --production NAME`.")
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+            raise StoreError(f"{path}: the database cannot use its write-ahead log here (read-only or network disk?).")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = Database(conn)
+        schema.migrate(db)
+        return db
+    except sqlite3.DatabaseError as error:
+        raise StoreError(explain(path, error)) from None
+
+
+def explain(path: str | Path, error: sqlite3.Error) -> str:
+    """Plain words for a SQLite failure, naming the file and what to do."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return f"{path} is busy: another program holds it locked. Close that program and try again."
+    if "readonly" in text or "read-only" in text:
+        return f"{path} (or its folder) is read-only: the kiosk must be able to write there. NOT RECORDED."
+    if "full" in text:
+        return f"The disk holding {path} is full. NOT RECORDED - free some space; the kiosk resumes by itself."
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return (f"{path} is damaged ({error}). It was left untouched - restore it from a backup, "
+                "or keep it for inspection and start a new file.")
+    if "unable to open" in text:
+        return f"{path} cannot be opened: check that the folder exists and is writable."
+    return f"{path}: database error ({error})."
+
+
+@contextlib.contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """One atomic write: all of it is on disk when the block ends, or none of it is.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
+    log, who is inside) cannot be changed by another kiosk before this block commits.  Nested blocks become
+    savepoints through sqlite-utils' ``atomic()``.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise

@@ -1,0 +1,74 @@
+"""The append-only log: every scan, refusal, approval change, state change and sweep, hash-chained.
+
+Each row's hash covers its own fields and the previous row's hash; ``log_head`` holds the newest id and hash.
+Editing, deleting or reordering any row, or cutting rows off the end, breaks the chain where it happened.
+SQLite triggers refuse UPDATE and DELETE, so only someone bypassing the kiosk can try.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+GENESIS = "0" * 64
+FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone",
+          "decision", "reason", "raw", "layout", "detail")
+
+
+def row_hash(row: dict[str, Any], prev_hash: str) -> str:
+    payload = json.dumps([prev_hash, *(row.get(name) for name in FIELDS)], ensure_ascii=False,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def append(db: Database, **fields: Any) -> dict[str, Any]:
+    """Append one row inside the caller's write transaction and return it as stored."""
+    assert db.conn.in_transaction, "log.append must run inside store.db.write()"
+    head = db.execute("SELECT last_id, last_hash FROM log_head WHERE id = 1").fetchone()
+    last_id, prev_hash = head if head else (0, GENESIS)
+    row = {name: fields.get(name) for name in FIELDS}
+    if isinstance(row["detail"], (dict, list)):
+        row["detail"] = json.dumps(row["detail"], ensure_ascii=False, sort_keys=True)
+    row["id"] = last_id + 1
+    row["prev_hash"] = prev_hash
+    row["hash"] = row_hash(row, prev_hash)
+    db.execute(
+        f"INSERT INTO log ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+    db.execute(
+        "INSERT INTO log_head (id, last_id, last_hash) VALUES (1, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash",
+        [row["id"], row["hash"]],
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    ok: bool
+    rows: int
+    broken_id: int | None = None
+    problem: str = ""
+
+
+def verify(db: Database) -> AuditResult:
+    """Walk the whole chain; report the first row where it breaks."""
+    prev_hash, expected_id, count = GENESIS, 1, 0
+    columns = ", ".join((*FIELDS, "prev_hash", "hash"))
+    for values in db.execute(f"SELECT {columns} FROM log ORDER BY id"):
+        row = dict(zip((*FIELDS, "prev_hash", "hash"), values))
+        if row["id"] != expected_id:
+            return AuditResult(False, count, expected_id, f"row {expected_id} is missing")
+        if row["prev_hash"] != prev_hash:
+            return AuditResult(False, count, row["id"], f"row {row['id']} does not follow row {row['id'] - 1}")
+        if row_hash(row, prev_hash) != row["hash"]:
+            return AuditResult(False, count, row["id"], f"row {row['id']} was altered")
+        prev_hash, expected_id, count = row["hash"], expected_id + 1, count + 1
+    head = db.execute("SELECT last_id, last_hash FROM log_head WHERE id = 1").fetchone()
+    if (head or (0, GENESIS)) != (count, prev_hash):
+        return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log")
+    return AuditResult(True, count)

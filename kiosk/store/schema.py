@@ -1,0 +1,109 @@
+"""The schema, as ordered sqlite-utils migrations.  Add a new function to change it; never edit an old one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from kiosk.store.db import write
+
+migrations = Migrations("kiosk")
+
+
+@migrations()
+def m001_door(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE production (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            duplicate_window REAL NOT NULL DEFAULT 5
+        );
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL CHECK (kind IN ('cast', 'crew')),
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE badges (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            code TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'superseded')),
+            issued_at TEXT NOT NULL,
+            ended_at TEXT,
+            end_reason TEXT
+        );
+        CREATE UNIQUE INDEX one_active_badge ON badges(person_id) WHERE status = 'active';
+        CREATE TABLE scenes (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            location TEXT NOT NULL DEFAULT '',
+            date TEXT NOT NULL DEFAULT '',
+            coordinator_id INTEGER REFERENCES people(id),
+            state TEXT NOT NULL DEFAULT 'draft'
+                CHECK (state IN ('draft', 'open', 'rolling', 'hold', 'lifted')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE performers (
+            scene_id INTEGER NOT NULL REFERENCES scenes(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            PRIMARY KEY (scene_id, person_id)
+        );
+        -- The approved list as it stands now; every change to it is also a row of the log.
+        CREATE TABLE approvals (
+            scene_id INTEGER NOT NULL REFERENCES scenes(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            zone TEXT NOT NULL CHECK (zone IN ('set', 'monitors')),
+            approved_by TEXT NOT NULL,
+            approved_at TEXT NOT NULL,
+            temporary INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (scene_id, person_id, zone)
+        );
+        -- The append-only, hash-chained record of everything that happened at the door.
+        CREATE TABLE log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kiosk TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            scan_id TEXT UNIQUE,
+            scene_id INTEGER,
+            person_id INTEGER,
+            badge_id INTEGER,
+            zone TEXT,
+            decision TEXT,
+            reason TEXT,
+            raw TEXT,
+            layout TEXT,
+            detail TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX log_presence ON log(scene_id, person_id, zone, id);
+        CREATE INDEX log_badge ON log(badge_id, id);
+        CREATE INDEX log_scene ON log(scene_id, id);
+        CREATE TRIGGER log_no_update BEFORE UPDATE ON log
+            BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+        CREATE TRIGGER log_no_delete BEFORE DELETE ON log
+            BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+        -- The newest row's id and hash, so that cutting rows off the end of the log is detected too.
+        CREATE TABLE log_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_id INTEGER NOT NULL,
+            last_hash TEXT NOT NULL
+        );
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
+def migrate(db: Database) -> None:
+    """Bring the file to the current schema; safe when several kiosks open a new file at once."""
+    if not migrations.pending(db):
+        return
+    with write(db):
+        migrations.apply(db)
