@@ -96,12 +96,12 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
         ctx.invoke(run)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes a clear message and an exit code, never a traceback."""
     from kiosk.cli import door, people, scenes  # noqa: F401  (registers the commands)
 
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(args=argv, prog_name="kiosk", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_USAGE)

@@ -94,7 +94,7 @@ def parse(raw: str) -> ParsedCode:
         return ParsedCode(None, "malformed")
     text = printable.upper()
     if all(symbol in _VALUE for symbol in text):
-        return ParsedCode(text, None if is_valid(text) else "bad_check")
+        return ParsedCode(text) if is_valid(text) else ParsedCode(None, "bad_check")
     remapped = _undo_azerty(printable).upper()
     if not all(symbol in _VALUE for symbol in remapped):
         return ParsedCode(None, "malformed")

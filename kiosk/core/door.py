@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from kiosk.core.codes import ParsedCode
 
@@ -100,8 +101,7 @@ class DoorFacts:
     inside: bool = False  # the person is inside this zone of this scene now
 
 
-@dataclass(frozen=True)
-class Ruling:
+class Ruling(NamedTuple):
     decision: Decision
     reason: Reason
 

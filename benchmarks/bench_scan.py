@@ -1,0 +1,116 @@
+"""Scan speed at scale: the kiosk's decide + durable commit beside raw sqlite3 in the same run.
+
+    .venv/bin/python benchmarks/bench_scan.py            # 100,000 people, 1,000 scenes, 1,000,000 scans
+    .venv/bin/python benchmarks/bench_scan.py --small    # a quick look (10,000 / 100 / 100,000)
+
+Prints a Markdown table: per-scan median and p99 for the kiosk and for the floor (one indexed lookup and one
+insert, same pragmas, committed), their ratio, process memory, and whole-process `kiosk scan` time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bigprod import build  # noqa: E402
+from kiosk.services import door  # noqa: E402
+from kiosk.store.db import connect  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def kiosk_scans(path: Path, plan: list[tuple[str, str]]) -> list[float]:
+    db = connect(path)
+    timings = []
+    for scene, code in plan:
+        started = time.perf_counter()
+        door.scan(db, scene, code, "set", "bench")
+        timings.append(time.perf_counter() - started)
+    db.close()
+    return timings
+
+
+def floor_scans(path: Path, plan: list[tuple[str, str]]) -> list[float]:
+    """The least any durable scan can cost here: look the badge up, insert a row, commit (WAL, FULL)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS floor_log (id INTEGER PRIMARY KEY, at TEXT, badge_id INTEGER, raw TEXT)")
+    timings = []
+    for _, code in plan:
+        started = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        badge = conn.execute("SELECT id FROM badges WHERE code = ?", [code]).fetchone()
+        conn.execute("INSERT INTO floor_log (at, badge_id, raw) VALUES (?, ?, ?)",
+                     [time.time(), badge[0] if badge else None, code])
+        conn.execute("COMMIT")
+        timings.append(time.perf_counter() - started)
+    conn.close()
+    return timings
+
+
+def process_scans(path: Path, plan: list[tuple[str, str]], runs: int) -> tuple[list[float], str]:
+    env = {**os.environ, "KIOSK_DB": str(path), "KIOSK_ID": "bench"}
+    timings = []
+    for scene, code in plan[:runs]:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kiosk", "scan", scene, code], env=env, capture_output=True)
+        timings.append(time.perf_counter() - started)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, kiosk.cli, kiosk.cli.door, kiosk.services.door, kiosk.store.db;"
+         "print(','.join(m for m in ('textual', 'qrcode', 'PIL') if m in sys.modules) or 'none')"],
+        env=env, capture_output=True, text=True)
+    return timings, probe.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="10,000 people, 100 scenes, 100,000 scans")
+    parser.add_argument("--scans", type=int, default=2000, help="timed scans per contender (default 2000)")
+    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder)")
+    args = parser.parse_args()
+    scale = (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
+    path = args.db or folder / "bench.db"
+    built = build(path, *scale)
+    rng = random.Random(1)
+    plan = [(scene, rng.choice(people)) for scene, people in rng.choices(list(built["open_scenes"].items()),
+                                                                        k=args.scans)]
+    plan += [(rng.choice(list(built["open_scenes"])), code) for code in built["unknown_people_codes"]]
+    rng.shuffle(plan)
+    floor, kiosk = [], []
+    for half in (plan[: len(plan) // 2], plan[len(plan) // 2:]):  # interleave to share the machine's noise
+        floor += floor_scans(path, half)
+        kiosk += kiosk_scans(path, half)
+    whole, imported = process_scans(path, plan, 20)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ms = 1000
+    print(f"\nProduction: {scale[0]:,} people, {scale[1]:,} scenes, {scale[2]:,} logged scans "
+          f"(built in {built['seconds']:.1f} s); {len(plan):,} timed scans each.\n")
+    print("| measure | kiosk | floor (raw sqlite3) | ratio | target |")
+    print("|---|---|---|---|---|")
+    print(f"| scan median (ms) | {statistics.median(kiosk) * ms:.2f} | {statistics.median(floor) * ms:.2f} | "
+          f"{statistics.median(kiosk) / statistics.median(floor):.2f}x | within 2x |")
+    print(f"| scan p99 (ms) | {percentile(kiosk, .99) * ms:.2f} | {percentile(floor, .99) * ms:.2f} | "
+          f"{percentile(kiosk, .99) / percentile(floor, .99):.2f}x | under 5 ms |")
+    print(f"| process memory, peak RSS (MB) | {rss_mb:.0f} | | | under 200 MB |")
+    print(f"| whole-process `kiosk scan` median (ms) | {statistics.median(whole) * ms:.0f} | | | under 300 ms |")
+    print(f"| heavy modules imported to scan | {imported} | | | none |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The scan service against a real database: what the AD sees is what the log holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.core.door import SceneState
+from kiosk.services import ServiceError, badges, door, production, scenes
+from kiosk.store import log
+from kiosk.store.queries import many, one
+from tests.conftest import KIOSK
+
+
+def scan(db, code, zone="set", scene="42", **kwargs):
+    return door.scan(db, scene, code, zone, KIOSK, **kwargs)
+
+
+def open_42(db):
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+
+
+def test_scene_not_open_denies_everyone(db, crew):
+    verdict = scan(db, crew["C01"])
+    assert (verdict.decision, verdict.reason, verdict.name) == ("deny", "not_open", "Zoë Ødegård")
+
+
+def test_admit_then_exit_and_the_inside_list(db, crew):
+    production.set_duplicate_window(db, 0, KIOSK)
+    open_42(db)
+    first = scan(db, crew["P01"])
+    assert (first.decision, first.first_entry, first.department, first.role) == \
+        ("admit", True, "Camera", "Director of photography")
+    assert [row["ref"] for row in door.inside(db, "42")] == ["P01"]
+    assert scan(db, crew["P01"]).decision == "exit"
+    assert door.inside(db, "42") == []
+    again = scan(db, crew["P01"])
+    assert (again.decision, again.first_entry) == ("admit", False)
+
+
+def test_every_scan_is_stored_with_its_verdict(db, crew):
+    open_42(db)
+    verdicts = [scan(db, crew["P01"]), scan(db, crew["R01"]), scan(db, "nonsense")]
+    rows = many(db, "SELECT scan_id, decision, reason, raw, kiosk, zone FROM log WHERE kind = 'scan' ORDER BY id")
+    assert [(r["scan_id"], r["decision"], r["reason"]) for r in rows] == \
+        [(v.scan_id, v.decision, v.reason) for v in verdicts]
+    assert rows[2]["raw"] == "nonsense" and rows[2]["kiosk"] == KIOSK
+
+
+def test_not_approved_and_wrong_zone(db, crew):
+    open_42(db)
+    assert scan(db, crew["R01"]).words == "Not on the approved list for scene 42"
+    monitors_only = scan(db, crew["V01"])
+    assert (monitors_only.decision, monitors_only.reason) == ("deny", "wrong_zone")
+    assert scan(db, crew["V01"], zone="monitors").decision == "admit"
+    assert scan(db, crew["C01"], zone="monitors").decision == "admit"  # performers: both zones
+
+
+def test_rolling_and_hold_make_people_wait(db, crew):
+    open_42(db)
+    scenes.set_state(db, "42", SceneState.ROLLING, KIOSK)
+    assert scan(db, crew["P01"]).words == "Rolling - wait for cut"
+    scenes.set_state(db, "42", SceneState.HOLD, KIOSK)
+    assert scan(db, crew["P01"]).reason == "hold"
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    assert scan(db, crew["P01"]).decision == "admit"  # a state change ends the duplicate window
+
+
+def test_duplicate_read_is_reported_stored_once_and_never_toggles(db, crew):
+    open_42(db)
+    first = scan(db, crew["P01"])
+    second = scan(db, crew["P01"])
+    assert second.duplicate and second.scan_id == first.scan_id and second.decision == "admit"
+    assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'scan'")["n"] == 1
+    assert [row["ref"] for row in door.inside(db, "42")] == ["P01"]
+
+
+def test_replayed_scan_id_is_stored_once(db, crew):
+    open_42(db)
+    first = scan(db, crew["P01"], scan_id="kiosk-a-0001")
+    production.set_duplicate_window(db, 0, KIOSK)
+    replay = scan(db, crew["P01"], scan_id="kiosk-a-0001")
+    assert replay.replay and (replay.decision, replay.at) == (first.decision, first.at)
+    assert one(db, "SELECT COUNT(*) AS n FROM log WHERE scan_id = 'kiosk-a-0001'")["n"] == 1
+
+
+def test_reissued_and_revoked_badges_are_refused(db, crew):
+    open_42(db)
+    cards = badges.plan_badges(db, ["P01"])
+    badges.record_badges(db, cards, KIOSK)
+    assert scan(db, crew["P01"]).reason == "superseded"
+    assert scan(db, cards[0].code).decision == "admit"
+    badges.revoke_badge(db, "P01", "lost on location", KIOSK)
+    assert scan(db, cards[0].code).words == "Badge revoked"
+
+
+def test_azerty_scan_is_recognised_and_noted(db, crew):
+    open_42(db)
+    azerty = crew["P01"].translate(str.maketrans("1234567890M", "&é\"'(-è_çà?"))
+    verdict = scan(db, azerty)
+    assert verdict.decision == "admit"
+    if azerty != crew["P01"]:
+        assert verdict.layout == "azerty"
+        assert one(db, "SELECT layout FROM log WHERE scan_id = ?", [verdict.scan_id])["layout"] == "azerty"
+
+
+def test_garbage_is_denied_and_stored_safely(db, crew):
+    open_42(db)
+    for raw in ("\x1b[31m" + "A" * 10_000, "\udcff\udcfe", "", "\x00\x01\x02"):
+        verdict = scan(db, raw)
+        assert verdict.decision == "deny" and verdict.reason == "malformed"
+        assert all(char.isprintable() for char in verdict.raw) and len(verdict.raw) < 200
+
+
+def test_unknown_scene_is_a_clear_error(db, crew):
+    with pytest.raises(ServiceError, match="No scene '99'"):
+        scan(db, crew["P01"], scene="99")
+
+
+def test_lift_sweeps_everyone_out_and_the_door_stays_shut(db, crew):
+    open_42(db)
+    scan(db, crew["P01"])
+    scan(db, crew["C01"], zone="monitors")
+    swept = scenes.lift(db, "42", KIOSK)
+    assert sorted((person["ref"], person["zone"]) for person in swept) == [("C01", "monitors"), ("P01", "set")]
+    assert door.inside(db, "42") == []
+    assert scan(db, crew["D01"]).reason == "lifted"
+
+
+def test_lookup_admit_needs_a_reason_and_approval(db, crew):
+    open_42(db)
+    with pytest.raises(ServiceError, match="why"):
+        door.admit_by_lookup(db, "42", "Helen Marsh", "set", " ", KIOSK)
+    with pytest.raises(ServiceError, match="not approved"):
+        door.admit_by_lookup(db, "42", "R01", "set", "forgot badge", KIOSK)
+    verdict = door.admit_by_lookup(db, "42", "Helen Marsh", "set", "badge left in trailer", KIOSK)
+    assert (verdict.decision, verdict.reason) == ("admit", "override")
+
+
+def test_escalation_admits_only_for_this_scene_with_both_names(db, crew):
+    open_42(db)
+    assert scan(db, crew["R01"]).decision == "deny"
+    verdict = door.escalate(db, "42", "R01", "set", coordinator="Amara Mensah", ad="Sam Whitfield", kiosk=KIOSK)
+    assert verdict.decision == "admit"
+    approval = one(db, "SELECT approved_by, temporary FROM approvals a JOIN people p ON p.id = a.person_id "
+                       "WHERE p.ref = 'R01'")
+    assert approval == {"approved_by": "IC Amara Mensah and AD Sam Whitfield", "temporary": 1}
+    scenes.add_scene(db, "43", "Other scene", KIOSK)
+    scenes.set_state(db, "43", SceneState.OPEN, KIOSK)
+    assert scan(db, crew["R01"], scene="43").reason == "not_approved"
+
+
+def test_approval_changes_are_logged_with_who_and_when(db, crew):
+    scenes.unapprove(db, "42", ("P02",), by="Sam Whitfield", kiosk=KIOSK)
+    rows = many(db, "SELECT kind, zone, detail FROM log WHERE kind IN ('approve', 'unapprove') AND person_id = "
+                    "(SELECT id FROM people WHERE ref = 'P02') ORDER BY id")
+    assert [row["kind"] for row in rows] == ["approve", "unapprove"]
+    assert "Sam Whitfield" in rows[1]["detail"]
+    with pytest.raises(ServiceError, match="stays approved"):
+        scenes.unapprove(db, "42", ("C01",), by="Sam Whitfield", kiosk=KIOSK)
+
+
+def test_log_chain_verifies_and_the_database_refuses_edits(db, crew):
+    open_42(db)
+    scan(db, crew["P01"])
+    assert log.verify(db).ok
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("UPDATE log SET decision = 'admit' WHERE id = 1")
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("DELETE FROM log")
+
+
+def test_tampering_is_detected_at_the_first_broken_row(db, crew):
+    open_42(db)
+    scan(db, crew["R01"])
+    scan(db, crew["P01"])
+    total = log.verify(db).rows
+    target = one(db, "SELECT id FROM log WHERE reason = 'not_approved'")["id"]
+    db.execute("DROP TRIGGER log_no_update")
+    db.execute("UPDATE log SET decision = 'admit', reason = 'approved' WHERE id = ?", [target])
+    result = log.verify(db)
+    assert (result.ok, result.broken_id) == (False, target)
+    db.execute("DROP TRIGGER log_no_delete")
+    db.execute("DELETE FROM log WHERE id = ?", [total])
+    assert log.verify(db).broken_id == target  # still the first broken row
