@@ -84,12 +84,15 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="where to build (default: a temp folder)")
     args = parser.parse_args()
     scale = (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
-    folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
-    path = args.db or folder / "bench.db"
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
+        run(args.db or Path(folder) / "bench.db", scale, args.scans)
+
+
+def run(path: Path, scale: tuple[int, int, int], scans: int) -> None:
     built = build(path, *scale)
     rng = random.Random(1)
     plan = [(scene, rng.choice(people)) for scene, people in rng.choices(list(built["open_scenes"].items()),
-                                                                        k=args.scans)]
+                                                                        k=scans)]
     plan += [(rng.choice(list(built["open_scenes"])), code) for code in built["unknown_people_codes"]]
     rng.shuffle(plan)
     floor, kiosk = [], []

@@ -59,9 +59,13 @@ def printable_input(raw: str) -> str:
     return safe
 
 
-def _verdict(db: Database, row: dict, scene: dict, **flags) -> Verdict:
-    person = one(db, "SELECT ref, name, department, role FROM people WHERE id = ?", [row["person_id"]]) or {}
-    approved = queries.approved_zones(db, scene["id"], row["person_id"]) if row["person_id"] else ()
+def _verdict(db: Database, row: dict, scene: dict, person: dict | None = None,
+             approved: frozenset[str] | None = None, **flags) -> Verdict:
+    """The verdict for a stored log row; ``person`` and ``approved`` save a lookup when the caller has them."""
+    if person is None:
+        person = one(db, "SELECT ref, name, department, role FROM people WHERE id = ?", [row["person_id"]]) or {}
+    if approved is None:
+        approved = queries.approved_zones(db, scene["id"], row["person_id"]) if row["person_id"] else frozenset()
     return Verdict(
         scan_id=row["scan_id"], at=row["at"], scene=scene["ref"], zone=row["zone"], decision=row["decision"],
         reason=row["reason"], words=reason_words(row["reason"], scene["ref"], row["zone"], approved),
@@ -86,8 +90,7 @@ def scan(db: Database, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                                 replay=True)
         scene = get_scene(db, scene_ref)
         at = now()
-        badge = one(db, "SELECT id, person_id, status FROM badges WHERE code = ?", [parsed.code]) \
-            if parsed.code else None
+        badge = queries.badge_holder(db, parsed.code) if parsed.code else None
         person_id = badge["person_id"] if badge else None
         if badge:
             last = queries.last_scan_of_badge(db, badge["id"])
@@ -95,10 +98,10 @@ def scan(db: Database, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                     seconds_between(last["at"], at), get_production(db)["duplicate_window"],
                     queries.changed_since(db, last["id"], scene["id"], badge["id"])):
                 return _verdict(db, last, scene, duplicate=True)
+        approved = queries.approved_zones(db, scene["id"], person_id) if person_id else frozenset()
         facts = DoorFacts(
             code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
-            badge_status=BadgeStatus(badge["status"]) if badge else None,
-            approved_zones=queries.approved_zones(db, scene["id"], person_id) if person_id else frozenset(),
+            badge_status=BadgeStatus(badge["status"]) if badge else None, approved_zones=approved,
             inside=bool(person_id) and queries.is_inside(db, scene["id"], person_id, zone),
         )
         ruling = decide(facts)
@@ -107,7 +110,7 @@ def scan(db: Database, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                          scene_id=scene["id"], person_id=person_id, badge_id=badge["id"] if badge else None,
                          zone=str(zone), decision=str(ruling.decision), reason=str(ruling.reason),
                          raw=printable_input(raw), layout=parsed.layout)
-        return _verdict(db, row, scene, first_entry=first_entry)
+        return _verdict(db, row, scene, badge or {}, approved, first_entry=first_entry)
 
 
 def admit_by_lookup(db: Database, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,

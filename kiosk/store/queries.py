@@ -21,6 +21,12 @@ def many(db: Database, sql: str, params: list | tuple = ()) -> list[dict[str, An
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def badge_holder(db: Database, code: str) -> dict[str, Any] | None:
+    """The badge with this code and the person it was issued to."""
+    return one(db, """SELECT b.id, b.person_id, b.status, p.ref, p.name, p.department, p.role
+                      FROM badges b JOIN people p ON p.id = b.person_id WHERE b.code = ?""", [code])
+
+
 def approved_zones(db: Database, scene_id: int, person_id: int) -> frozenset[str]:
     rows = db.execute("SELECT zone FROM approvals WHERE scene_id = ? AND person_id = ?", [scene_id, person_id])
     return frozenset(zone for (zone,) in rows)
