@@ -100,3 +100,17 @@ def log_rows(db: Database, scene_id: int | None = None, limit: int | None = None
         """,
         [value for value in (scene_id, limit) if value is not None],
     )
+
+
+def setting(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def put_setting(db: Database, key: str, value: str | None) -> None:
+    """Set (or with ``None``, remove) one setting; call inside ``store.db.write()``."""
+    if value is None:
+        db.execute("DELETE FROM settings WHERE key = ?", [key])
+    else:
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
