@@ -18,6 +18,7 @@ from kiosk.store import log, queries
 from kiosk.store.db import write
 from kiosk.store.queries import one
 
+DOOR_KINDS = ("scan", "override")  # the log rows that are answers at the door
 STORED_INPUT = 120  # characters of raw input kept in the log; longer input is cut and its length noted
 
 
@@ -184,3 +185,25 @@ def inside(db: Database, scene_ref: str | None = None) -> list[dict]:
 def scene_log(db: Database, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
     return queries.log_rows(db, get_scene(db, scene_ref)["id"], limit, newest_first)
 
+
+
+@dataclass(frozen=True)
+class DoorView:
+    """Everything the door screen shows about one scene, read in one go."""
+
+    production: str
+    scene: dict
+    inside: list[dict]
+    approved_people: int
+    recent: list[dict]
+
+
+def door_view(db: Database, scene_ref: str, recent: int = 10) -> DoorView:
+    scene = get_scene(db, scene_ref)
+    approved = one(db, "SELECT COUNT(DISTINCT person_id) AS n FROM approvals WHERE scene_id = ?", [scene["id"]])
+    return DoorView(
+        production=get_production(db)["name"], scene=scene, inside=queries.inside(db, [scene["id"]]),
+        approved_people=approved["n"],
+        recent=[dict(row, words=reason_words(row["reason"], scene["ref"], row["zone"] or ""))
+                for row in queries.log_rows(db, scene["id"], recent, newest_first=True, kinds=DOOR_KINDS)],
+    )

@@ -86,9 +86,11 @@ def changed_since(db: Database, log_id: int, scene_id: int, badge_id: int) -> bo
 
 
 def log_rows(db: Database, scene_id: int | None = None, limit: int | None = None,
-             newest_first: bool = False) -> list[dict[str, Any]]:
-    """Log rows with the person's name, for screens and listings."""
-    where = "WHERE l.scene_id = ?" if scene_id is not None else ""
+             newest_first: bool = False, kinds: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Log rows with the person's name, for screens and listings; ``kinds`` keeps only those kinds."""
+    conditions = (["l.scene_id = ?"] if scene_id is not None else []) + (
+        [f"l.kind IN ({', '.join('?' * len(kinds))})"] if kinds else [])
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     order = "DESC" if newest_first else "ASC"
     return many(
         db,
@@ -98,7 +100,7 @@ def log_rows(db: Database, scene_id: int | None = None, limit: int | None = None
         FROM log l LEFT JOIN people p ON p.id = l.person_id LEFT JOIN scenes s ON s.id = l.scene_id
         {where} ORDER BY l.id {order} {"LIMIT ?" if limit else ""}
         """,
-        [value for value in (scene_id, limit) if value is not None],
+        [*([scene_id] if scene_id is not None else []), *kinds, *([limit] if limit else [])],
     )
 
 

@@ -1,0 +1,68 @@
+"""Telling a barcode scanner from a person at the keyboard.  Plain Python: no Textual, easy to test.
+
+A USB scanner "types" a badge code as a burst of key presses 2 to 10 ms apart, then Enter, Tab or nothing.
+A person presses keys at least ~80 ms apart.  ``KeyBurst`` holds text keys while they keep coming less than
+``gap`` seconds apart; the burst ends at Enter or Tab, at the first key that comes later than ``gap``, or
+when the caller reports a pause (its timer ran out, or a non-text key such as F10 arrived).  The caller then
+asks ``is_scan`` and either scans the text or lets the held keys through as ordinary key presses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCAN_GAP = 0.05  # seconds; the slowest scanners stay well under, the fastest typists well over
+SCAN_MIN_IN_FIELD = 8  # in a text field, shorter bursts are fast typing, not a badge (codes are 18 long)
+TERMINATORS = ("enter", "tab")
+
+
+@dataclass
+class Burst:
+    """Keys that arrived together: their text, and the caller's key events to let through if not a scan."""
+
+    events: list[Any] = field(default_factory=list)
+    text: str = ""
+
+    def is_scan(self, typing_into_field: bool) -> bool:
+        """A scan, or keys for the widget in focus?
+
+        Outside a text field any burst of two or more characters is a scan, so a single-letter key binding
+        never fires from a scanner; inside one, only a burst as long as a badge could be.
+        """
+        return len(self.text) >= (SCAN_MIN_IN_FIELD if typing_into_field else 2)
+
+
+class KeyBurst:
+    def __init__(self, gap: float = SCAN_GAP):
+        self.gap = gap
+        self._burst = Burst()
+        self._last_at = 0.0
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._burst.events)
+
+    def takes(self, key: str, character: str | None) -> bool:
+        """Whether this key belongs to a burst: any printable character, and Enter or Tab ending one."""
+        if character is not None and len(character) == 1 and character.isprintable():
+            return True
+        return key in TERMINATORS and self.holding
+
+    def feed(self, event: Any, key: str, character: str | None, at: float) -> list[Burst]:
+        """Hold one key (``takes`` said yes); return the bursts it ended, oldest first."""
+        ended = []
+        if self.holding and at - self._last_at > self.gap:
+            ended.append(self.flush())
+        self._burst.events.append(event)
+        self._last_at = at
+        if key in TERMINATORS:
+            ended.append(self.flush())
+        else:
+            self._burst.text += character or ""
+        return [burst for burst in ended if burst is not None]
+
+    def flush(self) -> Burst | None:
+        """End the burst now (a pause, or a key that is not text); ``None`` when nothing was held."""
+        burst, self._burst = self._burst, Burst()
+        return burst if burst.events else None

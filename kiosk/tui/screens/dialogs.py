@@ -1,0 +1,184 @@
+"""Dialogs at the door: type a code, find a person (forgotten badge, not on the list), lift, roll-call."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.services import door, roster, scenes
+from kiosk.tui.app import KioskApp, Refused
+from kiosk.tui.widgets import local_time
+
+ROLL_CALL_REFRESH = 3
+
+
+class TypeCodeScreen(ModalScreen[str | None]):
+    """A code typed by hand from the badge text (spaces between the groups are fine)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Type the code printed on the badge", classes="title")
+            yield Input(placeholder="e.g. PG7JGE EBHH1L UF5CEL, then Enter", id="code")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+
+class FindPersonScreen(ModalScreen[door.Verdict | None]):
+    """Find someone by name; then admit a forgotten badge with a reason, or escalate someone not listed.
+
+    An escalation admits them for this scene only, recording the IC's and the AD's names as a temporary
+    approval; a lookup admits only people already approved for this scene and zone.
+    """
+
+    app: KioskApp
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, escalate: bool) -> None:
+        super().__init__()
+        self.escalate = escalate
+        self.person: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            if self.escalate:
+                yield Label("Not on the list: approve for this scene only (IC and AD)", classes="title")
+            else:
+                yield Label("Forgotten badge: find the person", classes="title")
+            yield Input(placeholder="Name, ref or department", id="search")
+            yield OptionList(id="matches")
+            if self.escalate:
+                yield Input(placeholder="Intimacy coordinator's name", id="ic")
+                yield Input(placeholder="AD's name", id="ad")
+            else:
+                yield Input(placeholder="Why without a badge? (e.g. badge left in the trailer)", id="why")
+            yield Static(id="message", classes="message")
+
+    async def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self.search(event.value)
+
+    @work(exclusive=True, exit_on_error=False)
+    async def search(self, text: str) -> None:
+        matches = self.query_one("#matches", OptionList)
+        people = await self.app.call(roster.search_people, text) if text.strip() else []
+        matches.clear_options()
+        matches.add_options(Option(f"{p['name']} - {p['department']}, {p['role']} ({p['ref']})", id=p["ref"])
+                            for p in people)
+        if people:
+            matches.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.person = event.option.id
+        self.query_one("#message", Static).update(f"Chosen: {event.option.prompt}")
+        self.query_one("#ic" if self.escalate else "#why", Input).focus()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.query_one("#matches", OptionList).focus()
+        elif event.input.id == "ic":
+            self.query_one("#ad", Input).focus()
+        else:
+            await self.submit()
+
+    async def submit(self) -> None:
+        message = self.query_one("#message", Static)
+        if self.person is None:
+            message.update("Choose the person from the list first (arrows, then Enter).")
+            return
+        try:
+            if self.escalate:
+                verdict = await self.app.door_call(door.escalate, self.person, self.app.zone,
+                                                   coordinator=self.query_one("#ic", Input).value,
+                                                   ad=self.query_one("#ad", Input).value)
+            else:
+                verdict = await self.app.door_call(door.admit_by_lookup, self.person, self.app.zone,
+                                                   self.query_one("#why", Input).value)
+        except Refused as refused:
+            message.update(str(refused))
+            return
+        self.dismiss(verdict)
+
+
+def _inside_table(table: DataTable, rows: list[dict], with_scene: bool) -> None:
+    table.clear()
+    for row in rows:
+        table.add_row(*([row["scene"]] if with_scene else []), row["name"], row["department"], row["zone"],
+                      local_time(row["since"]))
+
+
+class LiftScreen(ModalScreen[None]):
+    """Lift the closed set: shows who is still inside, marks them out, then what is left to do."""
+
+    app: KioskApp
+    BINDINGS = [Binding("enter", "lift", "Lift now", priority=True), Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, scene: str) -> None:
+        super().__init__()
+        self.scene = scene
+        self.lifted = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"Lift the closed set of scene {self.scene}?", classes="title", id="heading")
+            yield Static(id="message")
+            yield DataTable(id="people", cursor_type="none")
+            yield Static("Enter: lift now and mark everyone out    Escape: back to the door", id="keys")
+
+    async def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Name", "Department", "Zone", "In since")
+        try:
+            inside = await self.app.call(door.inside, self.scene)
+        except Refused:
+            return
+        _inside_table(self.query_one(DataTable), inside, with_scene=False)
+        self.query_one("#message", Static).update(
+            f"{len(inside)} still inside will be marked out:" if inside else "Nobody is inside.")
+
+    async def action_lift(self) -> None:
+        if self.lifted:
+            self.dismiss(None)
+            return
+        try:
+            swept = await self.app.door_call(scenes.lift)
+        except Refused:
+            return
+        self.lifted = True
+        self.query_one("#heading", Label).update(f"Closed set lifted: scene {self.scene}")
+        _inside_table(self.query_one(DataTable), swept, with_scene=False)
+        self.query_one("#message", Static).update(
+            f"Marked out ({len(swept)}):" if swept else "Nobody was inside.")
+        self.query_one("#keys", Static).update("Enter or Escape: back to the door")
+
+
+class RollCallScreen(ModalScreen[None]):
+    """Evacuation roll-call: everyone inside any closed set in force now, with zone and time in."""
+
+    app: KioskApp
+    BINDINGS = [Binding("escape,i,I", "dismiss(None)", "Back to the door")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("Roll-call: inside now", classes="title", id="count")
+            yield DataTable(id="people", cursor_type="none", zebra_stripes=True)
+            yield Static("Escape: back to the door", id="keys")
+
+    async def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Scene", "Name", "Department", "Zone", "In since")
+        await self.refresh_list()
+        self.set_interval(ROLL_CALL_REFRESH, self.refresh_list)
+
+    async def refresh_list(self) -> None:
+        try:
+            inside = await self.app.call(door.inside)
+        except Refused:
+            return
+        _inside_table(self.query_one(DataTable), inside, with_scene=True)
+        self.query_one("#count", Label).update(f"Roll-call: {len(inside)} inside now (all scenes in force)")

@@ -1,0 +1,68 @@
+"""The supervisor PIN: set at first run, asked before the supervisor menu."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from kiosk.services import access
+from kiosk.tui.app import KioskApp, Refused
+
+
+class PinScreen(ModalScreen[bool]):
+    """Asks the supervisor PIN; dismisses with True when it is right, False on Escape."""
+
+    app: KioskApp
+    BINDINGS = [Binding("escape", "dismiss(False)", "Back to the door")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Supervisor PIN", classes="title")
+            yield Input(password=True, placeholder="PIN, then Enter", id="pin")
+            yield Static(id="message", classes="message")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.input.value = ""
+        try:
+            await self.app.call(access.check_pin, event.value, kiosk=self.app.kiosk_id)
+        except Refused as refused:
+            self.query_one("#message", Static).update(str(refused))
+            return
+        self.dismiss(True)
+
+
+class SetPinScreen(ModalScreen[None]):
+    """First run: the supervisor sets the PIN (twice); it cannot be skipped."""
+
+    app: KioskApp
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("First run: set the supervisor PIN", classes="title")
+            yield Static(f"{access.PIN_MIN_LENGTH} or more digits. It guards leaving the kiosk, choosing the "
+                         "scene, setup and reports. Keep it away from the door.")
+            yield Input(password=True, placeholder="New PIN", id="pin")
+            yield Input(password=True, placeholder="The same PIN again", id="again")
+            yield Static(id="message", classes="message")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        pin, again = self.query_one("#pin", Input), self.query_one("#again", Input)
+        if event.input is pin:
+            again.focus()
+            return
+        message = self.query_one("#message", Static)
+        if pin.value != again.value:
+            message.update("The two PINs differ - type them again.")
+        else:
+            try:
+                await self.app.call(access.set_pin, pin.value, kiosk=self.app.kiosk_id)
+            except Refused as refused:
+                message.update(str(refused))
+            else:
+                self.dismiss(None)
+                return
+        pin.value = again.value = ""
+        pin.focus()

@@ -1,0 +1,1 @@
+"""Setup screens (people, scenes, badges)."""
