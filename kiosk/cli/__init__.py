@@ -31,9 +31,10 @@ def default_db_path() -> Path:
 class Context:
     """What every command shares: where the database is, which kiosk this is, and the open database."""
 
-    def __init__(self, db_path: Path, kiosk_id: str):
+    def __init__(self, db_path: Path, kiosk_id: str, db_given: bool = True):
         self.db_path = db_path
         self.kiosk_id = kiosk_id
+        self.db_given = db_given  # --db or $KIOSK_DB named the file (else it is the per-user default)
         self._db = None
 
     def db(self, create: bool = False):
@@ -89,7 +90,7 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
 
     Run without a command to open the door screen.
     """
-    ctx.obj = Context(db_path or default_db_path(), kiosk_id)
+    ctx.obj = Context(db_path or default_db_path(), kiosk_id, db_given=db_path is not None)
     if ctx.invoked_subcommand is None:
         from kiosk.cli.door import run
 

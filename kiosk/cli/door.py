@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, cli, emit_json, json_option, pass_context, table
+from kiosk.cli import EXIT_REFUSED, cli, default_db_path, emit_json, json_option, pass_context, table
 from kiosk.services import door
 
 
@@ -90,3 +91,46 @@ def run(ctx, scene: str | None) -> None:
     from kiosk.tui import run_kiosk
 
     run_kiosk(ctx.db(), ctx.db_path, ctx.kiosk_id, scene)
+
+
+@cli.command()
+@click.option("--badges", "badge_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the demo badges (default: beside the demo database).")
+@click.option("--no-run", is_flag=True, help="Only build the demo production; do not open the kiosk.")
+@pass_context
+def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
+    """Build the demo production afresh (about 40 cast and crew, three closed scenes) and open the kiosk.
+
+    Its database is the per-user demo.db unless --db names one; an existing file is replaced only when it
+    holds the demo production.
+    """
+    from kiosk.badges import publish
+    from kiosk.services import badges
+    from kiosk.services.demo import DEMO_PIN, build_demo, is_demo
+    from kiosk.store.db import connect
+
+    path = ctx.db_path if ctx.db_given else default_db_path().with_name("demo.db")
+    badge_dir = badge_dir or path.parent / "demo-badges"
+    if path.exists():
+        existing = connect(path)
+        demo_before = is_demo(existing)
+        existing.close()
+        if not demo_before:
+            raise click.UsageError(f"{path} holds another production; the demo never replaces it. "
+                                   "Give the demo its own --db.")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    ctx.db_path = path
+    db = ctx.db(create=True)
+    cards = build_demo(db, ctx.kiosk_id)
+    publish(cards, badge_dir, badge_dir / "sheet.pdf", "a4", record=lambda: badges.record_badges(db, cards,
+                                                                                              ctx.kiosk_id))
+    (badge_dir / "codes.txt").write_text(
+        "".join(f"{card.ref}\t{card.code}\t{card.name}\n" for card in cards), encoding="utf-8")
+    notice = (f"Demo database {path}. Badges and a printable sheet in {badge_dir} (codes.txt lists every code "
+              f"to type with C). Supervisor PIN: {DEMO_PIN}.")
+    click.echo(notice)
+    if not no_run:
+        from kiosk.tui import run_kiosk
+
+        run_kiosk(db, path, ctx.kiosk_id, notice=notice)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
 
 from kiosk.services.door import Verdict
 
@@ -85,3 +86,17 @@ class Banner(Static):
         self.update(Text.assemble(
             (production, "bold"), f"  ·  Scene {scene['ref']} \"{scene['title']}\"{place}  ·  Zone: ",
             (zone.upper(), "bold reverse"), "\n", (self.STATE_WORDS[scene["state"]], "bold")))
+
+
+class KeyRows(Footer):
+    """The footer, its keys in rows of ``per_row`` so that every key shows at 80 columns."""
+
+    DEFAULT_CSS = "KeyRows { layout: grid; height: auto; }"
+
+    def __init__(self, per_row: int = 5) -> None:
+        super().__init__()
+        self.per_row = per_row
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        self.styles.grid_size_columns = self.per_row  # Footer puts every key in one row

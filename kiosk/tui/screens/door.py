@@ -7,12 +7,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from kiosk.core.door import SceneState, Zone
 from kiosk.services import door, scenes
 from kiosk.tui.app import KioskApp, Refused
-from kiosk.tui.widgets import Banner, VerdictPanel, local_time
+from kiosk.tui.widgets import Banner, KeyRows, VerdictPanel, local_time
 
 VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old ADMIT as theirs
 REFRESH_SECONDS = 3  # other kiosks may share the file: their scans and state changes show within this
@@ -27,7 +27,7 @@ class DoorScreen(Screen):
         Binding("z,Z", "zone", "Zone"),
         Binding("c,C", "type_code", "Type code"),
         Binding("l,L", "lookup", "Lookup"),
-        Binding("e,E", "escalate", "Not listed"),
+        Binding("e,E", "escalate", "Unlisted"),
         Binding("p,P", "policy", "Policy OK"),
         Binding("i,I", "rollcall", "Roll-call"),
         Binding("x,X", "lift", "Lift"),
@@ -52,7 +52,7 @@ class DoorScreen(Screen):
                 yield Label("Last scans", classes="title")
                 yield DataTable(id="recent", cursor_type="none", zebra_stripes=True)
         yield Static(id="status")
-        yield Footer()
+        yield KeyRows()
 
     async def on_mount(self) -> None:
         self.query_one("#inside", DataTable).add_columns("Name", "Zone", "In since")

@@ -1,0 +1,40 @@
+"""The built-in demo production: the crew and scenes in ``data/``, badges for everyone, one scene open."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlite_utils import Database
+
+from kiosk import DATA
+from kiosk.core.door import SceneState
+from kiosk.services import ServiceError, access, badges, production, roster, scenes
+
+DEMO_NAME = "Night Garden (demo)"
+DEMO_PIN = "123456"
+
+
+def is_demo(db: Database) -> bool:
+    """Whether this database holds the demo production (the only one ``kiosk demo`` may replace)."""
+    return production.get_production(db)["name"] == DEMO_NAME
+
+
+def build_demo(db: Database, kiosk: str) -> list[badges.BadgeCard]:
+    """Fill an empty database with the demo production; returns the badges to print, not yet recorded.
+
+    The first scene is opened so the door is ready; the supervisor PIN is ``DEMO_PIN``.
+    """
+    production.init_production(db, DEMO_NAME, kiosk)
+    result = roster.import_people(db, (DATA / "demo-crew.csv").read_bytes(), kiosk)
+    if not result.ok:
+        raise ServiceError(f"The demo crew list is broken: {result.errors[0]}")
+    for scene in json.loads((DATA / "demo-scenes.json").read_text(encoding="utf-8")):
+        scenes.add_scene(db, scene["ref"], scene["title"], kiosk, scene["location"], date.today().isoformat(),
+                         scene["coordinator"], tuple(scene["performers"]))
+        for zone, people in scene["approve"].items():
+            scenes.approve(db, scene["ref"], tuple(people), scene["approved_by"], kiosk, zone)
+        if scene.get("open"):
+            scenes.set_state(db, scene["ref"], SceneState.OPEN, kiosk)
+    access.set_pin(db, DEMO_PIN, kiosk)
+    return badges.plan_badges(db)

@@ -1,0 +1,132 @@
+"""End to end in a real terminal: the `kiosk` console script in tmux, badge codes typed as a scanner types them.
+
+tmux `send-keys` delivers a whole code in one write, as a USB scanner's burst arrives; `capture-pane` reads
+what the AD would see; the database says what was stored.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kiosk import DATA
+from kiosk.services import access, badges
+from kiosk.store.db import connect
+from kiosk.store.queries import many
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")]
+
+KIOSK = str(Path(sys.executable).with_name("kiosk"))
+PIN = "246810"
+
+
+class Terminal:
+    """One tmux session on a private server, running a command in a pane of a fixed size."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size=(100, 30)):
+        self.socket = f"kiosk-e2e-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{key}={value}" for key, value in env.items())
+        self._tmux("new-session", "-d", "-s", "kiosk", "-x", str(size[0]), "-y", str(size[1]),
+                   f"env {exports} TERM=xterm-256color {' '.join(command)}; sleep 600")
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        self._tmux("send-keys", "-t", "kiosk", *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "kiosk")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def run_cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run([KIOSK, *args], env={**os.environ, **env}, check=True, capture_output=True)
+
+
+@pytest.fixture
+def production(tmp_path):
+    """A production made with the real CLI, as an AD would set it up; returns (env, badge codes)."""
+    env = {"KIOSK_DB": str(tmp_path / "door.db"), "KIOSK_ID": "stage-door"}
+    run_cli(env, "init", "--production", "Night Garden", "--duplicate-window", "1")
+    run_cli(env, "people", "import", str(DATA / "demo-crew.csv"))
+    run_cli(env, "scene", "add", "42", "--title", "Bedroom, night", "--location", "Stage 3",
+            "--coordinator", "X01", "--performer", "C01", "--performer", "C02")
+    run_cli(env, "scene", "approve", "42", "P01", "--by", "Sam Whitfield")
+    run_cli(env, "scene", "open", "42")
+    db = connect(env["KIOSK_DB"])
+    cards = badges.plan_badges(db)
+    badges.record_badges(db, cards, "setup")
+    access.set_pin(db, PIN, "setup")
+    db.close()
+    return env, {card.ref: card.code for card in cards}
+
+
+@pytest.fixture
+def terminal(production):
+    env, _ = production
+    opened = Terminal([KIOSK, "run", "--scene", "42"], env)
+    yield opened
+    opened.close()
+
+
+def stored_scans(env) -> list[dict]:
+    db = connect(env["KIOSK_DB"])
+    try:
+        return many(db, "SELECT decision, reason, raw, kiosk FROM log WHERE kind = 'scan' ORDER BY id")
+    finally:
+        db.close()
+
+
+def test_a_scanner_at_the_door(production, terminal):
+    env, codes = production
+    terminal.wait_for("READY - scan a badge")
+    terminal.send(codes["P01"], "Enter")  # the scanner's burst, then its Enter
+    shown = terminal.wait_for("Ines Duarte")
+    assert "ADMIT" in shown and "Approved for set - scene 42" in shown
+    terminal.send(codes["R01"], "Tab")  # a scanner set to end with Tab
+    shown = terminal.wait_for("Not on the approved list for scene 42")
+    assert "DENY" in shown and "Hannah Cole" in shown
+    time.sleep(1.2)  # past the duplicate window: this is Ines leaving, not a double read
+    terminal.send(codes["P01"].lower())  # no terminator at all: the pause ends the scan (and no key fires)
+    terminal.wait_for("Leaving set")
+    assert [(row["decision"], row["kiosk"]) for row in stored_scans(env)] == \
+        [("admit", "stage-door"), ("deny", "stage-door"), ("exit", "stage-door")]
+
+
+def test_keys_and_lockdown_in_a_real_terminal(production, terminal):
+    env, codes = production
+    terminal.wait_for("READY - scan a badge")
+    terminal.send("C-c")
+    terminal.send("C-q")
+    terminal.send("r")  # a person's key press: rolling
+    terminal.wait_for("ROLLING - red light")
+    terminal.send(codes["C01"], "Enter")
+    terminal.wait_for("Rolling - wait for cut")
+    terminal.send("r")
+    terminal.wait_for("OPEN - closed set in force")
+    terminal.send("F10")
+    terminal.wait_for("Supervisor PIN")
+    terminal.send(PIN, "Enter")
+    terminal.wait_for("Exit the kiosk")
+    assert [row["reason"] for row in stored_scans(env)] == ["rolling"]
