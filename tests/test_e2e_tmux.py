@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,44 +19,13 @@ from kiosk import DATA
 from kiosk.services import access, badges
 from kiosk.store.db import connect
 from kiosk.store.queries import many
+from tests.tmux import Terminal
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")]
 
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
 PIN = "246810"
-
-
-class Terminal:
-    """One tmux session on a private server, running a command in a pane of a fixed size."""
-
-    def __init__(self, command: list[str], env: dict[str, str], size=(100, 30)):
-        self.socket = f"kiosk-e2e-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{key}={value}" for key, value in env.items())
-        self._tmux("new-session", "-d", "-s", "kiosk", "-x", str(size[0]), "-y", str(size[1]),
-                   f"env {exports} TERM=xterm-256color {' '.join(command)}; sleep 600")
-
-    def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
-                              text=True).stdout
-
-    def send(self, *keys: str, literal: bool = False) -> None:
-        self._tmux("send-keys", "-t", "kiosk", *(["-l"] if literal else []), *keys)
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "kiosk")
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
 
 
 def run_cli(env: dict[str, str], *args: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from sqlite_utils import Database
 from textual import events
 from textual.app import App
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
@@ -19,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.core.door import Zone
 from kiosk.services import ServiceError
-from kiosk.services import access, scenes
+from kiosk.services import access
 from kiosk.store.db import StoreError, explain
 from kiosk.tui.scanner import SCAN_GAP, Burst, KeyBurst
 
@@ -72,17 +73,17 @@ class KioskApp(App, inherit_bindings=False):
         self.keys = KeyBurst(scan_gap)
         self._pause: Timer | None = None
         self._passing_through: set[int] = set()
-
-    async def on_mount(self) -> None:
-        from kiosk.tui.screens.door import DoorScreen
-        from kiosk.tui.screens.pin import SetPinScreen
-
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
-        if self.scene_ref is None:
-            active = await self.call(scenes.active_scenes)
-            self.scene_ref = active[0]["ref"] if len(active) == 1 else None
-        await self.push_screen(DoorScreen())
+
+    def get_default_screen(self) -> Screen:
+        from kiosk.tui.screens.door import DoorScreen
+
+        return DoorScreen()
+
+    async def on_mount(self) -> None:
+        from kiosk.tui.screens.pin import SetPinScreen
+
         if not await self.call(access.pin_is_set):
             await self.push_screen(SetPinScreen())
         if self.notice:

@@ -66,6 +66,9 @@ class DoorScreen(Screen):
 
     async def refresh_view(self) -> None:
         banner = self.query_one(Banner)
+        if self.app.scene_ref is None:  # the one closed set in force, if exactly one is
+            active = await self.app.call(scenes.active_scenes)
+            self.app.scene_ref = active[0]["ref"] if len(active) == 1 else None
         if self.app.scene_ref is None:
             production = await self.app.call(_production_name)
             banner.show(production, None, self.app.zone)
