@@ -122,7 +122,7 @@ def check_entry(status: str, today: date, note: str | None = "", signposting: st
     return Entry(chosen, confidential, due_date)
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(text: str) -> date:
@@ -156,7 +156,7 @@ def parse_done(text: str | None, today: date, opened_on: date) -> date:
     return done
 
 
-_PERIOD = re.compile(r"(\d{1,5})\s*([dw])", re.IGNORECASE)
+_PERIOD = re.compile(r"([0-9]{1,5}) ?([dw])", re.IGNORECASE)
 _UNIT_DAYS = {"d": 1, "w": 7}
 
 

@@ -168,6 +168,7 @@ def change_passphrase(db: Database, current: str, new: str, reader: str, kiosk: 
     reader = _reader(reader)
     if new == current:
         raise ServiceError("The new IC passphrase is the same as the current one; nothing was changed.")
+    _rule(rules.check_passphrase, new)  # before the slow check of the current one
     old_key, old_kdf = _key_of(db, current)
     key, kdf, check = _new_key(new)
     session = ICSession(db, key, kdf, reader, kiosk)
