@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -10,10 +11,11 @@ from hypothesis import given, strategies as st
 
 from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Confidential, State, Status
-from kiosk.core.secrets import SealBroken, seal, unseal
+from kiosk.core.secrets import SALT_BYTES, SCRYPT_N, KdfParams, SealBroken, seal, unseal
 from kiosk.services import ServiceError, access, scenes
 from kiosk.services import checkins as service
 from kiosk.store import log
+from kiosk.store.db import connect
 from kiosk.store.queries import many, one
 from tests.conftest import KIOSK
 
@@ -26,8 +28,15 @@ SOON = (date.today() + timedelta(days=7)).isoformat()
 
 
 @pytest.fixture
-def ic(crew, db):
-    """The IC's unlocked session on the demo production (one scrypt derivation)."""
+def cheap_kdf(monkeypatch):
+    """Passphrases set in this test derive with scrypt N=2**10 instead of 2**16: the stored parameters say so,
+    so everything else runs as in production, 64 times faster (``test_real_cost_by_default`` keeps the real)."""
+    monkeypatch.setattr(KdfParams, "fresh", classmethod(lambda cls: cls(os.urandom(SALT_BYTES), n=2**10)))
+
+
+@pytest.fixture
+def ic(crew, db, cheap_kdf):
+    """The IC's unlocked session on the demo production."""
     return service.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
 
 
@@ -226,10 +235,14 @@ def test_setting_twice_is_refused_and_weak_passphrases_too(ic, db):
     assert "lost" in service.LOST_PASSPHRASE_WARNING and "for good" in service.LOST_PASSPHRASE_WARNING
 
 
-def test_no_passphrase_yet(crew, db):
+def test_no_passphrase_yet_then_the_real_cost(crew, db):
     assert not service.passphrase_is_set(db)
     with pytest.raises(ServiceError, match="No IC passphrase is set yet"):
         service.unlock(db, PASSPHRASE, "Amara", KIOSK)
+    service.set_passphrase(db, PASSPHRASE, "Amara", KIOSK)
+    stored = one(db, "SELECT value FROM settings WHERE key = 'ic_passphrase_kdf'")["value"]
+    assert KdfParams.decode(stored).n == SCRYPT_N == 2**16
+    assert service.unlock(db, PASSPHRASE, "Amara", KIOSK).reader == "Amara"
 
 
 def test_wrong_passphrase_changes_nothing(ic, db):
@@ -392,3 +405,19 @@ def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
     assert service.overview(db, "42")[0]["state"] == "done"
     with pytest.raises(ServiceError, match="not a period"):
         service.purge(ic, "thirty days")
+
+
+def test_purge_says_when_a_reader_kept_the_wal(ic, db, db_path):
+    service.record(ic, "42", "C01", "ok", NOTE)
+    backdate(db, "C01", 40)
+    reader = connect(db_path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM checkins").fetchone()  # an open read holds the WAL
+    db.execute("PRAGMA busy_timeout = 0")  # do not wait the usual 30 s for the reader
+    try:
+        result = service.purge(ic, "30d")
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert result["erased"] == 1 and result["wal_emptied"] is False
+    assert service.purge(ic, "30d")["wal_emptied"] is True
