@@ -427,7 +427,15 @@ def overview(db: Database, scene_ref: str | None = None) -> list[dict]:
 
 
 def completion(db: Database, scene_ref: str | None = None) -> dict:
-    """How many check-ins are pending, done, and done with a follow-up still open (of one scene, or all)."""
-    counts = Counter(row["state"] for row in overview(db, scene_ref))
+    """How many check-ins are pending, done, and done with a follow-up still open (of one scene, or all).
+
+    Counted by SQL per distinct (status, due, done) - a few dozen groups - and sorted into states by the core.
+    """
+    where, params = ("WHERE scene_id = ?", [get_scene(db, scene_ref)["id"]]) if scene_ref else ("", [])
+    counts: Counter = Counter()
+    for status, due, done_on, count in db.execute(
+            f"SELECT status, follow_up_due, follow_up_done_on, COUNT(*) FROM checkins {where} GROUP BY 1, 2, 3",
+            params):
+        counts[rules.state_of(status, due, done_on)] += count
     return {"pending": counts[rules.State.PENDING], "done": counts[rules.State.DONE],
             "follow_up_open": counts[rules.State.FOLLOW_UP_OPEN]}
