@@ -19,9 +19,6 @@ import hmac
 import os
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 1
 SALT_BYTES = 16
 KEY_BYTES = 32
@@ -77,6 +74,8 @@ class SealBroken(ValueError):
 
 def seal(key: bytes, plaintext: bytes, bound_to: bytes) -> bytes:
     """``plaintext`` encrypted and authenticated under ``key``: nonce + ciphertext + tag."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: a scan need not load it
+
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, bound_to)
 
@@ -85,6 +84,9 @@ def unseal(key: bytes, sealed: bytes, bound_to: bytes) -> bytes:
     """The plaintext of ``seal(key, plaintext, bound_to)``; ``SealBroken`` for anything else."""
     if len(sealed) < NONCE_BYTES + 16:
         raise SealBroken("sealed value too short")
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], bound_to)
     except InvalidTag:
