@@ -102,7 +102,8 @@ def run(path: Path, scenes: int, recorded: int) -> None:
     session = checkins.unlock(db, NEW_PASSPHRASE, "bench", "bench")
     with db.conn:
         db.execute("UPDATE checkins SET updated_at = '2000-01-01T00:00:00+00:00' WHERE follow_up_due IS NULL")
-    erasable = db.execute("SELECT COUNT(*) FROM checkins WHERE sealed IS NOT NULL AND follow_up_due IS NULL").fetchone()[0]
+    erasable = db.execute("SELECT COUNT(*) FROM checkins "
+                          "WHERE sealed IS NOT NULL AND follow_up_due IS NULL").fetchone()[0]
     purge = timed(checkins.purge, session, "30d")
     purge_floor = timed(raw_update, raw, "UPDATE checkins SET sealed = NULL WHERE updated_at < ?", ["2000-01-02"])
     raw.close()
