@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, timedelta
 
@@ -60,6 +61,13 @@ def test_record_list_and_read(lifted, capsys):
     assert log_count(lifted) == reads + 2
     status, out, _ = kiosk(capsys, "log", "42")
     assert "checkin_read" in out and "Amara Mensah" in out and NOTE not in out
+
+
+def test_note_from_standard_input(lifted, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(NOTE + "\n"))
+    assert kiosk(capsys, "checkin", "42", "C01", "--status", "ok", "--note", "-")[0] == 0
+    status, out, _ = kiosk(capsys, "checkins", "--notes", "--json")
+    assert json.loads(out)[0]["note"] == NOTE
 
 
 def test_wrong_passphrase_is_refused_and_changes_nothing(lifted, capsys, monkeypatch):

@@ -83,7 +83,8 @@ class DefaultGroup(click.Group):
 @click.argument("scene")
 @click.argument("person")
 @click.option("--status", type=click.Choice([str(status) for status in RECORDABLE]), required=True)
-@click.option("--note", default="", help="A short note, sealed: only the IC can read it.")
+@click.option("--note", default="", help="A short note, sealed: only the IC can read it. '-' reads it from "
+              "standard input, out of the shell history.")
 @click.option("--signposting", default="", help="Support offered (helpline, counsellor...), sealed.")
 @click.option("--follow-up-owner", default="", help="Who follows up (sealed); needs --due.")
 @click.option("--due", default="", help="Follow-up due date, YYYY-MM-DD; needs --follow-up-owner.")
@@ -92,8 +93,14 @@ class DefaultGroup(click.Group):
 @pass_context
 @refused
 def checkin(ctx, scene, person, status, note, signposting, follow_up_owner, due, by, as_json) -> None:
-    """Record PERSON's post-scene check-in for SCENE (IC passphrase needed; replaces an earlier record)."""
+    """Record PERSON's post-scene check-in for SCENE (replaces an earlier record).
+
+    Needs the IC passphrase ($KIOSK_IC_PASSPHRASE or a hidden prompt).  The note, signposting and follow-up
+    owner are sealed; the production sees only done or follow-up open.
+    """
     session = ic_session(ctx, by)
+    if note == "-":
+        note = sys.stdin.read()
     row = service.record(session, scene, person, status, note, signposting, follow_up_owner, due)
     if as_json:
         emit_json(row)
@@ -178,7 +185,11 @@ def checkins_purge(ctx, older_than: str, by: str, as_json: bool) -> None:
 @pass_context
 @refused
 def checkins_passphrase(ctx, forgotten: bool, yes: bool, by: str) -> None:
-    """Set the IC passphrase, or change it (every note is re-sealed in one transaction)."""
+    """Set the IC passphrase, or change it: every note is re-sealed in one transaction.
+
+    The passphrase comes from $KIOSK_IC_PASSPHRASE or a hidden prompt; when changing, that is the current one
+    and the new one comes from $KIOSK_IC_NEW_PASSPHRASE or a prompt asked twice.
+    """
     db = ctx.db()
     click.echo(service.LOST_PASSPHRASE_WARNING)
     if forgotten:
