@@ -5,6 +5,10 @@ laptop), with a 16-byte random salt per secret.  A stolen database file therefor
 of one core and 64 MiB per guess: a 6-digit PIN about 55 core-hours for all of them, a passphrase of four
 random words far beyond reach.  The stored form names its parameters, so they can be raised later without
 breaking secrets already set.
+
+``seal``/``unseal`` encrypt with a derived key (AES-256-GCM, a fresh 96-bit nonce per seal).  Each sealed
+value is bound to what it belongs to (associated data, e.g. the check-in's id), so sealed values cannot be
+swapped between rows without the swap being detected.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 1
 SALT_BYTES = 16
 KEY_BYTES = 32
+NONCE_BYTES = 12
 _MAXMEM = 256 * 1024 * 1024  # above the 64 MiB scrypt needs at these parameters
 
 
@@ -61,3 +66,28 @@ def verify_secret(secret: str, stored: str) -> bool:
     """Whether ``secret`` is the one ``stored`` was made from (constant-time comparison)."""
     encoded, _, digest = stored.rpartition("$")
     return hmac.compare_digest(derive_key(secret, KdfParams.decode(encoded)), base64.b64decode(digest))
+
+
+class SealBroken(ValueError):
+    """A sealed value that does not open: the wrong key, altered bytes, or a value moved from elsewhere."""
+
+
+def seal(key: bytes, plaintext: bytes, bound_to: bytes) -> bytes:
+    """``plaintext`` encrypted and authenticated under ``key``: nonce + ciphertext + tag."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: a scan need not load it
+
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, bound_to)
+
+
+def unseal(key: bytes, sealed: bytes, bound_to: bytes) -> bytes:
+    """The plaintext of ``seal(key, plaintext, bound_to)``; ``SealBroken`` for anything else."""
+    if len(sealed) < NONCE_BYTES + 16:
+        raise SealBroken("sealed value too short")
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], bound_to)
+    except InvalidTag:
+        raise SealBroken("wrong key, or the sealed value was altered or moved") from None

@@ -155,7 +155,12 @@ def _change_state(db: Database, scene: dict, state: SceneState, kiosk: str, at: 
 
 
 def lift(db: Database, ref: str, kiosk: str) -> list[dict]:
-    """Lift the closed set: everyone still inside is marked out, and returned so the AD can see who."""
+    """Lift the closed set: everyone still inside is marked out, and returned so the AD can see who.
+
+    Each performer gets a pending wellbeing check-in in the same transaction.
+    """
+    from kiosk.services.checkins import open_pending  # imported here: checkins builds on this module
+
     with write(db):
         scene = get_scene(db, ref)
         if scene["state"] == SceneState.LIFTED:
@@ -166,6 +171,7 @@ def lift(db: Database, ref: str, kiosk: str) -> list[dict]:
             log.append(db, at=at, kiosk=kiosk, kind="sweep", scene_id=scene["id"], person_id=person["person_id"],
                        zone=person["zone"], decision=str(Decision.EXIT), reason=str(Reason.SWEPT))
         _change_state(db, scene, SceneState.LIFTED, kiosk, at)
+        open_pending(db, scene, kiosk, at)
     return swept
 
 

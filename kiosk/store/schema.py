@@ -101,6 +101,35 @@ def m001_door(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_checkins(db: Database) -> None:
+    db.executescript(
+        """
+        -- Post-scene wellbeing check-ins.  In the clear: who, which scene, the status, dates and times.
+        -- Everything the IC writes (note, signposting, follow-up owner) is in ``sealed``: AES-GCM under a key
+        -- derived from the IC's passphrase, bound to this row; NULL while pending and after a purge.
+        CREATE TABLE checkins (
+            id INTEGER PRIMARY KEY,
+            scene_id INTEGER NOT NULL REFERENCES scenes(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'ok', 'needs-a-moment', 'follow-up', 'declined')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            checked_in_at TEXT,
+            follow_up_due TEXT,
+            follow_up_done_on TEXT,
+            notes_read_at TEXT,
+            purged_at TEXT,
+            sealed BLOB,
+            UNIQUE (scene_id, person_id)
+        );
+        CREATE INDEX checkins_follow_up ON checkins(follow_up_done_on, follow_up_due);
+        CREATE INDEX checkins_updated ON checkins(updated_at);
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     """Bring the file to the current schema; safe when several kiosks open a new file at once."""
     if not migrations.pending(db):

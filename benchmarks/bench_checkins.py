@@ -1,0 +1,150 @@
+"""Check-in speed at scale: unlock, record, read, passphrase change, purge and the door count, beside floors.
+
+    .venv/bin/python benchmarks/bench_checkins.py            # 1,000 scenes x 10 check-ins, 2,000 recorded
+    .venv/bin/python benchmarks/bench_checkins.py --small    # 100 scenes x 10, 500 recorded
+
+Each measure stands beside a floor measured in the same run: the scrypt derivation alone for unlock; a raw
+``sqlite3`` update committed with the same pragmas (WAL, synchronous=FULL) for record and read; the two
+derivations plus in-memory sealing for a passphrase change; one raw UPDATE for purge; one GROUP BY for
+the door count.  Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bigprod import build  # noqa: E402
+from kiosk.core.secrets import KdfParams, derive_key, seal  # noqa: E402
+from kiosk.services import checkins, now  # noqa: E402
+from kiosk.store.db import connect  # noqa: E402
+
+PER_SCENE = 10
+PASSPHRASE, NEW_PASSPHRASE = "tangerine orbit lantern velvet", "a completely different phrase"
+NOTE = "Felt rushed in take 3; talked it through, wants the robe closer next time. " * 3
+
+
+def timed(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def raw_connection(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def raw_update(conn: sqlite3.Connection, sql: str, params: list) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(sql, params)
+    conn.execute("COMMIT")
+
+
+def run(path: Path, scenes: int, recorded: int) -> None:
+    build(path, people=max(1_000, scenes * PER_SCENE), scenes=scenes, scans=10_000)
+    db = connect(path)
+    at = now()
+    with db.conn:
+        db.conn.executemany(
+            "INSERT INTO checkins (scene_id, person_id, status, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)",
+            ((s, (s - 1) * PER_SCENE + i, at, at) for s in range(1, scenes + 1) for i in range(1, PER_SCENE + 1)))
+    targets = db.execute("""SELECT s.ref, p.ref FROM checkins c JOIN scenes s ON s.id = c.scene_id
+                            JOIN people p ON p.id = c.person_id ORDER BY c.id""").fetchall()
+    mine, spare = targets[:recorded], targets[recorded:]
+    raw = raw_connection(path)
+    ms = 1000
+
+    session = checkins.set_passphrase(db, PASSPHRASE, "bench", "bench")
+    params = KdfParams.decode(db.execute("SELECT value FROM settings WHERE key = 'ic_passphrase_kdf'").fetchone()[0])
+    unlock = [timed(checkins.unlock, db, PASSPHRASE, "bench", "bench") for _ in range(5)]
+    derive = [timed(derive_key, PASSPHRASE, params) for _ in range(5)]
+
+    due = (date.today() + timedelta(days=7)).isoformat()
+    record, record_floor = [], []
+    for index, (scene, person) in enumerate(mine):
+        owner, until = ("Amara", due) if index % 5 == 0 else ("", None)  # every fifth with a follow-up
+        record.append(timed(checkins.record, session, scene, person, "needs-a-moment", NOTE, "Equity helpline",
+                            owner, until))
+        record_floor.append(timed(raw_update, raw, "UPDATE checkins SET status = 'ok', sealed = ?, updated_at = ? "
+                                  "WHERE scene_id = (SELECT id FROM scenes WHERE ref = ?) AND person_id = "
+                                  "(SELECT id FROM people WHERE ref = ?)", [bytes(540), now(), *spare[index]]))
+    raw_update(raw, "UPDATE checkins SET sealed = NULL, status = 'pending' WHERE status = 'ok'", [])  # floor's rows
+    reads = [timed(checkins.read_notes, session, scene, person) for scene, person in mine[:500]]
+    read_floor = [timed(raw_update, raw, "UPDATE checkins SET notes_read_at = ? WHERE id = ?", [now(), index + 1])
+                  for index in range(500)]
+
+    count = [timed(checkins.completion, db) for _ in range(20)]
+    count_floor = [timed(lambda: db.execute(
+        "SELECT status, follow_up_due IS NOT NULL AND follow_up_done_on IS NULL, COUNT(*) FROM checkins "
+        "GROUP BY 1, 2").fetchall()) for _ in range(20)]
+    scene_count = [timed(checkins.completion, db, mine[0][0]) for _ in range(200)]
+
+    sealed = [row[0] for row in db.execute("SELECT sealed FROM checkins WHERE sealed IS NOT NULL")]
+    change = timed(checkins.change_passphrase, db, PASSPHRASE, NEW_PASSPHRASE, "bench", "bench")
+    started = time.perf_counter()
+    derive_key(PASSPHRASE, params)
+    key = derive_key(NEW_PASSPHRASE, KdfParams.fresh())
+    for value in sealed:
+        seal(key, value, b"binding")
+    change_floor = time.perf_counter() - started
+
+    session = checkins.unlock(db, NEW_PASSPHRASE, "bench", "bench")
+    with db.conn:
+        db.execute("UPDATE checkins SET updated_at = '2000-01-01T00:00:00+00:00' WHERE follow_up_due IS NULL")
+    erasable = db.execute("SELECT COUNT(*) FROM checkins "
+                          "WHERE sealed IS NOT NULL AND follow_up_due IS NULL").fetchone()[0]
+    purge = timed(checkins.purge, session, "30d")
+    purge_floor = timed(raw_update, raw, "UPDATE checkins SET sealed = NULL WHERE updated_at < ?", ["2000-01-02"])
+    raw.close()
+    db.close()
+
+    def median(values):
+        return statistics.median(values) * ms
+
+    print(f"\n{scenes:,} scenes x {PER_SCENE} check-ins ({scenes * PER_SCENE:,}); {recorded:,} recorded with a "
+          f"{len(NOTE)}-character note; {len(sealed):,} re-sealed; {erasable:,} purged.\n")
+    print("| measure | kiosk | floor | ratio |")
+    print("|---|---|---|---|")
+    rows = [
+        ("unlock, median (ms) - floor: scrypt N=2^16 alone", median(unlock), median(derive)),
+        ("record a check-in, median (ms) - floor: raw UPDATE + commit", median(record), median(record_floor)),
+        ("read one person's notes (audited), median (ms) - floor: raw UPDATE + commit", median(reads),
+         median(read_floor)),
+        (f"door count over all {scenes * PER_SCENE:,}, median (ms) - floor: one GROUP BY", median(count),
+         median(count_floor)),
+        ("door count for one scene, median (ms)", median(scene_count), None),
+        (f"change passphrase, {len(sealed):,} records (s) - floor: 2 derivations + sealing in memory", change,
+         change_floor),
+        (f"purge {erasable:,} records + WAL checkpoint (s) - floor: one raw UPDATE", purge, purge_floor),
+    ]
+    for name, kiosk, floor in rows:
+        floor_text, ratio = ("", "") if floor is None else (f"{floor:.3f}", f"{kiosk / floor:.2f}x")
+        print(f"| {name} | {kiosk:.3f} | {floor_text} | {ratio} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="100 scenes, 500 recorded check-ins")
+    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder)")
+    args = parser.parse_args()
+    scenes, recorded = (100, 500) if args.small else (1_000, 2_000)
+    if args.db:
+        run(args.db, scenes, recorded)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        run(Path(folder) / "bench.db", scenes, recorded)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Post-scene wellbeing check-ins: the statuses, what the production may see of them, and the checks on what
+the IC types.  Pure: no I/O and no clock (today's date is passed in).
+
+What the IC records (status, note, signposting, follow-up) is the IC's alone.  The production sees only a
+``State``: pending, done, or follow-up open.  Declining to check in is a respected answer: it is recorded as
+declined and shows to the production as done, exactly like any other completed check-in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+NOTE_MAX, SIGNPOSTING_MAX, OWNER_MAX = 500, 200, 80
+PASSPHRASE_MIN, PASSPHRASE_MAX = 12, 1024
+DUE_WITHIN_DAYS = 366  # a due date further out is taken for a typo
+PERIOD_MAX_DAYS = 3660
+SEAL_BLOCK = 512  # sealed records are padded to a multiple of this, so their size does not tell if a note exists
+
+
+class CheckinRuleError(ValueError):
+    """Input the check-in rules refuse; the message is written for the IC."""
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    OK = "ok"
+    NEEDS_A_MOMENT = "needs-a-moment"
+    FOLLOW_UP = "follow-up"
+    DECLINED = "declined"
+
+
+STATUS_WORDS = {
+    Status.PENDING: "Not checked in yet",
+    Status.OK: "OK",
+    Status.NEEDS_A_MOMENT: "Needs a moment",
+    Status.FOLLOW_UP: "Follow-up needed",
+    Status.DECLINED: "Declined to check in",
+}
+RECORDABLE = tuple(status for status in Status if status is not Status.PENDING)
+
+
+class State(StrEnum):
+    """All the production (AD screens, door count, reports) ever learns of a check-in."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FOLLOW_UP_OPEN = "follow-up open"
+
+
+def follow_up_open(follow_up_due: str | None, follow_up_done_on: str | None) -> bool:
+    return follow_up_due is not None and follow_up_done_on is None
+
+
+def state_of(status: Status | str, follow_up_due: str | None, follow_up_done_on: str | None) -> State:
+    if Status(status) is Status.PENDING:
+        return State.PENDING
+    return State.FOLLOW_UP_OPEN if follow_up_open(follow_up_due, follow_up_done_on) else State.DONE
+
+
+@dataclass(frozen=True)
+class Confidential:
+    """The part of a check-in that is sealed with the IC's key: never stored, logged or shown in the clear."""
+
+    note: str = ""
+    signposting: str = ""
+    follow_up_owner: str = ""
+
+    def to_bytes(self) -> bytes:
+        """JSON padded with spaces to a multiple of ``SEAL_BLOCK`` (JSON ignores trailing white space)."""
+        data = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return data + b" " * (-len(data) % SEAL_BLOCK)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Confidential:
+        fields = json.loads(data.decode("utf-8"))
+        return cls(**{name: str(fields.get(name, "")) for name in ("note", "signposting", "follow_up_owner")})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One check-in as the IC records it, checked."""
+
+    status: Status
+    confidential: Confidential
+    follow_up_due: date | None
+
+    @property
+    def state(self) -> State:
+        return state_of(self.status, self.follow_up_due and self.follow_up_due.isoformat(), None)
+
+
+def _text(value: str | None, limit: int, what: str) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise CheckinRuleError(f"The {what} is {len(value)} characters; keep it to {limit}.")
+    return value
+
+
+def check_entry(status: str, today: date, note: str | None = "", signposting: str | None = "",
+                follow_up_owner: str | None = "", due: str | date | None = None) -> Entry:
+    """The IC's input made into an ``Entry``, or ``CheckinRuleError`` saying what to fix."""
+    try:
+        chosen = Status(status)
+    except ValueError:
+        chosen = None
+    if chosen not in RECORDABLE:
+        raise CheckinRuleError(f"The status must be one of {', '.join(RECORDABLE)}, not {status!r}.")
+    owner = _text(follow_up_owner, OWNER_MAX, "follow-up owner")
+    if isinstance(due, date):
+        due = due.isoformat()
+    due_date = parse_due(due, today) if due and due.strip() else None
+    if chosen is Status.FOLLOW_UP and not (owner and due_date):
+        raise CheckinRuleError("A follow-up needs an owner and a due date (--follow-up-owner, --due).")
+    if bool(owner) != bool(due_date):
+        raise CheckinRuleError("Give both the follow-up owner and the due date, or neither.")
+    confidential = Confidential(_text(note, NOTE_MAX, "note"), _text(signposting, SIGNPOSTING_MAX, "signposting"),
+                                owner)
+    return Entry(chosen, confidential, due_date)
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written YYYY-MM-DD, and only that."""
+    text = text.strip()
+    try:
+        if _DATE.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise CheckinRuleError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-30.")
+
+
+def parse_due(text: str, today: date) -> date:
+    """A follow-up due date: today or later, and within a year (further out is taken for a typo)."""
+    due = parse_date(text)
+    if due < today:
+        raise CheckinRuleError(f"The due date {due} is in the past.")
+    if due > today + timedelta(days=DUE_WITHIN_DAYS):
+        raise CheckinRuleError(f"The due date {due} is more than a year away - check the year.")
+    return due
+
+
+def parse_done(text: str | None, today: date, opened_on: date) -> date:
+    """The date a follow-up was done: today when not given; never in the future or before the check-in."""
+    done = parse_date(text) if text and text.strip() else today
+    if done > today:
+        raise CheckinRuleError(f"The done date {done} is in the future.")
+    if done < opened_on:
+        raise CheckinRuleError(f"The done date {done} is before the check-in was opened ({opened_on}).")
+    return done
+
+
+_PERIOD = re.compile(r"([0-9]{1,5}) ?([dw])", re.IGNORECASE)
+_UNIT_DAYS = {"d": 1, "w": 7}
+
+
+def parse_period(text: str) -> timedelta:
+    """A retention period: a whole number of days or weeks, ``30d`` or ``12w``, from 1 day to about 10 years."""
+    match = _PERIOD.fullmatch(text.strip())
+    if not match:
+        raise CheckinRuleError(f"{text!r} is not a period: write days or weeks, e.g. 30d or 12w.")
+    days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
+    if not 1 <= days <= PERIOD_MAX_DAYS:
+        raise CheckinRuleError(f"The period must be between 1 day and {PERIOD_MAX_DAYS} days, not {days} days.")
+    return timedelta(days=days)
+
+
+def format_period(period: timedelta) -> str:
+    days = period.days
+    return f"{days // 7}w" if days % 7 == 0 else f"{days}d"
+
+
+def check_passphrase(passphrase: str) -> None:
+    """Long enough to resist guessing against a stolen file: four random words, or a sentence."""
+    if len(passphrase.strip()) < PASSPHRASE_MIN:
+        raise CheckinRuleError(f"The IC passphrase needs at least {PASSPHRASE_MIN} characters: "
+                               "four random words or a short sentence works well.")
+    if len(passphrase) > PASSPHRASE_MAX:
+        raise CheckinRuleError(f"The IC passphrase is limited to {PASSPHRASE_MAX} characters.")
