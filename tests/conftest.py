@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kiosk import DATA
+from kiosk.core.secrets import SALT_BYTES, KdfParams
 from kiosk.services import badges, production, roster, scenes
 from kiosk.store.db import connect
 
@@ -42,3 +45,10 @@ def crew(db):
     scenes.approve(db, "42", ("D01", "P01", "P02"), by="Sam Whitfield", kiosk=KIOSK)
     scenes.approve(db, "42", ("V01",), by="Sam Whitfield", kiosk=KIOSK, zone="monitors")
     return {card.ref: card.code for card in cards}
+
+
+@pytest.fixture
+def cheap_kdf(monkeypatch):
+    """Passphrases set in this test derive with scrypt N=2**10 instead of 2**16: the stored parameters say so,
+    so everything else runs as in production, 64 times faster (``test_real_cost_by_default`` keeps the real)."""
+    monkeypatch.setattr(KdfParams, "fresh", classmethod(lambda cls: cls(os.urandom(SALT_BYTES), n=2**10)))

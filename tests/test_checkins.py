@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Confidential, State, Status
-from kiosk.core.secrets import SALT_BYTES, SCRYPT_N, KdfParams, SealBroken, seal, unseal
+from kiosk.core.secrets import SCRYPT_N, KdfParams, SealBroken, seal, unseal
 from kiosk.services import ServiceError, access, scenes
 from kiosk.services import checkins as service
 from kiosk.store import log
@@ -26,13 +25,6 @@ OWNER = "Amara Mensah (IC) QUINCE-2290"
 SECRETS = (NOTE, SIGNPOSTING, OWNER)
 TOKENS = ("ZEBRA-PAPAYA-7431", "KUMQUAT-5518", "QUINCE-2290")  # one distinctive word of each
 SOON = (date.today() + timedelta(days=7)).isoformat()
-
-
-@pytest.fixture
-def cheap_kdf(monkeypatch):
-    """Passphrases set in this test derive with scrypt N=2**10 instead of 2**16: the stored parameters say so,
-    so everything else runs as in production, 64 times faster (``test_real_cost_by_default`` keeps the real)."""
-    monkeypatch.setattr(KdfParams, "fresh", classmethod(lambda cls: cls(os.urandom(SALT_BYTES), n=2**10)))
 
 
 @pytest.fixture

@@ -46,9 +46,9 @@ class Gateway:
         self.db, self.db_path = db, db_path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
 
-    async def __call__(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, functools.partial(service, self.db, *args, **kwargs))
+        return await loop.run_in_executor(self._thread, functools.partial(function, *args, **kwargs))
 
     def close(self) -> None:
         """Finish the calls under way; the database stays open for whoever opened it."""
@@ -95,13 +95,17 @@ class KioskApp(App, inherit_bindings=False):
     # --- services ---------------------------------------------------------------------------------------
 
     async def call(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a service on the database thread; tell the AD plainly when it fails, and raise ``Refused``.
+        """``service(db, *args, **kwargs)`` on the database thread, as ``attempt`` runs it."""
+        return await self.attempt(service, self.gateway.db, *args, **kwargs)
+
+    async def attempt(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a service on the database thread; tell the user plainly when it fails, and raise ``Refused``.
 
         A refusal of the request (``ServiceError``) is a warning; a database failure means nothing was
         recorded, and says so in red until a later write succeeds.
         """
         try:
-            result = await self.gateway(service, *args, **kwargs)
+            result = await self.gateway.run(function, *args, **kwargs)
         except ServiceError as error:
             self.notify(str(error), severity="warning", timeout=8)
             raise Refused(str(error)) from None
