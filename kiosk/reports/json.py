@@ -1,0 +1,41 @@
+"""The report as JSON: the model as it is, times ISO 8601 with their offset.  Shape: docs/report-json.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from kiosk.services.reports import Report
+
+VERSION = 1
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, tuples and datetimes as JSON values."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def as_dict(report: Report) -> dict:
+    data = {"format": "closed-set-report", "version": VERSION, "title": report.title, **plain(report)}
+    for section, scene in zip(data["scenes"], report.scenes):
+        section["summary"] = {label.lower().replace(" ", "_"): count for label, count in scene.summary()}
+        section["peak"] = {"count": scene.peak, "at": plain(scene.peak_at)}
+        del section["peak_at"]
+    return data
+
+
+def write_json(report: Report, handle: BinaryIO) -> None:
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n")
+    json.dump(as_dict(report), text, ensure_ascii=False, indent=1)
+    text.write("\n")
+    text.flush()
+    text.detach()
