@@ -45,7 +45,7 @@ def clock_for(times: Iterable[datetime]) -> Callable[[datetime | None], str]:
     if len(offsets) > 1:
         return lambda at: stamp(at)
     if len(days) > 1:
-        return lambda at: f"{at:%Y-%m-%d %H:%M:%S}" if at else ""
+        return lambda at: f"{at:%d %b %H:%M:%S}" if at else ""
     return lambda at: f"{at:%H:%M:%S}" if at else ""
 
 
@@ -65,6 +65,7 @@ class Document(FPDF):
         self._shipped = fonts.Face(fonts.REGULAR)
         self._fallbacks: list[fonts.Face] = []
         self._drawn: dict[str, str] = {}  # character -> itself, or the substitute
+        self._foreign: set[str] = set()  # characters drawn with a system fallback font
         self.add_page()
 
     def footer(self) -> None:
@@ -83,20 +84,25 @@ class Document(FPDF):
         return "".join(self._drawn.get(char) or self._draw(char) for char in text)
 
     def _draw(self, char: str) -> str:
-        if char.isspace() or fonts.covers(self._shipped, char) or any(
-                fonts.covers(face, char) for face in self._fallbacks):
+        if char.isspace() or fonts.covers(self._shipped, char):
             self._drawn[char] = char
             return char
-        face = next((face for face in fonts.system_fallbacks() if fonts.covers(face, char)), None)
+        face = next((face for face in self._fallbacks if fonts.covers(face, char)), None) or next(
+            (face for face in fonts.system_fallbacks() if fonts.covers(face, char)), None)
         if face is None:
             self._drawn[char] = fonts.SUBSTITUTE
             return fonts.SUBSTITUTE
-        family = f"fallback{len(self._fallbacks)}"
-        self.add_font(family, "", face.path, collection_font_number=face.index)
-        self._fallbacks.append(face)
-        self.set_fallback_fonts([f"fallback{i}" for i in range(len(self._fallbacks))], exact_match=False)
+        if face not in self._fallbacks:
+            self.add_font(f"fallback{len(self._fallbacks)}", "", face.path, collection_font_number=face.index)
+            self._fallbacks.append(face)
+            self.set_fallback_fonts([f"fallback{i}" for i in range(len(self._fallbacks))], exact_match=False)
         self._drawn[char] = char
+        self._foreign.add(char)
         return char
+
+    def _shipped_only(self, text: str) -> bool:
+        """Whether DejaVu alone draws ``text`` (so the fast ``FPDF.text`` may place it)."""
+        return text.isascii() or not self._foreign or not any(char in self._foreign for char in text)
 
     def heading(self, text: str, size: int = 15) -> None:
         self.set_font(FAMILY, "B", size)
@@ -153,12 +159,19 @@ class Document(FPDF):
             if self.will_page_break(ROW * lines):
                 self.add_page()
                 header()
-            if fits:
+            top = self.get_y()
+            if fits and all(self._shipped_only(text) for text in texts):
+                # FPDF.text is several times faster than cell(); it places the text exactly as cell() would.
+                left, baseline = self.l_margin, top + 0.5 * ROW + 0.3 * self.font_size
                 for text, width, align in zip(texts, widths, aligns):
-                    self.cell(width, ROW, text, align=align)
-                self.ln(ROW)
+                    x = left + self.c_margin
+                    if align != "L":
+                        spare = width - 2 * self.c_margin - self.get_string_width(text)
+                        x += spare if align == "R" else spare / 2
+                    self.text(x, baseline, text)
+                    left += width
+                self.set_xy(self.l_margin, top + ROW)
             else:
-                top = self.get_y()
                 for text, width, align in zip(texts, widths, aligns):
                     self.multi_cell(width, ROW, text, align=align, new_x=XPos.RIGHT, new_y=YPos.TOP)
                 self.set_xy(self.l_margin, top + ROW * lines)
@@ -227,23 +240,23 @@ def _scene(doc: Document, scene: SceneReport, report: Report, clock: Callable[[d
                for period in scene.restricted_periods()), empty="The set was never rolling or on hold.")
     for zone in ("set", "monitors"):
         doc.section(f"Approved for the {zone} (the list as it stands)")
-        doc.table([("Name", 0.28, "L"), ("Ref", 0.08, "L"), ("Department, role", 0.24, "L"),
-                   ("Approved by", 0.25, "L"), ("At", 0.15, "L")],
+        doc.table([("Name", 0.27, "L"), ("Ref", 0.08, "L"), ("Department, role", 0.23, "L"),
+                   ("Approved by", 0.25, "L"), ("At", 0.17, "L")],
                   ([a.name + (" (temporary)" if a.temporary else ""), a.person_ref,
                     ", ".join(filter(None, (a.department, a.role))), a.by, clock(a.at)]
                    for a in scene.approved_in(zone)), empty="Nobody.")
     doc.section("Changes to the approved list")
-    doc.table([("At", 0.15, "L"), ("Name", 0.28, "L"), ("Change", 0.57, "L")],
+    doc.table([("At", 0.17, "L"), ("Name", 0.28, "L"), ("Change", 0.55, "L")],
               ([clock(e.at), e.name, e.words] for e in scene.approval_changes))
     doc.section("Swept out when the closed set was lifted")
-    doc.table([("At", 0.15, "L"), ("Name", 0.35, "L"), ("Ref", 0.1, "L"), ("Zone", 0.15, "L")],
+    doc.table([("At", 0.17, "L"), ("Name", 0.35, "L"), ("Ref", 0.1, "L"), ("Zone", 0.15, "L")],
               ([clock(e.at), e.name, e.person_ref, e.zone] for e in scene.swept), empty="Nobody was inside.")
     doc.section("Refused attempts")
-    doc.table([("At", 0.15, "L"), ("Zone", 0.1, "L"), ("Who (or what was scanned)", 0.3, "L"), ("Reason", 0.45, "L")],
+    doc.table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("Who (or what was scanned)", 0.3, "L"), ("Reason", 0.43, "L")],
               ([clock(e.at), e.zone, e.name or e.raw, e.words] for e in scene.refused))
     doc.section("Every entry and exit")
-    doc.table([("At", 0.15, "L"), ("Zone", 0.1, "L"), ("In/out", 0.08, "L"), ("Name", 0.3, "L"),
-               ("Ref", 0.1, "L"), ("How", 0.27, "L")],
+    doc.table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("In/out", 0.08, "L"), ("Name", 0.3, "L"),
+               ("Ref", 0.1, "L"), ("How", 0.25, "L")],
               ([clock(e.at), e.zone, "in" if e.decision == "admit" else "out", e.name, e.person_ref,
                 e.words if e.kind != "scan" else "badge"] for e in scene.movements))
 

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlite_utils import Database
 
 from kiosk.core import report as core
@@ -174,6 +176,17 @@ class RollCall:
     people: tuple[Present, ...] = field(default_factory=tuple)
 
 
+def timezone_named(name: str | None) -> tzinfo | None:
+    """The IANA zone called ``name`` (Europe/London...); None, the machine's own zone, when no name is given."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceError(f"Unknown time zone {name!r}: use a name like Europe/London or America/New_York.") \
+            from None
+
+
 def local(at: str, tz: tzinfo | None) -> datetime:
     """A stored UTC time in the report's zone (the machine's local zone when ``tz`` is None)."""
     return datetime.fromisoformat(at).astimezone(tz)
@@ -289,9 +302,9 @@ def day_report(db: Database, day: date | str, tz: tzinfo | None = None) -> Repor
                   start, end)
 
 
-def rollcall(db: Database, tz: tzinfo | None = None) -> RollCall:
-    """Everyone inside any open scene now, with zone and time in."""
+def rollcall(db: Database, scene_ref: str | None = None, tz: tzinfo | None = None) -> RollCall:
+    """Everyone inside any open scene now (or inside one scene), with zone and time in."""
     production = get_production(db)["name"]
     people = tuple(Present(row["scene"], row["zone"], row["ref"], row["name"], row["department"], row["role"],
-                           local(row["since"], tz)) for row in inside(db))
+                           local(row["since"], tz)) for row in inside(db, scene_ref))
     return RollCall(production, datetime.now(tz).astimezone(tz), zone_name(tz), people)
