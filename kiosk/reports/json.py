@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 from datetime import datetime
@@ -13,12 +14,17 @@ from kiosk.services.reports import Report
 VERSION = 1
 
 
+@functools.cache
+def _names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def plain(value: Any) -> Any:
     """Dataclasses, tuples and datetimes as JSON values."""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.isoformat(timespec="microseconds")
     if dataclasses.is_dataclass(value):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: plain(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     return value
@@ -35,7 +41,7 @@ def as_dict(report: Report) -> dict:
 
 def write_json(report: Report, handle: BinaryIO) -> None:
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n")
-    json.dump(as_dict(report), text, ensure_ascii=False, indent=1)
+    json.dump(as_dict(report), text, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder
     text.write("\n")
     text.flush()
     text.detach()

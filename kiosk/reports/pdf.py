@@ -22,7 +22,8 @@ FAMILY, MONO = "dejavu", "dejavumono"
 SIZE, ROW = 8, 4.6  # body font size (pt) and table row height (mm)
 CHART_HEIGHT, CHART_BUCKETS = 42, 400
 GREY, DARK, RED = (235, 235, 235), (60, 60, 60), (170, 20, 20)
-Column = tuple[str, float, str]  # header, share of the page width, alignment
+Column = tuple[str, float, str]
+HOW = {"scan": "badge", "sweep": "swept out at the lift"}  # how someone came in or went out; else the words  # header, share of the page width, alignment
 
 
 def offset(at: datetime) -> str:
@@ -199,6 +200,8 @@ class Document(FPDF):
             return bottom - CHART_HEIGHT * count / top
 
         self.set_font(FAMILY, "", 6.5)
+        self.set_xy(left, y0 - 3)
+        self.cell(0, 3, "people inside")
         self.set_draw_color(200)
         self.set_line_width(0.15)
         for value in range(0, top + 1, step):
@@ -258,7 +261,7 @@ def _scene(doc: Document, scene: SceneReport, report: Report, clock: Callable[[d
     doc.table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("In/out", 0.08, "L"), ("Name", 0.3, "L"),
                ("Ref", 0.1, "L"), ("How", 0.25, "L")],
               ([clock(e.at), e.zone, "in" if e.decision == "admit" else "out", e.name, e.person_ref,
-                e.words if e.kind != "scan" else "badge"] for e in scene.movements))
+                HOW.get(e.kind) or e.words] for e in scene.movements))
 
 
 def report_pdf(report: Report, paper: str = "a4") -> bytes:

@@ -35,7 +35,7 @@ STATE_WORDS = {"open": "Closed set in force (open)", "rolling": "Rolling - red l
                "lifted": "Closed set lifted", "draft": "Draft"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One door event of the timeline, in plain words."""
 
@@ -53,7 +53,7 @@ class Event:
     kiosk: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Approval:
     """A person on the approved list as it stands now."""
 
