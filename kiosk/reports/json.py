@@ -21,6 +21,8 @@ def _names(kind: type) -> tuple[str, ...]:
 
 def plain(value: Any) -> Any:
     """Dataclasses, tuples and datetimes as JSON values."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
     if dataclasses.is_dataclass(value):
@@ -41,7 +43,7 @@ def as_dict(report: Report) -> dict:
 
 def write_json(report: Report, handle: BinaryIO) -> None:
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n")
-    json.dump(as_dict(report), text, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder
+    text.write(json.dumps(as_dict(report), ensure_ascii=False, separators=(",", ":")))  # dumps: the C encoder
     text.write("\n")
     text.flush()
     text.detach()

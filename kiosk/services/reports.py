@@ -11,6 +11,7 @@ hours across a clock change) and every scene with a door event in that span.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
@@ -209,7 +210,7 @@ def _stored(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _words(row: dict, detail: dict, scene: dict, zones_of: dict[int, frozenset[str]]) -> tuple[str, str | None]:
+def _words(row: sqlite3.Row, detail: dict, scene: dict, zones_of: dict[int, frozenset[str]]) -> tuple[str, str | None]:
     """Plain words for a log row, and who acted when the row names someone."""
     kind = row["kind"]
     if kind in ("scan", "override", "sweep"):
@@ -233,12 +234,6 @@ def _scene_section(db: Database, scene: dict, tz: tzinfo | None, start: datetime
                    end: datetime | None) -> SceneReport:
     marks = ", ".join("?" * len(DOOR_KINDS))
     until = "AND l.at < ?" if end is not None else ""
-    rows = many(db, f"""
-        SELECT l.id, l.at, l.kiosk, l.kind, l.zone, l.decision, l.reason, l.raw, l.detail, l.person_id,
-               p.ref AS person_ref, p.name
-        FROM log l LEFT JOIN people p ON p.id = l.person_id
-        WHERE l.scene_id = ? AND l.kind IN ({marks}) {until} ORDER BY l.id""",
-                [scene["id"], *DOOR_KINDS, *([_stored(end)] if end is not None else [])])
     approvals = many(db, """
         SELECT a.zone, a.person_id, p.ref, p.name, p.department, p.role, a.approved_by, a.approved_at, a.temporary
         FROM approvals a JOIN people p ON p.id = a.person_id WHERE a.scene_id = ?
@@ -246,6 +241,14 @@ def _scene_section(db: Database, scene: dict, tz: tzinfo | None, start: datetime
     zones_of: dict[int, frozenset[str]] = {}
     for approval in approvals:
         zones_of[approval["person_id"]] = zones_of.get(approval["person_id"], frozenset()) | {approval["zone"]}
+    rows = db.conn.cursor()  # streamed, one row at a time: a scene may have 100,000 of them
+    rows.row_factory = sqlite3.Row
+    rows.execute(f"""
+        SELECT l.id, l.at, l.kiosk, l.kind, l.zone, l.decision, l.reason, l.raw, l.detail, l.person_id,
+               p.ref AS person_ref, p.name
+        FROM log l LEFT JOIN people p ON p.id = l.person_id
+        WHERE l.scene_id = ? AND l.kind IN ({marks}) {until} ORDER BY l.id""",
+                [scene["id"], *DOOR_KINDS, *([_stored(end)] if end is not None else [])])
     events, changes = [], []
     for row in rows:
         detail = json.loads(row["detail"]) if row["detail"] else {}
