@@ -18,12 +18,12 @@ from kiosk import fonts
 from kiosk.core.report import bucket_max
 from kiosk.services.reports import Report, RollCall, SceneReport
 
-FAMILY, MONO = "dejavu", "dejavumono"
+FAMILY = "dejavu"
 SIZE, ROW = 8, 4.6  # body font size (pt) and table row height (mm)
 CHART_HEIGHT, CHART_BUCKETS = 42, 400
 GREY, DARK, RED = (235, 235, 235), (60, 60, 60), (170, 20, 20)
-Column = tuple[str, float, str]
-HOW = {"scan": "badge", "sweep": "swept out at the lift"}  # how someone came in or went out; else the words  # header, share of the page width, alignment
+Column = tuple[str, float, str]  # header, share of the page width, alignment
+HOW = {"scan": "badge", "sweep": "swept out at the lift"}  # how someone came in or went out; else the words
 
 
 def offset(at: datetime) -> str:
@@ -59,7 +59,6 @@ class Document(FPDF):
         self.set_auto_page_break(True, 14)
         self.add_font(FAMILY, "", fonts.REGULAR)
         self.add_font(FAMILY, "B", fonts.BOLD)
-        self.add_font(MONO, "", fonts.MONO)
         self.set_title(title)
         self.set_creator("closed-set-kiosk")
         self.footer_text = footer_text
@@ -266,7 +265,8 @@ def _scene(doc: Document, scene: SceneReport, report: Report, clock: Callable[[d
 
 def report_pdf(report: Report, paper: str = "a4") -> bytes:
     """The whole report as PDF bytes."""
-    clock = clock_for(event.at for scene in report.scenes for event in scene.events)
+    clock = clock_for([*(event.at for scene in report.scenes for event in scene.events),
+                       *(approval.at for scene in report.scenes for approval in scene.approved)])
     doc = Document(paper, f"{report.production} - {report.title}",
                    f"{report.production} - closed-set report - {report.title} - printed {stamp(report.generated_at)}")
     doc.heading(f"Closed-set report: {report.title}")
