@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable
 
 from kiosk.services import ServiceError
-from kiosk.services.reports import Report, RollCall
+
+if TYPE_CHECKING:  # the command line imports this module for its choices on every run: keep it light
+    from kiosk.services.reports import Report, RollCall
 
 FORMATS = ("pdf", "csv", "json")
 PAPERS = ("a4", "letter")
