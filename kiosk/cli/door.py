@@ -50,6 +50,7 @@ def inside(ctx, scene: str | None, everyone: bool, pdf: str | None, as_json: boo
         from kiosk.services.reports import rollcall
 
         render_rollcall(rollcall(ctx.db(), scene), pdf)
+        click.echo(f"Roll-call written to {pdf}.", err=True)
     rows = door.inside(ctx.db(), scene)
     emit_json(rows) if as_json else table(rows, ["scene", "ref", "name", "department", "zone", "since"])
 
