@@ -99,7 +99,7 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes a clear message and an exit code, never a traceback."""
-    from kiosk.cli import checkins, door, people, scenes  # noqa: F401  (registers the commands)
+    from kiosk.cli import checkins, door, people, reports, scenes  # noqa: F401  (registers the commands)
 
     try:
         code = cli.main(args=argv, prog_name="kiosk", standalone_mode=False)

@@ -39,12 +39,19 @@ def scan(ctx, scene: str, code: str, zone: str, scan_id: str | None, as_json: bo
 @cli.command()
 @click.argument("scene", required=False)
 @click.option("--all", "everyone", is_flag=True, help="Roll-call: everyone inside any closed set in force.")
+@click.option("--pdf", type=click.Path(dir_okay=False), help="Also print the roll-call to this PDF file.")
 @json_option
 @pass_context
-def inside(ctx, scene: str | None, everyone: bool, as_json: bool) -> None:
+def inside(ctx, scene: str | None, everyone: bool, pdf: str | None, as_json: bool) -> None:
     """Who is inside SCENE now (or, with --all, inside every open scene)."""
     if bool(scene) == everyone:
         raise click.UsageError("Name a scene, or give --all for the roll-call.")
+    if pdf:
+        from kiosk.reports import render_rollcall
+        from kiosk.services.reports import rollcall
+
+        render_rollcall(rollcall(ctx.db(), scene), pdf)
+        click.echo(f"Roll-call written to {pdf}.", err=True)
     rows = door.inside(ctx.db(), scene)
     emit_json(rows) if as_json else table(rows, ["scene", "ref", "name", "department", "zone", "since"])
 

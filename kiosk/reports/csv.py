@@ -1,0 +1,59 @@
+"""The report as one flat CSV table, one record per row, for filtering in a spreadsheet.
+
+UTF-8 (with a byte-order mark on request, which Excel needs to read non-ASCII names right); times ISO 8601
+to the second with the local offset.  The ``record`` column says what a row is:
+``detail`` and ``summary`` (label in ``words``, figure in ``value``), ``approved`` (the list as it stands),
+``period`` (a state from ``at`` to ``until``), a log kind (``scan``, ``override``, ``sweep``, ``state``,
+``approve``, ``unapprove``, ``policy_ack``, ``scene_added``) for each door event, and ``audit`` last.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import BinaryIO, Iterator
+
+from kiosk.services.reports import Report
+
+COLUMNS = ("scene", "record", "log_id", "at", "until", "zone", "person_ref", "name", "decision", "reason",
+           "words", "by", "kiosk", "value")
+
+
+def iso(at: datetime | None) -> str:
+    return at.isoformat(timespec="seconds") if at else ""
+
+
+def records(report: Report) -> Iterator[dict]:
+    for scene in report.scenes:
+        base = {"scene": scene.ref}
+        for label, value in scene.details():
+            yield {**base, "record": "detail", "words": label, "value": value}
+        for label, count in scene.summary():
+            at = scene.peak_at if label == "Peak headcount" else None
+            yield {**base, "record": "summary", "words": label, "value": count, "at": iso(at)}
+        for approval in scene.approved:
+            yield {**base, "record": "approved", "at": iso(approval.at), "zone": approval.zone,
+                   "person_ref": approval.person_ref, "name": approval.name, "by": approval.by,
+                   "value": "temporary" if approval.temporary else ""}
+        for period in scene.periods:
+            yield {**base, "record": "period", "at": iso(period.start), "until": iso(period.end),
+                   "value": period.state}
+        for event in scene.events:
+            yield {**base, "record": event.kind, "log_id": event.id, "at": iso(event.at), "zone": event.zone,
+                   "person_ref": event.person_ref, "name": event.name if event.name else event.raw,
+                   "decision": event.decision, "reason": event.reason, "words": event.words, "by": event.by,
+                   "kiosk": event.kiosk}
+    audit = report.audit
+    yield {"record": "audit", "value": "intact" if audit.ok else "broken",
+           "words": f"Log intact: {audit.rows} rows, hash chain verified" if audit.ok
+           else f"LOG BROKEN at row {audit.broken_id}: {audit.problem}"}
+
+
+def write_csv(report: Report, handle: BinaryIO, bom: bool = False) -> None:
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig" if bom else "utf-8", newline="")
+    writer = csv.DictWriter(text, COLUMNS, restval="")
+    writer.writeheader()
+    writer.writerows(records(report))
+    text.flush()
+    text.detach()
