@@ -10,7 +10,6 @@ import pytest
 
 from kiosk.store.db import connect
 from kiosk.store.queries import many
-from tests.test_checkins import cheap_kdf  # noqa: F401  (fixture)
 from tests.test_cli import kiosk, production  # noqa: F401  (the helper and the fixture)
 
 PASSPHRASE = "tangerine orbit lantern velvet"
@@ -19,7 +18,7 @@ SOON = (date.today() + timedelta(days=7)).isoformat()
 
 
 @pytest.fixture
-def lifted(production, capsys, monkeypatch, cheap_kdf):  # noqa: F811
+def lifted(production, capsys, monkeypatch, cheap_kdf):
     """Scene 42 lifted (pending check-ins for C01 and C02) and the IC passphrase set from the environment."""
     monkeypatch.delenv("KIOSK_IC_PASSPHRASE", raising=False)
     assert kiosk(capsys, "scene", "open", "42")[0] == 0
