@@ -241,12 +241,14 @@ def test_no_wellbeing_content_reaches_any_format(db, shot, tmp_path):
     scene = scenes.get_scene(db, "42")
     with write(db):
         log.append(db, at="2026-11-23T10:00:00.000000+00:00", kiosk=KIOSK, kind="checkin", scene_id=scene["id"],
-                   detail={"note": "PRIVATE-NOTE-TEXT", "status": "follow_up"})
+                   detail={"note": "PRIVATE-NOTE-TEXT", "status": "PRIVATE-STATUS"})
     made = reports.scene_report(db, "42")
+    assert made.scenes[0].checkins == {"done": 0, "pending": 2, "follow_up_open": 0}  # the two performers
     for fmt in ("pdf", "csv", "json"):
         out = render(made, tmp_path / f"r.{fmt}", fmt)
         text = pdf_text(out) if fmt == "pdf" else out.read_text("utf-8")
-        assert "PRIVATE-NOTE-TEXT" not in text and "follow_up" not in text
+        assert "PRIVATE-NOTE-TEXT" not in text and "PRIVATE-STATUS" not in text
+        assert "pending" in text.lower()  # completion is reported: done / pending / follow-ups open
 
 
 def test_day_report_uses_local_midnight(db, crew, tmp_path):

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from kiosk.core import report as core
 from kiosk.core.door import Decision, reason_words
 from kiosk.core.report import Period
-from kiosk.services import ServiceError
+from kiosk.services import ServiceError, checkins
 from kiosk.services.door import inside
 from kiosk.services.production import get_production
 from kiosk.services.scenes import get_scene
@@ -83,6 +83,7 @@ class SceneReport:
     headcount: tuple[tuple[datetime, int], ...]  # people inside after each change
     peak: int
     peak_at: datetime | None
+    checkins: dict  # {"done", "pending", "follow_up_open"} counts: completion only, never what was said
 
     def _of(self, kinds: tuple[str, ...], decisions: tuple[str, ...] | None = None) -> list[Event]:
         return [e for e in self.events if e.kind in kinds and (decisions is None or e.decision in decisions)]
@@ -134,6 +135,9 @@ class SceneReport:
             ("Swept out at the lift", len(self.swept)),
             ("Rolling periods", sum(p.state == "rolling" for p in self.periods)),
             ("Hold periods", sum(p.state == "hold" for p in self.periods)),
+            ("Check-ins done", self.checkins["done"]),
+            ("Check-ins pending", self.checkins["pending"]),
+            ("Follow-ups open", self.checkins["follow_up_open"]),
         ]
 
 
@@ -275,7 +279,8 @@ def _scene_section(db: Database, scene: dict, tz: tzinfo | None, start: datetime
         performers=tuple(p["name"] for p in performers),
         approved=tuple(Approval(a["zone"], a["ref"], a["name"], a["department"], a["role"], a["approved_by"],
                                 local(a["approved_at"], tz), bool(a["temporary"])) for a in approvals),
-        events=tuple(events), periods=tuple(periods), headcount=tuple(series), peak=count, peak_at=peak_at)
+        events=tuple(events), periods=tuple(periods), headcount=tuple(series), peak=count, peak_at=peak_at,
+        checkins=checkins.completion(db, scene["ref"]))
 
 
 def scene_report(db: Database, ref: str, tz: tzinfo | None = None) -> Report:
