@@ -98,3 +98,31 @@ def test_keys_and_lockdown_in_a_real_terminal(production, terminal):
     terminal.send(PIN, "Enter")
     terminal.wait_for("Exit the kiosk")
     assert [row["reason"] for row in stored_scans(env)] == ["rolling"]
+
+
+def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
+    env, codes = production
+    terminal.wait_for("READY - scan a badge")
+    terminal.send(codes["C01"], "Enter")
+    terminal.wait_for("Zoë Ødegård")
+    terminal.send("x")
+    terminal.wait_for("1 still inside will be marked out")
+    terminal.send("Enter")
+    terminal.wait_for("Check-ins pending: 2 - the IC opens them with F9")
+    terminal.send("Escape")
+    terminal.wait_for("Check-ins pending: 2, follow-ups open: 0")
+    terminal.send("F9")
+    terminal.wait_for("IC mode: set your passphrase")
+    for text in ("Amara Mensah", "violet harbour lantern", "violet harbour lantern"):
+        terminal.type(text)
+        terminal.send("Enter")
+    terminal.wait_for("Only you see this screen")
+    terminal.send("Enter")  # the first pending check-in
+    terminal.wait_for("Check-in: ")
+    terminal.send("Space")  # the first status, highlighted: OK
+    terminal.send("C-s")
+    shown = terminal.wait_until_gone("Ctrl+S or Enter in the note")
+    assert "Only you see this screen" in shown and "OK" in shown
+    terminal.send("Escape")  # lock and leave
+    shown = terminal.wait_for("Check-ins pending: 1")
+    assert "OK" not in shown.split("Check-ins pending")[1].split("\n")[0]  # the door sees counts only

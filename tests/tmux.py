@@ -27,6 +27,12 @@ class Terminal:
     def send(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", "kiosk", *keys)
 
+    def type(self, text: str, gap: float = 0.12) -> None:
+        """Type like a person, a key at a time (a burst of keys would be taken for a scanner)."""
+        for character in text:
+            self._tmux("send-keys", "-t", "kiosk", "-l", character)
+            time.sleep(gap)
+
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "kiosk")
 
@@ -39,6 +45,16 @@ class Terminal:
                 return shown
             time.sleep(0.005)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def wait_until_gone(self, text: str, timeout: float = 20) -> str:
+        """The screen once ``text`` no longer shows on it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text not in shown:
+                return shown
+            time.sleep(0.005)
+        raise AssertionError(f"{text!r} is still there; the screen shows:\n{shown}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)

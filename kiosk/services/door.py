@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from kiosk.core import codes
 from kiosk.core.door import BadgeStatus, Decision, DoorFacts, Reason, SceneState, Zone, decide, is_duplicate, \
     reason_words
-from kiosk.services import ServiceError, now, seconds_between
+from kiosk.services import ServiceError, checkins, now, seconds_between
 from kiosk.services.production import get_production
 from kiosk.services.roster import resolve_person
 from kiosk.services.scenes import active_scenes, approve, get_scene
@@ -196,6 +196,7 @@ class DoorView:
     inside: list[dict]
     approved_people: int
     recent: list[dict]
+    checkins: dict  # {"done", "pending", "follow_up_open"}: counts only, never what was said
 
 
 def door_view(db: Database, scene_ref: str, recent: int = 10) -> DoorView:
@@ -206,4 +207,5 @@ def door_view(db: Database, scene_ref: str, recent: int = 10) -> DoorView:
         approved_people=approved["n"],
         recent=[dict(row, words=reason_words(row["reason"], scene["ref"], row["zone"] or ""))
                 for row in queries.log_rows(db, scene["id"], recent, newest_first=True, kinds=DOOR_KINDS)],
+        checkins=checkins.completion(db, scene["ref"]),
     )

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk.services import door, roster, scenes
+from kiosk.services import checkins, door, roster, scenes
 from kiosk.tui.app import KioskApp, Refused
 from kiosk.tui.widgets import local_time
 
@@ -118,7 +118,7 @@ class LiftScreen(ModalScreen[None]):
     """Lift the closed set: shows who is still inside, marks them out, then what is left to do."""
 
     app: KioskApp
-    BINDINGS = [Binding("enter", "lift", "Lift now", priority=True), Binding("escape", "dismiss(None)", "Back")]
+    BINDINGS = [Binding("enter", "lift", "Lift now"), Binding("escape", "dismiss(None)", "Back")]
 
     def __init__(self, scene: str) -> None:
         super().__init__()
@@ -129,7 +129,9 @@ class LiftScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide"):
             yield Label(f"Lift the closed set of scene {self.scene}?", classes="title", id="heading")
             yield Static(id="message")
-            yield DataTable(id="people", cursor_type="none")
+            people = DataTable(id="people", cursor_type="none")
+            people.can_focus = False  # Enter is the lift key here, not the table's
+            yield people
             yield Static("Enter: lift now and mark everyone out    Escape: back to the door", id="keys")
 
     async def on_mount(self) -> None:
@@ -153,8 +155,10 @@ class LiftScreen(ModalScreen[None]):
         self.lifted = True
         self.query_one("#heading", Label).update(f"Closed set lifted: scene {self.scene}")
         _inside_table(self.query_one(DataTable), swept, with_scene=False)
+        pending = (await self.app.call(checkins.completion, self.scene))["pending"]
         self.query_one("#message", Static).update(
-            f"Marked out ({len(swept)}):" if swept else "Nobody was inside.")
+            (f"Marked out ({len(swept)}):" if swept else "Nobody was inside.")
+            + f"\nCheck-ins pending: {pending} - the IC opens them with F9 (IC mode).")
         self.query_one("#keys", Static).update("Enter or Escape: back to the door")
 
 

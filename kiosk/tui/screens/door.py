@@ -31,6 +31,7 @@ class DoorScreen(Screen):
         Binding("p,P", "policy", "Policy OK"),
         Binding("i,I", "rollcall", "Roll-call"),
         Binding("x,X", "lift", "Lift"),
+        Binding("f9", "ic_mode", "IC mode"),
         Binding("f10", "supervisor", "Menu"),
     ]
 
@@ -52,7 +53,7 @@ class DoorScreen(Screen):
                 yield Label("Last scans", classes="title")
                 yield DataTable(id="recent", cursor_type="none", zebra_stripes=True)
         yield Static(id="status")
-        yield KeyRows()
+        yield KeyRows(per_row=6)
 
     async def on_mount(self) -> None:
         self.query_one("#inside", DataTable).add_columns("Name", "Zone", "In since")
@@ -94,7 +95,11 @@ class DoorScreen(Screen):
     def show_status(self) -> None:
         due = f"Policy to confirm (P): {', '.join(name for _, _, name in self.policy_due)}   " \
             if self.policy_due else ""
-        self.query_one("#status", Static).update(f"{due}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
+        counts = self.view.checkins if self.view else None
+        care = (f"Check-ins pending: {counts['pending']}, follow-ups open: {counts['follow_up_open']}   "
+                if counts and (counts["pending"] or counts["follow_up_open"]) else "")
+        self.query_one("#status", Static).update(
+            f"{due}{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
     def set_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
@@ -200,6 +205,16 @@ class DoorScreen(Screen):
 
         if self._scene_state() is not None:
             self.app.push_screen(LiftScreen(self.app.scene_ref), lambda _: self.refresh_view())
+
+    def action_ic_mode(self) -> None:
+        """The intimacy coordinator's own screens, opened with the IC's passphrase (not the supervisor PIN)."""
+        from kiosk.tui.screens.ic import ICScreen, ICUnlockScreen
+
+        def unlocked(session) -> None:
+            if session is not None:
+                self.app.push_screen(ICScreen(session), lambda _: self.refresh_view())
+
+        self.app.push_screen(ICUnlockScreen(), unlocked)
 
     def action_supervisor(self) -> None:
         from kiosk.tui.screens.menu import SupervisorMenu

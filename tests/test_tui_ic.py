@@ -1,0 +1,127 @@
+"""IC mode in the kiosk: lift -> pending -> the IC's check-in, and what the AD's door screen never shows."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from kiosk.core.door import SceneState
+from kiosk.services import access, checkins, door, scenes
+from kiosk.store.queries import many
+from kiosk.tui import KioskApp
+from kiosk.tui.screens.door import DoorScreen
+from kiosk.tui.screens.ic import CheckInForm, ICScreen
+from tests.conftest import KIOSK
+from tests.test_tui_door import press, scanner, settle
+
+PASSPHRASE = "violet harbour lantern"
+NOTE = "ZEBRA-QUIET-NOTE said the second take felt rushed"
+
+
+@pytest.fixture
+def app(db, db_path, crew, cheap_kdf):
+    access.set_pin(db, "246810", KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    return KioskApp(db, db_path, KIOSK, scene="42")
+
+
+async def open_ic_mode(pilot, first_time: bool) -> None:
+    await press(pilot, "f9")
+    screen = pilot.app.screen
+    screen.query_one("#reader", Input).value = "Amara Mensah"
+    screen.query_one("#passphrase", Input).value = PASSPHRASE
+    if first_time:
+        screen.query_one("#again", Input).value = PASSPHRASE
+        screen.query_one("#again", Input).focus()
+    else:
+        screen.query_one("#passphrase", Input).focus()
+    await press(pilot, "enter")
+
+
+async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db, db_path, crew):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await scanner(pilot, crew["C01"])
+        await press(pilot, "x", "enter")
+        assert "Check-ins pending: 2" in str(app.screen.query_one("#message").render())
+        await press(pilot, "escape")
+        assert "Check-ins pending: 2" in str(app.screen.query_one("#status").render())
+
+        await open_ic_mode(pilot, first_time=True)
+        assert isinstance(app.screen, ICScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2 and {table.get_row_at(i)[1] for i in range(2)} == {"Zoë Ødegård", "Łukasz Nowak"}
+        table.move_cursor(row=[table.get_row_at(i)[1] for i in range(2)].index("Zoë Ødegård"))
+        await press(pilot, "enter")
+        form = app.screen
+        assert isinstance(form, CheckInForm)
+        form.query_one("#follow_up").value = True
+        form.query_one("#follow_up_owner", Input).value = "Amara Mensah"
+        form.query_one("#due", Input).value = checkins_due()
+        form.query_one("#note", Input).value = NOTE
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ICScreen)
+        table = app.screen.query_one(DataTable)
+        assert "Follow-up needed" in [table.get_row_at(i)[3] for i in range(2)]
+        table.move_cursor(row=[table.get_row_at(i)[1] for i in range(2)].index("Zoë Ødegård"))
+        await press(pilot, "enter")  # opened again: the note is there for the IC, and the reading is logged
+        assert app.screen.query_one("#note", Input).value == NOTE
+        await press(pilot, "escape")
+
+        await press(pilot, "escape")  # lock and leave
+        assert isinstance(app.screen, DoorScreen)
+        status = str(app.screen.query_one("#status").render())
+        assert "Check-ins pending: 1, follow-ups open: 1" in status and "ZEBRA" not in status
+    raw = db_path.read_bytes() + db_path.with_name(db_path.name + "-wal").read_bytes()
+    assert b"ZEBRA-QUIET-NOTE" not in raw
+    assert checkins.completion(db, "42") == {"pending": 1, "done": 0, "follow_up_open": 1}
+    reads = many(db, "SELECT detail FROM log WHERE kind = 'checkin_read'")
+    assert reads and all("Amara Mensah" in row["detail"] for row in reads)
+
+
+def checkins_due() -> str:
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=3)).isoformat()
+
+
+async def test_a_wrong_passphrase_is_refused_and_nothing_opens(app, db, crew):
+    checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "f9")
+        app.screen.query_one("#reader", Input).value = "Someone"
+        app.screen.query_one("#passphrase", Input).value = "not the passphrase at all"
+        app.screen.query_one("#passphrase", Input).focus()
+        await press(pilot, "enter")
+        assert "passphrase" in str(app.screen.query_one("#message").render()).lower()
+        assert not isinstance(app.screen, ICScreen)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, DoorScreen)
+
+
+async def test_follow_ups_are_listed_open_first_and_marked_done(app, db, crew):
+    session = checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    scenes.lift(db, "42", KIOSK)
+    checkins.record(session, "42", "C01", "follow-up", follow_up_owner="Amara", due=checkins_due())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ic_mode(pilot, first_time=False)
+        await press(pilot, "f")
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1 and table.get_row_at(0)[2] == "Amara"
+        await press(pilot, "d")
+        assert app.screen.query_one(DataTable).get_row_at(0)[4]  # done on today
+        await press(pilot, "escape")
+    assert checkins.completion(db, "42")["follow_up_open"] == 0
+
+
+async def test_the_ic_adds_crew_to_the_check_ins(app, db, crew):
+    checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    scenes.lift(db, "42", KIOSK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ic_mode(pilot, first_time=False)
+        await press(pilot, "a")
+        app.screen.query_one("#scene", Input).value = "42"
+        app.screen.query_one("#person", Input).value = "P01"
+        app.screen.query_one("#person", Input).focus()
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ICScreen) and app.screen.query_one(DataTable).row_count == 3
+    assert door.inside(db, "42") == []
