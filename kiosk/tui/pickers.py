@@ -20,16 +20,16 @@ def person_words(person: dict) -> str:
 class PersonPicker(Vertical):
     """Type part of a name, ref or department; Enter goes to the matches; Enter on a match chooses it.
 
-    With ``multiple`` each Enter on a match adds that person or, chosen already, takes them off again; the
-    chosen people are listed under the matches.  Every change posts ``PersonPicker.Chosen``.
+    With ``multiple`` each Enter on a match adds that person or, chosen already, takes them off again.  Who
+    is chosen shows under the matches; every choice posts ``PersonPicker.Chosen``.
     """
 
     app: KioskApp
 
     class Chosen(Message):
-        def __init__(self, picker: PersonPicker, ref: str, words: str) -> None:
+        def __init__(self, picker: PersonPicker, ref: str) -> None:
             super().__init__()
-            self.picker, self.ref, self.words = picker, ref, words
+            self.picker, self.ref = picker, ref
 
         @property
         def control(self) -> PersonPicker:
@@ -46,8 +46,7 @@ class PersonPicker(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, id="search")
         yield OptionList(id="matches")
-        if self.multiple:
-            yield Static("Chosen: nobody yet", id="chosen")
+        yield Static("Chosen: nobody yet", id="chosen")
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -84,9 +83,7 @@ class PersonPicker(Vertical):
             self.chosen = {person["ref"]: person["name"]}
         elif self.chosen.pop(person["ref"], None) is None:
             self.chosen[person["ref"]] = person["name"]
-        else:
-            self.notify(f"{person['name']} taken off the chosen people.")
-        if self.multiple:
-            self.query_one("#chosen", Static).update(
-                f"Chosen ({len(self.chosen)}): {', '.join(self.chosen.values()) or 'nobody yet'}")
-        self.post_message(self.Chosen(self, person["ref"], person_words(person)))
+        self.query_one("#chosen", Static).update(
+            f"Chosen ({len(self.chosen)}): {', '.join(self.chosen.values()) or 'nobody yet'}" if self.multiple
+            else f"Chosen: {person_words(person)}")
+        self.post_message(self.Chosen(self, person["ref"]))

@@ -61,7 +61,6 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
 
     def on_person_picker_chosen(self, event: PersonPicker.Chosen) -> None:
         self.person = event.ref
-        self.query_one("#message", Static).update(f"Chosen: {event.words}")
         self.query_one("#ic" if self.escalate else "#why", Input).focus()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
