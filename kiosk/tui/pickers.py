@@ -45,7 +45,9 @@ class PersonPicker(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, id="search")
-        yield OptionList(id="matches")
+        matches = OptionList(id="matches")
+        matches.display = False  # until there is something to choose from
+        yield matches
         yield Static("Chosen: nobody yet", id="chosen")
 
     @property
@@ -60,7 +62,9 @@ class PersonPicker(Vertical):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#matches", OptionList).focus()
+        matches = self.query_one("#matches", OptionList)
+        if matches.option_count:
+            matches.focus()
 
     @work(exclusive=True, exit_on_error=False)
     async def search(self, text: str) -> None:
@@ -72,6 +76,7 @@ class PersonPicker(Vertical):
         matches = self.query_one("#matches", OptionList)
         matches.clear_options()
         matches.add_options(Option(person_words(person), id=person["ref"]) for person in people)
+        matches.display = bool(people)
         if people:
             matches.highlighted = 0
 

@@ -89,7 +89,7 @@ class PeopleScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         table = self.query_one("#people", DataTable)
-        table.add_columns("Ref", "Name", "Department", "Role", "Kind", "Badge issued")
+        table.add_columns("Ref", "Name", "Kind", "Badge issued", "Department", "Role")
         table.focus()
         await self.load()
 
@@ -108,8 +108,8 @@ class PeopleScreen(Screen[None]):
         table.clear()
         for person in shown:
             issued = local_time(person["badge_issued_at"], date=True) if person["badge_issued_at"] else "no badge"
-            table.add_row(person["ref"], person["name"], person["department"], person["role"], person["kind"],
-                          issued, key=person["ref"])
+            table.add_row(person["ref"], person["name"], person["kind"], issued, person["department"],
+                          person["role"], key=person["ref"])
         _move_to(table, select)
         self.query_one("#heading", Label).update(
             f"People: {len(shown)} of {len(self.people)} shown" if text else f"People: {len(self.people)}")
@@ -271,9 +271,7 @@ class ImportScreen(Form):
                  f"{len(result.unchanged)} unchanged. Nothing is saved yet: F2 imports for real.")
 
     async def action_save(self) -> None:
-        if self.data is None:
-            self.say("Run the dry run first: type the path, then Enter.")
-            return
+        """Runs only after a dry run without problems (``check_action``), on the very bytes it checked."""
         try:
             result = await self.app.call(roster.import_people, self.data, self.app.kiosk_id)
         except Refused as refused:
@@ -364,6 +362,8 @@ class ScenesScreen(Screen[None]):
 
 class SceneForm(Form):
     """A new closed scene; its coordinator and performers are approved for both zones by the service."""
+
+    BINDINGS = [Binding("f2", "save", "Create scene")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
@@ -463,6 +463,8 @@ class ApprovalsScreen(Screen[None]):
 class ApproveForm(Form):
     """Approve one or more people for the set, the monitors or both, saying who approves."""
 
+    BINDINGS = [Binding("f2", "save", "Approve")]
+
     SUBMIT_FROM = "by"
 
     def __init__(self, scene: str) -> None:
@@ -497,6 +499,8 @@ class ApproveForm(Form):
 
 class RemoveApprovalForm(Form):
     """Take one person off one zone's list; the service keeps performers and the coordinator approved."""
+
+    BINDINGS = [Binding("f2", "save", "Remove")]
 
     SUBMIT_FROM = "by"
 
