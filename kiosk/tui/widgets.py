@@ -30,14 +30,14 @@ def big_word(word: str) -> str:
     return "\n".join("  ".join(_LETTERS[letter][row] for letter in word.upper()) for row in range(5))
 
 
-def local_time(iso: str | None, seconds: bool = False, day: bool = False) -> str:
-    """A stored UTC time as the wall-clock time of this kiosk ("" for none)."""
+def local_time(iso: str | None, seconds: bool = False, date: bool = False) -> str:
+    """A stored UTC time as the wall-clock time of this kiosk, with the date before it when ``date``."""
     from datetime import datetime
 
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone().strftime(
-        ("%Y-%m-%d " if day else "") + ("%H:%M:%S" if seconds else "%H:%M"))
+        ("%Y-%m-%d " if date else "") + ("%H:%M:%S" if seconds else "%H:%M"))
 
 
 class VerdictPanel(Static):

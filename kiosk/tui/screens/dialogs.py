@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Input, Label, Static
 
-from kiosk.services import checkins, door, roster, scenes
+from kiosk.services import checkins, door, scenes
 from kiosk.tui.app import KioskApp, Refused
+from kiosk.tui.pickers import PersonPicker
 from kiosk.tui.widgets import local_time
 
 ROLL_CALL_REFRESH = 3
@@ -52,8 +51,7 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
                 yield Label("Not on the list: approve for this scene only (IC and AD)", classes="title")
             else:
                 yield Label("Forgotten badge: find the person", classes="title")
-            yield Input(placeholder="Name, ref or department", id="search")
-            yield OptionList(id="matches")
+            yield PersonPicker()
             if self.escalate:
                 yield Input(placeholder="Intimacy coordinator's name", id="ic")
                 yield Input(placeholder="AD's name", id="ad")
@@ -61,29 +59,12 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
                 yield Input(placeholder="Why without a badge? (e.g. badge left in the trailer)", id="why")
             yield Static(id="message", classes="message")
 
-    async def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "search":
-            self.search(event.value)
-
-    @work(exclusive=True, exit_on_error=False)
-    async def search(self, text: str) -> None:
-        matches = self.query_one("#matches", OptionList)
-        people = await self.app.call(roster.search_people, text) if text.strip() else []
-        matches.clear_options()
-        matches.add_options(Option(f"{p['name']} - {p['department']}, {p['role']} ({p['ref']})", id=p["ref"])
-                            for p in people)
-        if people:
-            matches.highlighted = 0
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.person = event.option.id
-        self.query_one("#message", Static).update(f"Chosen: {event.option.prompt}")
+    def on_person_picker_chosen(self, event: PersonPicker.Chosen) -> None:
+        self.person = event.ref
         self.query_one("#ic" if self.escalate else "#why", Input).focus()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self.query_one("#matches", OptionList).focus()
-        elif event.input.id == "ic":
+        if event.input.id == "ic":
             self.query_one("#ad", Input).focus()
         else:
             await self.submit()

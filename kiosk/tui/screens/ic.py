@@ -106,7 +106,7 @@ class ICScreen(Screen[None]):
         table.clear()
         for row in self.rows:
             table.add_row(row["scene"], row["name"], row["kind"], row["status_words"], row["follow_up_due"] or "",
-                          local_time(row["checked_in_at"], day=True))
+                          local_time(row["checked_in_at"], date=True))
 
     def _chosen(self) -> dict | None:
         table = self.query_one(DataTable)
