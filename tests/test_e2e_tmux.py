@@ -115,13 +115,15 @@ def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
     terminal.wait_for("IC mode: set your passphrase")
     for text in ("Amara Mensah", "violet harbour lantern", "violet harbour lantern"):
         terminal.type(text)
+        time.sleep(0.3)  # a person looks up before pressing Enter, and before typing on
         terminal.send("Enter")
+        time.sleep(0.3)
     terminal.wait_for("Only you see this screen")
     terminal.send("Enter")  # the first pending check-in
     terminal.wait_for("Check-in: ")
     terminal.send("Space")  # the first status, highlighted: OK
-    terminal.send("C-s")
-    shown = terminal.wait_until_gone("Ctrl+S or Enter in the note")
+    terminal.send("F2")
+    shown = terminal.wait_until_gone("F2: save")
     assert "Only you see this screen" in shown and "OK" in shown
     terminal.send("Escape")  # lock and leave
     shown = terminal.wait_for("Check-ins pending: 1")

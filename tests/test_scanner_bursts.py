@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.tui.scanner import SCAN_GAP, SCAN_MIN_IN_FIELD, KeyBurst
+from kiosk.tui.scanner import SCAN_GAP, SCAN_MIN_IN_FIELD, SCAN_STALL, KeyBurst
 
 SCANNER_STEP = 0.008  # a USB scanner: 2 to 10 ms a character
 PERSON_STEP = 0.12
@@ -60,7 +60,7 @@ def test_two_scans_back_to_back_stay_apart():
     ended = []
     for at, character in enumerate("AAAA"):
         ended += keys.feed(character, character, character, at * SCANNER_STEP)
-    later = 4 * SCANNER_STEP + SCAN_GAP * 2
+    later = 4 * SCANNER_STEP + SCAN_STALL * 2
     for offset, character in enumerate("BBBB"):
         ended += keys.feed(character, character, character, later + offset * SCANNER_STEP)
     ended.append(keys.flush())
@@ -76,3 +76,23 @@ def test_enter_alone_is_not_held():
 def test_the_held_events_come_back_in_order_for_replay():
     bursts, _ = feed("ab", SCANNER_STEP, end="enter")
     assert bursts[0].events == ["a", "b", "enter"]
+
+
+def test_a_burst_that_stalls_midway_is_still_one_scan():
+    """A busy machine may hand over a scanner's keys in two lumps; the tail must not become key presses."""
+    keys, ended = KeyBurst(), []
+    code = "PG7JGEEBHH1LUF5CEX"
+    for i, character in enumerate(code[:-1]):
+        ended += keys.feed(character, character, character, i * SCANNER_STEP)
+    stalled = len(code) * SCANNER_STEP + SCAN_STALL * 0.8
+    ended += keys.feed("x", "x", "x", stalled)
+    ended += keys.feed("enter", "enter", None, stalled + SCANNER_STEP)
+    assert [burst.text for burst in ended] == [code[:-1] + "x"] and ended[0].is_scan(False)
+
+
+def test_one_key_ended_at_once_by_enter_is_scanner_output_not_a_key_press():
+    bursts, _ = feed("x", SCANNER_STEP, end="enter")
+    assert bursts[0].terminated and bursts[0].is_scan(typing_into_field=False)
+    person, _ = feed("x", PERSON_STEP, end="enter")  # x, then Enter a moment later: two key presses
+    assert [burst.text for burst in person] == ["x", ""]
+    assert not any(burst.is_scan(typing_into_field=False) for burst in person)

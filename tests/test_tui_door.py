@@ -29,7 +29,9 @@ def app(db, db_path, crew):
 
 async def settle(pilot) -> None:
     """Let the scanner pause pass, background work finish and the screen repaint."""
-    await pilot.pause(pilot.app.keys.gap * 2)
+    await pilot.pause()
+    if pilot.app.keys.holding:
+        await pilot.pause(pilot.app.keys.wait + 0.05)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -58,7 +58,7 @@ async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db,
         form.query_one("#follow_up_owner", Input).value = "Amara Mensah"
         form.query_one("#due", Input).value = checkins_due()
         form.query_one("#note", Input).value = NOTE
-        await press(pilot, "ctrl+s")
+        await press(pilot, "f2")
         assert isinstance(app.screen, ICScreen)
         table = app.screen.query_one(DataTable)
         assert "Follow-up needed" in [table.get_row_at(i)[3] for i in range(2)]

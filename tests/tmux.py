@@ -30,8 +30,8 @@ class Terminal:
     def type(self, text: str, gap: float = 0.12) -> None:
         """Type like a person, a key at a time (a burst of keys would be taken for a scanner)."""
         for character in text:
-            self._tmux("send-keys", "-t", "kiosk", "-l", character)
             time.sleep(gap)
+            self._tmux("send-keys", "-t", "kiosk", "-l", character)
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "kiosk")

@@ -145,7 +145,7 @@ class KioskApp(App, inherit_bindings=False):
                     await self._end_burst(burst)
                 if self._pause is not None:
                     self._pause.stop()
-                self._pause = self.set_timer(self.keys.gap, self._on_pause) if self.keys.holding else None
+                self._pause = self.set_timer(self.keys.wait, self._on_pause) if self.keys.holding else None
                 return
             if (burst := self.keys.flush()) is not None:
                 await self._end_burst(burst)

@@ -1,10 +1,11 @@
 """Telling a barcode scanner from a person at the keyboard.  Plain Python: no Textual, easy to test.
 
 A USB scanner "types" a badge code as a burst of key presses 2 to 10 ms apart, then Enter, Tab or nothing.
-A person presses keys at least ~80 ms apart.  ``KeyBurst`` holds text keys while they keep coming less than
-``gap`` seconds apart; the burst ends at Enter or Tab, at the first key that comes later than ``gap``, or
-when the caller reports a pause (its timer ran out, or a non-text key such as F10 arrived).  The caller then
-asks ``is_scan`` and either scans the text or lets the held keys through as ordinary key presses.
+A person presses keys at least ~80 ms apart.  ``KeyBurst`` starts a burst when a second key follows the
+first within ``gap`` seconds; once under way, a burst may stall for up to ``stall`` (a busy machine can
+deliver a scanner's keys in two lumps) before it counts as ended.  It ends at Enter or Tab, at a key later
+than that, or when the caller reports a pause (its timer ran out, or a non-text key such as F10 arrived).
+The caller then asks ``is_scan`` and either scans the text or lets the held keys through as key presses.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCAN_GAP = 0.05  # seconds; the slowest scanners stay well under, the fastest typists well over
+SCAN_STALL = 0.25  # a burst under way survives a stall this long; nobody scans two badges this fast
 SCAN_MIN_IN_FIELD = 8  # in a text field, shorter bursts are fast typing, not a badge (codes are 18 long)
 TERMINATORS = ("enter", "tab")
 
@@ -23,25 +25,34 @@ class Burst:
 
     events: list[Any] = field(default_factory=list)
     text: str = ""
+    terminated: bool = False  # ended by Enter or Tab within the gap, as scanners end a code
 
     def is_scan(self, typing_into_field: bool) -> bool:
         """A scan, or keys for the widget in focus?
 
-        Outside a text field any burst of two or more characters is a scan, so a single-letter key binding
-        never fires from a scanner; inside one, only a burst as long as a badge could be.
+        Outside a text field, two or more characters at scanner speed, or even one followed at once by
+        Enter or Tab, is a scan: a single-letter key binding never fires from a scanner.  Inside a field,
+        only a burst as long as a badge could be.
         """
-        return len(self.text) >= (SCAN_MIN_IN_FIELD if typing_into_field else 2)
+        if typing_into_field:
+            return len(self.text) >= SCAN_MIN_IN_FIELD
+        return len(self.text) >= 2 or (self.terminated and len(self.text) == 1)
 
 
 class KeyBurst:
-    def __init__(self, gap: float = SCAN_GAP):
-        self.gap = gap
+    def __init__(self, gap: float = SCAN_GAP, stall: float = SCAN_STALL):
+        self.gap, self.stall = gap, stall
         self._burst = Burst()
         self._last_at = 0.0
 
     @property
     def holding(self) -> bool:
         return bool(self._burst.events)
+
+    @property
+    def wait(self) -> float:
+        """How long after the last key the held burst ends if nothing more comes."""
+        return self.stall if len(self._burst.text) >= 2 else self.gap
 
     def takes(self, key: str, character: str | None) -> bool:
         """Whether this key belongs to a burst: any printable character, and Enter or Tab ending one."""
@@ -52,14 +63,15 @@ class KeyBurst:
     def feed(self, event: Any, key: str, character: str | None, at: float) -> list[Burst]:
         """Hold one key (``takes`` said yes); return the bursts it ended, oldest first."""
         ended = []
-        if self.holding and at - self._last_at > self.gap:
+        if self.holding and at - self._last_at > self.wait:
             ended.append(self.flush())
         self._burst.events.append(event)
-        self._last_at = at
         if key in TERMINATORS:
+            self._burst.terminated = at - self._last_at <= self.gap and bool(self._burst.text)
             ended.append(self.flush())
         else:
             self._burst.text += character or ""
+        self._last_at = at
         return [burst for burst in ended if burst is not None]
 
     def flush(self) -> Burst | None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.core.checkins import RECORDABLE, STATUS_WORDS, Status
 from kiosk.services import checkins
 from kiosk.tui.app import KioskApp, Refused
+from kiosk.tui.screens.form import Form
 from kiosk.tui.widgets import local_time
 
 
@@ -135,15 +136,15 @@ class ICScreen(Screen[None]):
         self.dismiss(None)
 
 
-class CheckInForm(ModalScreen[bool]):
+class CheckInForm(Form):
     """One person's check-in: status, follow-up owner and due date, signposting, a short note.
 
-    Opening it reads the record's notes (audited, as every reading is); Ctrl+S or Enter in the last field
-    saves the whole record.
+    Opening it reads the record's notes (audited, as every reading is); F2, or Enter in the note, saves the
+    whole record.
     """
 
-    app: KioskApp
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("ctrl+s", "save", "Save")]
+    SUBMIT_FROM = "note"
+    AUTO_FOCUS = "RadioSet"
 
     def __init__(self, session: checkins.ICSession, row: dict) -> None:
         super().__init__()
@@ -152,14 +153,16 @@ class CheckInForm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(f"Check-in: {self.row['name']} - scene {self.row['scene']}", classes="title")
-            with RadioSet(id="status"):
+            with RadioSet(id="statuses"):
                 for status in RECORDABLE:
                     yield RadioButton(STATUS_WORDS[status], id=status.value.replace("-", "_"))
-            yield Input(placeholder="Follow-up owner (for a follow-up)", id="follow_up_owner")
-            yield Input(placeholder="Follow-up due, YYYY-MM-DD", id="due")
-            yield Input(placeholder="Signposting offered (e.g. union helpline, counsellor)", id="signposting")
-            yield Input(placeholder="Short note (optional; only the IC can read it)", id="note")
-            yield Static("Ctrl+S or Enter in the note: save    Escape: cancel", id="keys")
+            with Horizontal(classes="fields"):
+                yield Input(placeholder="Follow-up owner", id="follow_up_owner", compact=True)
+                yield Input(placeholder="Due YYYY-MM-DD", id="due", compact=True)
+            yield Input(placeholder="Signposting offered (e.g. union helpline, counsellor)", id="signposting",
+                        compact=True)
+            yield Input(placeholder="Short note (optional; only the IC can read it)", id="note", compact=True)
+            yield Static("Arrows and Space: status    F2: save    Escape: cancel", id="keys")
             yield Static(id="message", classes="message")
 
     async def on_mount(self) -> None:
@@ -172,20 +175,13 @@ class CheckInForm(ModalScreen[bool]):
         for field in ("follow_up_owner", "signposting", "note"):
             self.query_one(f"#{field}", Input).value = record.get(field) or ""
         self.query_one("#due", Input).value = record.get("follow_up_due") or ""
-        self.query_one(RadioSet).focus()
-
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        fields = ["follow_up_owner", "due", "signposting", "note"]
-        if event.input.id == fields[-1]:
-            await self.action_save()
-        else:
-            self.query_one(f"#{fields[fields.index(event.input.id) + 1]}", Input).focus()
 
     async def action_save(self) -> None:
-        chosen = self.query_one(RadioSet).pressed_button
-        message = self.query_one("#message", Static)
+        # The buttons' own values, not RadioSet.pressed_button: that follows a message that may still be
+        # queued behind the key that saves.
+        chosen = next((button for button in self.query(RadioButton) if button.value), None)
         if chosen is None:
-            message.update("Choose a status first (arrows, then Space).")
+            self.say("Choose a status first (arrows, then Space).")
             return
         value = {field: self.query_one(f"#{field}", Input).value
                  for field in ("follow_up_owner", "due", "signposting", "note")}
@@ -195,16 +191,15 @@ class CheckInForm(ModalScreen[bool]):
                                    signposting=value["signposting"], follow_up_owner=value["follow_up_owner"],
                                    due=value["due"] or None)
         except Refused as refused:
-            message.update(str(refused))
+            self.say(str(refused))
             return
         self.dismiss(True)
 
 
-class AddToCheckIns(ModalScreen[bool]):
+class AddToCheckIns(Form):
     """Add someone else (crew too) to a scene's check-ins."""
 
-    app: KioskApp
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    SUBMIT_FROM = "person"
 
     def __init__(self, session: checkins.ICSession) -> None:
         super().__init__()
@@ -217,15 +212,12 @@ class AddToCheckIns(ModalScreen[bool]):
             yield Input(placeholder="Person: ref or full name", id="person")
             yield Static(id="message", classes="message")
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "scene":
-            self.query_one("#person", Input).focus()
-            return
+    async def action_save(self) -> None:
         try:
             await self.app.attempt(checkins.add, self.session, self.query_one("#scene", Input).value,
                                    self.query_one("#person", Input).value)
         except Refused as refused:
-            self.query_one("#message", Static).update(str(refused))
+            self.say(str(refused))
             return
         self.dismiss(True)
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.core.roster import KINDS, ref_from_name
@@ -21,6 +19,7 @@ from kiosk.services import roster, scenes
 from kiosk.services.roster import ImportResult
 from kiosk.tui.app import KioskApp, Refused
 from kiosk.tui.pickers import PersonPicker
+from kiosk.tui.screens.form import Form
 from kiosk.tui.widgets import local_time
 
 MAX_CSV_BYTES = 5_000_000  # a production's cast-and-crew list is a few hundred kilobytes at most
@@ -40,25 +39,6 @@ def _move_to(table: DataTable, key: str | None) -> None:
 
 def _value(screen: Screen, selector: str) -> str:
     return screen.query_one(selector, Input).value.strip()
-
-
-class Form(ModalScreen[Any]):
-    """A dialog that saves with F2 (its ``action_save``); Enter moves to the next field, or saves from
-    ``SUBMIT_FROM``; problems show in its ``#message`` and nothing is saved."""
-
-    app: KioskApp
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("f2", "save", "Save")]
-    AUTO_FOCUS = "Input"
-    SUBMIT_FROM: str | None = None  # id of the input whose Enter saves
-
-    def say(self, words: str) -> None:
-        self.query_one("#message", Static).update(words)
-
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id is not None and event.input.id == self.SUBMIT_FROM:
-            await self.run_action("save")
-        else:
-            self.focus_next()
 
 
 # --- people ---------------------------------------------------------------------------------------------
