@@ -14,7 +14,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from kiosk.badges.card import draw_card
 from kiosk.badges.layout import QUIET, card_layout
-from kiosk.badges.publish import publish
+from kiosk.badges.issue import publish
 from kiosk.services.badges import BadgeCard
 
 __all__ = ["publish", "render_card", "terminal_qr"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import RenderStyle
 
 from kiosk.badges.layout import CARD_MM, DPI, MM_PER_PX, MODULE, RULE, CardLayout
 from kiosk.fonts import Face
@@ -87,14 +88,14 @@ class _Sheet(FPDF):
 
     def card(self, layout: CardLayout, x: float, y: float) -> None:
         mm = MM_PER_PX
-        self.rect(x + RULE.x * mm, y + RULE.y * mm, RULE.width * mm, RULE.height * mm, style="F")
+        self.rect(x + RULE.x * mm, y + RULE.y * mm, RULE.width * mm, RULE.height * mm, style=RenderStyle.F)
         for line in layout.lines:
             self.use_font(line.face, line.size)
             self.text(x + line.x * mm, y + line.baseline * mm, line.text)
         qr_x, qr_y, module = x + layout.qr_x * mm, y + layout.qr_y * mm, MODULE * mm
         for run in layout.qr_runs():
             self.rect(qr_x + run.x * module, qr_y + run.y * module, run.width * module, run.height * module,
-                      style="F")
+                      style=RenderStyle.F)
 
 
 def write_sheet(layouts: list[CardLayout], path: Path, paper: str, title: str = "Badges") -> None:
