@@ -5,9 +5,10 @@
 
 Both contenders get the same codes in every round and take turns going first, so they share the machine's
 noise; CPU time (this process's own) is the steadier figure on a shared machine, wall time is shown too.
-Every kiosk round starts with cold caches, as a fresh `kiosk badge issue` would.  The floor is the least a badge can cost: qrcode's own image of the code, saved as PNG.  The kiosk
-draws the whole card (production, name, department, role, QR, code as text) at 300 dpi and also lays every
-card out on the printable sheet.  ``record`` is a no-op here: the database write is measured by bench_scan.
+Every kiosk round starts with cold caches, as a fresh `kiosk badge issue` would.  The floor is the least a
+badge can cost: qrcode's own image of the code, saved as PNG.  The kiosk draws the whole card (production,
+name, department, role, QR, code as text) at 300 dpi and also lays every card out on the printable sheet.
+``record`` is a no-op here: the database write is measured by bench_scan.
 Prints a Markdown table: median seconds for the batch and per badge, and the ratio (target: within 2x).
 """
 

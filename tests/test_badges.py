@@ -6,6 +6,7 @@ import json
 import math
 import re
 
+import pypdfium2
 import pytest
 import qrcode
 import zxingcpp
@@ -49,7 +50,19 @@ def decode(path_or_image) -> str:
 
 
 def sheet_codes(path) -> list[str]:
-    return [match.replace(" ", "") for page in PdfReader(path).pages for match in CODE_TEXT.findall(page.extract_text())]
+    """The codes printed as text on the sheet, page by page."""
+    pages = PdfReader(path).pages
+    return [match.replace(" ", "") for page in pages for match in CODE_TEXT.findall(page.extract_text())]
+
+
+def sheet_scans(path) -> list[str]:
+    """The QR codes a scanner reads off the sheet printed at 200 dpi."""
+    document = pypdfium2.PdfDocument(path)
+    try:
+        images = (page.render(scale=200 / 72).to_pil() for page in document)
+        return [result.text for image in images for result in zxingcpp.read_barcodes(image)]
+    finally:
+        document.close()
 
 
 @pytest.mark.parametrize("paper, page_mm, per_page", [("a4", (210, 297), 10), ("letter", (279.4, 215.9), 9)])
@@ -74,7 +87,7 @@ def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_p
     for page in reader.pages:
         assert (float(page.mediabox.width), float(page.mediabox.height)) == \
             pytest.approx((page_mm[0] * MM_TO_PT, page_mm[1] * MM_TO_PT), abs=0.01)
-    assert sorted(sheet_codes(pdf)) == sorted(valid.values())  # every person once, with the new code
+    assert sorted(sheet_codes(pdf)) == sorted(sheet_scans(pdf)) == sorted(valid.values())  # everyone once
 
 
 def test_new_badges_replace_the_old_ones_at_the_door(db, crew, tmp_path, capsys):
@@ -174,8 +187,8 @@ def ink_box(card: badges.BadgeCard) -> tuple[int, int, int, int]:
 
 
 def test_long_texts_shrink_wrap_and_stay_on_the_card():
-    long = badges.BadgeCard("The Extremely Long Production Title That Never Ends, Part Two: The Return of the Night Garden", "L1",
-                            "Maria Guadalupe Fernández de la Concepción Ramírez y Villanueva-Echeverría",
+    long = badges.BadgeCard("The Extremely Long Production Title That Never Ends, Part Two: The Night Garden Returns",
+                            "L1", "Maria Guadalupe Fernández de la Concepción Ramírez y Villanueva-Echeverría",
                             "Intimacy, Wellbeing and Welfare Department (2nd unit)",
                             "Intimacy coordinator for the night shoot, also welfare liaison and supervisor",
                             codes.new_code())
