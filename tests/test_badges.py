@@ -118,6 +118,17 @@ def test_module_centres_match_qrcodes_matrix(db, crew):
         assert image.crop(band).getextrema() == (255, 255)
 
 
+def test_sheet_rectangles_cover_exactly_the_dark_modules(db, crew):
+    built = layout.card_layout(badges.active_card(db, "D01"))
+    painted = [[0] * len(built.matrix) for _ in built.matrix]
+    for left, top, width, height in built.qr_runs():
+        for y in range(top, top + height):
+            for x in range(left, left + width):
+                painted[y][x] += 1
+    assert painted == [[int(dark) for dark in row] for row in built.matrix]  # each dark module once, no light one
+    assert len(built.qr_runs()) < sum(map(sum, painted)) / 2
+
+
 def test_failed_render_leaves_nothing_and_old_badges_keep_working(db, crew, tmp_path, monkeypatch):
     drawn = []
 

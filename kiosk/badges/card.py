@@ -2,15 +2,15 @@
 
 Two colours because a badge is printed in black only: text edges and QR modules come out as sharp as the
 printer allows.  The image is a 1-bit palette image with white as 0, so the blank rows that make up most of
-a card are all zero bits, which the PNG encoder passes over quickly: saving takes a third less time than a
-greyscale ("1" mode) image whose white is 1.  Speed matters when a whole crew is issued at once,
-so what repeats from card to card is drawn once: the production's heading, each department and role, and
-the code's symbols.
+a card are zero bytes that the PNG encoder passes over without trying its filters; the same card in "1" mode
+(white is 1) saves about a third slower.  Speed matters when a whole crew is issued at once, so what repeats
+from card to card is drawn once: the production's heading, each department and role, and the code's symbols.
 """
 
 from __future__ import annotations
 
 import functools
+import zlib
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -75,5 +75,5 @@ def draw_card(layout: CardLayout) -> Image.Image:
 
 
 def save_card(image: Image.Image, path: Path) -> None:
-    # Level 1: the card is mostly white, so the file is barely larger and saving is much faster.
-    image.save(path, "PNG", bits=1, compress_level=1, dpi=(DPI, DPI))
+    # Long runs of white: run-length deflate at level 1 is both the fastest and the smallest here.
+    image.save(path, "PNG", bits=1, compress_level=1, compress_type=zlib.Z_RLE, dpi=(DPI, DPI))

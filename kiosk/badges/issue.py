@@ -23,6 +23,8 @@ from kiosk.services.badges import BadgeCard
 
 
 def _check(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) -> None:
+    if not cards:
+        raise ServiceError("No badges to issue.")
     if paper not in PAPERS:
         raise ServiceError(f"Paper must be one of {', '.join(PAPERS)}, not {paper!r}.")
     unsafe = [card.ref for card in cards if not REF_PATTERN.match(card.ref)]
@@ -63,7 +65,7 @@ def publish(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str,
             handle, name = tempfile.mkstemp(prefix=f".{sheet.name}.", suffix=".part", dir=sheet.parent)
             os.close(handle)
             sheet_part = Path(name)
-            write_sheet(layouts, sheet_part, paper, title=f"Badges - {cards[0].production}" if cards else "Badges")
+            write_sheet(layouts, sheet_part, paper, title=f"Badges - {cards[0].production}")
         record()
     except BaseException:
         if sheet_part is not None:

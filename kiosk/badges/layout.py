@@ -9,6 +9,7 @@ readable size is cut short with an ellipsis, so nothing ever runs off the card.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -88,30 +89,22 @@ class CardLayout:
     def lines(self) -> tuple[Line, ...]:
         return self.production + self.name + self.department + self.role + self.code
 
-    def qr_runs(self) -> list[Box]:
-        """The dark modules as few rectangles (module units): runs along each row, stacked while rows repeat."""
-        boxes: list[Box] = []
+    def qr_runs(self) -> list[tuple[int, int, int, int]]:
+        """The dark modules as few rectangles (x, y, width, height in modules): the dark runs of each row,
+        stacked while the rows below repeat them."""
+        rectangles = []
         open_runs: dict[tuple[int, int], int] = {}  # (start, end) -> first row
         for y, row in enumerate((*self.matrix, ())):
-            runs = set(_runs(row))
-            for run, first in list(open_runs.items()):
-                if run not in runs:
-                    boxes.append(Box(run[0], first, run[1] - run[0], y - first))
-                    del open_runs[run]
+            runs = {match.span() for match in _DARK_RUN.finditer(bytes(row))}
+            for run in [run for run in open_runs if run not in runs]:
+                first = open_runs.pop(run)
+                rectangles.append((run[0], first, run[1] - run[0], y - first))
             for run in runs:
                 open_runs.setdefault(run, y)
-        return boxes
+        return rectangles
 
 
-def _runs(row: tuple[bool, ...]) -> list[tuple[int, int]]:
-    runs, start = [], None
-    for x, dark in enumerate((*row, False)):
-        if dark and start is None:
-            start = x
-        elif not dark and start is not None:
-            runs.append((start, x))
-            start = None
-    return runs
+_DARK_RUN = re.compile(b"\x01+")  # a row of modules as bytes: True is 1
 
 
 @functools.lru_cache(maxsize=None)
@@ -119,12 +112,16 @@ def font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(face.path), size, index=face.index, layout_engine=ImageFont.Layout.BASIC)
 
 
-def qr_matrix(code: str) -> tuple[tuple[bool, ...], ...]:
+def qr_symbol(code: str, border: int = 0) -> qrcode.QRCode:
     """The code's QR symbol: error correction M, the smallest version that holds it (1 for an 18-symbol code)."""
-    symbol = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    symbol = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)
     symbol.add_data(code)
     symbol.make(fit=True)
-    return tuple(tuple(row) for row in symbol.get_matrix())
+    return symbol
+
+
+def qr_matrix(code: str) -> tuple[tuple[bool, ...], ...]:
+    return tuple(tuple(row) for row in qr_symbol(code).get_matrix())
 
 
 def _wrap(words: list[str], measure, width: int, most: int) -> list[str] | None:

@@ -93,8 +93,8 @@ class _Sheet(FPDF):
             self.use_font(line.face, line.size)
             self.text(x + line.x * mm, y + line.baseline * mm, line.text)
         qr_x, qr_y, module = x + layout.qr_x * mm, y + layout.qr_y * mm, MODULE * mm
-        for run in layout.qr_runs():
-            self.rect(qr_x + run.x * module, qr_y + run.y * module, run.width * module, run.height * module,
+        for left, top, width, height in layout.qr_runs():
+            self.rect(qr_x + left * module, qr_y + top * module, width * module, height * module,
                       style=RenderStyle.F)
 
 
