@@ -176,6 +176,8 @@ def test_bad_targets_are_refused_before_anything_is_drawn(db, crew, tmp_path, ca
     status, _, err = kiosk(capsys, "badge", "issue", "P01", "--out", tmp_path / "out")
     assert status == 2 and "is a folder" in err
     assert kiosk(capsys, "badge", "issue", "--all", "P01", "--out", tmp_path)[0] == 2
+    status, _, err = kiosk(capsys, "badge", "issue", "P01", "--out", tmp_path / "a-file" / "below")
+    assert status == 2 and "Could not write the badges" in err and "Nothing was issued" in err
     with pytest.raises(ServiceError, match="Paper"):
         publish(badges.plan_badges(db, ["P01"]), tmp_path, None, "a3", record=lambda: None)
     assert active_codes(db) == crew

@@ -46,6 +46,19 @@ def _make_folder(folder: Path, made: list[Path]) -> None:
     made.extend(missing)
 
 
+def _discard(sheet_part: Path | None, staging: Path | None, made: list[Path]) -> None:
+    """Remove everything a failed issue wrote: the sheet's temporary file, the staged PNGs, new folders."""
+    if sheet_part is not None:
+        sheet_part.unlink(missing_ok=True)
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    for folder in made:  # deepest first; a folder something else wrote into stays
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
 def publish(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str,
             record: Callable[[], None]) -> list[Path]:
     """Render a PNG per card (``<ref>.png`` in ``out``) and the optional PDF sheet, call ``record()``, then
@@ -67,16 +80,13 @@ def publish(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str,
             sheet_part = Path(name)
             write_sheet(layouts, sheet_part, paper, title=f"Badges - {cards[0].production}")
         record()
+    except OSError as error:  # a folder that cannot be written, a full disk: the user's to fix, not a crash
+        _discard(sheet_part, staging, made)
+        where = f" ({error.filename})" if error.filename else ""
+        raise ServiceError(f"Could not write the badges: {error.strerror or error}{where}. Nothing was issued.") \
+            from error
     except BaseException:
-        if sheet_part is not None:
-            sheet_part.unlink(missing_ok=True)
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        for folder in made:  # deepest first; a folder something else wrote into stays
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
+        _discard(sheet_part, staging, made)
         raise
     written = []
     for card in cards:
