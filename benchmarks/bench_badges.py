@@ -1,6 +1,6 @@
 """Badge issue speed: `publish` (a PNG per person and the PDF sheet) beside plain `qrcode.make().save()`.
 
-    .venv/bin/python benchmarks/bench_badges.py               # 500 badges, 5 rounds
+    .venv/bin/python benchmarks/bench_badges.py               # 500 badges, 7 rounds
     .venv/bin/python benchmarks/bench_badges.py --badges 100 --rounds 3
 
 Both contenders get the same codes in every round and take turns going first, so they share the machine's
@@ -70,7 +70,7 @@ def kiosk(cards: list[BadgeCard], folder: Path, paper: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--badges", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--paper", choices=("a4", "letter"), default="a4")
     args = parser.parse_args()
     cards = crew(args.badges)
