@@ -1,0 +1,36 @@
+"""Badge rendering: a 300 dpi PNG per person, a printable PDF sheet at true size, and a QR for the terminal.
+
+``publish`` is what ``kiosk badge issue`` calls; ``render_card`` and ``terminal_qr`` serve the kiosk's badge
+preview.  Importing this package loads Pillow, qrcode and fpdf2: the CLI imports it only inside the command
+that needs it, so a scan never pays for them.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from kiosk.badges.card import draw_card
+from kiosk.badges.issue import publish
+from kiosk.badges.layout import QUIET, card_layout, qr_symbol
+from kiosk.services.badges import BadgeCard
+
+__all__ = ["publish", "render_card", "terminal_qr"]
+
+
+def render_card(card: BadgeCard) -> Image.Image:
+    """The badge as printed: a two-colour palette image ("P", 0 white, 1 black), 1011 x 638 pixels, which is
+    85.6 x 54 mm at 300 dpi.  ``.convert("RGB")`` it for anything that wants plain pixels."""
+    return draw_card(card_layout(card))
+
+
+def terminal_qr(code: str) -> str:
+    """The code's QR in Unicode half blocks, two modules to a character cell, with its quiet zone.
+
+    Drawn light-on-dark for a dark terminal background (light modules are blocks, a pair of dark ones is a
+    no-break space); every line has the same width.
+    """
+    text = io.StringIO()
+    qr_symbol(code, border=QUIET).print_ascii(out=text, invert=True)
+    return text.getvalue().rstrip("\n")

@@ -1,0 +1,257 @@
+"""Badges: PNGs that scan, a sheet at true size, all-or-nothing issue, names in any script, the terminal QR."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pypdfium2
+import pytest
+import qrcode
+import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from pypdf import PdfReader
+from qrcode.constants import ERROR_CORRECT_M
+
+from kiosk.badges import issue, layout, publish, render_card, sheet, terminal_qr
+from kiosk.core import codes
+from kiosk.core.door import SceneState
+from kiosk.fonts import SUBSTITUTE
+from kiosk.services import ServiceError, badges, door, scenes
+from tests.conftest import KIOSK
+from tests.test_cli import kiosk
+
+MM_TO_PT = 72 / 25.4
+CODE_TEXT = re.compile(r"\b[0-9A-Z]{6} [0-9A-Z]{6} [0-9A-Z]{6}\b")
+
+
+def reference_matrix(code: str) -> list[list[bool]]:
+    """qrcode's own symbol for the code, as the badge must show it."""
+    symbol = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    symbol.add_data(code)
+    symbol.make(fit=True)
+    return symbol.get_matrix()
+
+
+def active_codes(db) -> dict[str, str]:
+    return {row["ref"]: row["code"] for row in db.query(
+        "SELECT p.ref, b.code FROM badges b JOIN people p ON p.id = b.person_id WHERE b.status = 'active'")}
+
+
+def decode(path_or_image) -> str:
+    image = Image.open(path_or_image) if not isinstance(path_or_image, Image.Image) else path_or_image
+    results = zxingcpp.read_barcodes(image)
+    assert len(results) == 1
+    assert (results[0].ec_level, results[0].extra["Version"]) == ("M", "1")
+    return results[0].text
+
+
+def sheet_codes(path) -> list[str]:
+    """The codes printed as text on the sheet, page by page."""
+    pages = PdfReader(path).pages
+    return [match.replace(" ", "") for page in pages for match in CODE_TEXT.findall(page.extract_text())]
+
+
+def sheet_scans(path) -> list[str]:
+    """The QR codes a scanner reads off the sheet printed at 200 dpi."""
+    document = pypdfium2.PdfDocument(path)
+    try:
+        images = (page.render(scale=200 / 72).to_pil() for page in document)
+        return [result.text for image in images for result in zxingcpp.read_barcodes(image)]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("paper, page_mm, per_page", [("a4", (210, 297), 10), ("letter", (279.4, 215.9), 9)])
+def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_page):
+    out, pdf = tmp_path / "badges", tmp_path / "print" / "sheet.pdf"
+    status, stdout, _ = kiosk(capsys, "badge", "issue", "--all", "--out", out, "--sheet", pdf, "--paper", paper,
+                              "--json")
+    assert status == 0
+    issued = json.loads(stdout)
+    valid = active_codes(db)
+    assert sorted(issued["issued"]) == sorted(crew) == sorted(valid)
+    pngs = sorted(out.iterdir())
+    assert [path.name for path in pngs] == sorted(f"{ref}.png" for ref in crew)  # nothing else left behind
+    assert issued["files"] == [str(out / f"{ref}.png") for ref in issued["issued"]] + [str(pdf)]
+    assert sorted(path.name for path in pdf.parent.iterdir()) == ["sheet.pdf"]
+    for ref in ("C01", "C04", "X02"):
+        with Image.open(out / f"{ref}.png") as image:
+            assert image.size == (1011, 638) and round(image.info["dpi"][0]) == 300
+            assert decode(image) == valid[ref] != crew[ref]
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == math.ceil(len(crew) / per_page)
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == \
+            pytest.approx((page_mm[0] * MM_TO_PT, page_mm[1] * MM_TO_PT), abs=0.01)
+    assert sorted(sheet_codes(pdf)) == sorted(sheet_scans(pdf)) == sorted(valid.values())  # everyone once
+
+
+def test_new_badges_replace_the_old_ones_at_the_door(db, crew, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert kiosk(capsys, "badge", "issue", "P01", "--out", out)[0] == 0
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    assert door.scan(db, "42", crew["P01"], "set", KIOSK).decision == "deny"
+    assert door.scan(db, "42", decode(out / "P01.png"), "set", KIOSK).decision == "admit"
+    assert [path.name for path in out.iterdir()] == ["P01.png"]
+
+
+def test_module_centres_match_qrcodes_matrix(db, crew):
+    card = badges.active_card(db, "C02")
+    image = render_card(card).convert("L")
+    corner = (layout.MARGIN + layout.COLUMN, layout.NAME.box.y + layout.NAME.box.height)  # right of texts, below name
+    qr_area = image.crop((*corner, image.width, image.height))
+    left, top, right, bottom = qr_area.point(lambda value: 255 - value).getbbox()  # the symbol's dark extent
+    left, right, top, bottom = left + corner[0], right + corner[0], top + corner[1], bottom + corner[1]
+    expected = reference_matrix(card.code)
+    module = (right - left) / len(expected)
+    assert module == (bottom - top) / len(expected) == layout.MODULE
+    seen = [[image.getpixel((left + (x + 0.5) * module, top + (y + 0.5) * module)) < 128
+             for x in range(len(expected))] for y in range(len(expected))]
+    assert seen == expected
+    ring = 4 * layout.MODULE  # the quiet zone the standard asks for, clear on all four sides
+    for band in ((left - ring, top - ring, right + ring, top), (left - ring, bottom, right + ring, bottom + ring),
+                 (left - ring, top, left, bottom), (right, top, right + ring, bottom)):
+        assert image.crop(band).getextrema() == (255, 255)
+
+
+def test_sheet_rectangles_cover_exactly_the_dark_modules(db, crew):
+    built = layout.card_layout(badges.active_card(db, "D01"))
+    painted = [[0] * len(built.matrix) for _ in built.matrix]
+    for left, top, width, height in built.qr_runs():
+        for y in range(top, top + height):
+            for x in range(left, left + width):
+                painted[y][x] += 1
+    assert painted == [[int(dark) for dark in row] for row in built.matrix]  # each dark module once, no light one
+    assert len(built.qr_runs()) < sum(map(sum, painted)) / 2
+
+
+def test_failed_render_leaves_nothing_and_old_badges_keep_working(db, crew, tmp_path, monkeypatch):
+    drawn = []
+
+    def failing(card_layout):
+        drawn.append(card_layout.ref)
+        if len(drawn) == 3:
+            raise RuntimeError("printer font exploded")
+        return real(card_layout)
+
+    real = issue.draw_card
+    monkeypatch.setattr(issue, "draw_card", failing)
+    cards = badges.plan_badges(db)
+    recorded = []
+    (tmp_path / "out").mkdir()
+    out, pdf = tmp_path / "out" / "new" / "badges", tmp_path / "out" / "sheet.pdf"
+    with pytest.raises(RuntimeError, match="exploded"):
+        publish(cards, out, pdf, "a4", record=lambda: recorded.append(True))
+    assert recorded == [] and list((tmp_path / "out").iterdir()) == []  # not even the folders it made
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    assert door.scan(db, "42", crew["P01"], "set", KIOSK).decision == "admit"
+    assert active_codes(db) == crew
+
+
+def test_failed_record_leaves_nothing(db, crew, tmp_path):
+    cards = badges.plan_badges(db, ["P01", "C04"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "P01.png").write_bytes(b"the old badge")
+
+    def record():
+        raise ServiceError("database is locked")
+
+    with pytest.raises(ServiceError):
+        publish(cards, out, out / "sheet.pdf", "letter", record=record)
+    assert [path.name for path in out.iterdir()] == ["P01.png"]
+    assert (out / "P01.png").read_bytes() == b"the old badge"
+    assert active_codes(db) == crew
+
+
+def test_bad_targets_are_refused_before_anything_is_drawn(db, crew, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("x")
+    status, _, err = kiosk(capsys, "badge", "issue", "--all", "--out", tmp_path / "a-file")
+    assert status == 2 and "is a file" in err
+    (tmp_path / "out" / "P01.png").mkdir(parents=True)
+    status, _, err = kiosk(capsys, "badge", "issue", "P01", "--out", tmp_path / "out")
+    assert status == 2 and "is a folder" in err
+    assert kiosk(capsys, "badge", "issue", "--all", "P01", "--out", tmp_path)[0] == 2
+    status, _, err = kiosk(capsys, "badge", "issue", "P01", "--out", tmp_path / "a-file" / "below")
+    assert status == 2 and "Could not write the badges" in err and "Nothing was issued" in err
+    with pytest.raises(ServiceError, match="Paper"):
+        publish(badges.plan_badges(db, ["P01"]), tmp_path, None, "a3", record=lambda: None)
+    assert active_codes(db) == crew
+
+
+def test_names_in_other_scripts(db, crew):
+    for ref, name in (("C01", "Zoë Ødegård"), ("C02", "Łukasz Nowak"), ("C03", "Ольга Иванова")):
+        card = badges.active_card(db, ref)
+        assert card.name == name
+        assert " ".join(line.text for line in layout.card_layout(card).name) == name  # DejaVu has every letter
+        assert decode(render_card(card)) == card.code
+    cjk = badges.active_card(db, "C04")
+    drawn = " ".join(line.text for line in layout.card_layout(cjk).name)
+    assert drawn == cjk.name or drawn == f"{SUBSTITUTE * 2} {SUBSTITUTE * 2}"  # a system font, else visible boxes
+    assert decode(render_card(cjk)) == cjk.code
+
+
+def ink_box(card: badges.BadgeCard) -> tuple[int, int, int, int]:
+    return render_card(card).convert("L").point(lambda value: 255 - value).getbbox()
+
+
+def test_long_texts_shrink_wrap_and_stay_on_the_card():
+    long = badges.BadgeCard("The Extremely Long Production Title That Never Ends, Part Two: The Night Garden Returns",
+                            "L1", "Maria Guadalupe Fernández de la Concepción Ramírez y Villanueva-Echeverría",
+                            "Intimacy, Wellbeing and Welfare Department (2nd unit)",
+                            "Intimacy coordinator for the night shoot, also welfare liaison and supervisor",
+                            codes.new_code())
+    built = layout.card_layout(long)
+    assert len(built.name) == 2 and built.name[0].size < layout.NAME.largest
+    assert built.production[0].text.endswith(layout.ELLIPSIS)
+    left, top, right, bottom = ink_box(long)
+    assert left >= layout.MARGIN - 4 and right <= layout.WIDTH - layout.MARGIN and bottom <= layout.HEIGHT - 30
+    assert decode(render_card(long)) == long.code
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=200),
+       st.sampled_from([layout.PRODUCTION, layout.NAME, layout.DEPARTMENT, layout.ROLE]))
+def test_any_text_fits_its_box(text, style):
+    lines = layout.fit(text, style)
+    assert len(lines) <= style.lines
+    for line in lines:
+        typeface = layout.font(line.face, line.size)
+        assert style.smallest <= line.size <= style.largest
+        assert typeface.getlength(line.text) <= style.box.width
+        assert line.baseline + typeface.getmetrics()[1] <= style.box.y + style.box.height
+
+
+@pytest.mark.parametrize("paper", sorted(sheet.PAPERS))
+def test_cut_marks_stay_outside_every_card(paper):
+    grid = sheet.grid(paper)
+    width, height = grid.page
+    cells = [(column, row) for row in range(grid.rows) for column in range(grid.columns)]
+    cards = [(*grid.origin(*cell), *layout.CARD_MM) for cell in cells]
+    for x, y, card_w, card_h in cards:
+        assert sheet.MIN_MARGIN <= x and x + card_w <= width - sheet.MIN_MARGIN
+        assert sheet.MIN_MARGIN <= y and y + card_h <= height - sheet.MIN_MARGIN
+    for cell in cells:
+        for x1, y1, x2, y2 in sheet.cut_marks(grid, *cell):
+            assert 0 < min(x1, x2) and max(x1, x2) < width and 0 < min(y1, y2) and max(y1, y2) < height
+            for x, y, card_w, card_h in cards:  # a mark may touch no card, not even at its end
+                overlaps_x = max(x1, x2) > x - 0.01 and min(x1, x2) < x + card_w + 0.01
+                overlaps_y = max(y1, y2) > y - 0.01 and min(y1, y2) < y + card_h + 0.01
+                assert not (overlaps_x and overlaps_y)
+
+
+def test_terminal_qr_is_the_symbol_in_half_blocks():
+    code = codes.new_code()
+    lines = terminal_qr(code).split("\n")
+    expected = reference_matrix(code)
+    side = len(expected) + 8  # four modules of quiet zone each side
+    assert len(lines) == math.ceil(side / 2) and {len(line) for line in lines} == {side}
+    halves = {"█": (True, True), "▀": (True, False), "▄": (False, True), "\xa0": (False, False),
+              " ": (False, False)}  # True: light, drawn for a dark terminal
+    light = [[halves[char][half] for char in line] for line in lines for half in (0, 1)][:side]
+    assert all(light[0]) and all(light[3]) and all(row[0] and row[-1] for row in light)
+    assert [[not value for value in row[4:-4]] for row in light[4:-4]] == expected
