@@ -229,3 +229,40 @@ async def test_a_performer_stays_approved_and_a_crew_approval_can_be_removed(app
     assert count(db, "approvals a JOIN people p ON p.id = a.person_id WHERE p.ref = 'D01'") == 0
     assert count(db, "approvals a JOIN people p ON p.id = a.person_id WHERE p.ref = 'C01'") == 2
     assert one(db, "SELECT detail FROM log WHERE kind = 'unapprove'")["detail"] == '{"by": "Sam Whitfield"}'
+
+
+async def test_badges_screen_previews_issues_and_revokes(app, db, crew, tmp_path):
+    from kiosk.services import door
+    from kiosk.tui.screens.setup import BadgePreview, BadgesScreen, IssueForm, RevokeForm
+
+    scenes.set_state(db, "42", "open", KIOSK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_screen(pilot, BadgesScreen())
+        people = table(app, "people")
+        people.move_cursor(row=people.get_row_index("P01"))
+        await press(pilot, "enter")
+        assert isinstance(app.screen, BadgePreview)
+        shown = str(app.screen.query_one("#card").render())
+        assert "Ines Duarte" in shown and crew["P01"][:6] in shown
+        qr = str(app.screen.query_one("#qr").render()).splitlines()
+        assert len(qr) > 10 and len({len(line) for line in qr}) == 1  # a square block of half blocks
+        await press(pilot, "escape")
+
+        await press(pilot, "f2")
+        assert isinstance(app.screen, IssueForm)
+        await fill(pilot, out=str(tmp_path / "out"), sheet=str(tmp_path / "out" / "sheet.pdf"))
+        await press(pilot, "f2")
+        await settle(pilot)
+        assert isinstance(app.screen, BadgesScreen)
+        assert (tmp_path / "out" / "P01.png").exists() and (tmp_path / "out" / "sheet.pdf").exists()
+        assert door.scan(db, "42", crew["P01"], "set", KIOSK).reason == "superseded"
+
+        await press(pilot, "f8")
+        assert isinstance(app.screen, RevokeForm)
+        await press(pilot, "enter")
+        assert "why" in message(app).lower()
+        await fill(pilot, reason="lost on location")
+        await press(pilot, "f2")
+        assert isinstance(app.screen, BadgesScreen)
+    assert one(db, "SELECT b.status FROM badges b JOIN people p ON p.id = b.person_id WHERE p.ref = 'P01' "
+                   "ORDER BY b.id DESC LIMIT 1")["status"] == "revoked"

@@ -111,7 +111,6 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     Its database is the per-user demo.db unless --db names one; an existing file is replaced only when it
     holds the demo production.
     """
-    from kiosk.badges import publish
     from kiosk.services import badges
     from kiosk.services.demo import DEMO_PIN, build_demo, is_demo
     from kiosk.store.db import connect
@@ -129,9 +128,8 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     ctx.db_path = path
     db = ctx.db(create=True)
-    cards = build_demo(db, ctx.kiosk_id)
-    publish(cards, badge_dir, badge_dir / "sheet.pdf", "a4", record=lambda: badges.record_badges(db, cards,
-                                                                                              ctx.kiosk_id))
+    build_demo(db, ctx.kiosk_id)
+    cards, _ = badges.issue(db, None, badge_dir, badge_dir / "sheet.pdf", "a4", ctx.kiosk_id)
     (badge_dir / "codes.txt").write_text(
         "".join(f"{card.ref}\t{card.code}\t{card.name}\n" for card in cards), encoding="utf-8")
     notice = (f"Demo database {path}. Badges and a printable sheet in {badge_dir} (codes.txt lists every code "

@@ -90,12 +90,8 @@ def badge_issue(ctx, refs, everyone, out, sheet, paper, as_json) -> None:
     """Issue new badges to REFS (or --all); each person's previous badge stops working."""
     if bool(refs) == everyone:
         raise click.UsageError("Name people by ref, or give --all (not both).")
-    from kiosk.badges import publish
-
-    db = ctx.db()
-    cards = badge_service.plan_badges(db, None if everyone else list(refs))
-    files = publish(cards, out, sheet, paper.lower(),
-                    record=lambda: badge_service.record_badges(db, cards, ctx.kiosk_id))
+    cards, files = badge_service.issue(ctx.db(), None if everyone else list(refs), out, sheet, paper.lower(),
+                                       ctx.kiosk_id)
     if as_json:
         emit_json({"issued": [card.ref for card in cards], "files": [str(path) for path in files]})
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -59,6 +60,18 @@ def record_badges(db: Database, cards: list[BadgeCard], kiosk: str) -> None:
             badge_id = db["badges"].insert({"person_id": person_id, "code": card.code, "status": "active",
                                             "issued_at": at}).last_pk
             log.append(db, at=at, kiosk=kiosk, kind="badge_issued", person_id=person_id, badge_id=badge_id)
+
+
+def issue(db: Database, refs: list[str] | None, out: Path, sheet: Path | None, paper: str,
+          kiosk: str) -> tuple[list[BadgeCard], list[Path]]:
+    """New badges for ``refs`` (everyone when None): PNGs in ``out`` and an optional PDF sheet, all or nothing.
+
+    The codes are recorded (and the people's old badges stop working) only once every file is drawn.
+    """
+    from kiosk.badges import publish  # Pillow, qrcode and fpdf2: loaded only when badges are made
+
+    cards = plan_badges(db, refs)
+    return cards, publish(cards, out, sheet, paper, record=lambda: record_badges(db, cards, kiosk))
 
 
 def revoke_badge(db: Database, ref: str, reason: str, kiosk: str) -> None:

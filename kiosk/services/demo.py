@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from kiosk import DATA
 from kiosk.core.door import SceneState
-from kiosk.services import ServiceError, access, badges, production, roster, scenes
+from kiosk.services import ServiceError, access, production, roster, scenes
 
 DEMO_NAME = "Night Garden (demo)"
 DEMO_PIN = "123456"
@@ -20,8 +20,8 @@ def is_demo(db: Database) -> bool:
     return production.get_production(db)["name"] == DEMO_NAME
 
 
-def build_demo(db: Database, kiosk: str) -> list[badges.BadgeCard]:
-    """Fill an empty database with the demo production; returns the badges to print, not yet recorded.
+def build_demo(db: Database, kiosk: str) -> None:
+    """Fill an empty database with the demo production (badges are issued after, to a folder).
 
     The first scene is opened so the door is ready; the supervisor PIN is ``DEMO_PIN``.
     """
@@ -37,4 +37,3 @@ def build_demo(db: Database, kiosk: str) -> list[badges.BadgeCard]:
         if scene.get("open"):
             scenes.set_state(db, scene["ref"], SceneState.OPEN, kiosk)
     access.set_pin(db, DEMO_PIN, kiosk)
-    return badges.plan_badges(db)

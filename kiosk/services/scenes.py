@@ -134,6 +134,7 @@ def show_scene(db: Database, ref: str) -> dict:
 
 def set_state(db: Database, ref: str, state: SceneState, kiosk: str) -> dict:
     """Open the closed set, or switch between open, rolling and hold.  Lifting is ``lift``."""
+    state = SceneState(state)
     if state is SceneState.LIFTED:
         raise ServiceError("Use lift (`kiosk scene close`) to lift the closed set.")
     if state is SceneState.DRAFT:

@@ -21,6 +21,7 @@ class SupervisorMenu(ModalScreen[None]):
         ("scene", "Choose the scene at this door"),
         ("people", "Setup: people"),
         ("scenes", "Setup: scenes and approved lists"),
+        ("badges", "Setup: badges"),
         ("door", "Back to the door"),
         ("exit", "Exit the kiosk"),
     )
@@ -41,7 +42,8 @@ class SupervisorMenu(ModalScreen[None]):
         elif choice == "scene":
             self.app.push_screen(ChooseSceneScreen(), self._scene_chosen)
         else:
-            self.app.push_screen({"people": setup.PeopleScreen, "scenes": setup.ScenesScreen}[choice]())
+            self.app.push_screen({"people": setup.PeopleScreen, "scenes": setup.ScenesScreen,
+                                  "badges": setup.BadgesScreen}[choice]())
 
     def _scene_chosen(self, ref: str | None) -> None:
         if ref:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.core.roster import KINDS, ref_from_name
-from kiosk.services import roster, scenes
+from kiosk.services import badges, roster, scenes
 from kiosk.services.roster import ImportResult
 from kiosk.tui.app import KioskApp, Refused
 from kiosk.tui.pickers import PersonPicker
@@ -507,3 +508,130 @@ class RemoveApprovalForm(Form):
             return
         self.dismiss(f"{approval['name']} is no longer approved for the {approval['zone']} of scene "
                      f"{self.scene}.")
+
+
+# --- badges ---------------------------------------------------------------------------------------------
+
+
+class BadgesScreen(PeopleScreen):
+    """Everyone with their badge: preview one (QR drawn in the terminal), issue new ones to a folder and a
+    printable sheet, revoke one."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Back"),
+        Binding("f2", "issue", "New badge"),
+        Binding("f4", "issue_all", "Badges for all"),
+        Binding("f5", "filter", "Filter"),
+        Binding("f8", "revoke", "Revoke"),
+    ]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.prevent_default()  # Enter previews the badge here, instead of editing the person
+        ref = _row_key(self.query_one("#people", DataTable))
+        if ref is not None:
+            self.app.push_screen(BadgePreview(ref))
+
+    def action_issue(self) -> None:
+        ref = _row_key(self.query_one("#people", DataTable))
+        if ref is not None:
+            self.app.push_screen(IssueForm([ref]), self._issued)
+
+    def action_issue_all(self) -> None:
+        self.app.push_screen(IssueForm(None), self._issued)
+
+    def action_revoke(self) -> None:
+        ref = _row_key(self.query_one("#people", DataTable))
+        if ref is not None:
+            self.app.push_screen(RevokeForm(ref), self._issued)
+
+    async def _issued(self, done: bool | None) -> None:
+        if done:
+            await self.load(select=_row_key(self.query_one("#people", DataTable)))
+
+
+class BadgePreview(ModalScreen[None]):
+    """One person's valid badge as printed: name, department and role, the code, and its QR."""
+
+    app: KioskApp
+    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Back")]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(id="card")
+            yield Static(id="qr")
+
+    async def on_mount(self) -> None:
+        from kiosk.badges import terminal_qr
+
+        try:
+            card = await self.app.call(badges.active_card, self.ref)
+            qr = await self.app.attempt(terminal_qr, card.code) if card else ""
+        except Refused:
+            return
+        self.query_one("#card", Static).update(
+            Text.assemble((f"{card.production}\n", "bold"), (f"{card.name}\n", "bold"),
+                          f"{card.department}, {card.role}\n", (card.code_text, "bold"))
+            if card else Text(f"{self.ref} has no valid badge: F2 issues one."))
+        self.query_one("#qr", Static).update(Text(qr, no_wrap=True))
+
+
+class IssueForm(Form):
+    """Where to write new badges: a folder of PNGs and a PDF sheet to print at actual size."""
+
+    SUBMIT_FROM = "sheet"
+
+    def __init__(self, refs: list[str] | None) -> None:
+        super().__init__()
+        self.refs = refs
+
+    def compose(self) -> ComposeResult:
+        folder = self.app.gateway.db_path.parent / "badges"
+        who = ", ".join(self.refs) if self.refs else "everyone on the roster"
+        with Vertical(classes="dialog"):
+            yield Label(f"New badges for {who}: their old badges stop working", classes="title")
+            yield Input(str(folder), placeholder="Folder for the PNGs", id="out")
+            yield Input(str(folder / "sheet.pdf"), placeholder="PDF sheet (empty: none)", id="sheet")
+            with RadioSet(id="paper"):
+                yield RadioButton("A4", value=True, id="a4")
+                yield RadioButton("Letter", id="letter")
+            yield Static("F2: issue    Escape: cancel")
+            yield Static(id="message", classes="message")
+
+    async def action_save(self) -> None:
+        out, sheet = Path(_value(self, "#out")).expanduser(), _value(self, "#sheet")
+        paper = next(button.id for button in self.query(RadioButton) if button.value)
+        try:
+            cards, _ = await self.app.call(badges.issue, self.refs, out, Path(sheet).expanduser() if sheet else None,
+                                           paper, kiosk=self.app.kiosk_id)
+        except Refused as refused:
+            self.say(str(refused))
+            return
+        self.notify(f"{len(cards)} badge(s) issued to {out}" + (f", sheet {sheet}" if sheet else "") + ".")
+        self.dismiss(True)
+
+
+class RevokeForm(Form):
+    SUBMIT_FROM = "reason"
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Revoke the badge of {self.ref}: refused at every door from now on", classes="title")
+            yield Input(placeholder="Why (for the record), then Enter", id="reason")
+            yield Static(id="message", classes="message")
+
+    async def action_save(self) -> None:
+        try:
+            await self.app.call(badges.revoke_badge, self.ref, _value(self, "#reason"), kiosk=self.app.kiosk_id)
+        except Refused as refused:
+            self.say(str(refused))
+            return
+        self.notify(f"Badge of {self.ref} revoked.")
+        self.dismiss(True)
