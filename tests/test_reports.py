@@ -322,3 +322,11 @@ def test_rollcall_pdf(db, crew, tmp_path, capsys):
     scenes.lift(db, "42", KIOSK)
     render_rollcall(reports.rollcall(db), tmp_path / "empty.pdf", paper="letter")
     assert "Nobody is inside any open scene." in pdf_text(tmp_path / "empty.pdf")
+
+
+@given(st.lists(st.tuples(st.floats(0, 1000), st.integers(0, 50)), max_size=60).map(sorted),
+       st.integers(1, 80))
+def test_bucket_peaks_never_hide_the_peak(series, buckets):
+    bars = core.bucket_peaks(series, 0.0, 1000.0, buckets)
+    assert len(bars) == buckets
+    assert max(bars, default=0) == max((count for _, count in series), default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from pypdf import PdfReader
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import DataTable, Input
@@ -205,12 +206,15 @@ async def test_lift_shows_who_was_inside_and_marks_them_out(app, db, crew):
         assert door.inside(db, "42") == []
 
 
-async def test_roll_call_lists_everyone_inside(app, db, crew):
+async def test_roll_call_lists_everyone_inside_and_prints(app, db, db_path, crew):
     async with app.run_test(size=(100, 30)) as pilot:
         await scanner(pilot, crew["P01"])
         await scanner(pilot, crew["C01"])
         await press(pilot, "i")
         assert app.screen.query_one(DataTable).row_count == 2
+        await press(pilot, "p")  # one key: printed to PDF
+        printed = list(db_path.parent.glob("rollcall-*.pdf"))
+        assert len(printed) == 1 and "Ines Duarte" in PdfReader(printed[0]).pages[0].extract_text()
         await press(pilot, "escape")
         assert isinstance(app.screen, DoorScreen)
 

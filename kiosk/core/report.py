@@ -122,3 +122,14 @@ def bucket_max(series: Sequence[tuple[float, int]], start: float, end: float,
         if current != highest:
             thinned.append((left + width / 2, current))
     return thinned
+
+
+def bucket_peaks(series: Sequence[tuple[float, int]], start: float, end: float, buckets: int) -> list[int]:
+    """The highest count in each of ``buckets`` equal slices of ``[start, end]``: the bars of a sparkline."""
+    if end <= start or buckets < 1:
+        return [series[-1][1] if series else 0] * max(buckets, 1)
+    width = (end - start) / buckets
+    peaks: dict[int, int] = {}
+    for at, count in bucket_max(series, start, end, buckets):
+        peaks.setdefault(min(buckets - 1, int((at - start) / width + 1e-9)), count)  # a slice's peak comes first
+    return [peaks.get(bucket, 0) for bucket in range(buckets)]

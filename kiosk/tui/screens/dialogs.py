@@ -147,13 +147,13 @@ class RollCallScreen(ModalScreen[None]):
     """Evacuation roll-call: everyone inside any closed set in force now, with zone and time in."""
 
     app: KioskApp
-    BINDINGS = [Binding("escape,i,I", "dismiss(None)", "Back to the door")]
+    BINDINGS = [Binding("escape,i,I", "dismiss(None)", "Back to the door"), Binding("p,P", "print", "Print to PDF")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label("Roll-call: inside now", classes="title", id="count")
             yield DataTable(id="people", cursor_type="none", zebra_stripes=True)
-            yield Static("Escape: back to the door", id="keys")
+            yield Static("P: print to PDF    Escape: back to the door", id="keys")
 
     async def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Scene", "Name", "Department", "Zone", "In since")
@@ -167,3 +167,18 @@ class RollCallScreen(ModalScreen[None]):
             return
         _inside_table(self.query_one(DataTable), inside, with_scene=True)
         self.query_one("#count", Label).update(f"Roll-call: {len(inside)} inside now (all scenes in force)")
+
+    async def action_print(self) -> None:
+        """One key: the roll-call as a PDF beside the database, named by the time it was taken."""
+        from datetime import datetime
+
+        from kiosk.reports import render_rollcall
+        from kiosk.services.reports import rollcall
+
+        path = self.app.gateway.db_path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
+        try:
+            written = await self.app.attempt(render_rollcall, await self.app.call(rollcall), path)
+        except Refused:
+            return
+        self.query_one("#keys", Static).update(f"Printed to {written}    Escape: back to the door")
+        self.notify(f"Roll-call PDF: {written}")

@@ -22,6 +22,7 @@ class SupervisorMenu(ModalScreen[None]):
         ("people", "Setup: people"),
         ("scenes", "Setup: scenes and approved lists"),
         ("badges", "Setup: badges"),
+        ("reports", "Reports: a scene or a day, export"),
         ("door", "Back to the door"),
         ("exit", "Exit the kiosk"),
     )
@@ -32,7 +33,7 @@ class SupervisorMenu(ModalScreen[None]):
             yield OptionList(*(Option(words, id=key) for key, words in self.CHOICES), id="choices")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        from kiosk.tui.screens import setup
+        from kiosk.tui.screens import reports, setup
 
         choice = event.option.id
         if choice == "exit":
@@ -43,7 +44,7 @@ class SupervisorMenu(ModalScreen[None]):
             self.app.push_screen(ChooseSceneScreen(), self._scene_chosen)
         else:
             self.app.push_screen({"people": setup.PeopleScreen, "scenes": setup.ScenesScreen,
-                                  "badges": setup.BadgesScreen}[choice]())
+                                  "badges": setup.BadgesScreen, "reports": reports.ReportsScreen}[choice]())
 
     def _scene_chosen(self, ref: str | None) -> None:
         if ref:

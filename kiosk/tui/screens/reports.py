@@ -1,0 +1,136 @@
+"""Reports for the production office (behind the supervisor PIN): a scene or a day, its headcount over time
+and timeline in the terminal, exported as PDF, CSV or JSON.  Door records only, never wellbeing content."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (Checkbox, DataTable, Footer, Input, Label, RadioButton, RadioSet, Sparkline,
+                             Static)
+
+from kiosk.core.report import bucket_peaks
+from kiosk.services import reports
+from kiosk.services.reports import Report
+from kiosk.tui.app import KioskApp, Refused
+from kiosk.tui.screens.form import Form
+
+CHART_BARS = 60
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def headcount_bars(scene: reports.SceneReport, bars: int = CHART_BARS) -> list[int]:
+    """The scene's headcount over its recorded span, as the highest count in each of ``bars`` slices."""
+    if not scene.headcount:
+        return [0] * bars
+    start = scene.headcount[0][0]
+    series = [((at - start).total_seconds(), count) for at, count in scene.headcount]
+    return bucket_peaks(series, 0.0, max(series[-1][0], 60.0), bars)
+
+
+class ReportsScreen(Screen[None]):
+    app: KioskApp
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("f2", "export", "Export"),
+                Binding("f5", "choose", "Scene or day")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: Report | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Reports: door records only, never what was said at a check-in", classes="title")
+        yield Input(placeholder="Scene ref, or a day as YYYY-MM-DD; then Enter", id="which")
+        with VerticalScroll(id="charts"):
+            yield Static("Choose a scene or a day.", id="summary")
+        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Time", "Scene", "What", "Name", "Zone")
+
+    def action_choose(self) -> None:
+        self.query_one("#which", Input).focus()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        which = event.value.strip()
+        try:
+            self.report = await self.app.call(reports.day_report if DAY.match(which) else reports.scene_report,
+                                              which)
+        except Refused:
+            return
+        await self.show(self.report)
+
+    async def show(self, report: Report) -> None:
+        charts = self.query_one("#charts", VerticalScroll)
+        await charts.remove_children()
+        parts = [Static(f"{report.title}   audit: {'intact' if report.audit.ok else 'BROKEN - ' + report.audit.problem}",
+                        classes="title")]
+        if not report.scenes:
+            parts.append(Static("No door activity."))
+        for scene in report.scenes:
+            figures = ", ".join(f"{label.lower()} {count}" for label, count in scene.summary())
+            parts += [Static(f"Scene {scene.ref} {scene.title}: {figures}"),
+                      Sparkline(headcount_bars(scene), summary_function=max)]
+        await charts.mount_all(parts)
+        table = self.query_one(DataTable)
+        table.clear()
+        for scene in report.scenes:
+            for event in scene.events:
+                table.add_row(event.at.strftime("%m-%d %H:%M:%S"), scene.ref, event.words, event.name or "",
+                              event.zone or "")
+        table.focus()
+
+    def action_export(self) -> None:
+        if self.report is None:
+            self.notify("Choose a scene or a day first (F5).", severity="warning")
+            return
+        self.app.push_screen(ExportForm(self.report))
+
+
+class ExportForm(Form):
+    """Where and how to export the report on screen: PDF (A4 or Letter), CSV (optionally for Excel), JSON."""
+
+    SUBMIT_FROM = "path"
+
+    def __init__(self, report: Report) -> None:
+        super().__init__()
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", self.report.title).strip("-").lower() or "report"
+        with Vertical(classes="dialog"):
+            yield Label(f"Export: {self.report.title}", classes="title")
+            with RadioSet(id="format"):
+                for fmt in ("pdf", "csv", "json"):
+                    yield RadioButton(fmt.upper(), value=fmt == "pdf", id=fmt)
+            with RadioSet(id="paper"):
+                yield RadioButton("A4", value=True, id="a4")
+                yield RadioButton("Letter", id="letter")
+            yield Checkbox("CSV for Excel (with a byte-order mark)", id="bom")
+            yield Input(str(self.app.gateway.db_path.parent / "reports" / name), id="path",
+                        placeholder="File, without the extension")
+            yield Static("F2: export    Escape: cancel")
+            yield Static(id="message", classes="message")
+
+    async def action_save(self) -> None:
+        from kiosk.reports import render
+
+        fmt = next(button.id for button in self.query_one("#format").query(RadioButton) if button.value)
+        paper = next(button.id for button in self.query_one("#paper").query(RadioButton) if button.value)
+        path = Path(self.query_one("#path", Input).value.strip()).expanduser().with_suffix(f".{fmt}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written = await self.app.attempt(render, self.report, path, fmt,
+                                             paper=paper, bom=fmt == "csv" and self.query_one(Checkbox).value)
+        except OSError as error:
+            self.say(f"Cannot write there: {error.strerror}.")
+            return
+        except Refused as refused:
+            self.say(str(refused))
+            return
+        self.notify(f"Report written to {written}.")
+        self.dismiss(None)
