@@ -274,3 +274,12 @@ async def test_a_failed_write_says_not_recorded_and_the_kiosk_carries_on(app, db
         await scanner(pilot, crew["P01"])
         assert "ADMIT" in verdict_text(app) and not failure.display
         assert scan_rows(db) == 1
+
+
+async def test_a_scan_behind_a_dialog_is_recorded_and_shown_over_it(app, db, crew):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "i")  # the roll-call covers the door
+        await scanner(pilot, crew["P01"])
+        assert type(app.screen).__name__ == "RollCallScreen"
+        assert any("ADMIT Ines Duarte" in str(toast.message) for toast in app._notifications)
+        assert scan_rows(db) == 1

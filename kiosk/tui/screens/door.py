@@ -126,6 +126,10 @@ class DoorScreen(Screen):
             self._restart_verdict_timer()
             return
         self.show_verdict(verdict)
+        if self.app.screen is not self:  # a dialog or setup screen covers the door: say it there too
+            self.app.notify(f"{verdict.decision.upper()} {verdict.name or 'unknown badge'}: {verdict.words}",
+                            title="Scan at the door", severity="information" if verdict.passes else "error",
+                            timeout=VERDICT_SECONDS)
         await self.refresh_view()
 
     # --- the AD's keys ----------------------------------------------------------------------------------

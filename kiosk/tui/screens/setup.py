@@ -615,6 +615,8 @@ class IssueForm(Form):
 
 
 class RevokeForm(Form):
+    """Revoke one person's badge at once, saying why."""
+
     SUBMIT_FROM = "reason"
 
     def __init__(self, ref: str) -> None:
