@@ -160,3 +160,20 @@ def test_every_command_has_help(capsys):
                  ["scene", "approve", "--help"], ["audit", "verify", "--help"], ["inside", "--help"]):
         status, out, _ = kiosk(capsys, *args)
         assert status == 0 and "Usage: kiosk" in out
+
+
+def test_supervisor_pin_is_set_and_changed_only_with_the_current_one(production, capsys, monkeypatch):
+    monkeypatch.setenv("KIOSK_NEW_PIN", "12")
+    status, _, err = kiosk(capsys, "pin")
+    assert status == 2 and "6 to 32 digits" in err
+    monkeypatch.setenv("KIOSK_NEW_PIN", "246810")
+    assert kiosk(capsys, "pin")[0] == 0
+    monkeypatch.setenv("KIOSK_NEW_PIN", "135791")
+    monkeypatch.setenv("KIOSK_SUPERVISOR_PIN", "000000")
+    status, _, err = kiosk(capsys, "pin")
+    assert status == 1 and "Wrong PIN" in err
+    monkeypatch.setenv("KIOSK_SUPERVISOR_PIN", "246810")
+    assert kiosk(capsys, "pin")[0] == 0
+    monkeypatch.delenv("KIOSK_SUPERVISOR_PIN")
+    status, _, err = kiosk(capsys, "pin")  # no terminal and no PIN given: a clear refusal, never a hang
+    assert status == 2 and "KIOSK_SUPERVISOR_PIN" in err

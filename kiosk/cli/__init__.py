@@ -7,6 +7,7 @@ Exit codes: 0 done (admit/exit for a scan), 1 refused (wait/deny, audit broken),
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import sys
@@ -60,6 +61,16 @@ def table(rows: list[dict], columns: list[str]) -> None:
         return
     click.echo(tabulate([[row.get(column) if row.get(column) is not None else "" for column in columns]
                          for row in rows], headers=columns))
+
+
+def secret_input(prompt: str, env: str, confirm: bool = False) -> str:
+    """A secret from the environment, else a hidden prompt; never a hang without a terminal."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{prompt} needed: set {env}, or run this in a terminal to be asked for it.")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
 def json_option(function):

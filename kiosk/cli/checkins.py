@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import functools
 import getpass
-import os
 import sys
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, cli, emit_json, json_option, pass_context, table
+from kiosk.cli import EXIT_REFUSED, cli, emit_json, json_option, pass_context, secret_input, table
 from kiosk.core.checkins import RECORDABLE
 from kiosk.services import checkins as service
 from kiosk.services.access import PinRefused
@@ -33,16 +32,6 @@ def _login_name() -> str:
 def by_option(function):
     return click.option("--by", envvar="KIOSK_IC_NAME", default=_login_name, show_default="your login name",
                         help="Who reads or writes, for the audit ($KIOSK_IC_NAME).")(function)
-
-
-def secret_input(prompt: str, env: str, confirm: bool = False) -> str:
-    """A secret from the environment, else a hidden prompt; never a hang without a terminal."""
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise click.UsageError(f"{prompt} needed: set {env}, or run this in a terminal to be asked for it.")
-    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
 def refused(function):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_USAGE, cli, emit_json, json_option, pass_context, table
-from kiosk.services import production, roster
+from kiosk.cli import EXIT_REFUSED, EXIT_USAGE, cli, emit_json, json_option, pass_context, secret_input, table
+from kiosk.services import access, production, roster
 from kiosk.services import badges as badge_service
 
 
@@ -21,6 +21,22 @@ def init(ctx, name: str, duplicate_window: float) -> None:
     """Create the production in the database (refuses to overwrite one)."""
     production.init_production(ctx.db(create=True), name, ctx.kiosk_id, duplicate_window)
     click.echo(f"Production {name!r} created in {ctx.db_path}")
+
+
+@cli.command()
+@pass_context
+def pin(ctx) -> None:
+    """Set the supervisor PIN (6+ digits) that guards leaving the kiosk, setup and reports; changing it asks
+    for the current one ($KIOSK_SUPERVISOR_PIN, $KIOSK_NEW_PIN, else hidden prompts)."""
+    db = ctx.db()
+    current = secret_input("Current supervisor PIN", "KIOSK_SUPERVISOR_PIN") if access.pin_is_set(db) else None
+    try:
+        access.set_pin(db, secret_input("New supervisor PIN", "KIOSK_NEW_PIN", confirm=True), ctx.kiosk_id,
+                       current)
+    except access.PinRefused as error:
+        click.echo(f"Refused: {error}", err=True)
+        sys.exit(EXIT_REFUSED)
+    click.echo("Supervisor PIN set.")
 
 
 @cli.group()
