@@ -177,3 +177,13 @@ def test_supervisor_pin_is_set_and_changed_only_with_the_current_one(production,
     monkeypatch.delenv("KIOSK_SUPERVISOR_PIN")
     status, _, err = kiosk(capsys, "pin")  # no terminal and no PIN given: a clear refusal, never a hang
     assert status == 2 and "KIOSK_SUPERVISOR_PIN" in err
+
+
+def test_every_command_is_found_by_its_module():
+    import importlib
+
+    from kiosk.cli import COMMAND_MODULES, cli
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"kiosk.cli.{module}")
+    assert set(cli.commands) == set(COMMAND_MODULES)

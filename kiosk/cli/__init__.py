@@ -6,6 +6,7 @@ Exit codes: 0 done (admit/exit for a scan), 1 refused (wait/deny, audit broken),
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import socket
@@ -77,8 +78,26 @@ def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(function)
 
 
+# Each command's module, imported only when that command runs (or help lists them): `kiosk scan` and the
+# kiosk itself start without loading the reports, check-ins and setup commands.
+COMMAND_MODULES = {
+    "scan": "door", "inside": "door", "log": "door", "audit": "door", "run": "door", "demo": "door",
+    "init": "people", "pin": "people", "people": "people", "badge": "people",
+    "scene": "scenes", "report": "reports", "checkin": "checkins", "checkins": "checkins", "followups": "checkins",
+}
+
+
 class KioskGroup(click.Group):
-    """Turns a SQLite failure in any command into a message naming the file (disk full, damaged, locked)."""
+    """Loads each command's module on demand, and turns a SQLite failure in any command into a message
+    naming the file (disk full, damaged, locked)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMAND_MODULES and name not in self.commands:
+            importlib.import_module(f"kiosk.cli.{COMMAND_MODULES[name]}")
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -110,8 +129,6 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes a clear message and an exit code, never a traceback."""
-    from kiosk.cli import checkins, door, people, reports, scenes  # noqa: F401  (registers the commands)
-
     try:
         code = cli.main(args=argv, prog_name="kiosk", standalone_mode=False)
     except click.exceptions.Abort:

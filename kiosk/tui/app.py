@@ -15,7 +15,6 @@ from textual.app import App
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from kiosk.core.door import Zone
@@ -158,7 +157,8 @@ class KioskApp(App, inherit_bindings=False):
             await self._end_burst(burst)
 
     async def _end_burst(self, burst: Burst) -> None:
-        if burst.is_scan(isinstance(self.focused, (Input, TextArea))):
+        typing = self.focused is not None and self.focused.check_consume_key("a", "a")  # an Input, a TextArea
+        if burst.is_scan(typing_into_field=typing):
             self.scan(burst.text)
             return
         for event in burst.events:  # a person's key presses: on to bindings and the focused widget
