@@ -283,3 +283,13 @@ async def test_a_scan_behind_a_dialog_is_recorded_and_shown_over_it(app, db, cre
         assert type(app.screen).__name__ == "RollCallScreen"
         assert any("ADMIT Ines Duarte" in str(toast.message) for toast in app._notifications)
         assert scan_rows(db) == 1
+
+
+async def test_a_key_press_is_held_once_not_again_on_its_way_back_to_the_bindings(app, db, monkeypatch):
+    held = []
+    feed = app.keys.feed
+    monkeypatch.setattr(app.keys, "feed", lambda event, *rest: held.append(event.key) or feed(event, *rest))
+    async with app.run_test() as pilot:
+        await press(pilot, "r")
+        assert scenes.get_scene(db, "42")["state"] == "rolling"
+        assert held == ["r"]

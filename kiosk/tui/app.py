@@ -137,8 +137,12 @@ class KioskApp(App, inherit_bindings=False):
     # --- the scanner ------------------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        """Hold text keys while they come as a burst; a burst is a scan, wherever the focus is."""
-        if isinstance(event, events.Key) and id(event) not in self._passing_through:
+        """Hold text keys while they come as a burst; a burst is a scan, wherever the focus is.
+
+        Only keys fresh from the terminal are held: not one let through after a burst, nor one that comes
+        back up to the app after the focused widget left it to the bindings.
+        """
+        if isinstance(event, events.Key) and not event.is_forwarded and id(event) not in self._passing_through:
             if self.keys.takes(event.key, event.character):
                 for burst in self.keys.feed(event, event.key, event.character, event.time):
                     await self._end_burst(burst)
