@@ -42,7 +42,8 @@ async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db,
     async with app.run_test(size=(120, 40)) as pilot:
         await scanner(pilot, crew["C01"])
         await press(pilot, "x", "enter")
-        assert "Check-ins pending: 2" in str(app.screen.query_one("#message").render())
+        lifted = str(app.screen.query_one("#message").render())
+        assert "Check-ins pending: 2" in lifted and "Zoë Ødegård" in lifted and "Łukasz Nowak" in lifted
         await press(pilot, "escape")
         assert "Check-ins pending: 2" in str(app.screen.query_one("#status").render())
 

@@ -136,10 +136,12 @@ class LiftScreen(ModalScreen[None]):
         self.lifted = True
         self.query_one("#heading", Label).update(f"Closed set lifted: scene {self.scene}")
         _inside_table(self.query_one(DataTable), swept, with_scene=False)
-        pending = (await self.app.call(checkins.completion, self.scene))["pending"]
+        pending = [row["name"] for row in await self.app.call(checkins.overview, self.scene)
+                   if row["state"] == "pending"]
         self.query_one("#message", Static).update(
             (f"Marked out ({len(swept)}):" if swept else "Nobody was inside.")
-            + f"\nCheck-ins pending: {pending} - the IC opens them with F9 (IC mode).")
+            + f"\nCheck-ins pending: {len(pending)} - the IC opens them with F9 (IC mode)"
+            + (f": {', '.join(pending)}" if pending else "."))
         self.query_one("#keys", Static).update("Enter or Escape: back to the door")
 
 
