@@ -29,9 +29,16 @@ def test_codes_are_not_repeated():
     assert len({codes.new_code() for _ in range(10_000)}) == 10_000
 
 
-def test_alphabet_avoids_letters_that_layouts_swap():
+def test_alphabet_avoids_letters_that_layouts_swap_or_people_misread():
     assert not set("AQWZY") & set(codes.ALPHABET)
-    assert len(codes.ALPHABET) == codes.BASE == 31
+    assert not set("IO") & set(codes.ALPHABET)
+    assert len(codes.ALPHABET) == codes.BASE == 29
+
+
+@given(code_strategy)
+def test_o_and_i_typed_from_a_badge_are_read_as_zero_and_one(code):
+    typed = code.replace("0", "O").replace("1", "i")
+    assert codes.parse(typed).code == code
 
 
 @given(code_strategy, st.data())

@@ -66,7 +66,7 @@ def draw_card(layout: CardLayout) -> Image.Image:
         _write(draw, line, BLACK)
     for line in layout.department + layout.role:  # shared by many
         _press(card, line, line.text, line.x)
-    for line in layout.code:  # a monospaced font: set symbol by symbol from 31 cached ones
+    for line in layout.code:  # a monospaced font: set symbol by symbol from cached ones
         advance = font(line.face, line.size).getlength("0")
         for index, symbol in enumerate(line.text):
             _press(card, line, symbol, line.x + round(index * advance))

@@ -1,13 +1,14 @@
 """Badge codes: short, unguessable, scanner-friendly, self-checking.
 
-A code is 17 random symbols and one check symbol (18 characters, 84 random bits) from a 31-symbol alphabet
+A code is 17 random symbols and one check symbol (18 characters, 82.6 random bits) from a 29-symbol alphabet
 of QR alphanumeric characters.  The alphabet leaves out the letters that keyboard layouts swap (A/Q, Z/W,
 Y/Z), so a USB scanner typing into a QWERTZ or UK host never alters a code, and what an AZERTY host does to
-it (digits typed unshifted, ``M`` landing on ``?``) can be undone and noted.
+it (digits typed unshifted, ``M`` landing on ``?``) can be undone and noted.  It also leaves out I and O,
+which a person typing a code from a badge mistakes for 1 and 0: typed, they are read as 1 and 0.
 
-The check symbol makes the weighted sum ``sum(i * value_i)`` over all 18 positions a multiple of 31.  With 31
+The check symbol makes the weighted sum ``sum(i * value_i)`` over all 18 positions a multiple of 29.  With 29
 prime and weights 1..18 distinct and non-zero, any single wrong symbol and any swap of two neighbours changes
-the sum by a non-multiple of 31, so both are always caught.
+the sum by a non-multiple of 29, so both are always caught.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-ALPHABET = "0123456789BCDEFGHIJKLMNOPRSTUVX"
-BASE = len(ALPHABET)  # 31, a prime: the check relies on it
+ALPHABET = "0123456789BCDEFGHJKLMNPRSTUVX"
+BASE = len(ALPHABET)  # 29, a prime: the check relies on it
+LOOKALIKES = str.maketrans("OI", "01")  # letters not in the alphabet, read as the digits they resemble
 RANDOM_LENGTH = 17
 LENGTH = RANDOM_LENGTH + 1
 GROUP = 6  # printed as three groups of six for typing by hand
@@ -52,7 +54,7 @@ def _weighted_sum(symbols: str) -> int:
 def check_symbol(body: str) -> str:
     """The symbol that completes ``body`` (17 symbols) to a valid code."""
     position = len(body) + 1
-    # Solve position * c == -sum (mod 31); pow(x, -1, p) is the modular inverse.
+    # Solve position * c == -sum (mod 29); pow(x, -1, p) is the modular inverse.
     value = (-_weighted_sum(body) * pow(position, -1, BASE)) % BASE
     return ALPHABET[value]
 
@@ -84,18 +86,19 @@ def _undo_azerty(text: str) -> str:
 def parse(raw: str) -> ParsedCode:
     """Read anything a scanner or a person might type; never raises.
 
-    Case, control characters and the spaces of the printed grouping are ignored.  Input that only makes
-    sense as an AZERTY-altered code is mapped back and reported with ``layout="azerty"``.
+    Case, control characters and the spaces of the printed grouping are ignored, and O and I are read as 0
+    and 1.  Input that only makes sense as an AZERTY-altered code is mapped back and reported with
+    ``layout="azerty"``.
     """
     if len(raw) > MAX_INPUT:
         return ParsedCode(None, "malformed")
     printable = "".join(char for char in raw if char.isprintable() and not char.isspace())
     if len(printable) != LENGTH:
         return ParsedCode(None, "malformed")
-    text = printable.upper()
+    text = printable.upper().translate(LOOKALIKES)
     if all(symbol in _VALUE for symbol in text):
         return ParsedCode(text) if is_valid(text) else ParsedCode(None, "bad_check")
-    remapped = _undo_azerty(printable).upper()
+    remapped = _undo_azerty(printable).upper().translate(LOOKALIKES)
     if not all(symbol in _VALUE for symbol in remapped):
         return ParsedCode(None, "malformed")
     if is_valid(remapped):

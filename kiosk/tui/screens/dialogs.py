@@ -24,7 +24,7 @@ class TypeCodeScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Type the code printed on the badge", classes="title")
-            yield Input(placeholder="e.g. PG7JGE EBHH1L UF5CEL, then Enter", id="code")
+            yield Input(placeholder="e.g. PG7JGE EBHH1L UF5CEJ, then Enter", id="code")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
