@@ -5,7 +5,7 @@
 
 Scan to verdict: from tmux sending a badge code and Enter (as a scanner types) to the verdict painted on the
 pane, read back with capture-pane; the floor is the bare app echoing the same code.  Start-up: from starting
-the command to the ready screen.  Both contenders are driven and read the same way, interleaved, so the
+the command to the ready screen (for the kiosk, the banner filled in from the database).  Both contenders are driven and read the same way, interleaved, so the
 ratio holds on a busy machine.  Prints a Markdown table.
 """
 
@@ -28,6 +28,7 @@ from kiosk.store.queries import one  # noqa: E402
 from tests.tmux import Terminal  # noqa: E402
 
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
+KIOSK_READY = "OPEN - closed set in force"  # the banner, filled from the database: the door is ready
 BARE = [sys.executable, str(ROOT / "benchmarks" / "bare_input_app.py")]
 SCENE = "S0001"
 
@@ -58,13 +59,13 @@ def run(path: Path, scale: tuple[int, int, int], scans: int, starts: int) -> Non
 
     kiosk_starts, bare_starts = [], []
     for _ in range(starts):
-        for command, ready, into in ((kiosk_command, "READY - scan a badge", kiosk_starts),
+        for command, ready, into in ((kiosk_command, KIOSK_READY, kiosk_starts),
                                      (BARE, "READY", bare_starts)):
             terminal, seconds = timed_start(command, env, ready)
             terminal.close()
             into.append(seconds)
 
-    kiosk, _ = timed_start(kiosk_command, env, "READY - scan a badge")
+    kiosk, _ = timed_start(kiosk_command, env, KIOSK_READY)
     bare, _ = timed_start(BARE, env, "READY")
     codes = list(names)
     kiosk_scans, bare_scans = [], []
