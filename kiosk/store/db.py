@@ -87,6 +87,9 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
         return f"{path} (or its folder) is read-only: the kiosk must be able to write there. NOT RECORDED."
     if "full" in text:
         return f"The disk holding {path} is full. NOT RECORDED - free some space; the kiosk resumes by itself."
+    if "disk i/o error" in text:  # e.g. no room left for the shared-memory index when a kiosk starts
+        return (f"{path} could not be read or written (disk I/O error): the disk is full or failing. "
+                "NOT RECORDED - free some space or check the disk, then try again.")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return (f"{path} is damaged ({error}). It was left untouched - restore it from a backup, "
                 "or keep it for inspection and start a new file.")
