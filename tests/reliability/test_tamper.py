@@ -79,15 +79,16 @@ def tamper(path, kind: str, row: int, column: str | None, value, other: int) -> 
 
 def test_any_edit_delete_or_swap_is_caught_naming_the_row(logged, tmp_path, capsys, figures):
     template, rows = logged
-    caught = {"edit": 0, "delete": 0, "swap": 0}
+    caught = {"examples": 0, "edit": 0, "delete": 0, "swap": 0}
 
     @settings(max_examples=size("tamper_examples"), deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(change=tampering(rows))
     def check(change):
-        path = tmp_path / "tampered.db"
-        for leftover in tmp_path.glob("tampered.db*"):  # a fresh copy for every example
-            leftover.unlink()
+        caught["examples"] += 1  # a fresh copy, under a new name, for every example
+        for leftover in tmp_path.glob("tampered-*"):
+            leftover.unlink(missing_ok=True)
+        path = tmp_path / f"tampered-{caught['examples']}.db"
         shutil.copyfile(template, path)
         expected = tamper(path, *change)
         with pytest.raises(SystemExit) as exit_info:
