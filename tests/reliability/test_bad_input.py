@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+import subprocess
+import sys
 
 import click
 import pytest
@@ -173,3 +175,12 @@ def test_cli_arguments_never_raise(production_file, capsys, monkeypatch, tmp_pat
     check()
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     figures.update(cases=sum(statuses.values()), commands=len(every), exit_codes=statuses, exceptions=0)
+
+
+def test_arguments_that_are_not_utf8_are_refused_clearly(production_file):
+    """Bytes a terminal in another encoding sends reach Python as lone surrogates; found by the CLI fuzzing."""
+    path, _ = production_file
+    for args in (["people", "add", "--name", b"Ana \xff", "--kind", "crew"], ["scan", "42", "1", b"\xff"],
+                 ["scene", "add", b"\xe9", "--title", "t"]):
+        done = subprocess.run([sys.executable, "-m", "kiosk", "--db", str(path), *args], capture_output=True)
+        assert done.returncode == 2 and b"is not UTF-8 text" in done.stderr and b"Traceback" not in done.stderr

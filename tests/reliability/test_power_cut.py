@@ -13,8 +13,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from tests.reliability.conftest import health, kiosk_process, size, stored_scan_ids
+
+ROOT = Path(__file__).parents[2]  # where `tests.reliability.scanner` can be imported from
 
 
 def scan_inputs(codes: dict[str, str], tmp_path) -> str:
@@ -27,7 +30,7 @@ def scan_inputs(codes: dict[str, str], tmp_path) -> str:
 
 def scanner(db_path, inputs: str, name: str, seconds: float) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tests.reliability.scanner", str(db_path), inputs, name,
-                             str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
 
 
 def printed(stdout: str) -> list[tuple[str, str, bool]]:
