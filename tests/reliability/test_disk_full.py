@@ -23,8 +23,9 @@ from tests.reliability.conftest import KIOSK, build_production, health, size, st
 FILL_LIMIT = 20_000  # scans; the file fills up long before
 
 
-def fill_until_refused(db, code: str) -> StoreError:
-    """Scan until the disk refuses one; every scan that answered before is stored."""
+def fill_until_refused(db, code: str) -> tuple[StoreError, int]:
+    """Scan until the disk refuses one; every scan that answered before is stored.  Returns the refusal and
+    how many scans were recorded first."""
     answered = []
     for _ in range(FILL_LIMIT):
         scan_id = uuid.uuid4().hex
@@ -34,7 +35,7 @@ def fill_until_refused(db, code: str) -> StoreError:
             stored = db.execute("SELECT scan_id FROM log WHERE kind = 'scan'").fetchall()
             assert scan_id not in {row[0] for row in stored}, "a refused scan left a row"
             assert set(answered) <= {row[0] for row in stored}
-            return error
+            return error, len(answered)
     raise AssertionError("the disk never filled")
 
 
@@ -51,11 +52,12 @@ def assert_refused_cleanly(db, path: Path, code: str, error: StoreError) -> None
 def test_full_disk_refuses_the_scan_and_recording_resumes(production_file, figures):
     path, codes = production_file
     db = connect(path)
-    cycles, refused = size("disk_full_cycles"), 0
+    cycles, refused, recorded = size("disk_full_cycles"), 0, 0
     for _ in range(cycles):
         pages = db.execute("PRAGMA page_count").fetchone()[0]
-        db.execute(f"PRAGMA max_page_count = {pages}")
-        error = fill_until_refused(db, codes["P01"])
+        db.execute(f"PRAGMA max_page_count = {pages + 2}")  # room for a few scans, then full
+        error, answered = fill_until_refused(db, codes["P01"])
+        recorded += answered
         assert_refused_cleanly(db, path, codes["P01"], error)
         refused += 6
         db.execute(f"PRAGMA max_page_count = {pages + 50}")  # space returns
@@ -64,7 +66,7 @@ def test_full_disk_refuses_the_scan_and_recording_resumes(production_file, figur
     db.close()
     integrity, intact, rows = health(path)
     assert (integrity, intact) == ("ok", True)
-    figures.update(cycles=cycles, scans_refused=refused, half_written=0, resumed=cycles, integrity=integrity,
+    figures.update(cycles=cycles, scans_recorded_until_full=recorded, scans_refused=refused, half_written=0, resumed=cycles, integrity=integrity,
                    audit="intact", log_rows=rows)
 
 
@@ -120,7 +122,7 @@ def test_a_really_full_disk(tiny_disk, capsys, figures):
                 handle.write(b"\0" * 4096)
         except OSError:
             pass
-    error = fill_until_refused(db, codes["P01"])
+    error, recorded = fill_until_refused(db, codes["P01"])
     assert_refused_cleanly(db, path, codes["P01"], error)
     db.close()
     with pytest.raises(SystemExit) as exit_info:  # a kiosk started on the full disk says so too
@@ -133,5 +135,5 @@ def test_a_really_full_disk(tiny_disk, capsys, figures):
     assert exit_info.value.code == 0
     assert "after-space-returns" in stored_scan_ids(path)
     assert health(path)[:2] == ("ok", True)
-    figures.update(filesystem="tmpfs 1 MiB", refused="NOT RECORDED", restart_on_full_disk="exit 3, NOT RECORDED",
+    figures.update(filesystem="tmpfs 1 MiB", scans_recorded_until_full=recorded, refused="NOT RECORDED", restart_on_full_disk="exit 3, NOT RECORDED",
                    resumed=True, audit="intact")
