@@ -121,7 +121,7 @@ def stored_scan_ids(path: Path) -> list[str]:
         conn.close()
 
 
-def kiosk_process(*args: str, env: dict | None = None, **popen) -> subprocess.Popen:
+def kiosk_process(*args: str) -> subprocess.Popen:
     """A real `kiosk` process (``python -m kiosk``), as a crew laptop runs it."""
     return subprocess.Popen([sys.executable, "-m", "kiosk", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, **popen)
+                            stderr=subprocess.PIPE, text=True)
