@@ -127,9 +127,22 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
         ctx.invoke(run)
 
 
+def check_arguments(args: list[str]) -> None:
+    """Refuse arguments holding bytes that are not UTF-8 (Python passes them on as lone surrogates, which no
+    file, database or terminal can take) before any command sees them."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise click.UsageError(f"'{shown}' is not UTF-8 text - retype it, or set the terminal to UTF-8.") \
+                from None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes a clear message and an exit code, never a traceback."""
     try:
+        check_arguments(sys.argv[1:] if argv is None else argv)
         code = cli.main(args=argv, prog_name="kiosk", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

@@ -62,6 +62,8 @@ def check_pin(db: Database, pin: str, kiosk: str) -> None:
         raise ServiceError("No supervisor PIN is set yet.")
     locked = _remaining_lock(db, now())
     if locked:
+        with write(db):  # an attempt while locked is an attempt too: on record, and not even checked
+            log.append(db, at=now(), kiosk=kiosk, kind="supervisor", detail={"event": "while_locked"})
         raise PinRefused(f"Too many wrong PINs: the supervisor menu is locked for {_minutes(locked)}.")
     right = verify_secret(pin, stored)  # slow: done before taking the write lock
     with write(db):

@@ -53,7 +53,10 @@ class Verdict:
 
 def printable_input(raw: str) -> str:
     """Raw input made safe to store and show: control characters escaped, invalid bytes as \\xNN, cut short."""
-    text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte: escaped below like a control
+        text = raw
     safe = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
     if len(safe) > STORED_INPUT:
         return f"{safe[:STORED_INPUT]}... ({len(raw)} characters)"

@@ -82,11 +82,14 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
     """Plain words for a SQLite failure, naming the file and what to do."""
     text = str(error).lower()
     if "locked" in text or "busy" in text:
-        return f"{path} is busy: another program holds it locked. Close that program and try again."
+        return f"{path} is busy: another program holds it locked. NOT RECORDED - close that program and try again."
     if "readonly" in text or "read-only" in text:
         return f"{path} (or its folder) is read-only: the kiosk must be able to write there. NOT RECORDED."
     if "full" in text:
         return f"The disk holding {path} is full. NOT RECORDED - free some space; the kiosk resumes by itself."
+    if "disk i/o error" in text:  # e.g. no room left for the shared-memory index when a kiosk starts
+        return (f"{path} could not be read or written (disk I/O error): the disk is full or failing. "
+                "NOT RECORDED - free some space or check the disk, then try again.")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return (f"{path} is damaged ({error}). It was left untouched - restore it from a backup, "
                 "or keep it for inspection and start a new file.")
@@ -101,22 +104,20 @@ def write(db: Database) -> Iterator[Database]:
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
     log, who is inside) cannot be changed by another kiosk before this block commits.  Nested blocks become
-    savepoints through sqlite-utils' ``atomic()``.
+    savepoints through sqlite-utils' ``atomic()``.  A failure of the file itself (disk full, read-only, busy)
+    leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
     try:
+        db.execute("BEGIN IMMEDIATE")
         yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    try:
         db.execute("COMMIT")
-    except BaseException:
+    except BaseException as error:
         if db.conn.in_transaction:
             db.execute("ROLLBACK")
+        if isinstance(error, sqlite3.OperationalError):  # disk full, read-only, busy: say so, and NOT RECORDED
+            raise StoreError(explain(db.conn.execute("PRAGMA database_list").fetchone()[2], error)) from error
         raise

@@ -1,0 +1,127 @@
+"""The reliability proofs: sizes, the shared production, and the figures each proof reports.
+
+Every proof takes its size from ``SIZES``: the reduced size runs in the default ``pytest`` run (seconds);
+``KIOSK_PROOF=full`` (``scripts/reliability``) runs the full size.  With ``KIOSK_PROOF_REPORT=FILE`` each
+proof appends one JSON line of figures (what was tried, how many times, what held) to FILE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk import DATA
+from kiosk.services import badges, production, roster, scenes
+from kiosk.store.db import connect
+from kiosk.store.log import verify
+
+FULL = os.environ.get("KIOSK_PROOF", "reduced") == "full"
+KIOSK = "proof-kiosk"
+SIZES = {  # name: (reduced, full)
+    "crash_rounds": (4, 300),
+    "concurrency_processes": (3, 4),
+    "concurrency_seconds": (2, 60),
+    "disk_full_cycles": (1, 20),
+    "fuzz_examples": (150, 20_000),
+    "cli_fuzz_examples": (150, 10_000),
+    "attack_codes": (20_000, 1_000_000),
+    "attack_scans": (150, 20_000),
+    "tamper_examples": (40, 3_000),
+}
+
+
+def size(name: str) -> int:
+    return SIZES[name][FULL]
+
+
+@pytest.fixture
+def figures(request):
+    """Record this proof's figures; they go to $KIOSK_PROOF_REPORT as one JSON line."""
+    started = time.monotonic()
+    record: dict = {"proof": request.node.name, "form": "full" if FULL else "reduced"}
+    yield record
+    report = os.environ.get("KIOSK_PROOF_REPORT")
+    if report:
+        record["seconds"] = round(time.monotonic() - started, 1)
+        with open(report, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+def build_production(path: Path, name: str = "Night Garden", duplicate_window: float = 0) -> dict[str, str]:
+    """A production on ``path``: the demo crew with badges, scene 42 open.  Returns {ref: code}.
+
+    The duplicate window is 0 by default so that every scan is a row: the proofs count rows.
+    """
+    db = connect(path, create=True)
+    try:
+        production.init_production(db, name, KIOSK, duplicate_window)
+        assert roster.import_people(db, (DATA / "demo-crew.csv").read_bytes(), KIOSK).ok
+        cards = badges.plan_badges(db)
+        badges.record_badges(db, cards, KIOSK)
+        scenes.add_scene(db, "42", "Bedroom, night", KIOSK, coordinator="X01", performers=("C01", "C02"))
+        scenes.approve(db, "42", ("D01", "P01", "P02"), by="Sam Whitfield", kiosk=KIOSK)
+        scenes.approve(db, "42", ("V01",), by="Sam Whitfield", kiosk=KIOSK, zone="monitors")
+        scenes.set_state(db, "42", scenes.SceneState.OPEN, KIOSK)
+        return {card.ref: card.code for card in cards}
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """One production built once per session; ``production_file`` copies it (cheaper than building)."""
+    path = tmp_path_factory.mktemp("template") / "kiosk.db"
+    codes = build_production(path)
+    checkpoint(path)
+    return path, codes
+
+
+@pytest.fixture
+def production_file(template, tmp_path) -> tuple[Path, dict[str, str]]:
+    source, codes = template
+    path = tmp_path / "kiosk.db"
+    shutil.copyfile(source, path)
+    os.chmod(path, 0o600)
+    return path, codes
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the write-ahead log into the file, so that the file alone holds the database."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def health(path: Path) -> tuple[str, bool, int]:
+    """(PRAGMA integrity_check, hash chain intact, log rows), read by a fresh connection."""
+    conn = sqlite3.connect(path)
+    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    conn.close()
+    db = connect(path)
+    try:
+        audit = verify(db)
+        return integrity, audit.ok, audit.rows
+    finally:
+        db.close()
+
+
+def stored_scan_ids(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [scan_id for (scan_id,) in conn.execute("SELECT scan_id FROM log WHERE kind = 'scan'")]
+    finally:
+        conn.close()
+
+
+def kiosk_process(*args: str) -> subprocess.Popen:
+    """A real `kiosk` process (``python -m kiosk``), as a crew laptop runs it."""
+    return subprocess.Popen([sys.executable, "-m", "kiosk", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)

@@ -1,0 +1,38 @@
+"""A kiosk at full speed: loops ``kiosk.services.door.scan`` and prints each verdict the moment it returns.
+
+Usage: python -m tests.reliability.scanner DB CODES.json NAME SECONDS
+Each line printed is ``SCAN_ID DECISION REPLAY`` and is flushed at once, so whatever a killed process printed
+was shown to the door.  About one scan in ten re-sends a scan id from a small pool shared by every process.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+
+from kiosk.services import door
+from kiosk.store.db import connect
+
+SHARED_POOL = 40  # scan ids every process may send: each must be stored once
+
+
+def main(path: str, codes_file: str, name: str, seconds: str) -> None:
+    with open(codes_file, encoding="utf-8") as handle:
+        inputs = json.load(handle)
+    db = connect(path)
+    chooser = random.Random()
+    deadline = time.monotonic() + float(seconds)
+    number = 0
+    while time.monotonic() < deadline:
+        number += 1
+        shared = chooser.random() < 0.1
+        scan_id = f"shared-{chooser.randrange(SHARED_POOL)}" if shared else f"{name}-{number}"
+        zone = chooser.choice(("set", "set", "monitors"))
+        verdict = door.scan(db, "42", chooser.choice(inputs), zone, name, scan_id)
+        print(verdict.scan_id, verdict.decision, int(verdict.replay), flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
