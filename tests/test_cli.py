@@ -187,3 +187,16 @@ def test_every_command_is_found_by_its_module():
     for module in set(COMMAND_MODULES.values()):
         importlib.import_module(f"kiosk.cli.{module}")
     assert set(cli.commands) == set(COMMAND_MODULES)
+
+
+def test_audit_verify_prints_an_anchor_and_checks_one(production, capsys):
+    status, out, _ = kiosk(capsys, "audit", "verify", "--json")
+    anchor = json.loads(out)["anchor"]
+    assert status == 0 and anchor.startswith(f"{json.loads(out)['rows']}:")
+    assert kiosk(capsys, "audit", "verify", "--anchor", anchor)[0] == 0
+    row, digest = anchor.split(":")
+    forged = f"{row}:{'0' if digest[0] != '0' else '1'}{digest[1:]}"
+    status, _, err = kiosk(capsys, "audit", "verify", "--anchor", forged)
+    assert status == 1 and "rewritten" in err
+    status, _, err = kiosk(capsys, "audit", "verify", "--anchor", "nonsense")
+    assert status == 2 and "ROW:HASH" in err

@@ -182,3 +182,30 @@ def test_tampering_is_detected_at_the_first_broken_row(db, crew):
     db.execute("DROP TRIGGER log_no_delete")
     db.execute("DELETE FROM log WHERE id = ?", [total])
     assert log.verify(db).broken_id == target  # still the first broken row
+
+
+def test_an_anchor_filed_earlier_shows_a_log_rewritten_whole(db, crew):
+    """Recomputing every hash fools the chain alone; the anchor printed before the rewrite does not."""
+    open_42(db)
+    scan(db, crew["R01"])
+    filed = log.verify(db).anchor
+    assert log.verify(db, filed).ok
+    scan(db, crew["P01"])
+    assert log.verify(db, filed).ok  # rows after the anchor are fine
+    target = one(db, "SELECT id FROM log WHERE reason = 'not_approved'")["id"]
+    db.execute("DROP TRIGGER log_no_update")
+    prev = log.GENESIS
+    for row in many(db, "SELECT * FROM log ORDER BY id"):  # the forger's rewrite: every hash recomputed
+        if row["id"] == target:
+            row.update(decision="admit", reason="approved")
+        row["hash"] = log.row_hash(row, prev)
+        db.execute("UPDATE log SET decision = ?, reason = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                   [row["decision"], row["reason"], prev, row["hash"], row["id"]])
+        prev = row["hash"]
+    db.execute("UPDATE log_head SET last_hash = ? WHERE id = 1", [prev])
+    assert log.verify(db).ok  # the chain alone is satisfied
+    result = log.verify(db, filed)
+    assert not result.ok and "rewritten" in result.problem
+    assert result.broken_id == int(filed.split(":")[0])
+    with pytest.raises(ValueError):
+        log.verify(db, "12:zz")

@@ -73,19 +73,28 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--anchor", help="ROW:HASH from an earlier check or report: proves no row up to it was rewritten.")
 @json_option
 @pass_context
-def audit_verify(ctx, as_json: bool) -> None:
-    """Check the hash chain of the whole log (exit 0 intact, 1 broken, naming the first broken row)."""
-    from kiosk.store.log import verify
+def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
+    """Check the hash chain of the whole log (exit 0 intact, 1 broken, naming the first broken row).
 
-    result = verify(ctx.db())
+    Prints an anchor (the newest row and its hash): file it with the day's paperwork, and a later check
+    with --anchor shows whether the log was rewritten since.
+    """
+    from kiosk.store.log import parse_anchor, verify
+
+    if anchor:
+        try:
+            parse_anchor(anchor)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--anchor") from None
+    result = verify(ctx.db(), anchor)
     if as_json:
-        emit_json({"ok": result.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem})
-    elif result.ok:
-        click.echo(f"Log intact: {result.rows} rows, hash chain verified.")
+        emit_json({"ok": result.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem,
+                   "anchor": result.anchor})
     else:
-        click.echo(f"LOG BROKEN at row {result.broken_id}: {result.problem}.", err=True)
+        click.echo(f"{result.words}.", err=not result.ok)
     if not result.ok:
         sys.exit(EXIT_REFUSED)
 

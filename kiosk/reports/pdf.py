@@ -276,8 +276,7 @@ def report_pdf(report: Report, paper: str = "a4") -> bytes:
     if report.start and report.end:
         head.append(("Day", f"{stamp(report.start)} to {stamp(report.end)}"))
     doc.pairs(head)
-    doc.pairs([("Audit of the log", f"intact: {audit.rows} rows, hash chain verified" if audit.ok
-                else f"BROKEN at row {audit.broken_id}: {audit.problem}")], red=not audit.ok)
+    doc.pairs([("Audit of the log", audit.words)], red=not audit.ok)
     doc.note("Door records only: who was approved, who came and went, refusals, and the set's states. "
              "No wellbeing content.")
     if not report.scenes:

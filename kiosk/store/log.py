@@ -47,16 +47,41 @@ def append(db: Database, **fields: Any) -> dict[str, Any]:
     return row
 
 
+ANCHOR_HEX = 16  # hex digits of a row's hash kept in an anchor: 64 bits, short enough to file by hand
+
+
 @dataclass(frozen=True)
 class AuditResult:
     ok: bool
     rows: int
     broken_id: int | None = None
     problem: str = ""
+    anchor: str = ""  # "ROW:HASH" of the newest row when intact: see ``verify``
+
+    @property
+    def words(self) -> str:
+        if self.ok:
+            return f"Log intact: {self.rows} rows, hash chain verified; anchor {self.anchor}"
+        return f"LOG BROKEN at row {self.broken_id}: {self.problem}"
 
 
-def verify(db: Database) -> AuditResult:
-    """Walk the whole chain; report the first row where it breaks."""
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``ROW:HASH`` (the hash's first hex digits, at least 12) as printed by ``verify``; ValueError if not."""
+    row, _, digest = text.strip().partition(":")
+    digest = digest.lower()
+    if not row.isdigit() or len(digest) < 12 or any(char not in "0123456789abcdef" for char in digest):
+        raise ValueError(f"an anchor is ROW:HASH as `kiosk audit verify` prints it, not {text!r}")
+    return int(row), digest
+
+
+def verify(db: Database, anchor: str | None = None) -> AuditResult:
+    """Walk the whole chain; report the first row where it breaks.
+
+    The chain alone cannot tell a log rewritten whole (every hash recomputed) from an honest one.  An anchor
+    can: the newest row's id and hash, printed by every check and report, filed away from the kiosk; checked
+    later with ``anchor``, a rewrite of any row up to it shows.
+    """
+    anchor_id, anchor_hash = parse_anchor(anchor) if anchor else (None, "")
     prev_hash, expected_id, count = GENESIS, 1, 0
     columns = ", ".join((*FIELDS, "prev_hash", "hash"))
     for values in db.execute(f"SELECT {columns} FROM log ORDER BY id"):
@@ -67,8 +92,14 @@ def verify(db: Database) -> AuditResult:
             return AuditResult(False, count, row["id"], f"row {row['id']} does not follow row {row['id'] - 1}")
         if row_hash(row, prev_hash) != row["hash"]:
             return AuditResult(False, count, row["id"], f"row {row['id']} was altered")
+        if row["id"] == anchor_id and not row["hash"].startswith(anchor_hash):
+            return AuditResult(False, count, row["id"], f"row {row['id']} differs from the anchor {anchor}: "
+                                                        "the log was rewritten since it was filed")
         prev_hash, expected_id, count = row["hash"], expected_id + 1, count + 1
     head = db.execute("SELECT last_id, last_hash FROM log_head WHERE id = 1").fetchone()
     if (head or (0, GENESIS)) != (count, prev_hash):
         return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log")
-    return AuditResult(True, count)
+    if anchor_id is not None and anchor_id > count:
+        return AuditResult(False, count, count + 1, f"the log ends before row {anchor_id} of the anchor {anchor}: "
+                                                    "rows were removed since it was filed")
+    return AuditResult(True, count, anchor=f"{count}:{prev_hash[:ANCHOR_HEX]}")

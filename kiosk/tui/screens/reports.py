@@ -67,8 +67,7 @@ class ReportsScreen(Screen[None]):
     async def show(self, report: Report) -> None:
         charts = self.query_one("#charts", VerticalScroll)
         await charts.remove_children()
-        parts = [Static(f"{report.title}   audit: {'intact' if report.audit.ok else 'BROKEN - ' + report.audit.problem}",
-                        classes="title")]
+        parts = [Static(report.title, classes="title"), Static(report.audit.words)]
         if not report.scenes:
             parts.append(Static("No door activity."))
         for scene in report.scenes:
