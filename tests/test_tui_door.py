@@ -15,7 +15,7 @@ from kiosk.services import access, door, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
-from kiosk.tui.widgets import Banner, VerdictPanel
+from kiosk.tui.widgets import Banner, RowsPanel, VerdictPanel
 from tests.conftest import KIOSK
 
 PIN = "246810"
@@ -72,8 +72,7 @@ async def test_scan_admits_shows_the_person_and_is_stored(app, db, crew):
         assert panel.has_class("admit")
         assert "ADMIT" in verdict_text(app) and "Ines Duarte - Camera, Director of photography" in verdict_text(app)
         assert scan_rows(db) == 1
-        inside = app.screen.query_one("#inside", DataTable)
-        assert inside.row_count == 1 and inside.get_row_at(0)[0] == "Ines Duarte"
+        assert [row[0] for row in app.screen.query_one("#inside", RowsPanel).rows] == ["Ines Duarte"]
 
 
 @pytest.mark.parametrize("end", ["enter", "tab", None])
@@ -91,8 +90,7 @@ async def test_refusals_say_why_in_words(app, db, crew):
         assert "Not on the approved list for scene 42" in verdict_text(app)
         await scanner(pilot, "PG7JGEEBHH1LUF5CE0")
         assert "Code misread" in verdict_text(app)
-        recent = app.screen.query_one("#recent", DataTable)
-        assert recent.row_count == 2
+        assert len(app.screen.query_one("#recent", RowsPanel).rows) == 2
 
 
 async def test_letter_bindings_never_fire_from_a_scan(app, db, crew):

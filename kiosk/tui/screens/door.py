@@ -7,12 +7,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from kiosk.core.door import SceneState, Zone
 from kiosk.services import door, scenes
 from kiosk.tui.app import KioskApp, Refused
-from kiosk.tui.widgets import Banner, KeyRows, VerdictPanel, local_time
+from kiosk.tui.widgets import Banner, KeyLegend, RowsPanel, VerdictPanel, local_time
 
 VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old ADMIT as theirs
 REFRESH_SECONDS = 3  # other kiosks may share the file: their scans and state changes show within this
@@ -48,16 +48,14 @@ class DoorScreen(Screen):
         with Horizontal(id="lists"):
             with Vertical():
                 yield Label("Inside now", id="inside-title", classes="title")
-                yield DataTable(id="inside", cursor_type="none", zebra_stripes=True)
+                yield RowsPanel("Name", "Zone", "In since", id="inside")
             with Vertical():
                 yield Label("Last scans", classes="title")
-                yield DataTable(id="recent", cursor_type="none", zebra_stripes=True)
+                yield RowsPanel("Time", "Answer", "Name", "Why", id="recent")
         yield Static(id="status")
-        yield KeyRows(per_row=6)
+        yield KeyLegend(per_row=6)
 
     async def on_mount(self) -> None:
-        self.query_one("#inside", DataTable).add_columns("Name", "Zone", "In since")
-        self.query_one("#recent", DataTable).add_columns("Time", "Answer", "Name", "Why")
         self.query_one(VerdictPanel).ready()
         self.set_failure(None)
         await self.refresh_view()
@@ -81,15 +79,11 @@ class DoorScreen(Screen):
         banner.show(view.production, view.scene, self.app.zone)
         self.query_one("#inside-title", Label).update(
             f"Inside now: {len({row['person_id'] for row in view.inside})} of {view.approved_people} approved")
-        inside = self.query_one("#inside", DataTable)
-        inside.clear()
-        for row in view.inside:
-            inside.add_row(row["name"], row["zone"], local_time(row["since"]))
-        recent = self.query_one("#recent", DataTable)
-        recent.clear()
-        for row in view.recent:
-            recent.add_row(local_time(row["at"], seconds=True), row["decision"].upper(),
-                           row["person_name"] or "-", row["words"])
+        self.query_one("#inside", RowsPanel).show(
+            [(row["name"], row["zone"], local_time(row["since"])) for row in view.inside])
+        self.query_one("#recent", RowsPanel).show(
+            [(local_time(row["at"], seconds=True), row["decision"].upper(), row["person_name"] or "-", row["words"])
+             for row in view.recent])
         self.show_status()
 
     def show_status(self) -> None:
