@@ -71,7 +71,7 @@ def connect(path: str | Path, *, create: bool = False) -> Database:
             raise StoreError(f"{path}: the database cannot use its write-ahead log here (read-only or network disk?).")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = Database(conn)
+        db = Database(conn, execute_plugins=False)  # no third-party hooks on the door's connection
         schema.migrate(db)
         return db
     except sqlite3.DatabaseError as error:
