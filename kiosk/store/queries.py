@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
+    from sqlite_utils import Database
 
 
 def one(db: Database, sql: str, params: list | tuple = ()) -> dict[str, Any] | None:
