@@ -291,23 +291,3 @@ async def test_a_key_press_is_held_once_not_again_on_its_way_back_to_the_binding
         await press(pilot, "r")
         assert scenes.get_scene(db, "42")["state"] == "rolling"
         assert held == ["r"]
-
-
-async def test_a_damaged_database_stops_the_kiosk_with_its_message(tmp_path):
-    damaged = tmp_path / "door.db"
-    damaged.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)
-    app = KioskApp(None, damaged, KIOSK)  # opened on the database thread, as `kiosk run` does
-    async with app.run_test() as pilot:
-        await pilot.pause(0.5)
-    assert app.return_code == 3 and str(damaged) in app.startup_error
-    assert damaged.read_bytes().startswith(b"SQLite format 3\x00" + bytes(range(16)))  # left untouched
-
-
-async def test_the_kiosk_opens_its_database_itself(db_path, crew, db):
-    access.set_pin(db, PIN, KIOSK)
-    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
-    app = KioskApp(None, db_path, KIOSK, scene="42")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["P01"])
-        assert "Ines Duarte" in verdict_text(app)
-    app.gateway.db.close()

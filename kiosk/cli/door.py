@@ -104,11 +104,9 @@ def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
 @pass_context
 def run(ctx, scene: str | None) -> None:
     """Open the door screen (full-screen kiosk)."""
-    from kiosk.store.db import check_path
     from kiosk.tui import run_kiosk
 
-    check_path(ctx.db_path)  # a missing or foreign file is refused before the screen starts
-    run_kiosk(None, ctx.db_path, ctx.kiosk_id, scene)
+    run_kiosk(ctx.db(), ctx.db_path, ctx.kiosk_id, scene)
 
 
 @cli.command()

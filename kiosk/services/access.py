@@ -8,16 +8,14 @@ attempt, right or wrong, is a row of the log, so the record shows who tried to l
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
 
 from kiosk.core.secrets import hash_secret, verify_secret
 from kiosk.services import ServiceError, now
 from kiosk.store import log
 from kiosk.store.db import write
 from kiosk.store.queries import put_setting, setting
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 PIN_MIN_LENGTH, PIN_MAX_LENGTH = 6, 32
 MAX_FAILURES = 5

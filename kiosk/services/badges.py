@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
 
 from kiosk.core import codes
 from kiosk.services import ServiceError, now
@@ -13,9 +14,6 @@ from kiosk.services.roster import get_person
 from kiosk.store import log
 from kiosk.store.db import write
 from kiosk.store.queries import many, one
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)

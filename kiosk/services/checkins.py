@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
 
 from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Confidential, Status
@@ -29,9 +30,6 @@ from kiosk.services.scenes import get_scene
 from kiosk.store import log
 from kiosk.store.db import write
 from kiosk.store.queries import many, one, put_setting, setting
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 LOST_PASSPHRASE_WARNING = (
     "Only the IC knows this passphrase and nobody can recover it. If it is lost, every check-in note, "

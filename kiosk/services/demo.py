@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
 
 from kiosk import DATA
 from kiosk.core.door import SceneState
 from kiosk.services import ServiceError, access, production, roster, scenes
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 DEMO_NAME = "Night Garden (demo)"
 DEMO_PIN = "123456"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
 
 from kiosk.core import codes
 from kiosk.core.door import BadgeStatus, Decision, DoorFacts, Reason, SceneState, Zone, decide, is_duplicate, \
@@ -16,9 +17,6 @@ from kiosk.services.scenes import active_scenes, approve, get_scene
 from kiosk.store import log, queries
 from kiosk.store.db import write
 from kiosk.store.queries import one
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 DOOR_KINDS = ("scan", "override")  # the log rows that are answers at the door
 STORED_INPUT = 120  # characters of raw input kept in the log; longer input is cut and its length noted

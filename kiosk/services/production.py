@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from kiosk.services import ServiceError, now
 from kiosk.store import log
 from kiosk.store.db import write
 from kiosk.store.queries import one
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 
 def init_production(db: Database, name: str, kiosk: str, duplicate_window: float = 5.0) -> dict:

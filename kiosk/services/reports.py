@@ -14,9 +14,10 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlite_utils import Database
 
 from kiosk.core import report as core
 from kiosk.core.door import Decision, reason_words
@@ -27,9 +28,6 @@ from kiosk.services.production import get_production
 from kiosk.services.scenes import get_scene
 from kiosk.store import log
 from kiosk.store.queries import many, one
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 DOOR_KINDS = ("scene_added", "approve", "unapprove", "state", "policy_ack", "scan", "override", "sweep")
 MOVES = (Decision.ADMIT, Decision.EXIT)

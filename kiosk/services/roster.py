@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
 
 from kiosk.core.roster import PersonRow, RowError, check_person, parse_people_csv, ref_from_name
 from kiosk.services import ServiceError, now
 from kiosk.store import log
 from kiosk.store.db import write
 from kiosk.store.queries import many, one
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
 

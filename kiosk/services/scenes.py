@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from kiosk.core.door import ZONES, Decision, Reason, SceneState, Zone
 from kiosk.services import ServiceError, now
 from kiosk.services.roster import resolve_person
 from kiosk.store import log, queries
 from kiosk.store.db import write
 from kiosk.store.queries import many, one
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 ZONE_CHOICES = ("set", "monitors", "both")
 ACTIVE_STATES = (SceneState.OPEN, SceneState.ROLLING, SceneState.HOLD)

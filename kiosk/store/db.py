@@ -11,10 +11,9 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
+from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -47,11 +46,14 @@ def _create_private(path: Path) -> None:
     os.close(descriptor)
 
 
-def check_path(path: Path, *, create: bool = False) -> None:
-    """The cheap checks before opening: the file is there (or, with ``create``, made private) and is SQLite.
+def connect(path: str | Path, *, create: bool = False) -> Database:
+    """Open (or with ``create``, make) the database at ``path`` with the durable pragmas and current schema.
 
-    Raises ``StoreError``; needs no SQLite, so the kiosk can refuse a wrong file before its screen starts.
+    Raises ``StoreError`` with a message fit for the screen for every way the file can be unusable.
     """
+    from kiosk.store import schema
+
+    path = Path(path)
     if path.exists():
         _check_file(path)
     elif create:
@@ -61,19 +63,6 @@ def check_path(path: Path, *, create: bool = False) -> None:
             raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
     else:
         raise StoreError(f"{path}: no database here - create one with `kiosk init --production NAME`.")
-
-
-def connect(path: str | Path, *, create: bool = False) -> Database:
-    """Open (or with ``create``, make) the database at ``path`` with the durable pragmas and current schema.
-
-    Raises ``StoreError`` with a message fit for the screen for every way the file can be unusable.
-    """
-    from sqlite_utils import Database
-
-    from kiosk.store import schema
-
-    path = Path(path)
-    check_path(path, create=create)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
+from sqlite_utils import Database
 
 GENESIS = "0" * 64
 FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone",

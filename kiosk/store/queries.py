@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
+from sqlite_utils import Database
 
 
 def one(db: Database, sql: str, params: list | tuple = ()) -> dict[str, Any] | None:

@@ -7,8 +7,9 @@ import functools
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
+from sqlite_utils import Database
 from textual import events
 from textual.app import App
 from textual.screen import Screen
@@ -19,11 +20,8 @@ from textual.worker import Worker, WorkerState
 from kiosk.core.door import Zone
 from kiosk.services import ServiceError
 from kiosk.services import access
-from kiosk.store.db import StoreError, connect, explain
+from kiosk.store.db import StoreError, explain
 from kiosk.tui.scanner import SCAN_GAP, Burst, KeyBurst
-
-if TYPE_CHECKING:  # sqlite-utils loads on the database thread, not before the kiosk's first paint
-    from sqlite_utils import Database
 
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast", dark=True, primary="#5fafff", secondary="#ffffff", accent="#ffd700",
@@ -43,18 +41,9 @@ class Gateway:
     calls reach the database in the order they were made, on the one connection.
     """
 
-    def __init__(self, db: Database | None, db_path: Path):
+    def __init__(self, db: Database, db_path: Path):
         self.db, self.db_path = db, db_path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
-
-    def open(self) -> Database:
-        """The database, opened on first use, on this thread: sqlite-utils loads while the screen paints."""
-        if self.db is None:
-            self.db = connect(self.db_path)
-        return self.db
-
-    def call(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return service(self.open(), *args, **kwargs)
 
     async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -72,11 +61,10 @@ class KioskApp(App, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Closed-set door"
 
-    def __init__(self, db: Database | None, db_path: Path, kiosk_id: str, scene: str | None = None,
+    def __init__(self, db: Database, db_path: Path, kiosk_id: str, scene: str | None = None,
                  scan_gap: float = SCAN_GAP, notice: str = ""):
         super().__init__()
-        self.gateway = Gateway(db, db_path)  # None: opened on the database thread at the first call
-        self.startup_error: str | None = None
+        self.gateway = Gateway(db, db_path)
         self.kiosk_id = kiosk_id
         self.scene_ref = scene
         self.zone = Zone.SET
@@ -95,12 +83,6 @@ class KioskApp(App, inherit_bindings=False):
     async def on_mount(self) -> None:
         from kiosk.tui.screens.pin import SetPinScreen
 
-        try:
-            await self.gateway.run(self.gateway.open)
-        except StoreError as error:  # damaged, locked...: leave with the message rather than run blind
-            self.startup_error = str(error)
-            self.exit(return_code=3)
-            return
         if not await self.call(access.pin_is_set):
             await self.push_screen(SetPinScreen())
         if self.notice:
@@ -113,7 +95,7 @@ class KioskApp(App, inherit_bindings=False):
 
     async def call(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``service(db, *args, **kwargs)`` on the database thread, as ``attempt`` runs it."""
-        return await self.attempt(self.gateway.call, service, *args, **kwargs)
+        return await self.attempt(service, self.gateway.db, *args, **kwargs)
 
     async def attempt(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a service on the database thread; tell the user plainly when it fails, and raise ``Refused``.
@@ -205,11 +187,6 @@ class KioskApp(App, inherit_bindings=False):
         return await self.call(service, self.scene_ref, *args, kiosk=self.kiosk_id, **kwargs)
 
 
-def run_kiosk(db: Database | None, db_path: Path, kiosk_id: str, scene: str | None = None,
-              notice: str = "") -> None:
-    """Run the kiosk until the supervisor leaves it; a database that cannot be opened raises ``StoreError``."""
-    app = KioskApp(db, db_path, kiosk_id, scene, notice=notice)
-    app.run()
-    if app.startup_error:
-        raise StoreError(app.startup_error)
+def run_kiosk(db: Database, db_path: Path, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
+    KioskApp(db, db_path, kiosk_id, scene, notice=notice).run()
 
