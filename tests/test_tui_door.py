@@ -291,3 +291,17 @@ async def test_a_key_press_is_held_once_not_again_on_its_way_back_to_the_binding
         await press(pilot, "r")
         assert scenes.get_scene(db, "42")["state"] == "rolling"
         assert held == ["r"]
+
+
+async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(db, db_path, crew, monkeypatch):
+    access.set_pin(db, PIN, KIOSK)
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(scenes, "active_scenes", broken)
+    app = KioskApp(db, db_path, KIOSK)  # no scene given: the door looks for the one in force
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, DoorScreen)
+        assert app.screen.query_one("#failure").display

@@ -64,15 +64,18 @@ class DoorScreen(Screen):
     # --- what the screen shows --------------------------------------------------------------------------
 
     async def refresh_view(self) -> None:
+        """Read the door's state again (after each answer, and every few seconds for other kiosks' scans).
+
+        A failed read leaves the screen as it was; ``KioskApp.call`` has already said why.
+        """
         banner = self.query_one(Banner)
-        if self.app.scene_ref is None:  # the one closed set in force, if exactly one is
-            active = await self.app.call(scenes.active_scenes)
-            self.app.scene_ref = active[0]["ref"] if len(active) == 1 else None
-        if self.app.scene_ref is None:
-            production = await self.app.call(_production_name)
-            banner.show(production, None, self.app.zone)
-            return
         try:
+            if self.app.scene_ref is None:  # the one closed set in force, if exactly one is
+                active = await self.app.call(scenes.active_scenes)
+                self.app.scene_ref = active[0]["ref"] if len(active) == 1 else None
+            if self.app.scene_ref is None:
+                banner.show(await self.app.call(_production_name), None, self.app.zone)
+                return
             self.view = view = await self.app.call(door.door_view, self.app.scene_ref)
         except Refused:
             return
