@@ -37,8 +37,8 @@ def reference_matrix(code: str) -> list[list[bool]]:
 
 
 def active_codes(db) -> dict[str, str]:
-    return {row["ref"]: row["code"] for row in db.query(
-        "SELECT p.ref, b.code FROM badges b JOIN people p ON p.id = b.person_id WHERE b.status = 'active'")}
+    return dict(db.execute(
+        "SELECT p.ref, b.code FROM badges b JOIN people p ON p.id = b.person_id WHERE b.status = 'active'"))
 
 
 def decode(path_or_image) -> str:

@@ -41,12 +41,12 @@ def badge_code(db_path, ref):
     return cards[0].code
 
 
-def test_real_console_script_scans_without_importing_textual_or_pillow(production):
+def test_real_console_script_scans_without_importing_textual_pillow_or_sqlite_utils(production):
     code = badge_code(production, "C01")
     assert subprocess.run([sys.executable, "-m", "kiosk", "scene", "open", "42"]).returncode == 0
     probe = ("import sys, runpy; sys.argv = ['kiosk', 'scan', '42', sys.argv[1], '--json'];\n"
              "try:\n    runpy.run_module('kiosk', run_name='__main__')\n"
-             "finally:\n    print(sorted(m for m in ('textual', 'qrcode', 'PIL') if m in sys.modules), "
+             "finally:\n    print(sorted(m for m in ('textual', 'qrcode', 'PIL', 'sqlite_utils') if m in sys.modules), "
              "file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", probe, code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -7,6 +7,7 @@ import pytest
 from kiosk.core.door import SceneState
 from kiosk.services import ServiceError, badges, door, production, scenes
 from kiosk.store import log
+from kiosk.store.db import connect
 from kiosk.store.queries import many, one
 from tests.conftest import KIOSK
 
@@ -159,7 +160,7 @@ def test_approval_changes_are_logged_with_who_and_when(db, crew):
         scenes.unapprove(db, "42", ("C01",), by="Sam Whitfield", kiosk=KIOSK)
 
 
-def test_log_chain_verifies_and_the_database_refuses_edits(db, crew):
+def test_log_chain_verifies_and_the_database_refuses_edits(db, crew, db_path):
     open_42(db)
     scan(db, crew["P01"])
     assert log.verify(db).ok
@@ -167,6 +168,10 @@ def test_log_chain_verifies_and_the_database_refuses_edits(db, crew):
         db.execute("UPDATE log SET decision = 'admit' WHERE id = 1")
     with pytest.raises(Exception, match="append-only"):
         db.execute("DELETE FROM log")
+    fresh = connect(db_path)  # as a kiosk opens it, before anything has loaded sqlite-utils
+    with pytest.raises(Exception, match="append-only"):  # REPLACE deletes the old row first: refused too
+        fresh.execute("INSERT OR REPLACE INTO log SELECT * FROM log WHERE id = 1")
+    fresh.close()
 
 
 def test_tampering_is_detected_at_the_first_broken_row(db, crew):

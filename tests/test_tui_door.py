@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from pypdf import PdfReader
@@ -305,3 +308,36 @@ async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(d
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, DoorScreen)
         assert app.screen.query_one("#failure").display
+
+
+DOOR_PROBE = textwrap.dedent("""
+    import asyncio, sys
+    from pathlib import Path
+    from textual import events
+    from textual.keys import _character_to_key
+    from kiosk.store.db import connect
+    from kiosk.tui import KioskApp
+
+    async def main(path, code):
+        app = KioskApp(connect(path), Path(path), "probe", scene="42")
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            for character in code:
+                app.post_message(events.Key(_character_to_key(character), character))
+            app.post_message(events.Key("enter", "\\r"))
+            await pilot.pause(app.keys.wait + 0.05)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            print(app.screen.query_one("#verdict").render(), "sqlite_utils" in sys.modules)
+
+    asyncio.run(main(*sys.argv[1:]))
+""")
+
+
+def test_the_door_starts_and_scans_without_loading_sqlite_utils(app, db_path, crew):
+    """sqlite-utils serves setup and migrations; kept off the door's path, the kiosk starts a third faster."""
+    done = subprocess.run([sys.executable, "-c", DOOR_PROBE, str(db_path), crew["P01"]],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "ADMIT" in done.stdout and "Ines Duarte" in done.stdout
+    assert done.stdout.split()[-1] == "False", "the door loaded sqlite-utils"

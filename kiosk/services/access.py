@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from kiosk.core.secrets import hash_secret, verify_secret
 from kiosk.services import ServiceError, now
 from kiosk.store import log
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import put_setting, setting
 
 PIN_MIN_LENGTH, PIN_MAX_LENGTH = 6, 32
@@ -33,11 +31,11 @@ def check_pin_format(pin: str) -> None:
         raise ServiceError(f"The supervisor PIN must be {PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} digits.")
 
 
-def pin_is_set(db: Database) -> bool:
+def pin_is_set(db: Store) -> bool:
     return setting(db, _HASH) is not None
 
 
-def set_pin(db: Database, pin: str, kiosk: str, current: str | None = None) -> None:
+def set_pin(db: Store, pin: str, kiosk: str, current: str | None = None) -> None:
     """Set the PIN at first run; changing it later needs the current one."""
     check_pin_format(pin)
     if pin_is_set(db):
@@ -50,12 +48,12 @@ def set_pin(db: Database, pin: str, kiosk: str, current: str | None = None) -> N
         log.append(db, at=now(), kiosk=kiosk, kind="supervisor", detail={"event": "pin_set"})
 
 
-def _remaining_lock(db: Database, at: str) -> float:
+def _remaining_lock(db: Store, at: str) -> float:
     until = setting(db, _LOCKED_UNTIL)
     return max(0.0, (datetime.fromisoformat(until) - datetime.fromisoformat(at)).total_seconds()) if until else 0.0
 
 
-def check_pin(db: Database, pin: str, kiosk: str) -> None:
+def check_pin(db: Store, pin: str, kiosk: str) -> None:
     """Return when ``pin`` is right; raise ``PinRefused`` when it is wrong or the menu is locked."""
     stored = setting(db, _HASH)
     if stored is None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from kiosk.core import codes
 from kiosk.services import ServiceError, now
 from kiosk.services.production import get_production
 from kiosk.services.roster import get_person
 from kiosk.store import log
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
 
@@ -32,7 +30,7 @@ class BadgeCard:
         return codes.display(self.code)
 
 
-def plan_badges(db: Database, refs: list[str] | None = None) -> list[BadgeCard]:
+def plan_badges(db: Store, refs: list[str] | None = None) -> list[BadgeCard]:
     """Fresh codes for the given people (everyone when ``refs`` is None), not yet recorded.
 
     Rendering happens between planning and ``record_badges`` so that a failed render changes nothing and the
@@ -49,7 +47,7 @@ def plan_badges(db: Database, refs: list[str] | None = None) -> list[BadgeCard]:
                       codes.new_code()) for person in people]
 
 
-def record_badges(db: Database, cards: list[BadgeCard], kiosk: str) -> None:
+def record_badges(db: Store, cards: list[BadgeCard], kiosk: str) -> None:
     """Make the planned badges the valid ones; each person's previous badge stops working."""
     with write(db):
         at = now()
@@ -62,7 +60,7 @@ def record_badges(db: Database, cards: list[BadgeCard], kiosk: str) -> None:
             log.append(db, at=at, kiosk=kiosk, kind="badge_issued", person_id=person_id, badge_id=badge_id)
 
 
-def issue(db: Database, refs: list[str] | None, out: Path, sheet: Path | None, paper: str,
+def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, paper: str,
           kiosk: str) -> tuple[list[BadgeCard], list[Path]]:
     """New badges for ``refs`` (everyone when None): PNGs in ``out`` and an optional PDF sheet, all or nothing.
 
@@ -74,7 +72,7 @@ def issue(db: Database, refs: list[str] | None, out: Path, sheet: Path | None, p
     return cards, publish(cards, out, sheet, paper, record=lambda: record_badges(db, cards, kiosk))
 
 
-def revoke_badge(db: Database, ref: str, reason: str, kiosk: str) -> None:
+def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:
     reason = reason.strip()
     if not reason:
         raise ServiceError("Say why the badge is revoked (--reason).")
@@ -90,7 +88,7 @@ def revoke_badge(db: Database, ref: str, reason: str, kiosk: str) -> None:
                    detail={"reason": reason})
 
 
-def active_card(db: Database, ref: str) -> BadgeCard | None:
+def active_card(db: Store, ref: str) -> BadgeCard | None:
     """The person's valid badge as printed, for a preview or a reprint of the same code."""
     row = one(db, """SELECT p.ref, p.name, p.department, p.role, b.code FROM badges b
                      JOIN people p ON p.id = b.person_id WHERE p.ref = ? AND b.status = 'active'""", [ref])

@@ -18,8 +18,6 @@ import base64
 from collections import Counter
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Confidential, Status
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
@@ -28,7 +26,7 @@ from kiosk.services.access import check_pin
 from kiosk.services.roster import resolve_person
 from kiosk.services.scenes import get_scene
 from kiosk.store import log
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one, put_setting, setting
 
 LOST_PASSPHRASE_WARNING = (
@@ -56,7 +54,7 @@ class ICSession:
     passphrase is changed (it would otherwise seal with a key nobody can derive any more).
     """
 
-    def __init__(self, db: Database, key: bytes, kdf: str, reader: str, kiosk: str):
+    def __init__(self, db: Store, key: bytes, kdf: str, reader: str, kiosk: str):
         self.db, self.reader, self.kiosk = db, reader, kiosk
         self._key: bytes | None = key
         self._kdf = kdf
@@ -111,7 +109,7 @@ def _open(key: bytes, row: dict) -> bytes:
 
 # --- the passphrase -------------------------------------------------------------------------------------------
 
-def passphrase_is_set(db: Database) -> bool:
+def passphrase_is_set(db: Store) -> bool:
     return setting(db, _KDF) is not None
 
 
@@ -123,12 +121,12 @@ def _new_key(passphrase: str) -> tuple[bytes, str, str]:
     return key, params.encode(), base64.b64encode(seal(key, _CHECK_TEXT, _CHECK_BINDING)).decode()
 
 
-def _store_key(db: Database, kdf: str, check: str) -> None:
+def _store_key(db: Store, kdf: str, check: str) -> None:
     put_setting(db, _KDF, kdf)
     put_setting(db, _CHECK, check)
 
 
-def _key_of(db: Database, passphrase: str) -> tuple[bytes, str]:
+def _key_of(db: Store, passphrase: str) -> tuple[bytes, str]:
     """The key ``passphrase`` derives and the parameters it was derived with; refused if it is wrong (slow)."""
     kdf, check = setting(db, _KDF), setting(db, _CHECK)
     if kdf is None or check is None:
@@ -142,7 +140,7 @@ def _key_of(db: Database, passphrase: str) -> tuple[bytes, str]:
     return key, kdf
 
 
-def set_passphrase(db: Database, passphrase: str, reader: str, kiosk: str) -> ICSession:
+def set_passphrase(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
     """The IC sets their passphrase the first time; show ``LOST_PASSPHRASE_WARNING`` before asking for it."""
     reader = _reader(reader)
     if passphrase_is_set(db):
@@ -156,14 +154,14 @@ def set_passphrase(db: Database, passphrase: str, reader: str, kiosk: str) -> IC
     return ICSession(db, key, kdf, reader, kiosk)
 
 
-def unlock(db: Database, passphrase: str, reader: str, kiosk: str) -> ICSession:
+def unlock(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
     """Open IC mode; ``PassphraseRefused`` for a wrong passphrase (nothing is written either way)."""
     reader = _reader(reader)
     key, kdf = _key_of(db, passphrase)
     return ICSession(db, key, kdf, reader, kiosk)
 
 
-def change_passphrase(db: Database, current: str, new: str, reader: str, kiosk: str) -> ICSession:
+def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str) -> ICSession:
     """Re-seal every check-in under the new passphrase in one transaction; the old one opens nothing after."""
     reader = _reader(reader)
     if new == current:
@@ -186,7 +184,7 @@ def change_passphrase(db: Database, current: str, new: str, reader: str, kiosk: 
     return session
 
 
-def reset_lost_passphrase(db: Database, new: str, supervisor_pin: str, reader: str, kiosk: str) -> ICSession:
+def reset_lost_passphrase(db: Store, new: str, supervisor_pin: str, reader: str, kiosk: str) -> ICSession:
     """The passphrase is lost: erase every sealed record for good and set a new passphrase.
 
     Needs the supervisor PIN, so that nobody erases the IC's records on a whim; statuses and times stay.
@@ -210,11 +208,11 @@ def reset_lost_passphrase(db: Database, new: str, supervisor_pin: str, reader: s
 
 # --- recording ------------------------------------------------------------------------------------------------
 
-def _row(db: Database, checkin_id: int) -> dict:
+def _row(db: Store, checkin_id: int) -> dict:
     return one(db, f"SELECT {_COLUMNS}, c.sealed {_FROM} WHERE c.id = ?", [checkin_id])
 
 
-def _find(db: Database, scene_ref: str, person: str) -> tuple[dict, dict, dict | None]:
+def _find(db: Store, scene_ref: str, person: str) -> tuple[dict, dict, dict | None]:
     """The scene, the person, and their check-in for that scene (None when there is none)."""
     scene = get_scene(db, scene_ref)
     found = resolve_person(db, person)
@@ -222,14 +220,14 @@ def _find(db: Database, scene_ref: str, person: str) -> tuple[dict, dict, dict |
     return scene, found, _row(db, row["id"]) if row else None
 
 
-def _existing(db: Database, scene_ref: str, person: str) -> dict:
+def _existing(db: Store, scene_ref: str, person: str) -> dict:
     scene, found, row = _find(db, scene_ref, person)
     if row is None:
         raise ServiceError(f"{found['name']} has no check-in for scene {scene['ref']}.")
     return row
 
 
-def _open_one(db: Database, scene_id: int, person_id: int, kiosk: str, at: str, by: str) -> int:
+def _open_one(db: Store, scene_id: int, person_id: int, kiosk: str, at: str, by: str) -> int:
     checkin_id = db["checkins"].insert({"scene_id": scene_id, "person_id": person_id, "status": str(Status.PENDING),
                                         "created_at": at, "updated_at": at}).last_pk
     log.append(db, at=at, kiosk=kiosk, kind="checkin_opened", scene_id=scene_id, person_id=person_id,
@@ -237,7 +235,7 @@ def _open_one(db: Database, scene_id: int, person_id: int, kiosk: str, at: str, 
     return checkin_id
 
 
-def open_pending(db: Database, scene: dict, kiosk: str, at: str) -> int:
+def open_pending(db: Store, scene: dict, kiosk: str, at: str) -> int:
     """A pending check-in for each performer of ``scene`` who has none; runs inside the lift's transaction."""
     performers = many(db, """SELECT person_id FROM performers WHERE scene_id = ?
                              AND person_id NOT IN (SELECT person_id FROM checkins WHERE scene_id = ?)""",
@@ -320,7 +318,7 @@ def read_notes(session: ICSession, scene_ref: str, person: str) -> dict:
         return _read(session, key, [_existing(session.db, scene_ref, person)])[0]
 
 
-def _rows(db: Database, scene_ref: str | None, sealed: bool = False) -> list[dict]:
+def _rows(db: Store, scene_ref: str | None, sealed: bool = False) -> list[dict]:
     where, params = ("WHERE c.scene_id = ?", [get_scene(db, scene_ref)["id"]]) if scene_ref else ("", [])
     return many(db, f"SELECT {_COLUMNS}{', c.sealed' if sealed else ''} {_FROM} {where} "
                     "ORDER BY s.ref, p.name COLLATE NOCASE", params)
@@ -383,7 +381,7 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
 
 # --- retention -------------------------------------------------------------------------------------------------
 
-def _erase(db: Database, rows: list[dict], at: str, kiosk: str, detail: dict) -> int:
+def _erase(db: Store, rows: list[dict], at: str, kiosk: str, detail: dict) -> int:
     for row in rows:
         db.execute("UPDATE checkins SET sealed = NULL, purged_at = ? WHERE id = ?", [at, row["id"]])
         log.append(db, at=at, kiosk=kiosk, kind="checkin_purged", scene_id=row["scene_id"],
@@ -391,7 +389,7 @@ def _erase(db: Database, rows: list[dict], at: str, kiosk: str, detail: dict) ->
     return len(rows)
 
 
-def _checkpoint(db: Database) -> bool:
+def _checkpoint(db: Store) -> bool:
     """Copy the WAL into the file and empty it, so no old page survives there; False if a reader held it."""
     busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return busy == 0
@@ -419,14 +417,14 @@ def purge(session: ICSession, older_than: str) -> dict:
 
 # --- what the production sees ---------------------------------------------------------------------------------
 
-def overview(db: Database, scene_ref: str | None = None) -> list[dict]:
+def overview(db: Store, scene_ref: str | None = None) -> list[dict]:
     """Check-ins as the AD, the door screen and reports see them: who, and pending / done / follow-up open."""
     return [{"scene": row["scene"], "ref": row["ref"], "name": row["name"], "kind": row["kind"],
              "state": str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
              "updated_at": row["updated_at"]} for row in _rows(db, scene_ref)]
 
 
-def completion(db: Database, scene_ref: str | None = None) -> dict:
+def completion(db: Store, scene_ref: str | None = None) -> dict:
     """How many check-ins are pending, done, and done with a follow-up still open (of one scene, or all).
 
     Counted by SQL per distinct (status, due, done) - a few dozen groups - and sorted into states by the core.

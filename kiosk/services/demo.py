@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlite_utils import Database
-
 from kiosk import DATA
 from kiosk.core.door import SceneState
 from kiosk.services import ServiceError, access, production, roster, scenes
+from kiosk.store.db import Store
 
 DEMO_NAME = "Night Garden (demo)"
 DEMO_PIN = "123456"
 
 
-def is_demo(db: Database) -> bool:
+def is_demo(db: Store) -> bool:
     """Whether this database holds the demo production (the only one ``kiosk demo`` may replace)."""
     return production.get_production(db)["name"] == DEMO_NAME
 
 
-def build_demo(db: Database, kiosk: str) -> None:
+def build_demo(db: Store, kiosk: str) -> None:
     """Fill an empty database with the demo production (badges are issued after, to a folder).
 
     The first scene is opened so the door is ready; the supervisor PIN is ``DEMO_PIN``.

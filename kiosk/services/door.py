@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 
-from sqlite_utils import Database
-
 from kiosk.core import codes
 from kiosk.core.door import BadgeStatus, Decision, DoorFacts, Reason, SceneState, Zone, decide, is_duplicate, \
     reason_words
@@ -15,7 +13,7 @@ from kiosk.services.production import get_production
 from kiosk.services.roster import resolve_person
 from kiosk.services.scenes import active_scenes, approve, get_scene
 from kiosk.store import log, queries
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import one
 
 DOOR_KINDS = ("scan", "override")  # the log rows that are answers at the door
@@ -63,7 +61,7 @@ def printable_input(raw: str) -> str:
     return safe
 
 
-def _verdict(db: Database, row: dict, scene: dict, person: dict | None = None,
+def _verdict(db: Store, row: dict, scene: dict, person: dict | None = None,
              approved: frozenset[str] | None = None, **flags) -> Verdict:
     """The verdict for a stored log row; ``person`` and ``approved`` save a lookup when the caller has them."""
     if person is None:
@@ -77,7 +75,7 @@ def _verdict(db: Database, row: dict, scene: dict, person: dict | None = None,
         department=person.get("department"), role=person.get("role"), **flags)
 
 
-def scan(db: Database, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
+def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
          scan_id: str | None = None) -> Verdict:
     """Decide and record one scan; returns only after the row is committed to disk.
 
@@ -117,7 +115,7 @@ def scan(db: Database, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         return _verdict(db, row, scene, badge or {}, approved, first_entry=first_entry)
 
 
-def admit_by_lookup(db: Database, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
+def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
                     by: str = "AD") -> Verdict:
     """A forgotten badge: the AD finds the person by name and admits them, with a reason on record.
 
@@ -146,7 +144,7 @@ def admit_by_lookup(db: Database, scene_ref: str, person: str, zone: Zone | str,
         return _verdict(db, row, scene, first_entry=first_entry)
 
 
-def escalate(db: Database, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str,
+def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str,
              kiosk: str) -> Verdict:
     """Someone not on the list, admitted for this scene only with the IC's and the AD's names on record.
 
@@ -163,7 +161,7 @@ def escalate(db: Database, scene_ref: str, person: str, zone: Zone | str, coordi
                                by=f"IC {coordinator} and AD {ad}")
 
 
-def acknowledge_policy(db: Database, scene_ref: str, person_ref: str, by: str, kiosk: str) -> None:
+def acknowledge_policy(db: Store, scene_ref: str, person_ref: str, by: str, kiosk: str) -> None:
     """Record that the person acknowledged "no phones, no photos" on entering this scene."""
     with write(db):
         scene = get_scene(db, scene_ref)
@@ -172,20 +170,20 @@ def acknowledge_policy(db: Database, scene_ref: str, person_ref: str, by: str, k
                    detail={"policy": "no phones, no photos", "confirmed_by": by})
 
 
-def policy_acknowledged(db: Database, scene_ref: str, person_ref: str) -> bool:
+def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
     scene = get_scene(db, scene_ref)
     person = resolve_person(db, person_ref)
     return one(db, "SELECT 1 FROM log WHERE kind = 'policy_ack' AND scene_id = ? AND person_id = ?",
                [scene["id"], person["id"]]) is not None
 
 
-def inside(db: Database, scene_ref: str | None = None) -> list[dict]:
+def inside(db: Store, scene_ref: str | None = None) -> list[dict]:
     """Who is inside now: one scene, or (roll-call) every scene whose closed set is in force."""
     scenes = [get_scene(db, scene_ref)] if scene_ref else active_scenes(db)
     return queries.inside(db, [scene["id"] for scene in scenes])
 
 
-def scene_log(db: Database, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
+def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
     return queries.log_rows(db, get_scene(db, scene_ref)["id"], limit, newest_first)
 
 
@@ -202,7 +200,7 @@ class DoorView:
     checkins: dict  # {"done", "pending", "follow_up_open"}: counts only, never what was said
 
 
-def door_view(db: Database, scene_ref: str, recent: int = 10) -> DoorView:
+def door_view(db: Store, scene_ref: str, recent: int = 10) -> DoorView:
     scene = get_scene(db, scene_ref)
     approved = one(db, "SELECT COUNT(DISTINCT person_id) AS n FROM approvals WHERE scene_id = ?", [scene["id"]])
     return DoorView(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
 from kiosk.services import ServiceError, now
 from kiosk.store import log
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import one
 
 
-def init_production(db: Database, name: str, kiosk: str, duplicate_window: float = 5.0) -> dict:
+def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = 5.0) -> dict:
     name = name.strip()
     if not name:
         raise ServiceError("The production needs a name.")
@@ -28,14 +26,14 @@ def init_production(db: Database, name: str, kiosk: str, duplicate_window: float
     return row
 
 
-def get_production(db: Database) -> dict:
+def get_production(db: Store) -> dict:
     row = one(db, "SELECT * FROM production")
     if row is None:
         raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
     return row
 
 
-def set_duplicate_window(db: Database, seconds: float, kiosk: str) -> None:
+def set_duplicate_window(db: Store, seconds: float, kiosk: str) -> None:
     if seconds < 0:
         raise ServiceError("The duplicate window cannot be negative.")
     with write(db):

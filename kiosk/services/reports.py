@@ -17,8 +17,6 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlite_utils import Database
-
 from kiosk.core import report as core
 from kiosk.core.door import Decision, reason_words
 from kiosk.core.report import Period
@@ -27,6 +25,7 @@ from kiosk.services.door import inside
 from kiosk.services.production import get_production
 from kiosk.services.scenes import get_scene
 from kiosk.store import log
+from kiosk.store.db import Store
 from kiosk.store.queries import many, one
 
 DOOR_KINDS = ("scene_added", "approve", "unapprove", "state", "policy_ack", "scan", "override", "sweep")
@@ -234,7 +233,7 @@ def _words(row: sqlite3.Row, detail: dict, scene: dict, zones_of: dict[int, froz
     return "Scene added", None
 
 
-def _scene_section(db: Database, scene: dict, tz: tzinfo | None, start: datetime | None,
+def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | None,
                    end: datetime | None) -> SceneReport:
     marks = ", ".join("?" * len(DOOR_KINDS))
     until = "AND l.at < ?" if end is not None else ""
@@ -283,7 +282,7 @@ def _scene_section(db: Database, scene: dict, tz: tzinfo | None, start: datetime
         checkins=checkins.completion(db, scene["ref"]))
 
 
-def scene_report(db: Database, ref: str, tz: tzinfo | None = None) -> Report:
+def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
     """Everything the door recorded for one scene, from its creation to now."""
     production = get_production(db)["name"]
     scene = get_scene(db, ref)
@@ -291,7 +290,7 @@ def scene_report(db: Database, ref: str, tz: tzinfo | None = None) -> Report:
                   (_scene_section(db, scene, tz, None, None),), log.verify(db))
 
 
-def day_report(db: Database, day: date | str, tz: tzinfo | None = None) -> Report:
+def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
     """Every scene with a door event on ``day`` (local time), each limited to that day's events."""
     if isinstance(day, str):
         try:
@@ -310,7 +309,7 @@ def day_report(db: Database, day: date | str, tz: tzinfo | None = None) -> Repor
                   start, end)
 
 
-def rollcall(db: Database, scene_ref: str | None = None, tz: tzinfo | None = None) -> RollCall:
+def rollcall(db: Store, scene_ref: str | None = None, tz: tzinfo | None = None) -> RollCall:
     """Everyone inside any open scene now (or inside one scene), with zone and time in."""
     production = get_production(db)["name"]
     people = tuple(Present(row["scene"], row["zone"], row["ref"], row["name"], row["department"], row["role"],

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
-
 from kiosk.core.roster import PersonRow, RowError, check_person, parse_people_csv, ref_from_name
 from kiosk.services import ServiceError, now
 from kiosk.store import log
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
 PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
@@ -33,7 +31,7 @@ class ImportResult:
                 "errors": [{"line": error.line, "reason": error.reason} for error in self.errors]}
 
 
-def _upsert(db: Database, person: PersonRow, result: ImportResult, kiosk: str, at: str) -> None:
+def _upsert(db: Store, person: PersonRow, result: ImportResult, kiosk: str, at: str) -> None:
     values = {name: getattr(person, name) for name in PERSON_FIELDS}
     existing = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [person.ref])
     if existing and all(existing[name] == values[name] for name in PERSON_FIELDS):
@@ -48,7 +46,7 @@ def _upsert(db: Database, person: PersonRow, result: ImportResult, kiosk: str, a
                person_id=person_id, detail=values)
 
 
-def import_people(db: Database, data: bytes, kiosk: str, dry_run: bool = False) -> ImportResult:
+def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False) -> ImportResult:
     """All rows or none: a file with any bad row changes nothing and reports every bad row."""
     people, errors = parse_people_csv(data)
     result = ImportResult(errors=errors, dry_run=dry_run)
@@ -61,7 +59,7 @@ def import_people(db: Database, data: bytes, kiosk: str, dry_run: bool = False) 
     return result
 
 
-def add_person(db: Database, kiosk: str, name: str, kind: str, department: str = "", role: str = "",
+def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = "", role: str = "",
                ref: str = "") -> dict:
     """Add one person, or update the one with this ref."""
     name, department, role, ref, kind = (value.strip() for value in (name, department, role, ref, kind))
@@ -74,21 +72,21 @@ def add_person(db: Database, kiosk: str, name: str, kind: str, department: str =
     return get_person(db, person.ref)
 
 
-def list_people(db: Database) -> list[dict]:
+def list_people(db: Store) -> list[dict]:
     return many(db, """
         SELECT p.ref, p.name, p.department, p.role, p.kind,
                (SELECT b.issued_at FROM badges b WHERE b.person_id = p.id AND b.status = 'active') AS badge_issued_at
         FROM people p ORDER BY p.name COLLATE NOCASE""")
 
 
-def get_person(db: Database, ref: str) -> dict:
+def get_person(db: Store, ref: str) -> dict:
     person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [ref])
     if person is None:
         raise ServiceError(f"Nobody with the ref {ref!r}.")
     return person
 
 
-def resolve_person(db: Database, text: str) -> dict:
+def resolve_person(db: Store, text: str) -> dict:
     """A person named by ref, or by full name when exactly one person has it."""
     person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [text.strip()])
     if person:
@@ -103,7 +101,7 @@ def resolve_person(db: Database, text: str) -> dict:
     raise ServiceError(f"Nobody with the ref or name {text!r}.")
 
 
-def search_people(db: Database, text: str, limit: int = 20) -> list[dict]:
+def search_people(db: Store, text: str, limit: int = 20) -> list[dict]:
     """People whose name, ref or department contains ``text``: for finding a forgotten badge's owner."""
     pattern = f"%{text.strip()}%"
     return many(db, """

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
 from kiosk.core.door import ZONES, Decision, Reason, SceneState, Zone
 from kiosk.services import ServiceError, now
 from kiosk.services.roster import resolve_person
 from kiosk.store import log, queries
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
 ZONE_CHOICES = ("set", "monitors", "both")
@@ -24,14 +22,14 @@ def zones_of(choice: str) -> tuple[Zone, ...]:
         raise ServiceError(f"Zone must be set, monitors or both, not {choice!r}.") from None
 
 
-def get_scene(db: Database, ref: str) -> dict:
+def get_scene(db: Store, ref: str) -> dict:
     scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [ref.strip()])
     if scene is None:
         raise ServiceError(f"No scene {ref!r} - see `kiosk scene list`.")
     return scene
 
 
-def _grant(db: Database, scene: dict, person: dict, zone: Zone, by: str, at: str, kiosk: str,
+def _grant(db: Store, scene: dict, person: dict, zone: Zone, by: str, at: str, kiosk: str,
            temporary: bool = False) -> None:
     db["approvals"].upsert({"scene_id": scene["id"], "person_id": person["id"], "zone": str(zone),
                             "approved_by": by, "approved_at": at, "temporary": int(temporary)},
@@ -40,7 +38,7 @@ def _grant(db: Database, scene: dict, person: dict, zone: Zone, by: str, at: str
                zone=str(zone), detail={"by": by, "temporary": temporary})
 
 
-def add_scene(db: Database, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
+def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
               coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
     """A new closed scene in draft; its performers and coordinator are approved for both zones."""
     ref, title = ref.strip(), title.strip()
@@ -69,7 +67,7 @@ def add_scene(db: Database, ref: str, title: str, kiosk: str, location: str = ""
     return scene
 
 
-def approve(db: Database, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
+def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
             temporary: bool = False) -> list[dict]:
     by = by.strip()
     if not by:
@@ -84,7 +82,7 @@ def approve(db: Database, ref: str, people: tuple[str, ...], by: str, kiosk: str
     return persons
 
 
-def unapprove(db: Database, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
+def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
     by = by.strip()
     if not by:
         raise ServiceError("Say who removes the approval (--by).")
@@ -105,7 +103,7 @@ def unapprove(db: Database, ref: str, people: tuple[str, ...], by: str, kiosk: s
                                person_id=person["id"], zone=str(each), detail={"by": by})
 
 
-def approved_list(db: Database, ref: str) -> list[dict]:
+def approved_list(db: Store, ref: str) -> list[dict]:
     scene = get_scene(db, ref)
     return many(db, """
         SELECT p.ref, p.name, p.department, p.role, p.kind, a.zone, a.approved_by, a.approved_at, a.temporary
@@ -113,14 +111,14 @@ def approved_list(db: Database, ref: str) -> list[dict]:
         WHERE a.scene_id = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["id"]])
 
 
-def list_scenes(db: Database) -> list[dict]:
+def list_scenes(db: Store) -> list[dict]:
     return many(db, """
         SELECT s.ref, s.title, s.location, s.date, s.state, c.name AS coordinator,
                (SELECT COUNT(DISTINCT person_id) FROM approvals a WHERE a.scene_id = s.id) AS approved
         FROM scenes s LEFT JOIN people c ON c.id = s.coordinator_id ORDER BY s.ref""")
 
 
-def show_scene(db: Database, ref: str) -> dict:
+def show_scene(db: Store, ref: str) -> dict:
     scene = get_scene(db, ref)
     coordinator = one(db, "SELECT ref, name FROM people WHERE id = ?", [scene["coordinator_id"]])
     performers = many(db, """SELECT p.ref, p.name FROM performers f JOIN people p ON p.id = f.person_id
@@ -132,7 +130,7 @@ def show_scene(db: Database, ref: str) -> dict:
     }
 
 
-def set_state(db: Database, ref: str, state: SceneState, kiosk: str) -> dict:
+def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
     """Open the closed set, or switch between open, rolling and hold.  Lifting is ``lift``."""
     state = SceneState(state)
     if state is SceneState.LIFTED:
@@ -149,13 +147,13 @@ def set_state(db: Database, ref: str, state: SceneState, kiosk: str) -> dict:
     return get_scene(db, ref)
 
 
-def _change_state(db: Database, scene: dict, state: SceneState, kiosk: str, at: str) -> None:
+def _change_state(db: Store, scene: dict, state: SceneState, kiosk: str, at: str) -> None:
     db.execute("UPDATE scenes SET state = ? WHERE id = ?", [str(state), scene["id"]])
     log.append(db, at=at, kiosk=kiosk, kind="state", scene_id=scene["id"],
                detail={"from": scene["state"], "to": str(state)})
 
 
-def lift(db: Database, ref: str, kiosk: str) -> list[dict]:
+def lift(db: Store, ref: str, kiosk: str) -> list[dict]:
     """Lift the closed set: everyone still inside is marked out, and returned so the AD can see who.
 
     Each performer gets a pending wellbeing check-in in the same transaction.
@@ -176,6 +174,6 @@ def lift(db: Database, ref: str, kiosk: str) -> list[dict]:
     return swept
 
 
-def active_scenes(db: Database) -> list[dict]:
+def active_scenes(db: Store) -> list[dict]:
     marks = ", ".join("?" * len(ACTIVE_STATES))
     return many(db, f"SELECT * FROM scenes WHERE state IN ({marks}) ORDER BY ref", [str(s) for s in ACTIVE_STATES])

@@ -1,1 +1,1 @@
-"""SQLite through sqlite-utils: the schema and its migrations, queries, and the append-only log."""
+"""SQLite: the door's plain SQL, sqlite-utils for tables and migrations, queries, and the append-only log."""

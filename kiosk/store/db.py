@@ -8,12 +8,14 @@ Concurrency: every write starts with ``BEGIN IMMEDIATE`` (take the write lock fi
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -21,6 +23,34 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 class StoreError(Exception):
     """A database problem explained for the person at the kiosk: which file, what is wrong, what to do."""
+
+
+class Store:
+    """One open kiosk database: its connection for plain SQL, and sqlite-utils' table tools on demand.
+
+    The door's own work (a scan, the door view, the log) is plain SQL on the connection.  sqlite-utils
+    (``utils``: table inserts and upserts, savepoints, migrations) is imported the first time something
+    needs it, which keeps its import - a third of the kiosk's extra start-up time - off the door's path.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn, self.path = conn, path
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    @functools.cached_property
+    def utils(self) -> sqlite_utils.Database:
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)  # no third-party hooks at the door
+
+    def __getitem__(self, table: str) -> sqlite_utils.db.Table:
+        """``db["people"].upsert(...)``: a sqlite-utils table on this connection."""
+        return self.utils.table(table)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def _check_file(path: Path) -> None:
@@ -46,7 +76,7 @@ def _create_private(path: Path) -> None:
     os.close(descriptor)
 
 
-def connect(path: str | Path, *, create: bool = False) -> Database:
+def connect(path: str | Path, *, create: bool = False) -> Store:
     """Open (or with ``create``, make) the database at ``path`` with the durable pragmas and current schema.
 
     Raises ``StoreError`` with a message fit for the screen for every way the file can be unusable.
@@ -71,7 +101,8 @@ def connect(path: str | Path, *, create: bool = False) -> Database:
             raise StoreError(f"{path}: the database cannot use its write-ahead log here (read-only or network disk?).")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = Database(conn, execute_plugins=False)  # no third-party hooks on the door's connection
+        conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils has it: REPLACE fires DELETE triggers
+        db = Store(conn, path)
         schema.migrate(db)
         return db
     except sqlite3.DatabaseError as error:
@@ -99,7 +130,7 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
 
 
 @contextlib.contextmanager
-def write(db: Database) -> Iterator[Database]:
+def write(db: Store) -> Iterator[Store]:
     """One atomic write: all of it is on disk when the block ends, or none of it is.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
@@ -108,7 +139,7 @@ def write(db: Database) -> Iterator[Database]:
     leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is.
     """
     if db.conn.in_transaction:
-        with db.atomic():
+        with db.utils.atomic():
             yield db
         return
     try:
@@ -119,5 +150,5 @@ def write(db: Database) -> Iterator[Database]:
         if db.conn.in_transaction:
             db.execute("ROLLBACK")
         if isinstance(error, sqlite3.OperationalError):  # disk full, read-only, busy: say so, and NOT RECORDED
-            raise StoreError(explain(db.conn.execute("PRAGMA database_list").fetchone()[2], error)) from error
+            raise StoreError(explain(db.path, error)) from error
         raise

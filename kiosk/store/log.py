@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
+from kiosk.store.db import Store
 
 GENESIS = "0" * 64
 FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone",
@@ -25,7 +25,7 @@ def row_hash(row: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def append(db: Database, **fields: Any) -> dict[str, Any]:
+def append(db: Store, **fields: Any) -> dict[str, Any]:
     """Append one row inside the caller's write transaction and return it as stored."""
     assert db.conn.in_transaction, "log.append must run inside store.db.write()"
     head = db.execute("SELECT last_id, last_hash FROM log_head WHERE id = 1").fetchone()
@@ -74,7 +74,7 @@ def parse_anchor(text: str) -> tuple[int, str]:
     return int(row), digest
 
 
-def verify(db: Database, anchor: str | None = None) -> AuditResult:
+def verify(db: Store, anchor: str | None = None) -> AuditResult:
     """Walk the whole chain; report the first row where it breaks.
 
     The chain alone cannot tell a log rewritten whole (every hash recomputed) from an honest one.  An anchor

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlite_utils import Database
+from kiosk.store.db import Store
 
 
-def one(db: Database, sql: str, params: list | tuple = ()) -> dict[str, Any] | None:
+def one(db: Store, sql: str, params: list | tuple = ()) -> dict[str, Any] | None:
     cursor = db.execute(sql, params)
     row = cursor.fetchone()
     if row is None:
@@ -15,24 +15,24 @@ def one(db: Database, sql: str, params: list | tuple = ()) -> dict[str, Any] | N
     return dict(zip([column[0] for column in cursor.description], row))
 
 
-def many(db: Database, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
+def many(db: Store, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def badge_holder(db: Database, code: str) -> dict[str, Any] | None:
+def badge_holder(db: Store, code: str) -> dict[str, Any] | None:
     """The badge with this code and the person it was issued to."""
     return one(db, """SELECT b.id, b.person_id, b.status, p.ref, p.name, p.department, p.role
                       FROM badges b JOIN people p ON p.id = b.person_id WHERE b.code = ?""", [code])
 
 
-def approved_zones(db: Database, scene_id: int, person_id: int) -> frozenset[str]:
+def approved_zones(db: Store, scene_id: int, person_id: int) -> frozenset[str]:
     rows = db.execute("SELECT zone FROM approvals WHERE scene_id = ? AND person_id = ?", [scene_id, person_id])
     return frozenset(zone for (zone,) in rows)
 
 
-def is_inside(db: Database, scene_id: int, person_id: int, zone: str) -> bool:
+def is_inside(db: Store, scene_id: int, person_id: int, zone: str) -> bool:
     """Inside when the person's latest admit-or-exit row for this scene and zone is an admit."""
     row = db.execute(
         "SELECT decision FROM log WHERE scene_id = ? AND person_id = ? AND zone = ? "
@@ -42,14 +42,14 @@ def is_inside(db: Database, scene_id: int, person_id: int, zone: str) -> bool:
     return row is not None and row[0] == "admit"
 
 
-def has_entered_before(db: Database, scene_id: int, person_id: int) -> bool:
+def has_entered_before(db: Store, scene_id: int, person_id: int) -> bool:
     return db.execute(
         "SELECT 1 FROM log WHERE scene_id = ? AND person_id = ? AND decision = 'admit' LIMIT 1",
         [scene_id, person_id],
     ).fetchone() is not None
 
 
-def inside(db: Database, scene_ids: list[int]) -> list[dict[str, Any]]:
+def inside(db: Store, scene_ids: list[int]) -> list[dict[str, Any]]:
     """Everyone inside the given scenes now: person, scene, zone and the time they came in."""
     if not scene_ids:
         return []
@@ -72,11 +72,11 @@ def inside(db: Database, scene_ids: list[int]) -> list[dict[str, Any]]:
     )
 
 
-def last_scan_of_badge(db: Database, badge_id: int) -> dict[str, Any] | None:
+def last_scan_of_badge(db: Store, badge_id: int) -> dict[str, Any] | None:
     return one(db, "SELECT * FROM log WHERE badge_id = ? AND kind = 'scan' ORDER BY id DESC LIMIT 1", [badge_id])
 
 
-def changed_since(db: Database, log_id: int, scene_id: int, badge_id: int) -> bool:
+def changed_since(db: Store, log_id: int, scene_id: int, badge_id: int) -> bool:
     """Whether anything but a scan happened at this scene, or to this badge, after log row ``log_id``."""
     return db.execute(
         "SELECT 1 FROM log WHERE scene_id = ? AND id > ? AND kind != 'scan' "
@@ -85,7 +85,7 @@ def changed_since(db: Database, log_id: int, scene_id: int, badge_id: int) -> bo
     ).fetchone() is not None
 
 
-def log_rows(db: Database, scene_id: int | None = None, limit: int | None = None,
+def log_rows(db: Store, scene_id: int | None = None, limit: int | None = None,
              newest_first: bool = False, kinds: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Log rows with the person's name, for screens and listings; ``kinds`` keeps only those kinds."""
     conditions = (["l.scene_id = ?"] if scene_id is not None else []) + (
@@ -104,12 +104,12 @@ def log_rows(db: Database, scene_id: int | None = None, limit: int | None = None
     )
 
 
-def setting(db: Database, key: str) -> str | None:
+def setting(db: Store, key: str) -> str | None:
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 
-def put_setting(db: Database, key: str, value: str | None) -> None:
+def put_setting(db: Store, key: str, value: str | None) -> None:
     """Set (or with ``None``, remove) one setting; call inside ``store.db.write()``."""
     if value is None:
         db.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -1,15 +1,18 @@
-"""The schema, as ordered sqlite-utils migrations.  Add a new function to change it; never edit an old one."""
+"""The schema, as ordered sqlite-utils migrations.  Add a new step to change it; never edit an old one."""
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from typing import TYPE_CHECKING
 
-from kiosk.store.db import write
+from kiosk.store.db import Store, write
 
-migrations = Migrations("kiosk")
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "kiosk"
+APPLIED = "_sqlite_migrations"  # where sqlite-utils records the migrations it has applied
 
 
-@migrations()
 def m001_door(db: Database) -> None:
     db.executescript(
         """
@@ -101,7 +104,6 @@ def m001_door(db: Database) -> None:
     )
 
 
-@migrations()
 def m002_checkins(db: Database) -> None:
     db.executescript(
         """
@@ -130,9 +132,30 @@ def m002_checkins(db: Database) -> None:
     )
 
 
-def migrate(db: Database) -> None:
+STEPS = (m001_door, m002_checkins)
+
+
+def migrations() -> Migrations:
+    from sqlite_utils import Migrations
+
+    steps = Migrations(MIGRATION_SET)
+    for step in STEPS:
+        steps()(step)
+    return steps
+
+
+def is_current(db: Store) -> bool:
+    """Whether every step is applied, asked in plain SQL: a kiosk opening its usual file skips sqlite-utils."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [APPLIED]).fetchone() is None:
+        return False
+    applied = {name for (name,) in db.execute(f"SELECT name FROM {APPLIED} WHERE migration_set = ?",
+                                              [MIGRATION_SET])}
+    return applied >= {step.__name__ for step in STEPS}
+
+
+def migrate(db: Store) -> None:
     """Bring the file to the current schema; safe when several kiosks open a new file at once."""
-    if not migrations.pending(db):
+    if is_current(db):
         return
     with write(db):
-        migrations.apply(db)
+        migrations().apply(db.utils)

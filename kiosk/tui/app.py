@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlite_utils import Database
 from textual import events
 from textual.app import App
 from textual.screen import Screen
@@ -20,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from kiosk.core.door import Zone
 from kiosk.services import ServiceError
 from kiosk.services import access
-from kiosk.store.db import StoreError, explain
+from kiosk.store.db import Store, StoreError, explain
 from kiosk.tui.scanner import SCAN_GAP, Burst, KeyBurst
 
 HIGH_CONTRAST = Theme(
@@ -41,7 +40,7 @@ class Gateway:
     calls reach the database in the order they were made, on the one connection.
     """
 
-    def __init__(self, db: Database, db_path: Path):
+    def __init__(self, db: Store, db_path: Path):
         self.db, self.db_path = db, db_path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
 
@@ -61,7 +60,7 @@ class KioskApp(App, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Closed-set door"
 
-    def __init__(self, db: Database, db_path: Path, kiosk_id: str, scene: str | None = None,
+    def __init__(self, db: Store, db_path: Path, kiosk_id: str, scene: str | None = None,
                  scan_gap: float = SCAN_GAP, notice: str = ""):
         super().__init__()
         self.gateway = Gateway(db, db_path)
@@ -187,6 +186,6 @@ class KioskApp(App, inherit_bindings=False):
         return await self.call(service, self.scene_ref, *args, kiosk=self.kiosk_id, **kwargs)
 
 
-def run_kiosk(db: Database, db_path: Path, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
+def run_kiosk(db: Store, db_path: Path, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
     KioskApp(db, db_path, kiosk_id, scene, notice=notice).run()
 
