@@ -335,7 +335,7 @@ DOOR_PROBE = textwrap.dedent("""
 
 
 def test_the_door_starts_and_scans_without_loading_sqlite_utils(app, db_path, crew):
-    """sqlite-utils serves setup and migrations; kept off the door's path, the kiosk starts a third faster."""
+    """sqlite-utils serves setup and migrations; kept off the door's path, the kiosk starts about 50 ms sooner."""
     done = subprocess.run([sys.executable, "-c", DOOR_PROBE, str(db_path), crew["P01"]],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -30,7 +30,7 @@ class Store:
 
     The door's own work (a scan, the door view, the log) is plain SQL on the connection.  sqlite-utils
     (``utils``: table inserts and upserts, savepoints, migrations) is imported the first time something
-    needs it, which keeps its import - a third of the kiosk's extra start-up time - off the door's path.
+    needs it, which keeps its imports (about 50 ms, see BENCHMARKS.md) off the door's start-up and scans.
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path):

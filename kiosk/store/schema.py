@@ -1,4 +1,5 @@
-"""The schema, as ordered sqlite-utils migrations.  Add a new step to change it; never edit an old one."""
+"""The schema, as ordered sqlite-utils migrations.  Add a step (a function, listed in ``STEPS``) to change it;
+never edit an old one."""
 
 from __future__ import annotations
 
@@ -136,6 +137,7 @@ STEPS = (m001_door, m002_checkins)
 
 
 def migrations() -> Migrations:
+    """The steps as sqlite-utils ``Migrations``, which records what it applies in ``APPLIED``."""
     from sqlite_utils import Migrations
 
     steps = Migrations(MIGRATION_SET)
