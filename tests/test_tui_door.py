@@ -25,10 +25,10 @@ PIN = "246810"
 
 
 @pytest.fixture
-def app(db, db_path, crew):
+def app(db, crew):
     access.set_pin(db, PIN, KIOSK)
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
-    return KioskApp(db, db_path, KIOSK, scene="42")
+    return KioskApp(db, KIOSK, scene="42")
 
 
 async def settle(pilot) -> None:
@@ -243,8 +243,8 @@ async def test_supervisor_menu_needs_the_pin_and_exits(app, db):
     assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'supervisor' AND detail LIKE '%wrong_pin%'")["n"] == 1
 
 
-async def test_first_run_asks_for_a_pin_before_anything(db, db_path, crew):
-    app = KioskApp(db, db_path, KIOSK, scene="42")
+async def test_first_run_asks_for_a_pin_before_anything(db, crew):
+    app = KioskApp(db, KIOSK, scene="42")
     async with app.run_test() as pilot:
         await settle(pilot)
         assert type(app.screen).__name__ == "SetPinScreen"
@@ -296,14 +296,14 @@ async def test_a_key_press_is_held_once_not_again_on_its_way_back_to_the_binding
         assert held == ["r"]
 
 
-async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(db, db_path, crew, monkeypatch):
+async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(db, crew, monkeypatch):
     access.set_pin(db, PIN, KIOSK)
 
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(scenes, "active_scenes", broken)
-    app = KioskApp(db, db_path, KIOSK)  # no scene given: the door looks for the one in force
+    app = KioskApp(db, KIOSK)  # no scene given: the door looks for the one in force
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, DoorScreen)
@@ -312,14 +312,13 @@ async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(d
 
 DOOR_PROBE = textwrap.dedent("""
     import asyncio, sys
-    from pathlib import Path
     from textual import events
     from textual.keys import _character_to_key
     from kiosk.store.db import connect
     from kiosk.tui import KioskApp
 
     async def main(path, code):
-        app = KioskApp(connect(path), Path(path), "probe", scene="42")
+        app = KioskApp(connect(path), "probe", scene="42")
         async with app.run_test() as pilot:
             await pilot.pause()
             for character in code:

@@ -19,10 +19,10 @@ NOTE = "ZEBRA-QUIET-NOTE said the second take felt rushed"
 
 
 @pytest.fixture
-def app(db, db_path, crew, cheap_kdf):
+def app(db, crew, cheap_kdf):
     access.set_pin(db, "246810", KIOSK)
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
-    return KioskApp(db, db_path, KIOSK, scene="42")
+    return KioskApp(db, KIOSK, scene="42")
 
 
 async def open_ic_mode(pilot, first_time: bool) -> None:

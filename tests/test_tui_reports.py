@@ -19,12 +19,12 @@ from tests.test_tui_door import PIN, press, settle
 
 
 @pytest.fixture
-def app(db, db_path, crew):
+def app(db, crew):
     access.set_pin(db, PIN, KIOSK)
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     for ref in ("P01", "C01", "R01"):
         door.scan(db, "42", crew[ref], "set", KIOSK)
-    return KioskApp(db, db_path, KIOSK, scene="42", scan_gap=0.01)
+    return KioskApp(db, KIOSK, scene="42", scan_gap=0.01)
 
 
 async def ask(pilot, which: str) -> None:

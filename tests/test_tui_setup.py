@@ -19,9 +19,9 @@ BAD_CSV = ("ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\n,
 
 
 @pytest.fixture
-def app(db, db_path, crew):
+def app(db, crew):
     access.set_pin(db, PIN, KIOSK)
-    return KioskApp(db, db_path, KIOSK, scene="42", scan_gap=0.01)  # no scans here: shorter waits per key
+    return KioskApp(db, KIOSK, scene="42", scan_gap=0.01)  # no scans here: shorter waits per key
 
 
 async def open_screen(pilot, screen) -> None:

@@ -106,7 +106,7 @@ def run(ctx, scene: str | None) -> None:
     """Open the door screen (full-screen kiosk)."""
     from kiosk.tui import run_kiosk
 
-    run_kiosk(ctx.db(), ctx.db_path, ctx.kiosk_id, scene)
+    run_kiosk(ctx.db(), ctx.kiosk_id, scene)
 
 
 @cli.command()
@@ -147,4 +147,4 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     if not no_run:
         from kiosk.tui import run_kiosk
 
-        run_kiosk(db, path, ctx.kiosk_id, notice=notice)
+        run_kiosk(db, ctx.kiosk_id, notice=notice)

@@ -6,7 +6,6 @@ import asyncio
 import functools
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Callable
 
 from textual import events
@@ -40,8 +39,8 @@ class Gateway:
     calls reach the database in the order they were made, on the one connection.
     """
 
-    def __init__(self, db: Store, db_path: Path):
-        self.db, self.db_path = db, db_path
+    def __init__(self, db: Store):
+        self.db = db
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
 
     async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -60,10 +59,10 @@ class KioskApp(App, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Closed-set door"
 
-    def __init__(self, db: Store, db_path: Path, kiosk_id: str, scene: str | None = None,
+    def __init__(self, db: Store, kiosk_id: str, scene: str | None = None,
                  scan_gap: float = SCAN_GAP, notice: str = ""):
         super().__init__()
-        self.gateway = Gateway(db, db_path)
+        self.gateway = Gateway(db)
         self.kiosk_id = kiosk_id
         self.scene_ref = scene
         self.zone = Zone.SET
@@ -108,7 +107,7 @@ class KioskApp(App, inherit_bindings=False):
             self.notify(str(error), severity="warning", timeout=8)
             raise Refused(str(error)) from None
         except (StoreError, sqlite3.Error, OSError) as error:
-            message = explain(self.gateway.db_path, error) if isinstance(error, sqlite3.Error) else str(error)
+            message = explain(self.gateway.db.path, error) if isinstance(error, sqlite3.Error) else str(error)
             self.not_recorded(message)
             raise Refused(message) from None
         except Exception as error:  # a defect must not take the door down: report it and carry on
@@ -186,6 +185,6 @@ class KioskApp(App, inherit_bindings=False):
         return await self.call(service, self.scene_ref, *args, kiosk=self.kiosk_id, **kwargs)
 
 
-def run_kiosk(db: Store, db_path: Path, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
-    KioskApp(db, db_path, kiosk_id, scene, notice=notice).run()
+def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
+    KioskApp(db, kiosk_id, scene, notice=notice).run()
 

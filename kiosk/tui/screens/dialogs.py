@@ -177,7 +177,7 @@ class RollCallScreen(ModalScreen[None]):
         from kiosk.reports import render_rollcall
         from kiosk.services.reports import rollcall
 
-        path = self.app.gateway.db_path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
+        path = self.app.gateway.db.path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
         try:
             written = await self.app.attempt(render_rollcall, await self.app.call(rollcall), path)
         except Refused:

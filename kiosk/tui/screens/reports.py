@@ -110,7 +110,7 @@ class ExportForm(Form):
                 yield RadioButton("A4", value=True, id="a4")
                 yield RadioButton("Letter", id="letter")
             yield Checkbox("CSV for Excel (with a byte-order mark)", id="bom")
-            yield Input(str(self.app.gateway.db_path.parent / "reports" / name), id="path",
+            yield Input(str(self.app.gateway.db.path.parent / "reports" / name), id="path",
                         placeholder="File, without the extension")
             yield Static("F2: export    Escape: cancel")
             yield Static(id="message", classes="message")

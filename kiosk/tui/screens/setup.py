@@ -589,7 +589,7 @@ class IssueForm(Form):
         self.refs = refs
 
     def compose(self) -> ComposeResult:
-        folder = self.app.gateway.db_path.parent / "badges"
+        folder = self.app.gateway.db.path.parent / "badges"
         who = ", ".join(self.refs) if self.refs else "everyone on the roster"
         with Vertical(classes="dialog"):
             yield Label(f"New badges for {who}: their old badges stop working", classes="title")
