@@ -1,0 +1,195 @@
+"""Events: the unit of the record, the same in the local log and on the way to and from the hub.
+
+An event says one thing that happened (a scan, an approval, a badge revoked), self-contained: it names things by
+identifiers that mean the same on every machine (refs, badge digests, event ids), never by a database's row ids.
+
+Each event carries
+- ``id``: a random 128-bit id, globally unique (a re-sent event is recognised by it);
+- ``device`` and ``seq``: the kiosk that made it, and its place in that kiosk's own history (1, 2, 3 ... with
+  no gaps), so a receiver can tell that it has all of a device's events up to some point;
+- ``prev``: the hash of the same device's event ``seq - 1`` (``GENESIS`` for the first), chaining each device's
+  history so that no event of it can be altered, dropped or reordered without the break showing;
+- ``hlc``: a hybrid logical clock reading, which orders events across devices without trusting their wall
+  clocks (an event always sorts after every event its device had seen when it was made);
+- ``at``: the device's wall-clock time (UTC), for people to read; never used to order events across devices;
+- ``type`` and ``key``: what kind of change, and the one thing it changes (``approval/42/P01/set``);
+- ``parent``: the id of the latest event for the same key that the device had seen, so that two changes made
+  without knowledge of each other (offline, on two machines) can be recognised as concurrent;
+- ``body``: the change itself, a JSON object.
+
+The event travels as its *payload*: canonical JSON text (sorted keys, no spaces, UTF-8).  Its ``hash`` is the
+SHA-256 of that text, so any store (SQLite here, PostgreSQL at the hub) can check an event by hashing the
+bytes it holds, without re-encoding anything.  Pure: no I/O, no clock (times are passed in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+FORMAT = 1
+GENESIS = "0" * 64
+DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_HLC = re.compile(r"^[0-9]{13}-[0-9]{4}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_ID = re.compile(r"^[0-9a-f]{32}$")
+HLC_COUNTER_MAX = 9999
+FIELDS = ("v", "id", "device", "seq", "prev", "hlc", "at", "type", "key", "parent", "body")
+
+
+class EventError(ValueError):
+    """An event that is not well formed, or does not follow its device's chain."""
+
+
+def canonical(value: Any) -> str:
+    """The one text form of a JSON value: sorted keys, no spaces, non-ASCII kept, no NaN or infinity."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    device: str
+    seq: int
+    prev: str
+    hlc: str
+    at: str
+    type: str
+    key: str
+    parent: str | None
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def payload(self) -> str:
+        return canonical({"v": FORMAT, "id": self.id, "device": self.device, "seq": self.seq, "prev": self.prev,
+                          "hlc": self.hlc, "at": self.at, "type": self.type, "key": self.key,
+                          "parent": self.parent, "body": dict(self.body)})
+
+    @property
+    def hash(self) -> str:
+        return digest(self.payload)
+
+    @property
+    def order(self) -> tuple[str, str, int]:
+        """The position of this event in the one order every machine agrees on."""
+        return (self.hlc, self.device, self.seq)
+
+
+def make(device: str, seq: int, prev: str, hlc: str, at: str, type: str, key: str, body: Mapping[str, Any],
+         parent: str | None = None, id: str | None = None) -> Event:
+    """A new event, checked (``EventError`` when a field is out of shape)."""
+    event = Event(id or new_id(), device, seq, prev, hlc, at, type, key, parent, dict(body))
+    check(event)
+    return event
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(isinstance(name, str) and _finite(item) for name, item in value.items())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return value is None or isinstance(value, (str, int, bool))
+
+
+def check(event: Event) -> None:
+    """Every field in shape; raises ``EventError`` naming the first that is not."""
+    problems = [
+        (not _ID.match(event.id), "id must be 32 lowercase hex digits"),
+        (not DEVICE_PATTERN.match(event.device), "device must be letters, digits, '.', '_' or '-' (at most 63)"),
+        (isinstance(event.seq, bool) or not isinstance(event.seq, int) or event.seq < 1, "seq must be 1 or more"),
+        (not _HEX64.match(event.prev), "prev must be a SHA-256 hex digest"),
+        (not _HLC.match(event.hlc), "hlc must be 13 digits, '-', 4 digits"),
+        (not isinstance(event.at, str) or not event.at, "at must be a time"),
+        (not isinstance(event.type, str) or not event.type, "type is missing"),
+        (not isinstance(event.key, str) or not event.key, "key is missing"),
+        (event.parent is not None and not _ID.match(str(event.parent)), "parent must be an event id or null"),
+        (not isinstance(event.body, Mapping) or not _finite(dict(event.body)), "body must be a JSON object"),
+    ]
+    for wrong, words in problems:
+        if wrong:
+            raise EventError(f"event {event.id!r}: {words}")
+    try:
+        event.payload.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EventError(f"event {event.id!r}: text that is not UTF-8") from None
+
+
+def parse(payload: str) -> Event:
+    """The event whose canonical payload is ``payload``; ``EventError`` for anything else.
+
+    Only the canonical text is accepted, so that the hash of what was received is the hash of what was sent.
+    """
+    try:
+        data = json.loads(payload)
+    except (ValueError, TypeError) as error:
+        raise EventError(f"not an event payload ({error})") from None
+    if not isinstance(data, dict) or set(data) != set(FIELDS) or data["v"] != FORMAT:
+        raise EventError("not an event payload of format 1")
+    event = Event(data["id"], data["device"], data["seq"], data["prev"], data["hlc"], data["at"], data["type"],
+                  data["key"], data["parent"], data["body"])
+    check(event)
+    if event.payload != payload:
+        raise EventError(f"event {event.id}: payload is not in canonical form")
+    return event
+
+
+def follows(event: Event, previous: Event | None) -> bool:
+    """Whether ``event`` is the next link of its device's chain after ``previous`` (None: the first)."""
+    if previous is None:
+        return event.seq == 1 and event.prev == GENESIS
+    return event.device == previous.device and event.seq == previous.seq + 1 and event.prev == previous.hash
+
+
+def verify_chain(events: Iterable[Event], after: Event | None = None) -> None:
+    """Check one device's events, given in ``seq`` order, continuing from ``after``; ``EventError`` at a break."""
+    previous = after
+    for event in events:
+        if not follows(event, previous):
+            expected = 1 if previous is None else previous.seq + 1
+            raise EventError(f"device {event.device}: event {event.seq} does not follow event {expected - 1} "
+                             f"(expected seq {expected} with the previous event's hash)")
+        previous = event
+
+
+# --- the hybrid logical clock ----------------------------------------------------------------------------------
+
+def hlc_text(wall_ms: int, counter: int) -> str:
+    return f"{wall_ms:013d}-{counter:04d}"
+
+
+def hlc_parts(text: str) -> tuple[int, int]:
+    if not _HLC.match(text):
+        raise EventError(f"{text!r} is not a clock reading")
+    wall, counter = text.split("-")
+    return int(wall), int(counter)
+
+
+def hlc_next(last: str | None, wall_ms: int, seen: str | None = None) -> str:
+    """The reading for a new event: after ``last`` (this device's previous reading) and after ``seen`` (the
+    newest reading received from elsewhere), and equal to the wall clock when the wall clock is ahead of both.
+
+    A device whose clock runs behind still orders its new events after everything it has seen; one whose clock
+    runs ahead pulls the others' readings forward once they see its events, never back.
+    """
+    readings = [hlc_parts(text) for text in (last, seen) if text]
+    highest = max(readings, default=(0, 0))
+    if wall_ms > highest[0]:
+        return hlc_text(wall_ms, 0)
+    if highest[1] >= HLC_COUNTER_MAX:  # a burst faster than the counter: borrow the next millisecond
+        return hlc_text(highest[0] + 1, 0)
+    return hlc_text(highest[0], highest[1] + 1)
