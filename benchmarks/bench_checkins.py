@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bigprod import build  # noqa: E402
 from kiosk.core.secrets import KdfParams, derive_key, seal  # noqa: E402
 from kiosk.services import checkins, now  # noqa: E402
-from kiosk.store.db import connect  # noqa: E402
+from kiosk.store import connect  # noqa: E402
 
 PER_SCENE = 10
 PASSPHRASE, NEW_PASSPHRASE = "tangerine orbit lantern velvet", "a completely different phrase"

@@ -94,7 +94,7 @@ def measure_one(what: str, path: Path, out: Path) -> dict:
     else:
         from kiosk.reports import render
         from kiosk.services.reports import scene_report
-        from kiosk.store.db import connect
+        from kiosk.store import connect
 
         report = scene_report(connect(path), SCENE, timezone.utc)
         extra["gather_s"] = time.perf_counter() - started

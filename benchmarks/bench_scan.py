@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import compile_kiosk  # noqa: E402
 from benchmarks.bigprod import build  # noqa: E402
 from kiosk.services import door  # noqa: E402
-from kiosk.store.db import connect  # noqa: E402
+from kiosk.store import connect  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import compile_kiosk  # noqa: E402
 from benchmarks.bigprod import build  # noqa: E402
 from kiosk.services import access  # noqa: E402
-from kiosk.store.db import connect  # noqa: E402
+from kiosk.store import connect  # noqa: E402
 from kiosk.store.queries import one  # noqa: E402
 from tests.tmux import Terminal  # noqa: E402
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from kiosk.core import codes
 from kiosk.services import now
 from kiosk.store import log
-from kiosk.store.db import connect
+from kiosk.store import connect
 
 APPROVED_PER_SCENE = 20
 OPEN_SCENES = 50

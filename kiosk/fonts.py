@@ -33,7 +33,7 @@ class Face:
     index: int = 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _charset(face: Face) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 

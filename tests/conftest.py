@@ -1,17 +1,20 @@
-"""Shared fixtures: a fresh production database with people, badges and a scene, per test."""
+"""Shared fixtures: a fresh production database with people, badges and a scene, per test; the command line
+run in-process; and the keys of a person or a USB scanner for Pilot tests."""
 
 from __future__ import annotations
 
 import os
+import unicodedata
 
 import pytest
+from textual import events
 
 from kiosk import DATA
+from kiosk.cli import main
 from kiosk.core.secrets import SALT_BYTES, KdfParams
 from kiosk.services import badges, production, roster, scenes
-from kiosk.store.db import connect
-
-KIOSK = "test-kiosk"
+from kiosk.store import connect
+from tests.support import KIOSK
 
 
 @pytest.fixture
@@ -52,3 +55,66 @@ def cheap_kdf(monkeypatch):
     """Passphrases set in this test derive with scrypt N=2**10 instead of 2**16: the stored parameters say so,
     so everything else runs as in production, 64 times faster (``test_real_cost_by_default`` keeps the real)."""
     monkeypatch.setattr(KdfParams, "fresh", classmethod(lambda cls: cls(os.urandom(SALT_BYTES), n=2**10)))
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `kiosk ARGS` in-process through main(), as the console script does: (exit code, stdout, stderr)."""
+    def run(*args) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([str(arg) for arg in args])
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return run
+
+
+@pytest.fixture
+def cli_production(db_path, cli):
+    """A production made through the command line: the demo crew and scene 42 (IC X01, two performers)."""
+    assert cli("init", "--production", "Night Garden")[0] == 0
+    assert cli("people", "import", DATA / "demo-crew.csv")[0] == 0
+    assert cli("scene", "add", "42", "--title", "Bedroom, night", "--coordinator", "X01",
+               "--performer", "C01", "--performer", "Łukasz Nowak")[0] == 0
+    return db_path
+
+
+def key_name(character: str) -> str:
+    """Textual's key name for a printable character: itself for letters and digits, else its Unicode name."""
+    if character.isalnum() and character.isascii():
+        return character
+    return unicodedata.name(character).lower().replace(" ", "_").replace("-", "_")
+
+
+class Keys:
+    """A person at the keyboard and a USB scanner, for Pilot tests."""
+
+    name = staticmethod(key_name)
+
+    @staticmethod
+    async def settle(pilot) -> None:
+        """Let the scanner pause pass, background work finish and the screen repaint."""
+        await pilot.pause()
+        if pilot.app.keys.holding:
+            await pilot.pause(pilot.app.keys.wait + 0.05)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    async def scanner(self, pilot, text: str, end: str | None = "enter") -> None:
+        """Type ``text`` the way a USB scanner does: every key at once, then Enter (or Tab, or nothing)."""
+        for character in text:
+            pilot.app.post_message(events.Key(key_name(character), character))
+        if end:
+            pilot.app.post_message(events.Key(end, "\r" if end == "enter" else "\t"))
+        await self.settle(pilot)
+
+    async def press(self, pilot, *keys: str) -> None:
+        """A person pressing keys, one at a time."""
+        for key in keys:
+            await pilot.press(key)
+            await self.settle(pilot)
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys()

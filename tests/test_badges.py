@@ -16,13 +16,13 @@ from PIL import Image
 from pypdf import PdfReader
 from qrcode.constants import ERROR_CORRECT_M
 
-from kiosk.badges import issue, layout, publish, render_card, sheet, terminal_qr
+from kiosk.badges import issue, layout, render_card, sheet, stage, terminal_qr
 from kiosk.core import codes
 from kiosk.core.door import SceneState
 from kiosk.fonts import SUBSTITUTE
-from kiosk.services import ServiceError, badges, door, scenes
-from tests.conftest import KIOSK
-from tests.test_cli import kiosk
+from kiosk.errors import RenderError, ServiceError
+from kiosk.services import badges, door, scenes
+from tests.support import KIOSK
 
 MM_TO_PT = 72 / 25.4
 CODE_TEXT = re.compile(r"\b[0-9A-Z]{6} [0-9A-Z]{6} [0-9A-Z]{6}\b")
@@ -66,9 +66,9 @@ def sheet_scans(path) -> list[str]:
 
 
 @pytest.mark.parametrize("paper, page_mm, per_page", [("a4", (210, 297), 10), ("letter", (279.4, 215.9), 9)])
-def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_page):
+def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_page, cli):
     out, pdf = tmp_path / "badges", tmp_path / "print" / "sheet.pdf"
-    status, stdout, _ = kiosk(capsys, "badge", "issue", "--all", "--out", out, "--sheet", pdf, "--paper", paper,
+    status, stdout, _ = cli("badge", "issue", "--all", "--out", out, "--sheet", pdf, "--paper", paper,
                               "--json")
     assert status == 0
     issued = json.loads(stdout)
@@ -90,9 +90,9 @@ def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_p
     assert sorted(sheet_codes(pdf)) == sorted(sheet_scans(pdf)) == sorted(valid.values())  # everyone once
 
 
-def test_new_badges_replace_the_old_ones_at_the_door(db, crew, tmp_path, capsys):
+def test_new_badges_replace_the_old_ones_at_the_door(db, crew, tmp_path, capsys, cli):
     out = tmp_path / "out"
-    assert kiosk(capsys, "badge", "issue", "P01", "--out", out)[0] == 0
+    assert cli("badge", "issue", "P01", "--out", out)[0] == 0
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     assert door.scan(db, "42", crew["P01"], "set", KIOSK).decision == "deny"
     assert door.scan(db, "42", decode(out / "P01.png"), "set", KIOSK).decision == "admit"
@@ -140,46 +140,46 @@ def test_failed_render_leaves_nothing_and_old_badges_keep_working(db, crew, tmp_
 
     real = issue.draw_card
     monkeypatch.setattr(issue, "draw_card", failing)
-    cards = badges.plan_badges(db)
     recorded = []
+    monkeypatch.setattr(badges, "record_badges", lambda *args: recorded.append(True))
     (tmp_path / "out").mkdir()
     out, pdf = tmp_path / "out" / "new" / "badges", tmp_path / "out" / "sheet.pdf"
     with pytest.raises(RuntimeError, match="exploded"):
-        publish(cards, out, pdf, "a4", record=lambda: recorded.append(True))
+        badges.issue(db, None, out, pdf, "a4", KIOSK)
     assert recorded == [] and list((tmp_path / "out").iterdir()) == []  # not even the folders it made
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     assert door.scan(db, "42", crew["P01"], "set", KIOSK).decision == "admit"
     assert active_codes(db) == crew
 
 
-def test_failed_record_leaves_nothing(db, crew, tmp_path):
-    cards = badges.plan_badges(db, ["P01", "C04"])
+def test_failed_record_leaves_nothing(db, crew, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     (out / "P01.png").write_bytes(b"the old badge")
 
-    def record():
+    def record(*args):
         raise ServiceError("database is locked")
 
+    monkeypatch.setattr(badges, "record_badges", record)
     with pytest.raises(ServiceError):
-        publish(cards, out, out / "sheet.pdf", "letter", record=record)
+        badges.issue(db, ["P01", "C04"], out, out / "sheet.pdf", "letter", KIOSK)
     assert [path.name for path in out.iterdir()] == ["P01.png"]
     assert (out / "P01.png").read_bytes() == b"the old badge"
     assert active_codes(db) == crew
 
 
-def test_bad_targets_are_refused_before_anything_is_drawn(db, crew, tmp_path, capsys):
+def test_bad_targets_are_refused_before_anything_is_drawn(db, crew, tmp_path, capsys, cli):
     (tmp_path / "a-file").write_text("x")
-    status, _, err = kiosk(capsys, "badge", "issue", "--all", "--out", tmp_path / "a-file")
+    status, _, err = cli("badge", "issue", "--all", "--out", tmp_path / "a-file")
     assert status == 2 and "is a file" in err
     (tmp_path / "out" / "P01.png").mkdir(parents=True)
-    status, _, err = kiosk(capsys, "badge", "issue", "P01", "--out", tmp_path / "out")
+    status, _, err = cli("badge", "issue", "P01", "--out", tmp_path / "out")
     assert status == 2 and "is a folder" in err
-    assert kiosk(capsys, "badge", "issue", "--all", "P01", "--out", tmp_path)[0] == 2
-    status, _, err = kiosk(capsys, "badge", "issue", "P01", "--out", tmp_path / "a-file" / "below")
+    assert cli("badge", "issue", "--all", "P01", "--out", tmp_path)[0] == 2
+    status, _, err = cli("badge", "issue", "P01", "--out", tmp_path / "a-file" / "below")
     assert status == 2 and "Could not write the badges" in err and "Nothing was issued" in err
-    with pytest.raises(ServiceError, match="Paper"):
-        publish(badges.plan_badges(db, ["P01"]), tmp_path, None, "a3", record=lambda: None)
+    with pytest.raises(RenderError, match="Paper"):
+        stage(badges.plan_badges(db, ["P01"]), tmp_path, None, "a3")
     assert active_codes(db) == crew
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, strategies as st
 
 from kiosk.core import checkins as rules
-from kiosk.core.checkins import CheckinRuleError, Confidential, State, Status
+from kiosk.cli import plain
+from kiosk.core.checkins import CheckinRuleError, Completion, Confidential, State, Status
 from kiosk.core.secrets import SCRYPT_N, KdfParams, SealBroken, seal, unseal
 from kiosk.services import ServiceError, access, scenes
 from kiosk.services import checkins as service
-from kiosk.store import log
-from kiosk.store.db import connect
+from kiosk.services.lift import lift
+from kiosk.store import connect, log
 from kiosk.store.queries import many, one
-from tests.conftest import KIOSK
+from tests.support import KIOSK
 
 PASSPHRASE = "tangerine orbit lantern velvet"
 NOTE = "Zoë felt rushed during take 3 - ZEBRA-PAPAYA-7431 ☂"
@@ -155,29 +157,29 @@ def test_seal_is_bound_to_key_and_row():
 
 def test_lift_opens_pending_check_ins_for_the_performers(crew, db):
     scenes.set_state(db, "42", scenes.SceneState.OPEN, KIOSK)
-    assert service.completion(db) == {"pending": 0, "done": 0, "follow_up_open": 0}
-    scenes.lift(db, "42", KIOSK)
+    assert service.completion(db) == Completion(0, 0, 0)
+    lift(db, "42", KIOSK)
     rows = service.overview(db, "42")
-    assert sorted((row["ref"], row["state"]) for row in rows) == [("C01", "pending"), ("C02", "pending")]
-    assert service.completion(db, "42") == {"pending": 2, "done": 0, "follow_up_open": 0}
+    assert sorted((row.ref, row.state) for row in rows) == [("C01", "pending"), ("C02", "pending")]
+    assert service.completion(db, "42") == Completion(2, 0, 0)
     opened = log_kinds(db, "checkin_opened")
     assert len(opened) == 2 and all(json.loads(row["detail"]) == {"by": "lift"} for row in opened)
-    scenes.lift(db, "42", KIOSK)  # lifting again changes nothing
+    lift(db, "42", KIOSK)  # lifting again changes nothing
     assert len(log_kinds(db, "checkin_opened")) == 2
 
 
 def test_lift_keeps_a_check_in_recorded_before_it(ic, db):
     service.record(ic, "42", "C01", "ok")
     scenes.set_state(db, "42", scenes.SceneState.OPEN, KIOSK)
-    scenes.lift(db, "42", KIOSK)
-    assert {row["ref"]: row["state"] for row in service.overview(db, "42")} == {"C01": "done", "C02": "pending"}
+    lift(db, "42", KIOSK)
+    assert {row.ref: row.state for row in service.overview(db, "42")} == {"C01": "done", "C02": "pending"}
 
 
 def test_the_ic_adds_crew_too(ic, db):
     row = service.add(ic, "42", "Tom Brennan")
-    assert (row["ref"], row["kind"], row["state"]) == ("P02", "crew", "pending")
-    assert service.add(ic, "42", "P02")["id"] == row["id"]
-    assert service.completion(db, "42")["pending"] == 1
+    assert (row.ref, row.kind, row.state) == ("P02", "crew", "pending")
+    assert service.add(ic, "42", "P02").id == row.id
+    assert service.completion(db, "42").pending == 1
 
 
 # --- confidentiality --------------------------------------------------------------------------------------------
@@ -192,19 +194,19 @@ def test_note_text_never_reaches_the_file_the_wal_or_the_log(ic, db, db_path):
         assert text.encode("utf-8") not in data, text
         assert text not in dump, text
     assert "needs-a-moment" not in json.dumps(many(db, "SELECT detail FROM log"))
-    assert service.read_notes(ic, "42", "C01")["note"] == NOTE  # and yet it is all there for the IC
+    assert service.read_notes(ic, "42", "C01").note == NOTE  # and yet it is all there for the IC
 
 
 def test_ad_views_show_only_pending_done_follow_up_open(ic, db):
     scenes.set_state(db, "42", scenes.SceneState.OPEN, KIOSK)
-    scenes.lift(db, "42", KIOSK)
+    lift(db, "42", KIOSK)
     service.record(ic, "42", "C01", "follow-up", NOTE, SIGNPOSTING, OWNER, SOON)
     service.record(ic, "42", "D01", "declined")
     rows = service.overview(db)
-    assert all(set(row) == {"scene", "ref", "name", "kind", "state", "updated_at"} for row in rows)
-    assert {row["ref"]: row["state"] for row in rows} == {"C01": "follow-up open", "C02": "pending", "D01": "done"}
-    assert service.completion(db) == {"pending": 1, "done": 1, "follow_up_open": 1}
-    shown = json.dumps([rows, service.completion(db), scenes.show_scene(db, "42")], default=str)
+    assert all(set(asdict(row)) == {"scene", "ref", "name", "kind", "state", "updated_at"} for row in rows)
+    assert {row.ref: row.state for row in rows} == {"C01": "follow-up open", "C02": "pending", "D01": "done"}
+    assert service.completion(db) == Completion(1, 1, 1)
+    shown = json.dumps(plain([rows, service.completion(db), scenes.show_scene(db, "42")]), default=str)
     from kiosk.services import door
     shown += json.dumps(door.scene_log(db, "42"), default=str)
     for private in (*TOKENS, "declined", "Declined to check in", "needs-a-moment", "Follow-up needed", SOON):
@@ -213,8 +215,8 @@ def test_ad_views_show_only_pending_done_follow_up_open(ic, db):
 
 def test_declining_is_recorded_as_declined(ic, db):
     row = service.record(ic, "42", "C02", "declined", note="Said no, warmly; offered again tomorrow")
-    assert (row["status"], row["status_words"], row["state"]) == ("declined", "Declined to check in", "done")
-    assert service.read_notes(ic, "42", "C02")["note"] == "Said no, warmly; offered again tomorrow"
+    assert (row.status, row.status_words, row.state) == ("declined", "Declined to check in", "done")
+    assert service.read_notes(ic, "42", "C02").note == "Said no, warmly; offered again tomorrow"
 
 
 # --- the passphrase ---------------------------------------------------------------------------------------------
@@ -254,8 +256,8 @@ def test_changing_the_passphrase_reseals_everything(ic, db, db_path):
     new = service.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
     sealed_after = [row["sealed"] for row in many(db, "SELECT sealed FROM checkins ORDER BY id")]
     assert all(old != fresh for old, fresh in zip(sealed_before, sealed_after, strict=True))
-    assert service.read_notes(new, "42", "C01")["note"] == NOTE
-    assert service.read_notes(new, "42", "C02")["follow_up_owner"] == OWNER
+    assert service.read_notes(new, "42", "C01").note == NOTE
+    assert service.read_notes(new, "42", "C02").follow_up_owner == OWNER
     with pytest.raises(service.PassphraseRefused):
         service.unlock(db, PASSPHRASE, "Amara", KIOSK)
     with pytest.raises(ServiceError, match="changed since"):
@@ -275,7 +277,7 @@ def test_passphrase_change_is_all_or_nothing(ic, db):
     with pytest.raises(ServiceError, match="cannot be opened"):
         service.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
     assert snapshot(db) == before
-    assert service.read_notes(ic, "42", "C01")["note"] == NOTE
+    assert service.read_notes(ic, "42", "C01").note == NOTE
 
 
 def test_records_cannot_be_swapped_between_people(ic, db):
@@ -294,7 +296,7 @@ def test_lost_passphrase_reset_erases_notes_with_the_supervisor_pin(ic, db):
         service.reset_lost_passphrase(db, "a fresh start phrase", "111111", "Sam", KIOSK)
     session = service.reset_lost_passphrase(db, "a fresh start phrase", "246810", "Sam", KIOSK)
     shown = service.read_notes(session, "42", "C01")
-    assert (shown["status"], shown["note"]) == ("needs-a-moment", None) and shown["purged_at"]
+    assert (shown.status, shown.note) == ("needs-a-moment", None) and shown.purged_at
     assert json.loads(log_kinds(db, "ic_passphrase")[-1]["detail"]) == {"event": "reset", "by": "Sam", "erased": 1}
 
 
@@ -313,7 +315,7 @@ def test_every_read_is_in_the_log(ic, db):
     read_at = one(db, "SELECT notes_read_at FROM checkins WHERE person_id = ?", [person])["notes_read_at"]
     assert read_at == reads[0]["at"]
     listed = service.notes(ic, "42")
-    assert [row["note"] for row in listed] == [NOTE, None]
+    assert [row.note for row in listed] == [NOTE, None]
     service.follow_ups(ic)
     reads = log_kinds(db, "checkin_read")
     assert len(reads) == 3 and json.loads(reads[-1]["detail"])["read"] == ["follow_up_owner"]
@@ -350,11 +352,11 @@ def test_follow_up_list_open_first_then_done(ic, db):
     service.record(ic, "42", "P01", "follow-up", follow_up_owner="Sam", due=SOON)
     service.record(ic, "42", "P02", "ok")  # no follow-up: not listed
     done = service.mark_follow_up_done(ic, "42", "P01")
-    assert done["follow_up_done_on"] == date.today().isoformat() and done["state"] == "done"
+    assert done.follow_up_done_on == date.today().isoformat() and done.state == "done"
     rows = service.follow_ups(ic)
-    assert [(row["ref"], row["follow_up_owner"], row["open"]) for row in rows] == [
+    assert [(row.ref, row.follow_up_owner, row.follow_up_open) for row in rows] == [
         ("C02", "Jonas", True), ("C01", "Amara", True), ("P01", "Sam", False)]
-    assert service.completion(db, "42") == {"pending": 0, "done": 2, "follow_up_open": 2}
+    assert service.completion(db, "42") == Completion(0, 2, 2)
     with pytest.raises(ServiceError, match="already"):
         service.mark_follow_up_done(ic, "42", "P01")
     with pytest.raises(ServiceError, match="no follow-up"):
@@ -368,7 +370,7 @@ def test_follow_up_list_open_first_then_done(ic, db):
 def test_an_overdue_follow_up_is_flagged(ic, db):
     service.record(ic, "42", "C01", "follow-up", follow_up_owner="Amara", due=date.today().isoformat())
     db.execute("UPDATE checkins SET follow_up_due = '2000-01-01'")
-    assert service.follow_ups(ic)[0]["overdue"] is True
+    assert service.follow_ups(ic)[0].overdue is True
 
 
 # --- retention ----------------------------------------------------------------------------------------------------
@@ -389,13 +391,13 @@ def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
     result = service.purge(ic, "30d")
     assert (result["erased"], result["kept_open_follow_ups"], result["wal_emptied"]) == (1, 1, True)
     assert old_ciphertext[16:48] not in raw_bytes(db_path)
-    shown = {row["ref"]: row for row in service.notes(ic, "42")}
-    assert shown["C01"]["note"] is None and shown["C01"]["status"] == "needs-a-moment" and shown["C01"]["purged_at"]
-    assert shown["C01"]["checked_in_at"] and shown["C02"]["follow_up_owner"] == OWNER
-    assert shown["P01"]["note"] == "recent, stays"
+    shown = {row.ref: row for row in service.notes(ic, "42")}
+    assert shown["C01"].note is None and shown["C01"].status == "needs-a-moment" and shown["C01"].purged_at
+    assert shown["C01"].checked_in_at and shown["C02"].follow_up_owner == OWNER
+    assert shown["P01"].note == "recent, stays"
     purged = log_kinds(db, "checkin_purged")
     assert len(purged) == 1 and json.loads(purged[0]["detail"]) == {"by": "Amara Mensah", "older_than": "30d"}
-    assert service.overview(db, "42")[0]["state"] == "done"
+    assert service.overview(db, "42")[0].state == "done"
     with pytest.raises(ServiceError, match="not a period"):
         service.purge(ic, "thirty days")
 

@@ -11,25 +11,8 @@ import pytest
 
 from kiosk import DATA
 from kiosk.cli import main
-from kiosk.store.db import connect
+from kiosk.store import connect
 from kiosk.store.queries import one
-
-
-def kiosk(capsys, *args) -> tuple[int, str, str]:
-    """Run `kiosk ARGS` in-process through main(), as the console script does."""
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
-
-
-@pytest.fixture
-def production(db_path, capsys):
-    assert kiosk(capsys, "init", "--production", "Night Garden")[0] == 0
-    assert kiosk(capsys, "people", "import", DATA / "demo-crew.csv")[0] == 0
-    assert kiosk(capsys, "scene", "add", "42", "--title", "Bedroom, night", "--coordinator", "X01",
-                 "--performer", "C01", "--performer", "Łukasz Nowak")[0] == 0
-    return db_path
 
 
 def badge_code(db_path, ref):
@@ -41,8 +24,8 @@ def badge_code(db_path, ref):
     return cards[0].code
 
 
-def test_real_console_script_scans_without_importing_textual_pillow_or_sqlite_utils(production):
-    code = badge_code(production, "C01")
+def test_real_console_script_scans_without_importing_textual_pillow_or_sqlite_utils(cli_production):
+    code = badge_code(cli_production, "C01")
     assert subprocess.run([sys.executable, "-m", "kiosk", "scene", "open", "42"]).returncode == 0
     probe = ("import sys, runpy; sys.argv = ['kiosk', 'scan', '42', sys.argv[1], '--json'];\n"
              "try:\n    runpy.run_module('kiosk', run_name='__main__')\n"
@@ -54,128 +37,128 @@ def test_real_console_script_scans_without_importing_textual_pillow_or_sqlite_ut
     assert done.stderr.strip() == "[]"
 
 
-def test_init_refuses_to_overwrite(production, capsys):
-    status, _, err = kiosk(capsys, "init", "--production", "Other")
+def test_init_refuses_to_overwrite(cli_production, capsys, cli):
+    status, _, err = cli("init", "--production", "Other")
     assert status == 2 and "already holds the production 'Night Garden'" in err
 
 
-def test_commands_need_a_production(db_path, capsys):
-    status, _, err = kiosk(capsys, "people", "list")
+def test_commands_need_a_production(db_path, capsys, cli):
+    status, _, err = cli("people", "list")
     assert status == 3 and "no database here" in err and "kiosk init" in err
 
 
-def test_scan_exit_codes_and_json(production, capsys):
-    code = badge_code(production, "C01")
-    status, out, _ = kiosk(capsys, "scan", "42", code, "--json")
+def test_scan_exit_codes_and_json(cli_production, capsys, cli):
+    code = badge_code(cli_production, "C01")
+    status, out, _ = cli("scan", "42", code, "--json")
     verdict = json.loads(out)
     assert status == 1 and verdict["decision"] == "deny" and verdict["reason"] == "not_open"
     assert set(verdict) >= {"scan_id", "at", "scene", "zone", "decision", "reason", "words", "raw", "name",
                             "department", "role", "duplicate", "replay", "first_entry", "layout"}
-    kiosk(capsys, "scene", "open", "42")
-    status, out, _ = kiosk(capsys, "scan", "42", code)
+    cli("scene", "open", "42")
+    status, out, _ = cli("scan", "42", code)
     assert status == 0 and out.startswith("ADMIT") and "Zoë Ødegård" in out
-    assert kiosk(capsys, "scan", "42", "garbage")[0] == 1
-    assert kiosk(capsys, "scan", "99", code)[0] == 2
-    assert kiosk(capsys, "scan", "42", code, "--zone", "attic")[0] == 2
+    assert cli("scan", "42", "garbage")[0] == 1
+    assert cli("scan", "99", code)[0] == 2
+    assert cli("scan", "42", code, "--zone", "attic")[0] == 2
 
 
-def test_inside_log_and_audit(production, capsys):
-    code = badge_code(production, "C01")
-    kiosk(capsys, "scene", "open", "42")
-    kiosk(capsys, "scan", "42", code, "--zone", "monitors")
-    status, out, _ = kiosk(capsys, "inside", "42", "--json")
+def test_inside_log_and_audit(cli_production, capsys, cli):
+    code = badge_code(cli_production, "C01")
+    cli("scene", "open", "42")
+    cli("scan", "42", code, "--zone", "monitors")
+    status, out, _ = cli("inside", "42", "--json")
     assert status == 0 and [(r["ref"], r["zone"]) for r in json.loads(out)] == [("C01", "monitors")]
-    assert json.loads(kiosk(capsys, "inside", "--all", "--json")[1])[0]["scene"] == "42"
-    assert kiosk(capsys, "inside")[0] == 2
-    rows = json.loads(kiosk(capsys, "log", "42", "--json")[1])
+    assert json.loads(cli("inside", "--all", "--json")[1])[0]["scene"] == "42"
+    assert cli("inside")[0] == 2
+    rows = json.loads(cli("log", "42", "--json")[1])
     assert [row["kind"] for row in rows][-1] == "scan"
-    status, out, _ = kiosk(capsys, "audit", "verify", "--json")
+    status, out, _ = cli("audit", "verify", "--json")
     assert status == 0 and json.loads(out)["ok"] is True
 
 
-def test_audit_verify_names_the_first_broken_row(production, capsys):
-    db = connect(production)
+def test_audit_verify_names_the_first_broken_row(cli_production, capsys, cli):
+    db = connect(cli_production)
     db.execute("DROP TRIGGER log_no_delete")
     last = one(db, "SELECT MAX(id) AS id FROM log")["id"]
     db.execute("DELETE FROM log WHERE id = ?", [last])
-    status, _, err = kiosk(capsys, "audit", "verify")
+    status, _, err = cli("audit", "verify")
     assert status == 1 and f"row {last}" in err
 
 
-def test_import_is_atomic_and_lists_every_bad_row(production, tmp_path, capsys):
+def test_import_is_atomic_and_lists_every_bad_row(cli_production, tmp_path, capsys, cli):
     bad = tmp_path / "bad.csv"
     bad.write_bytes("ref,name,department,role,kind\nN1,New Person,Art,PA,crew\nN2,,Art,PA,crew\n"
                     "N3,Bob,Art,PA,alien\nN1,Again,Art,PA,crew\n".encode() + b"N4,\xff\xfe,Art,PA,crew\n")
-    status, out, err = kiosk(capsys, "people", "import", bad)
+    status, out, err = cli("people", "import", bad)
     assert status == 2
     for expected in ("line 3: name is missing", "line 4: kind must be cast or crew", "line 5: ref 'N1' is used again",
                      "line 6: not UTF-8"):
         assert expected in err
-    people = json.loads(kiosk(capsys, "people", "list", "--json")[1])
+    people = json.loads(cli("people", "list", "--json")[1])
     assert "N1" not in {person["ref"] for person in people}
 
 
-def test_reimport_updates_by_ref_and_bom_is_accepted(production, tmp_path, capsys):
+def test_reimport_updates_by_ref_and_bom_is_accepted(cli_production, tmp_path, capsys, cli):
     changed = tmp_path / "changed.csv"
     changed.write_bytes("\ufeffref,name,department,role,kind,phone\nC01,Zoë Ødegård,Cast,Lead - Mara (renamed),cast,"
                         "555\n,Walk On,Cast,Extra,cast,\n".encode())
-    status, out, _ = kiosk(capsys, "people", "import", changed, "--dry-run", "--json")
+    status, out, _ = cli("people", "import", changed, "--dry-run", "--json")
     assert status == 0 and json.loads(out) | {"errors": []} == json.loads(out)
     assert json.loads(out)["updated"] == ["C01"] and json.loads(out)["added"] == ["walk-on"]
-    kiosk(capsys, "people", "import", changed)
-    kiosk(capsys, "people", "import", changed)
-    people = json.loads(kiosk(capsys, "people", "list", "--json")[1])
+    cli("people", "import", changed)
+    cli("people", "import", changed)
+    people = json.loads(cli("people", "list", "--json")[1])
     assert len(people) == 41
     assert next(p for p in people if p["ref"] == "C01")["role"] == "Lead - Mara (renamed)"
 
 
-def test_scene_commands(production, capsys):
-    assert kiosk(capsys, "scene", "approve", "42", "P01", "--by", "Sam Whitfield", "--zone", "both")[0] == 0
-    shown = json.loads(kiosk(capsys, "scene", "show", "42", "--json")[1])
+def test_scene_commands(cli_production, capsys, cli):
+    assert cli("scene", "approve", "42", "P01", "--by", "Sam Whitfield", "--zone", "both")[0] == 0
+    shown = json.loads(cli("scene", "show", "42", "--json")[1])
     assert {(row["ref"], row["zone"]) for row in shown["approved"]} >= {("P01", "set"), ("P01", "monitors")}
-    assert kiosk(capsys, "scene", "state", "42", "rolling")[0] == 2  # not open yet
-    kiosk(capsys, "scene", "open", "42")
-    assert kiosk(capsys, "scene", "state", "42", "rolling")[0] == 0
-    assert json.loads(kiosk(capsys, "scene", "list", "--json")[1])[0]["state"] == "rolling"
-    status, out, _ = kiosk(capsys, "scene", "close", "42", "--json")
+    assert cli("scene", "state", "42", "rolling")[0] == 2  # not open yet
+    cli("scene", "open", "42")
+    assert cli("scene", "state", "42", "rolling")[0] == 0
+    assert json.loads(cli("scene", "list", "--json")[1])[0]["state"] == "rolling"
+    status, out, _ = cli("scene", "close", "42", "--json")
     assert status == 0 and json.loads(out)["swept"] == []
-    assert kiosk(capsys, "scene", "approve", "42", "Nobody Here", "--by", "x")[0] == 2
+    assert cli("scene", "approve", "42", "Nobody Here", "--by", "x")[0] == 2
 
 
-def test_not_a_database_is_refused_and_left_untouched(tmp_path, capsys, monkeypatch):
+def test_not_a_database_is_refused_and_left_untouched(tmp_path, capsys, monkeypatch, cli):
     path = tmp_path / "notes.txt"
     path.write_text("shopping list")
     monkeypatch.setenv("KIOSK_DB", str(path))
-    status, _, err = kiosk(capsys, "people", "list")
+    status, _, err = cli("people", "list")
     assert status == 3 and "not a kiosk database" in err and str(path) in err
     assert path.read_text() == "shopping list"
 
 
-def test_database_is_private_to_its_owner(production):
-    assert os.stat(production).st_mode & 0o077 == 0
+def test_database_is_private_to_its_owner(cli_production):
+    assert os.stat(cli_production).st_mode & 0o077 == 0
 
 
-def test_every_command_has_help(capsys):
+def test_every_command_has_help(capsys, cli):
     for args in (["--help"], ["scan", "--help"], ["people", "import", "--help"], ["badge", "issue", "--help"],
                  ["scene", "approve", "--help"], ["audit", "verify", "--help"], ["inside", "--help"]):
-        status, out, _ = kiosk(capsys, *args)
+        status, out, _ = cli(*args)
         assert status == 0 and "Usage: kiosk" in out
 
 
-def test_supervisor_pin_is_set_and_changed_only_with_the_current_one(production, capsys, monkeypatch):
+def test_supervisor_pin_is_set_and_changed_only_with_the_current_one(cli_production, capsys, monkeypatch, cli):
     monkeypatch.setenv("KIOSK_NEW_PIN", "12")
-    status, _, err = kiosk(capsys, "pin")
+    status, _, err = cli("pin")
     assert status == 2 and "6 to 32 digits" in err
     monkeypatch.setenv("KIOSK_NEW_PIN", "246810")
-    assert kiosk(capsys, "pin")[0] == 0
+    assert cli("pin")[0] == 0
     monkeypatch.setenv("KIOSK_NEW_PIN", "135791")
     monkeypatch.setenv("KIOSK_SUPERVISOR_PIN", "000000")
-    status, _, err = kiosk(capsys, "pin")
+    status, _, err = cli("pin")
     assert status == 1 and "Wrong PIN" in err
     monkeypatch.setenv("KIOSK_SUPERVISOR_PIN", "246810")
-    assert kiosk(capsys, "pin")[0] == 0
+    assert cli("pin")[0] == 0
     monkeypatch.delenv("KIOSK_SUPERVISOR_PIN")
-    status, _, err = kiosk(capsys, "pin")  # no terminal and no PIN given: a clear refusal, never a hang
+    status, _, err = cli("pin")  # no terminal and no PIN given: a clear refusal, never a hang
     assert status == 2 and "KIOSK_SUPERVISOR_PIN" in err
 
 
@@ -189,14 +172,14 @@ def test_every_command_is_found_by_its_module():
     assert set(cli.commands) == set(COMMAND_MODULES)
 
 
-def test_audit_verify_prints_an_anchor_and_checks_one(production, capsys):
-    status, out, _ = kiosk(capsys, "audit", "verify", "--json")
+def test_audit_verify_prints_an_anchor_and_checks_one(cli_production, capsys, cli):
+    status, out, _ = cli("audit", "verify", "--json")
     anchor = json.loads(out)["anchor"]
     assert status == 0 and anchor.startswith(f"{json.loads(out)['rows']}:")
-    assert kiosk(capsys, "audit", "verify", "--anchor", anchor)[0] == 0
+    assert cli("audit", "verify", "--anchor", anchor)[0] == 0
     row, digest = anchor.split(":")
     forged = f"{row}:{'0' if digest[0] != '0' else '1'}{digest[1:]}"
-    status, _, err = kiosk(capsys, "audit", "verify", "--anchor", forged)
+    status, _, err = cli("audit", "verify", "--anchor", forged)
     assert status == 1 and "rewritten" in err
-    status, _, err = kiosk(capsys, "audit", "verify", "--anchor", "nonsense")
+    status, _, err = cli("audit", "verify", "--anchor", "nonsense")
     assert status == 2 and "ROW:HASH" in err

@@ -17,7 +17,7 @@ import pytest
 
 from kiosk import DATA
 from kiosk.services import access, badges
-from kiosk.store.db import connect
+from kiosk.store import connect
 from kiosk.store.queries import many
 from tests.tmux import Terminal
 

@@ -19,11 +19,13 @@ from kiosk import fonts
 from kiosk.core import report as core
 from kiosk.core.door import SceneState
 from kiosk.reports import render, render_rollcall
-from kiosk.services import ServiceError, door, reports, scenes
+from kiosk.services.lift import lift
+from kiosk.core.checkins import Completion
+from kiosk.errors import RenderError
+from kiosk.services import door, reports, scenes
 from kiosk.store import log
 from kiosk.store.db import write
-from tests.conftest import KIOSK
-from tests.test_cli import kiosk
+from tests.support import KIOSK
 
 # ---------------------------------------------------------------- pure computations
 
@@ -103,7 +105,7 @@ def shot(db, crew):
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     assert door.scan(db, "42", crew["D01"], "set", KIOSK).decision == "exit"
     door.admit_by_lookup(db, "42", "P01", "set", why="badge left in the truck", kiosk=KIOSK)
-    scenes.lift(db, "42", KIOSK)
+    lift(db, "42", KIOSK)
     return crew
 
 
@@ -243,7 +245,7 @@ def test_no_wellbeing_content_reaches_any_format(db, shot, tmp_path):
         log.append(db, at="2026-11-23T10:00:00.000000+00:00", kiosk=KIOSK, kind="checkin", scene_id=scene["id"],
                    detail={"note": "PRIVATE-NOTE-TEXT", "status": "PRIVATE-STATUS"})
     made = reports.scene_report(db, "42")
-    assert made.scenes[0].checkins == {"done": 0, "pending": 2, "follow_up_open": 0}  # the two performers
+    assert made.scenes[0].checkins == Completion(pending=2)  # the two performers
     for fmt in ("pdf", "csv", "json"):
         out = render(made, tmp_path / f"r.{fmt}", fmt)
         text = pdf_text(out) if fmt == "pdf" else out.read_text("utf-8")
@@ -275,19 +277,19 @@ def test_failed_render_leaves_no_file(db, shot, tmp_path, monkeypatch):
     with pytest.raises(ZeroDivisionError):
         render(reports.scene_report(db, "42"), tmp_path / "r.pdf", "pdf")
     assert not [path for path in tmp_path.iterdir() if "r.pdf" in path.name]  # neither the file nor a part
-    with pytest.raises(ServiceError, match="does not exist"):
+    with pytest.raises(RenderError, match="does not exist"):
         render(reports.scene_report(db, "42"), tmp_path / "missing" / "r.csv", "csv")
 
 
 # ---------------------------------------------------------------- the command line and the roll-call
 
-def test_report_command(db, shot, tmp_path, capsys):
-    status, out, _ = kiosk(capsys, "report", "42", "--out", tmp_path / "r.json")
+def test_report_command(db, shot, tmp_path, capsys, cli):
+    status, out, _ = cli("report", "42", "--out", tmp_path / "r.json")
     assert status == 0 and "Wrote" in out and json.loads((tmp_path / "r.json").read_text("utf-8"))["scenes"]
-    status, _, _ = kiosk(capsys, "report", "--date", date.today().isoformat(), "--format", "csv",
+    status, _, _ = cli("report", "--date", date.today().isoformat(), "--format", "csv",
                          "--out", tmp_path / "day.txt", "--bom", "--tz", "UTC")
     assert status == 0 and (tmp_path / "day.txt").read_bytes().startswith(b"\xef\xbb\xbf")
-    status, _, _ = kiosk(capsys, "report", "42", "--format", "pdf", "--paper", "letter", "--out", tmp_path / "r")
+    status, _, _ = cli("report", "42", "--format", "pdf", "--paper", "letter", "--out", tmp_path / "r")
     assert status == 0 and "Helen Marsh" in pdf_text(tmp_path / "r")
 
 
@@ -300,26 +302,26 @@ def test_report_command(db, shot, tmp_path, capsys):
     (("42", "--bom", "--format", "pdf"), "--bom is for CSV"),
     (("42", "--format", "xlsx"), "Invalid value for '--format'"),
 ])
-def test_report_command_errors(db, crew, tmp_path, capsys, args, message):
-    status, _, err = kiosk(capsys, "report", *args, "--out", tmp_path / "r.json")
+def test_report_command_errors(db, crew, tmp_path, capsys, args, message, cli):
+    status, _, err = cli("report", *args, "--out", tmp_path / "r.json")
     assert status == 2 and message in err
     assert not list(tmp_path.glob("*r.json*"))
-    status, _, err = kiosk(capsys, "report", "42", "--out", tmp_path / "r.report")
+    status, _, err = cli("report", "42", "--out", tmp_path / "r.report")
     assert status == 2 and "Give --format" in err
-    status, _, err = kiosk(capsys, "report", "42", "--out", tmp_path / "nowhere" / "r.pdf")
+    status, _, err = cli("report", "42", "--out", tmp_path / "nowhere" / "r.pdf")
     assert status == 2 and "does not exist" in err
 
 
-def test_rollcall_pdf(db, crew, tmp_path, capsys):
+def test_rollcall_pdf(db, crew, tmp_path, capsys, cli):
     scenes.approve(db, "42", ("C03",), by="Sam Whitfield", kiosk=KIOSK)
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     for ref in ("C01", "C03", "D01"):
         door.scan(db, "42", crew[ref], "set", KIOSK)
-    status, out, _ = kiosk(capsys, "inside", "--all", "--pdf", tmp_path / "roll.pdf")
+    status, out, _ = cli("inside", "--all", "--pdf", tmp_path / "roll.pdf")
     assert status == 0 and "Helen Marsh" in out
     text = pdf_text(tmp_path / "roll.pdf")
     assert "ROLL-CALL: 3 inside" in text and all(n in text for n in ("Zoë Ødegård", "Ольга Иванова", "Helen Marsh"))
-    scenes.lift(db, "42", KIOSK)
+    lift(db, "42", KIOSK)
     render_rollcall(reports.rollcall(db), tmp_path / "empty.pdf", paper="letter")
     assert "Nobody is inside any open scene." in pdf_text(tmp_path / "empty.pdf")
 

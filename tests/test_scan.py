@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from kiosk.core.door import SceneState
+from kiosk.services.lift import lift
 from kiosk.services import ServiceError, badges, door, production, scenes
 from kiosk.store import log
-from kiosk.store.db import connect
+from kiosk.store import connect
 from kiosk.store.queries import many, one
-from tests.conftest import KIOSK
+from tests.support import KIOSK
 
 
 def scan(db, code, zone="set", scene="42", **kwargs):
@@ -31,7 +32,7 @@ def test_admit_then_exit_and_the_inside_list(db, crew):
     first = scan(db, crew["P01"])
     assert (first.decision, first.first_entry, first.department, first.role) == \
         ("admit", True, "Camera", "Director of photography")
-    assert [row["ref"] for row in door.inside(db, "42")] == ["P01"]
+    assert [row.ref for row in door.inside(db, "42")] == ["P01"]
     assert scan(db, crew["P01"]).decision == "exit"
     assert door.inside(db, "42") == []
     again = scan(db, crew["P01"])
@@ -72,7 +73,7 @@ def test_duplicate_read_is_reported_stored_once_and_never_toggles(db, crew):
     second = scan(db, crew["P01"])
     assert second.duplicate and second.scan_id == first.scan_id and second.decision == "admit"
     assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'scan'")["n"] == 1
-    assert [row["ref"] for row in door.inside(db, "42")] == ["P01"]
+    assert [row.ref for row in door.inside(db, "42")] == ["P01"]
 
 
 def test_replayed_scan_id_is_stored_once(db, crew):
@@ -121,8 +122,8 @@ def test_lift_sweeps_everyone_out_and_the_door_stays_shut(db, crew):
     open_42(db)
     scan(db, crew["P01"])
     scan(db, crew["C01"], zone="monitors")
-    swept = scenes.lift(db, "42", KIOSK)
-    assert sorted((person["ref"], person["zone"]) for person in swept) == [("C01", "monitors"), ("P01", "set")]
+    swept = lift(db, "42", KIOSK).swept
+    assert sorted((person.ref, person.zone) for person in swept) == [("C01", "monitors"), ("P01", "set")]
     assert door.inside(db, "42") == []
     assert scan(db, crew["D01"]).reason == "lifted"
 

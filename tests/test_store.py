@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from kiosk.store import schema
-from kiosk.store.db import Store, connect
+from kiosk.store import Store, connect
 
 
 def bare_store(path) -> Store:

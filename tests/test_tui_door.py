@@ -10,18 +10,17 @@ import textwrap
 import pytest
 from pypdf import PdfReader
 from textual import events
-from textual.keys import _character_to_key
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, door, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
-from kiosk.tui.widgets import Banner, RowsPanel, VerdictPanel
-from tests.conftest import KIOSK
+from kiosk.tui.widgets import Table, Banner, RowsPanel, VerdictPanel
+from tests.support import KIOSK
 
-PIN = "246810"
+from tests.support import PIN  # noqa: E402
 
 
 @pytest.fixture
@@ -29,31 +28,6 @@ def app(db, crew):
     access.set_pin(db, PIN, KIOSK)
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     return KioskApp(db, KIOSK, scene="42")
-
-
-async def settle(pilot) -> None:
-    """Let the scanner pause pass, background work finish and the screen repaint."""
-    await pilot.pause()
-    if pilot.app.keys.holding:
-        await pilot.pause(pilot.app.keys.wait + 0.05)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def scanner(pilot, text: str, end: str | None = "enter") -> None:
-    """Type ``text`` the way a USB scanner does: every key at once, then Enter (or Tab, or nothing)."""
-    for character in text:
-        pilot.app.post_message(events.Key(_character_to_key(character), character))
-    if end:
-        pilot.app.post_message(events.Key(end, "\r" if end == "enter" else "\t"))
-    await settle(pilot)
-
-
-async def press(pilot, *keys: str) -> None:
-    """A person pressing keys, one at a time."""
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 def verdict_text(app) -> str:
@@ -68,9 +42,9 @@ def scan_rows(db) -> int:
     return one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'scan'")["n"]
 
 
-async def test_scan_admits_shows_the_person_and_is_stored(app, db, crew):
+async def test_scan_admits_shows_the_person_and_is_stored(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         panel = app.screen.query_one(VerdictPanel)
         assert panel.has_class("admit")
         assert "ADMIT" in verdict_text(app) and "Ines Duarte - Camera, Director of photography" in verdict_text(app)
@@ -79,187 +53,187 @@ async def test_scan_admits_shows_the_person_and_is_stored(app, db, crew):
 
 
 @pytest.mark.parametrize("end", ["enter", "tab", None])
-async def test_a_scan_ends_with_enter_tab_or_a_pause(app, db, crew, end):
+async def test_a_scan_ends_with_enter_tab_or_a_pause(app, db, crew, end, keys):
     async with app.run_test() as pilot:
-        await scanner(pilot, crew["D01"], end=end)
+        await keys.scanner(pilot, crew["D01"], end=end)
         assert "Helen Marsh" in verdict_text(app)
         assert scan_rows(db) == 1
 
 
-async def test_refusals_say_why_in_words(app, db, crew):
+async def test_refusals_say_why_in_words(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["R01"])
+        await keys.scanner(pilot, crew["R01"])
         assert app.screen.query_one(VerdictPanel).has_class("deny")
         assert "Not on the approved list for scene 42" in verdict_text(app)
-        await scanner(pilot, "PG7JGEEBHH1LUF5CE0")
+        await keys.scanner(pilot, "PG7JGEEBHH1LUF5CE0")
         assert "Code misread" in verdict_text(app)
         assert len(app.screen.query_one("#recent", RowsPanel).rows) == 2
 
 
-async def test_letter_bindings_never_fire_from_a_scan(app, db, crew):
+async def test_letter_bindings_never_fire_from_a_scan(app, db, crew, keys):
     async with app.run_test() as pilot:
-        await scanner(pilot, "rhzxiecl", end=None)  # every door key letter, at scanner speed
+        await keys.scanner(pilot, "rhzxiecl", end=None)  # every door key letter, at scanner speed
         assert isinstance(app.screen, DoorScreen) and app.zone == "set"
         assert scenes.get_scene(db, "42")["state"] == "open"
         assert one(db, "SELECT reason FROM log WHERE kind = 'scan'")["reason"] == "malformed"
 
 
-async def test_rolling_and_hold_keys(app, db, crew):
+async def test_rolling_and_hold_keys(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "r")
+        await keys.press(pilot, "r")
         assert scenes.get_scene(db, "42")["state"] == "rolling"
         assert app.screen.query_one(Banner).has_class("rolling")
-        await scanner(pilot, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         assert "WAIT" in verdict_text(app) and "Rolling - wait for cut" in verdict_text(app)
-        await press(pilot, "r")  # cut
+        await keys.press(pilot, "r")  # cut
         assert scenes.get_scene(db, "42")["state"] == "open"
-        await press(pilot, "h")
+        await keys.press(pilot, "h")
         assert scenes.get_scene(db, "42")["state"] == "hold"
         assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'state' AND detail LIKE '%hold%'")["n"] == 1
-        await press(pilot, "h")
+        await keys.press(pilot, "h")
         assert scenes.get_scene(db, "42")["state"] == "open"
 
 
-async def test_zone_key_switches_the_door_to_the_monitors(app, db, crew):
+async def test_zone_key_switches_the_door_to_the_monitors(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["V01"])
+        await keys.scanner(pilot, crew["V01"])
         assert "deny" in app.screen.query_one(VerdictPanel).classes
-        await press(pilot, "z")
+        await keys.press(pilot, "z")
         assert app.zone == "monitors"
-        await scanner(pilot, crew["V01"])
+        await keys.scanner(pilot, crew["V01"])
         assert "ADMIT" in verdict_text(app)
         assert one(db, "SELECT zone FROM log WHERE kind = 'scan' ORDER BY id DESC LIMIT 1")["zone"] == "monitors"
 
 
-async def test_a_code_typed_by_hand(app, db, crew):
+async def test_a_code_typed_by_hand(app, db, crew, keys):
     async with app.run_test() as pilot:
-        await press(pilot, "c")
+        await keys.press(pilot, "c")
         assert isinstance(app.focused, Input)
         grouped = " ".join(crew["D01"][i:i + 6] for i in (0, 6, 12)).lower()
-        await press(pilot, *[_character_to_key(character) for character in grouped], "enter")
+        await keys.press(pilot, *[keys.name(character) for character in grouped], "enter")
         assert isinstance(app.screen, DoorScreen)
         assert "Helen Marsh" in verdict_text(app)
 
 
-async def test_forgotten_badge_lookup_admits_with_a_reason(app, db, crew):
+async def test_forgotten_badge_lookup_admits_with_a_reason(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "l")
+        await keys.press(pilot, "l")
         app.screen.query_one("#search", Input).value = "Helen"
-        await settle(pilot)
-        await press(pilot, "enter", "enter")  # to the list, choose the first match
+        await keys.settle(pilot)
+        await keys.press(pilot, "enter", "enter")  # to the list, choose the first match
         app.screen.query_one("#why", Input).value = "badge left in the trailer"
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert isinstance(app.screen, DoorScreen)
         assert "Admitted by the AD after a name lookup" in verdict_text(app)
         row = one(db, "SELECT reason, detail FROM log WHERE kind = 'override'")
         assert row["reason"] == "override" and "trailer" in row["detail"]
 
 
-async def test_lookup_refuses_someone_not_approved(app, db, crew):
+async def test_lookup_refuses_someone_not_approved(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "l")
+        await keys.press(pilot, "l")
         app.screen.query_one("#search", Input).value = "Hannah Cole"
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
+        await keys.settle(pilot)
+        await keys.press(pilot, "enter", "enter")
         app.screen.query_one("#why", Input).value = "forgot it"
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert "not approved" in str(app.screen.query_one("#message").render())
         assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'override'")["n"] == 0
 
 
-async def test_escalation_records_a_temporary_approval_with_both_names(app, db, crew):
+async def test_escalation_records_a_temporary_approval_with_both_names(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["R01"])
+        await keys.scanner(pilot, crew["R01"])
         assert "deny" in app.screen.query_one(VerdictPanel).classes
-        await press(pilot, "e")
+        await keys.press(pilot, "e")
         app.screen.query_one("#search", Input).value = "Hannah"
-        await settle(pilot)
-        await press(pilot, "enter", "enter")
+        await keys.settle(pilot)
+        await keys.press(pilot, "enter", "enter")
         app.screen.query_one("#ic", Input).value = "Amara Mensah"
         app.screen.query_one("#ad", Input).value = "Sam Whitfield"
-        await press(pilot, "enter", "enter")  # from the IC's name to the AD's, then done
+        await keys.press(pilot, "enter", "enter")  # from the IC's name to the AD's, then done
         assert "ADMIT" in verdict_text(app)
         approval = one(db, "SELECT approved_by, temporary FROM approvals a JOIN people p ON p.id = a.person_id "
                            "WHERE p.ref = 'R01'")
         assert approval == {"approved_by": "IC Amara Mensah and AD Sam Whitfield", "temporary": 1}
 
 
-async def test_first_entry_asks_for_the_device_policy_and_records_it(app, db, crew):
+async def test_first_entry_asks_for_the_device_policy_and_records_it(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         assert "FIRST ENTRY" in verdict_text(app)
         assert door_screen(app).policy_due
-        await press(pilot, "p")
+        await keys.press(pilot, "p")
         assert door.policy_acknowledged(db, "42", "P01")
         assert not door_screen(app).policy_due
 
 
-async def test_lift_shows_who_was_inside_and_marks_them_out(app, db, crew):
+async def test_lift_shows_who_was_inside_and_marks_them_out(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["P01"])
-        await press(pilot, "x")
-        assert app.screen.query_one(DataTable).row_count == 1
-        await press(pilot, "enter")
+        await keys.scanner(pilot, crew["P01"])
+        await keys.press(pilot, "x")
+        assert app.screen.query_one(Table).row_count == 1
+        await keys.press(pilot, "enter")
         assert scenes.get_scene(db, "42")["state"] == "lifted"
         assert "Marked out (1)" in str(app.screen.query_one("#message").render())
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert app.screen.query_one(Banner).has_class("lifted")
         assert door.inside(db, "42") == []
 
 
-async def test_roll_call_lists_everyone_inside_and_prints(app, db, db_path, crew):
+async def test_roll_call_lists_everyone_inside_and_prints(app, db, db_path, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await scanner(pilot, crew["P01"])
-        await scanner(pilot, crew["C01"])
-        await press(pilot, "i")
-        assert app.screen.query_one(DataTable).row_count == 2
-        await press(pilot, "p")  # one key: printed to PDF
+        await keys.scanner(pilot, crew["P01"])
+        await keys.scanner(pilot, crew["C01"])
+        await keys.press(pilot, "i")
+        assert app.screen.query_one(Table).row_count == 2
+        await keys.press(pilot, "p")  # one key: printed to PDF
         printed = list(db_path.parent.glob("rollcall-*.pdf"))
         assert len(printed) == 1 and "Ines Duarte" in PdfReader(printed[0]).pages[0].extract_text()
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert isinstance(app.screen, DoorScreen)
 
 
 @pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c", "ctrl+z", "ctrl+p", "escape", "f1"])
-async def test_the_kiosk_cannot_be_left_without_the_pin(app, key):
+async def test_the_kiosk_cannot_be_left_without_the_pin(app, key, keys):
     async with app.run_test() as pilot:
-        await press(pilot, key)
+        await keys.press(pilot, key)
         assert app.is_running and isinstance(app.screen, DoorScreen)
 
 
-async def test_supervisor_menu_needs_the_pin_and_exits(app, db):
+async def test_supervisor_menu_needs_the_pin_and_exits(app, db, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "f10")
+        await keys.press(pilot, "f10")
         await pilot.press(*"000000", "enter")
-        await settle(pilot)
+        await keys.settle(pilot)
         assert "Wrong PIN" in str(app.screen.query_one("#message").render())
         await pilot.press(*PIN, "enter")
-        await settle(pilot)
+        await keys.settle(pilot)
         assert type(app.screen).__name__ == "SupervisorMenu"
         option_list = app.screen.query_one("OptionList")
         option_list.highlighted = [option.id for option in option_list.options].index("exit")
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
     assert app.return_code == 0
     assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'supervisor' AND detail LIKE '%wrong_pin%'")["n"] == 1
 
 
-async def test_first_run_asks_for_a_pin_before_anything(db, crew):
+async def test_first_run_asks_for_a_pin_before_anything(db, crew, keys):
     app = KioskApp(db, KIOSK, scene="42")
     async with app.run_test() as pilot:
-        await settle(pilot)
+        await keys.settle(pilot)
         assert type(app.screen).__name__ == "SetPinScreen"
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert type(app.screen).__name__ == "SetPinScreen"
         await pilot.press(*"13579", "enter", *"13579", "enter")
-        await settle(pilot)
+        await keys.settle(pilot)
         assert "6 to 32 digits" in str(app.screen.query_one("#message").render())
         await pilot.press(*"135791", "enter", *"135791", "enter")
-        await settle(pilot)
+        await keys.settle(pilot)
         assert isinstance(app.screen, DoorScreen)
     assert access.pin_is_set(db)
 
 
-async def test_a_failed_write_says_not_recorded_and_the_kiosk_carries_on(app, db, crew, monkeypatch):
+async def test_a_failed_write_says_not_recorded_and_the_kiosk_carries_on(app, db, crew, monkeypatch, keys):
     real_scan = door.scan
 
     def disk_full(*args, **kwargs):
@@ -267,45 +241,45 @@ async def test_a_failed_write_says_not_recorded_and_the_kiosk_carries_on(app, db
 
     async with app.run_test(size=(100, 30)) as pilot:
         monkeypatch.setattr(door, "scan", disk_full)
-        await scanner(pilot, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         assert "NOT RECORDED" in verdict_text(app)
         failure = app.screen.query_one("#failure")
         assert failure.display and "disk" in str(failure.render()).lower()
         monkeypatch.setattr(door, "scan", real_scan)
-        await scanner(pilot, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         assert "ADMIT" in verdict_text(app) and not failure.display
         assert scan_rows(db) == 1
 
 
-async def test_a_scan_behind_a_dialog_is_recorded_and_shown_over_it(app, db, crew):
+async def test_a_scan_behind_a_dialog_is_recorded_and_shown_over_it(app, db, crew, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "i")  # the roll-call covers the door
-        await scanner(pilot, crew["P01"])
+        await keys.press(pilot, "i")  # the roll-call covers the door
+        await keys.scanner(pilot, crew["P01"])
         assert type(app.screen).__name__ == "RollCallScreen"
         assert any("ADMIT Ines Duarte" in str(toast.message) for toast in app._notifications)
         assert scan_rows(db) == 1
 
 
-async def test_a_key_press_is_held_once_not_again_on_its_way_back_to_the_bindings(app, db, monkeypatch):
+async def test_a_key_press_is_held_once_not_again_on_its_way_back_to_the_bindings(app, db, monkeypatch, keys):
     held = []
     feed = app.keys.feed
     monkeypatch.setattr(app.keys, "feed", lambda event, *rest: held.append(event.key) or feed(event, *rest))
     async with app.run_test() as pilot:
-        await press(pilot, "r")
+        await keys.press(pilot, "r")
         assert scenes.get_scene(db, "42")["state"] == "rolling"
         assert held == ["r"]
 
 
-async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(db, crew, monkeypatch):
+async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(db, crew, monkeypatch, keys):
     access.set_pin(db, PIN, KIOSK)
 
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(scenes, "active_scenes", broken)
+    monkeypatch.setattr(door, "active_scenes", broken)
     app = KioskApp(db, KIOSK)  # no scene given: the door looks for the one in force
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await keys.settle(pilot)
         assert app.is_running and isinstance(app.screen, DoorScreen)
         assert app.screen.query_one("#failure").display
 
@@ -313,8 +287,7 @@ async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(d
 DOOR_PROBE = textwrap.dedent("""
     import asyncio, sys
     from textual import events
-    from textual.keys import _character_to_key
-    from kiosk.store.db import connect
+    from kiosk.store import connect
     from kiosk.tui import KioskApp
 
     async def main(path, code):
@@ -322,7 +295,7 @@ DOOR_PROBE = textwrap.dedent("""
         async with app.run_test() as pilot:
             await pilot.pause()
             for character in code:
-                app.post_message(events.Key(_character_to_key(character), character))
+                app.post_message(events.Key(character, character))  # codes are letters and digits
             app.post_message(events.Key("enter", "\\r"))
             await pilot.pause(app.keys.wait + 0.05)
             await app.workers.wait_for_complete()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
+from kiosk.core.checkins import Completion
 from kiosk.core.door import SceneState
+from kiosk.services.lift import lift
 from kiosk.services import access, checkins, door, scenes
 from kiosk.store.queries import many
 from kiosk.tui import KioskApp
+from kiosk.tui.widgets import Table
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import CheckInForm, ICScreen
-from tests.conftest import KIOSK
-from tests.test_tui_door import press, scanner, settle
+from tests.support import KIOSK
 
 PASSPHRASE = "violet harbour lantern"
 NOTE = "ZEBRA-QUIET-NOTE said the second take felt rushed"
@@ -25,8 +27,8 @@ def app(db, crew, cheap_kdf):
     return KioskApp(db, KIOSK, scene="42")
 
 
-async def open_ic_mode(pilot, first_time: bool) -> None:
-    await press(pilot, "f9")
+async def open_ic_mode(pilot, first_time: bool, keys) -> None:
+    await keys.press(pilot, "f9")
     screen = pilot.app.screen
     screen.query_one("#reader", Input).value = "Amara Mensah"
     screen.query_one("#passphrase", Input).value = PASSPHRASE
@@ -35,46 +37,46 @@ async def open_ic_mode(pilot, first_time: bool) -> None:
         screen.query_one("#again", Input).focus()
     else:
         screen.query_one("#passphrase", Input).focus()
-    await press(pilot, "enter")
+    await keys.press(pilot, "enter")
 
 
-async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db, db_path, crew):
+async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db, db_path, crew, keys):
     async with app.run_test(size=(120, 40)) as pilot:
-        await scanner(pilot, crew["C01"])
-        await press(pilot, "x", "enter")
+        await keys.scanner(pilot, crew["C01"])
+        await keys.press(pilot, "x", "enter")
         lifted = str(app.screen.query_one("#message").render())
         assert "Check-ins pending: 2" in lifted and "Zoë Ødegård" in lifted and "Łukasz Nowak" in lifted
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert "Check-ins pending: 2" in str(app.screen.query_one("#status").render())
 
-        await open_ic_mode(pilot, first_time=True)
+        await open_ic_mode(pilot, first_time=True, keys=keys)
         assert isinstance(app.screen, ICScreen)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 2 and {table.get_row_at(i)[1] for i in range(2)} == {"Zoë Ødegård", "Łukasz Nowak"}
-        table.move_cursor(row=[table.get_row_at(i)[1] for i in range(2)].index("Zoë Ødegård"))
-        await press(pilot, "enter")
+        table = app.screen.query_one(Table)
+        assert table.row_count == 2 and {table.texts(i)[1] for i in range(2)} == {"Zoë Ødegård", "Łukasz Nowak"}
+        table.move_cursor(row=[table.texts(i)[1] for i in range(2)].index("Zoë Ødegård"))
+        await keys.press(pilot, "enter")
         form = app.screen
         assert isinstance(form, CheckInForm)
         form.query_one("#follow_up").value = True
         form.query_one("#follow_up_owner", Input).value = "Amara Mensah"
         form.query_one("#due", Input).value = checkins_due()
         form.query_one("#note", Input).value = NOTE
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, ICScreen)
-        table = app.screen.query_one(DataTable)
-        assert "Follow-up needed" in [table.get_row_at(i)[3] for i in range(2)]
-        table.move_cursor(row=[table.get_row_at(i)[1] for i in range(2)].index("Zoë Ødegård"))
-        await press(pilot, "enter")  # opened again: the note is there for the IC, and the reading is logged
+        table = app.screen.query_one(Table)
+        assert "Follow-up needed" in [table.texts(i)[3] for i in range(2)]
+        table.move_cursor(row=[table.texts(i)[1] for i in range(2)].index("Zoë Ødegård"))
+        await keys.press(pilot, "enter")  # opened again: the note is there for the IC, and the reading is logged
         assert app.screen.query_one("#note", Input).value == NOTE
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
 
-        await press(pilot, "escape")  # lock and leave
+        await keys.press(pilot, "escape")  # lock and leave
         assert isinstance(app.screen, DoorScreen)
         status = str(app.screen.query_one("#status").render())
         assert "Check-ins pending: 1, follow-ups open: 1" in status and "ZEBRA" not in status
     raw = db_path.read_bytes() + db_path.with_name(db_path.name + "-wal").read_bytes()
     assert b"ZEBRA-QUIET-NOTE" not in raw
-    assert checkins.completion(db, "42") == {"pending": 1, "done": 0, "follow_up_open": 1}
+    assert checkins.completion(db, "42") == Completion(pending=1, follow_up_open=1)
     reads = many(db, "SELECT detail FROM log WHERE kind = 'checkin_read'")
     assert reads and all("Amara Mensah" in row["detail"] for row in reads)
 
@@ -85,44 +87,44 @@ def checkins_due() -> str:
     return (date.today() + timedelta(days=3)).isoformat()
 
 
-async def test_a_wrong_passphrase_is_refused_and_nothing_opens(app, db, crew):
+async def test_a_wrong_passphrase_is_refused_and_nothing_opens(app, db, crew, keys):
     checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "f9")
+        await keys.press(pilot, "f9")
         app.screen.query_one("#reader", Input).value = "Someone"
         app.screen.query_one("#passphrase", Input).value = "not the passphrase at all"
         app.screen.query_one("#passphrase", Input).focus()
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert "passphrase" in str(app.screen.query_one("#message").render()).lower()
         assert not isinstance(app.screen, ICScreen)
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert isinstance(app.screen, DoorScreen)
 
 
-async def test_follow_ups_are_listed_open_first_and_marked_done(app, db, crew):
+async def test_follow_ups_are_listed_open_first_and_marked_done(app, db, crew, keys):
     session = checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
-    scenes.lift(db, "42", KIOSK)
+    lift(db, "42", KIOSK)
     checkins.record(session, "42", "C01", "follow-up", follow_up_owner="Amara", due=checkins_due())
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_ic_mode(pilot, first_time=False)
-        await press(pilot, "f")
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 1 and table.get_row_at(0)[2] == "Amara"
-        await press(pilot, "d")
-        assert app.screen.query_one(DataTable).get_row_at(0)[4]  # done on today
-        await press(pilot, "escape")
-    assert checkins.completion(db, "42")["follow_up_open"] == 0
+        await open_ic_mode(pilot, first_time=False, keys=keys)
+        await keys.press(pilot, "f")
+        table = app.screen.query_one(Table)
+        assert table.row_count == 1 and table.texts(0)[2] == "Amara"
+        await keys.press(pilot, "d")
+        assert app.screen.query_one(Table).texts(0)[4]  # done on today
+        await keys.press(pilot, "escape")
+    assert checkins.completion(db, "42").follow_up_open == 0
 
 
-async def test_the_ic_adds_crew_to_the_check_ins(app, db, crew):
+async def test_the_ic_adds_crew_to_the_check_ins(app, db, crew, keys):
     checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
-    scenes.lift(db, "42", KIOSK)
+    lift(db, "42", KIOSK)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_ic_mode(pilot, first_time=False)
-        await press(pilot, "a")
+        await open_ic_mode(pilot, first_time=False, keys=keys)
+        await keys.press(pilot, "a")
         app.screen.query_one("#scene", Input).value = "42"
         app.screen.query_one("#person", Input).value = "P01"
         app.screen.query_one("#person", Input).focus()
-        await press(pilot, "enter")
-        assert isinstance(app.screen, ICScreen) and app.screen.query_one(DataTable).row_count == 3
+        await keys.press(pilot, "enter")
+        assert isinstance(app.screen, ICScreen) and app.screen.query_one(Table).row_count == 3
     assert door.inside(db, "42") == []

@@ -7,15 +7,16 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-from textual.widgets import DataTable, Input, Sparkline
+from textual.widgets import Input, Sparkline
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, door, scenes
 from kiosk.tui import KioskApp
+from kiosk.tui.widgets import Table
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen, headcount_bars
 from kiosk.services.reports import scene_report
-from tests.conftest import KIOSK
-from tests.test_tui_door import PIN, press, settle
+from tests.support import KIOSK
+from tests.support import PIN
 
 
 @pytest.fixture
@@ -27,55 +28,55 @@ def app(db, crew):
     return KioskApp(db, KIOSK, scene="42", scan_gap=0.01)
 
 
-async def ask(pilot, which: str) -> None:
+async def ask(pilot, which: str, keys) -> None:
     field = pilot.app.screen.query_one("#which", Input)
     field.value = which
     field.focus()
-    await press(pilot, "enter")
-    await settle(pilot)
+    await keys.press(pilot, "enter")
+    await keys.settle(pilot)
 
 
-async def test_a_scene_on_screen_and_exported_as_csv_for_excel(app, db, db_path):
+async def test_a_scene_on_screen_and_exported_as_csv_for_excel(app, db, db_path, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await keys.settle(pilot)
         await app.push_screen(ReportsScreen())
-        await ask(pilot, "42")
-        timeline = app.screen.query_one(DataTable)
-        words = [timeline.get_row_at(i)[2] for i in range(timeline.row_count)]
+        await ask(pilot, "42", keys=keys)
+        timeline = app.screen.query_one(Table)
+        words = [timeline.texts(i)[2] for i in range(timeline.row_count)]
         assert "Not on the approved list for scene 42" in words
         assert app.screen.query_one(Sparkline).data[-1] == 2  # two inside now
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, ExportForm)
         await pilot.click("#csv")
         await pilot.click("#bom")
         app.screen.query_one("#path", Input).value = str(db_path.parent / "out" / "scene42")
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, ReportsScreen)
     data = (db_path.parent / "out" / "scene42.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and "Hannah Cole" in data.decode("utf-8-sig")
     assert list(csv.reader(data.decode("utf-8-sig").splitlines()))
 
 
-async def test_a_day_report_exported_to_pdf(app, db, db_path):
+async def test_a_day_report_exported_to_pdf(app, db, db_path, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await keys.settle(pilot)
         await app.push_screen(ReportsScreen())
-        await ask(pilot, date.today().isoformat())
+        await ask(pilot, date.today().isoformat(), keys=keys)
         assert "Closed sets on" in str(app.screen.query_one("#charts").query("Static").first().render())
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         app.screen.query_one("#path", Input).value = str(db_path.parent / "day")
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
     text = "".join(page.extract_text() for page in PdfReader(db_path.parent / "day.pdf").pages)
     assert "Ines Duarte" in text and "Not on the approved list" in text
 
 
-async def test_an_unknown_scene_says_so_and_nothing_is_shown(app):
+async def test_an_unknown_scene_says_so_and_nothing_is_shown(app, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await keys.settle(pilot)
         await app.push_screen(ReportsScreen())
-        await ask(pilot, "99")
-        assert app.screen.query_one(DataTable).row_count == 0
-        await press(pilot, "f2")
+        await ask(pilot, "99", keys=keys)
+        assert app.screen.query_one(Table).row_count == 0
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, ReportsScreen)  # nothing to export yet
 
 

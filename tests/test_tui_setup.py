@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, RadioSet
+from textual.widgets import Input, RadioSet
 
 from kiosk.services import access, roster, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
-from kiosk.tui.screens.setup import (ApprovalsScreen, ApproveForm, ImportScreen, PeopleScreen, PersonForm,
-                                     RemoveApprovalForm, SceneForm, ScenesScreen)
-from tests.conftest import KIOSK
-from tests.test_tui_door import PIN, press, settle
+from kiosk.tui.widgets import Table
+from kiosk.tui.screens.importing import ImportScreen
+from kiosk.tui.screens.people import PeopleScreen, PersonForm
+from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
+from tests.support import KIOSK
+from tests.support import PIN
 
 GOOD_CSV = "ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\nP02,Tom Brennan,Camera,Operator,crew\n"
 BAD_CSV = ("ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\n,,Camera,Grip,robot\n"
@@ -24,206 +26,206 @@ def app(db, crew):
     return KioskApp(db, KIOSK, scene="42", scan_gap=0.01)  # no scans here: shorter waits per key
 
 
-async def open_screen(pilot, screen) -> None:
-    await settle(pilot)
+async def open_screen(pilot, screen, keys) -> None:
+    await keys.settle(pilot)
     await pilot.app.push_screen(screen)
-    await settle(pilot)
+    await keys.settle(pilot)
 
 
-async def fill(pilot, **values: str) -> None:
+async def fill(pilot, keys, **values: str) -> None:
     """Type into the inputs with these ids (set at once: typing fast into a field reads as a scan)."""
     for input_id, value in values.items():
         pilot.app.screen.query_one(f"#{input_id}", Input).value = value
-    await settle(pilot)
+    await keys.settle(pilot)
 
 
-async def choose(pilot, picker_id: str, text: str) -> None:
+async def choose(pilot, picker_id: str, text: str, keys) -> None:
     """Find ``text`` in a person picker and press Enter on the first match."""
     search = pilot.app.screen.query_one(f"{picker_id} #search", Input)
     search.focus()
     search.value = text
-    await settle(pilot)
-    await press(pilot, "enter", "enter")
+    await keys.settle(pilot)
+    await keys.press(pilot, "enter", "enter")
 
 
 def message(app) -> str:
     return str(app.screen.query_one("#message").render())
 
 
-def table(app, table_id: str) -> DataTable:
-    return app.screen.query_one(f"#{table_id}", DataTable)
+def table(app, table_id: str) -> Table:
+    return app.screen.query_one(f"#{table_id}", Table)
 
 
 def count(db, sql: str, params=()) -> int:
     return one(db, f"SELECT COUNT(*) AS n FROM {sql}", list(params))["n"]
 
 
-async def test_the_menu_opens_people_where_one_is_added_then_edited(app, db):
+async def test_the_menu_opens_people_where_one_is_added_then_edited(app, db, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "f10")
+        await keys.press(pilot, "f10")
         await pilot.press(*PIN, "enter")
-        await settle(pilot)
+        await keys.settle(pilot)
         menu = app.screen.query_one("OptionList")
         menu.highlighted = [option.id for option in menu.options].index("people")
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert isinstance(app.screen, PeopleScreen)
-        people = table(app, "people")
+        people = table(app, "rows")
         assert people.row_count == 40 and app.focused is people
 
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, PersonForm)
-        await fill(pilot, ref="N01", name="Noor Haddad", department="Camera", role="Loader")
+        await fill(pilot, ref="N01", name="Noor Haddad", department="Camera", role="Loader", keys=keys)
         app.screen.query_one("#kind", RadioSet).focus()
-        await press(pilot, "down", "enter")  # cast, crew: crew
-        await press(pilot, "f2")
+        await keys.press(pilot, "down", "enter")  # cast, crew: crew
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, PeopleScreen)
-        assert people.row_count == 41 and people.get_row("N01") == ["N01", "Noor Haddad", "crew", "no badge", "Camera",
+        assert people.row_count == 41 and people.texts("N01") == ["N01", "Noor Haddad", "crew", "no badge", "Camera",
                                                                    "Loader"]
         assert roster.get_person(db, "N01")["kind"] == "crew"
 
-        await press(pilot, "f3")  # the cursor is on the person just saved
+        await keys.press(pilot, "f3")  # the cursor is on the person just saved
         assert "Ref: N01" in str(app.screen.query_one("#ref").render())
-        await fill(pilot, role="2nd AC")
-        await press(pilot, "f2")
+        await fill(pilot, role="2nd AC", keys=keys)
+        await keys.press(pilot, "f2")
         assert roster.get_person(db, "N01")["role"] == "2nd AC"
-        assert people.get_row("N01")[5] == "2nd AC"
+        assert people.texts("N01")[5] == "2nd AC"
         assert count(db, "log WHERE kind = 'person_updated'") == 1
 
-        await fill(pilot, filter="camera")
+        await fill(pilot, filter="camera", keys=keys)
         assert people.row_count == 6 and "6 of 41" in str(app.screen.query_one("#heading").render())
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert type(app.screen).__name__ == "SupervisorMenu"
 
 
-async def test_form_problems_are_shown_in_words_and_nothing_is_saved(app, db):
+async def test_form_problems_are_shown_in_words_and_nothing_is_saved(app, db, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_screen(pilot, PeopleScreen())
-        await press(pilot, "f2")
-        await fill(pilot, department="Camera")
-        await press(pilot, "f2")
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        await keys.press(pilot, "f2")
+        await fill(pilot, department="Camera", keys=keys)
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, PersonForm)
         assert "Name is missing; kind is missing (cast or crew)" in message(app)
-        await fill(pilot, ref="D01", name="Someone Else")
-        await press(pilot, "f2")
+        await fill(pilot, ref="D01", name="Someone Else", keys=keys)
+        await keys.press(pilot, "f2")
         assert "'D01' is Helen Marsh's already" in message(app)
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
         assert isinstance(app.screen, PeopleScreen)
     assert count(db, "people") == 40 and roster.get_person(db, "D01")["name"] == "Helen Marsh"
     assert count(db, "log WHERE kind LIKE 'person_%'") == 40
 
 
-async def test_csv_dry_run_lists_every_row_error_by_line_and_writes_nothing(app, db, tmp_path):
+async def test_csv_dry_run_lists_every_row_error_by_line_and_writes_nothing(app, db, tmp_path, keys):
     (tmp_path / "bad.csv").write_text(BAD_CSV)
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_screen(pilot, PeopleScreen())
-        await press(pilot, "f4")
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        await keys.press(pilot, "f4")
         assert isinstance(app.screen, ImportScreen)
-        await fill(pilot, path=str(tmp_path / "missing.csv"))
-        await press(pilot, "enter")
+        await fill(pilot, path=str(tmp_path / "missing.csv"), keys=keys)
+        await keys.press(pilot, "enter")
         assert "No file at" in message(app) and "missing.csv" in message(app)
-        await fill(pilot, path=str(tmp_path))
-        await press(pilot, "enter")
+        await fill(pilot, path=str(tmp_path), keys=keys)
+        await keys.press(pilot, "enter")
         assert "is a folder" in message(app)
 
-        await fill(pilot, path=str(tmp_path / "bad.csv"))
-        await press(pilot, "enter")
+        await fill(pilot, path=str(tmp_path / "bad.csv"), keys=keys)
+        await keys.press(pilot, "enter")
         errors = table(app, "errors")
         assert errors.display
-        rows = [errors.get_row_at(index) for index in range(errors.row_count)]
+        rows = [errors.texts(index) for index in range(errors.row_count)]
         assert [line for line, _ in rows] == ["3", "3", "4", "5"]
         assert "name is missing" in rows[0][1] and "cast or crew" in rows[2][1] and "first on line 2" in rows[3][1]
         assert "4 problem(s) on 3 line(s). Nothing was imported" in message(app)
-        await press(pilot, "f2")  # greyed out: there is nothing to confirm
+        await keys.press(pilot, "f2")  # greyed out: there is nothing to confirm
         assert isinstance(app.screen, ImportScreen)
     assert count(db, "people") == 40 and count(db, "log WHERE kind LIKE 'person_%'") == 40
 
 
-async def test_a_good_csv_is_imported_only_after_the_confirm(app, db, tmp_path):
+async def test_a_good_csv_is_imported_only_after_the_confirm(app, db, tmp_path, keys):
     (tmp_path / "crew.csv").write_text(GOOD_CSV)
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_screen(pilot, PeopleScreen())
-        await press(pilot, "f4")
-        await fill(pilot, path=str(tmp_path / "crew.csv"))
-        await press(pilot, "enter")
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        await keys.press(pilot, "f4")
+        await fill(pilot, path=str(tmp_path / "crew.csv"), keys=keys)
+        await keys.press(pilot, "enter")
         assert "1 to add, 1 to update, 0 unchanged" in message(app)
         assert not table(app, "errors").display
         assert count(db, "people") == 40 and roster.get_person(db, "P02")["role"] == "Camera operator"
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, PeopleScreen)
-        assert table(app, "people").row_count == 41 and table(app, "people").get_row("P02")[5] == "Operator"
+        assert table(app, "rows").row_count == 41 and table(app, "rows").texts("P02")[5] == "Operator"
     assert roster.get_person(db, "N01")["name"] == "Noor Haddad"
     assert roster.get_person(db, "P02")["role"] == "Operator"
 
 
-async def test_create_a_scene_with_its_coordinator_and_performers(app, db):
+async def test_create_a_scene_with_its_coordinator_and_performers(app, db, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_screen(pilot, ScenesScreen())
-        assert table(app, "scenes").row_count == 1
-        await press(pilot, "f2")
+        await open_screen(pilot, ScenesScreen(), keys=keys)
+        assert table(app, "rows").row_count == 1
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, SceneForm)
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert "A scene needs a ref and a title" in message(app)
-        await fill(pilot, ref="43", title="Shower, day", location="Stage 3", date="2026-11-24")
-        await choose(pilot, "#coordinator", "Amara")
+        await fill(pilot, ref="43", title="Shower, day", location="Stage 3", date="2026-11-24", keys=keys)
+        await choose(pilot, "#coordinator", "Amara", keys=keys)
         assert app.focused is app.screen.query_one("#performers #search")
-        await choose(pilot, "#performers", "Łukasz")
-        await choose(pilot, "#performers", "C03")
+        await choose(pilot, "#performers", "Łukasz", keys=keys)
+        await choose(pilot, "#performers", "C03", keys=keys)
         assert "Chosen (2): Łukasz Nowak, Ольга Иванова" in str(app.screen.query_one("#performers #chosen").render())
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, ScenesScreen)
-        scenes_table = table(app, "scenes")
+        scenes_table = table(app, "rows")
         assert scenes_table.row_count == 2
-        assert scenes_table.get_row("43") == ["43", "Shower, day", "Stage 3", "2026-11-24", "draft", "Amara Mensah",
+        assert scenes_table.texts("43") == ["43", "Shower, day", "Stage 3", "2026-11-24", "draft", "Amara Mensah",
                                               "3"]
     shown = scenes.show_scene(db, "43")
     assert shown["coordinator"]["ref"] == "X01" and [p["ref"] for p in shown["performers"]] == ["C02", "C03"]
     assert len(shown["approved"]) == 6  # three people, both zones
 
 
-async def open_approvals(pilot) -> DataTable:
-    await open_screen(pilot, ScenesScreen())
-    await press(pilot, "enter")
+async def open_approvals(pilot, keys) -> Table:
+    await open_screen(pilot, ScenesScreen(), keys=keys)
+    await keys.press(pilot, "enter")
     assert isinstance(pilot.app.screen, ApprovalsScreen)
-    return table(pilot.app, "approvals")
+    return table(pilot.app, "rows")
 
 
-async def test_approve_for_the_monitors_shows_who_approved(app, db):
+async def test_approve_for_the_monitors_shows_who_approved(app, db, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        approvals = await open_approvals(pilot)
+        approvals = await open_approvals(pilot, keys=keys)
         before = approvals.row_count
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, ApproveForm)
-        await choose(pilot, "", "Owen")
+        await choose(pilot, "", "Owen", keys=keys)
         app.screen.query_one("#zone", RadioSet).focus()
-        await press(pilot, "down", "enter")  # set, monitors: monitors
+        await keys.press(pilot, "down", "enter")  # set, monitors: monitors
         app.screen.query_one("#by", Input).focus()
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert "Not approved: Say who approves" in message(app)
-        await fill(pilot, by="Helen Marsh")
-        await press(pilot, "enter")
+        await fill(pilot, by="Helen Marsh", keys=keys)
+        await keys.press(pilot, "enter")
         assert isinstance(app.screen, ApprovalsScreen)
         assert approvals.row_count == before + 1
-        assert approvals.get_row("S01/monitors")[:4] == ["Owen Price", "S01", "monitors", "Helen Marsh"]
+        assert approvals.texts("S01/monitors")[:4] == ["Owen Price", "S01", "monitors", "Helen Marsh"]
     assert one(db, "SELECT zone, approved_by FROM approvals a JOIN people p ON p.id = a.person_id "
                    "WHERE p.ref = 'S01'") == {"zone": "monitors", "approved_by": "Helen Marsh"}
 
 
-async def test_a_performer_stays_approved_and_a_crew_approval_can_be_removed(app, db):
+async def test_a_performer_stays_approved_and_a_crew_approval_can_be_removed(app, db, keys):
     async with app.run_test(size=(100, 30)) as pilot:
-        approvals = await open_approvals(pilot)
+        approvals = await open_approvals(pilot, keys=keys)
         before = approvals.row_count
         approvals.move_cursor(row=approvals.get_row_index("C01/set"))
-        await press(pilot, "delete")
+        await keys.press(pilot, "delete")
         assert isinstance(app.screen, RemoveApprovalForm)
-        await fill(pilot, by="Sam Whitfield")
-        await press(pilot, "enter")
+        await fill(pilot, by="Sam Whitfield", keys=keys)
+        await keys.press(pilot, "enter")
         assert "Zoë Ødegård is a performer or the coordinator of scene 42 and stays approved" in message(app)
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
 
         approvals.move_cursor(row=approvals.get_row_index("D01/set"))
-        await press(pilot, "delete")
-        await fill(pilot, by="Sam Whitfield")
-        await press(pilot, "enter")
+        await keys.press(pilot, "delete")
+        await fill(pilot, by="Sam Whitfield", keys=keys)
+        await keys.press(pilot, "enter")
         assert isinstance(app.screen, ApprovalsScreen)
         assert approvals.row_count == before - 1 and "D01/set" not in approvals.rows
     assert count(db, "approvals a JOIN people p ON p.id = a.person_id WHERE p.ref = 'D01'") == 0
@@ -231,38 +233,38 @@ async def test_a_performer_stays_approved_and_a_crew_approval_can_be_removed(app
     assert one(db, "SELECT detail FROM log WHERE kind = 'unapprove'")["detail"] == '{"by": "Sam Whitfield"}'
 
 
-async def test_badges_screen_previews_issues_and_revokes(app, db, crew, tmp_path):
+async def test_badges_screen_previews_issues_and_revokes(app, db, crew, tmp_path, keys):
     from kiosk.services import door
-    from kiosk.tui.screens.setup import BadgePreview, BadgesScreen, IssueForm, RevokeForm
+    from kiosk.tui.screens.badges import BadgePreview, BadgesScreen, IssueForm, RevokeForm
 
     scenes.set_state(db, "42", "open", KIOSK)
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_screen(pilot, BadgesScreen())
-        people = table(app, "people")
+        await open_screen(pilot, BadgesScreen(), keys=keys)
+        people = table(app, "rows")
         people.move_cursor(row=people.get_row_index("P01"))
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert isinstance(app.screen, BadgePreview)
         shown = str(app.screen.query_one("#card").render())
         assert "Ines Duarte" in shown and crew["P01"][:6] in shown
         qr = str(app.screen.query_one("#qr").render()).splitlines()
         assert len(qr) > 10 and len({len(line) for line in qr}) == 1  # a square block of half blocks
-        await press(pilot, "escape")
+        await keys.press(pilot, "escape")
 
-        await press(pilot, "f2")
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, IssueForm)
-        await fill(pilot, out=str(tmp_path / "out"), sheet=str(tmp_path / "out" / "sheet.pdf"))
-        await press(pilot, "f2")
-        await settle(pilot)
+        await fill(pilot, out=str(tmp_path / "out"), sheet=str(tmp_path / "out" / "sheet.pdf"), keys=keys)
+        await keys.press(pilot, "f2")
+        await keys.settle(pilot)
         assert isinstance(app.screen, BadgesScreen)
         assert (tmp_path / "out" / "P01.png").exists() and (tmp_path / "out" / "sheet.pdf").exists()
         assert door.scan(db, "42", crew["P01"], "set", KIOSK).reason == "superseded"
 
-        await press(pilot, "f8")
+        await keys.press(pilot, "f8")
         assert isinstance(app.screen, RevokeForm)
-        await press(pilot, "enter")
+        await keys.press(pilot, "enter")
         assert "why" in message(app).lower()
-        await fill(pilot, reason="lost on location")
-        await press(pilot, "f2")
+        await fill(pilot, reason="lost on location", keys=keys)
+        await keys.press(pilot, "f2")
         assert isinstance(app.screen, BadgesScreen)
     assert one(db, "SELECT b.status FROM badges b JOIN people p ON p.id = b.person_id WHERE p.ref = 'P01' "
                    "ORDER BY b.id DESC LIMIT 1")["status"] == "revoked"

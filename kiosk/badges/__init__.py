@@ -1,8 +1,8 @@
 """Badge rendering: a 300 dpi PNG per person, a printable PDF sheet at true size, and a QR for the terminal.
 
-``publish`` is what ``kiosk badge issue`` calls; ``render_card`` and ``terminal_qr`` serve the kiosk's badge
-preview.  Importing this package loads Pillow, qrcode and fpdf2: the CLI imports it only inside the command
-that needs it, so a scan never pays for them.
+``stage`` draws an issue's files (``Staged.commit`` puts them in place once the issue is recorded);
+``render_card`` and ``terminal_qr`` serve the kiosk's badge preview.  Importing this package loads Pillow,
+qrcode and fpdf2: the CLI imports it only inside the command that needs it, so a scan never pays for them.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import io
 from PIL import Image
 
 from kiosk.badges.card import draw_card
-from kiosk.badges.issue import publish
+from kiosk.badges.issue import Staged, stage
 from kiosk.badges.layout import QUIET, card_layout, qr_symbol
-from kiosk.services.badges import BadgeCard
+from kiosk.core.badge import BadgeCard
 
-__all__ = ["publish", "render_card", "terminal_qr"]
+__all__ = ["Staged", "render_card", "stage", "terminal_qr"]
 
 
 def render_card(card: BadgeCard) -> Image.Image:

@@ -17,8 +17,8 @@ import qrcode
 from PIL import ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
+from kiosk.core.badge import BadgeCard
 from kiosk.fonts import MONO, Face, drawable, face_for
-from kiosk.services.badges import BadgeCard
 
 DPI = 300
 CARD_MM = (85.6, 54.0)
@@ -107,7 +107,7 @@ class CardLayout:
 _DARK_RUN = re.compile(b"\x01+")  # a row of modules as bytes: True is 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(face.path), size, index=face.index, layout_engine=ImageFont.Layout.BASIC)
 

@@ -6,6 +6,7 @@ Exit codes: 0 done (admit/exit for a scan), 1 refused (wait/deny, audit broken),
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -16,8 +17,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.services import ServiceError
-from kiosk.store.db import StoreError
+from kiosk.errors import KioskError, StoreError
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
 APP_NAME = "closed-set-kiosk"
@@ -41,7 +41,7 @@ class Context:
 
     def db(self, create: bool = False):
         if self._db is None:
-            from kiosk.store.db import connect
+            from kiosk.store import connect
 
             self._db = connect(self.db_path, create=create)
         return self._db
@@ -50,18 +50,30 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def plain(value):
+    """Services' answers (dataclasses, lists of them) as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(item) for name, item in dataclasses.asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {name: plain(item) for name, item in value.items()}
+    return value
+
+
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(plain(data), ensure_ascii=False, indent=2, default=str))
 
 
-def table(rows: list[dict], columns: list[str]) -> None:
+def table(rows: list, columns: list[str]) -> None:
     from tabulate import tabulate
 
     if not rows:
         click.echo("(none)")
         return
+    shown = [plain(row) for row in rows]
     click.echo(tabulate([[row.get(column) if row.get(column) is not None else "" for column in columns]
-                         for row in rows], headers=columns))
+                         for row in shown], headers=columns))
 
 
 def secret_input(prompt: str, env: str, confirm: bool = False) -> str:
@@ -150,12 +162,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(EXIT_USAGE)
-    except ServiceError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
     except StoreError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_DATABASE)
+    except KioskError as error:  # a refused request, a badge or report that could not be written
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     except OSError as error:
         click.echo(f"Error: {error.filename or ''} {error.strerror or error}".strip(), err=True)
         sys.exit(EXIT_DATABASE)

@@ -13,7 +13,16 @@ import sys
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, cli, emit_json, json_option, pass_context, secret_input, table
+from kiosk.cli import (
+    EXIT_REFUSED,
+    cli,
+    emit_json,
+    json_option,
+    pass_context,
+    plain,
+    secret_input,
+    table,
+)
 from kiosk.core.checkins import RECORDABLE
 from kiosk.services import checkins as service
 from kiosk.services.access import PinRefused
@@ -94,8 +103,8 @@ def checkin(ctx, scene, person, status, note, signposting, follow_up_owner, due,
     if as_json:
         emit_json(row)
         return
-    follow_up = f" Follow-up due {row['follow_up_due']}." if row["follow_up_due"] else ""
-    click.echo(f"Check-in recorded: {row['name']}, scene {row['scene']} - {row['status_words']}.{follow_up}")
+    follow_up = f" Follow-up due {row.follow_up_due}." if row.follow_up_due else ""
+    click.echo(f"Check-in recorded: {row.name}, scene {row.scene} - {row.status_words}.{follow_up}")
 
 
 @cli.group(cls=DefaultGroup, default="list")
@@ -120,7 +129,7 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
             return
         table(rows, ["scene", "ref", "name", "status_words", "note", "signposting", "follow_up_owner",
                      "follow_up_due", "follow_up_done_on", "checked_in_at"])
-        opened = sum(1 for row in rows if row["note"] is not None)
+        opened = sum(1 for row in rows if row.note is not None)
         click.echo(f"\n{opened} record(s) opened; each opening is recorded in the log.")
         return
     rows = service.overview(ctx.db(), scene)
@@ -129,7 +138,7 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
         return
     table(rows, OVERVIEW_COLUMNS)
     counts = service.completion(ctx.db(), scene)
-    click.echo(f"\n{counts['pending']} pending, {counts['done']} done, {counts['follow_up_open']} follow-up open.")
+    click.echo(f"\n{counts.pending} pending, {counts.done} done, {counts.follow_up_open} follow-up open.")
 
 
 @checkins.command("add")
@@ -142,7 +151,7 @@ def checkins_add(ctx, scene: str, people: tuple[str, ...], by: str) -> None:
     """Add a pending check-in on SCENE for PEOPLE (crew too; refs or names; IC passphrase needed)."""
     session = ic_session(ctx, by)
     rows = [service.add(session, scene, person) for person in people]
-    click.echo(f"Check-in on scene {scene} for: " + ", ".join(f"{row['name']} ({row['state']})" for row in rows))
+    click.echo(f"Check-in on scene {scene} for: " + ", ".join(f"{row.name} ({row.state})" for row in rows))
 
 
 @checkins.command("purge")
@@ -213,7 +222,7 @@ def followups() -> None:
 @refused
 def followups_list(ctx, by: str, as_json: bool) -> None:
     """Every follow-up: open ones first (soonest due first), then done ones; owners opened and logged."""
-    rows = service.follow_ups(ic_session(ctx, by))
+    rows = [{**plain(row), "open": row.follow_up_open} for row in service.follow_ups(ic_session(ctx, by))]
     if as_json:
         emit_json(rows)
         return
@@ -233,4 +242,4 @@ def followups_list(ctx, by: str, as_json: bool) -> None:
 def followups_done(ctx, scene: str, person: str, on: str, by: str) -> None:
     """Mark PERSON's follow-up for SCENE as done (IC passphrase needed)."""
     row = service.mark_follow_up_done(ic_session(ctx, by), scene, person, on or None)
-    click.echo(f"Follow-up of {row['name']} for scene {row['scene']} done on {row['follow_up_done_on']}.")
+    click.echo(f"Follow-up of {row.name} for scene {row.scene} done on {row.follow_up_done_on}.")

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, cli, default_db_path, emit_json, json_option, pass_context, table
+from kiosk.cli import (
+    EXIT_REFUSED,
+    cli,
+    default_db_path,
+    emit_json,
+    json_option,
+    pass_context,
+    table,
+)
 from kiosk.services import door
 
 
@@ -122,7 +130,7 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     """
     from kiosk.services import badges
     from kiosk.services.demo import DEMO_PIN, build_demo, is_demo
-    from kiosk.store.db import connect
+    from kiosk.store import connect
 
     path = ctx.db_path if ctx.db_given else default_db_path().with_name("demo.db")
     badge_dir = badge_dir or path.parent / "demo-badges"

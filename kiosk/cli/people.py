@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, EXIT_USAGE, cli, emit_json, json_option, pass_context, secret_input, table
+from kiosk.cli import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    cli,
+    emit_json,
+    json_option,
+    pass_context,
+    secret_input,
+    table,
+)
 from kiosk.services import access, production, roster
 from kiosk.services import badges as badge_service
 
@@ -76,7 +85,7 @@ def import_(ctx, file, dry_run: bool, as_json: bool) -> None:
 def people_add(ctx, name, kind, department, role, ref, as_json) -> None:
     """Add one person (or update the one with this ref)."""
     person = roster.add_person(ctx.db(), ctx.kiosk_id, name, kind, department, role, ref)
-    emit_json(person) if as_json else click.echo(f"{person['ref']}: {person['name']}")
+    emit_json(person) if as_json else click.echo(f"{person.ref}: {person.name}")
 
 
 @people.command("list")

@@ -70,7 +70,7 @@ def scene_show(ctx, ref: str, as_json: bool) -> None:
 def scene_approve(ctx, ref, people, by, zone) -> None:
     """Approve PEOPLE (refs or names) for scene REF."""
     approved = scene_service.approve(ctx.db(), ref, people, by, ctx.kiosk_id, zone)
-    click.echo(f"Approved for {zone} on scene {ref}: " + ", ".join(person["name"] for person in approved))
+    click.echo(f"Approved for {zone} on scene {ref}: " + ", ".join(person.name for person in approved))
 
 
 @scene.command("unapprove")
@@ -100,14 +100,16 @@ def scene_open(ctx, ref: str) -> None:
 @pass_context
 def scene_close(ctx, ref: str, as_json: bool) -> None:
     """Lift the closed set: everyone still inside is marked out and listed."""
-    swept = scene_service.lift(ctx.db(), ref, ctx.kiosk_id)
+    from kiosk.services.lift import lift
+
+    lifted = lift(ctx.db(), ref, ctx.kiosk_id)
     if as_json:
-        emit_json({"scene": ref, "swept": swept})
+        emit_json({"scene": ref, "swept": lifted.swept, "checkins_pending": lifted.pending})
         return
-    click.echo(f"Scene {ref}: closed set lifted.")
-    if swept:
+    click.echo(f"Scene {ref}: closed set lifted." if not lifted.already else f"Scene {ref} was lifted already.")
+    if lifted.swept:
         click.echo("Marked out (were still inside):")
-        table(swept, ["ref", "name", "zone", "since"])
+        table(lifted.swept, ["ref", "name", "zone", "since"])
 
 
 @scene.command("state")

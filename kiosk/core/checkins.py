@@ -51,6 +51,15 @@ class State(StrEnum):
     FOLLOW_UP_OPEN = "follow-up open"
 
 
+@dataclass(frozen=True)
+class Completion:
+    """How many check-ins are in each state: the whole of what a report or the door shows of them."""
+
+    pending: int = 0
+    done: int = 0
+    follow_up_open: int = 0
+
+
 def follow_up_open(follow_up_due: str | None, follow_up_done_on: str | None) -> bool:
     return follow_up_due is not None and follow_up_done_on is None
 

@@ -29,8 +29,9 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 FORMAT = 1
 GENESIS = "0" * 64

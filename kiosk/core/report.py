@@ -1,15 +1,24 @@
-"""Pure computations behind the closed-set report: state periods, headcount over time, its peak.
+"""The closed-set report and the roll-call: the model the renderers draw, and the pure computations behind it
+(state periods, headcount over time, its peak).
 
-No I/O: the reports service reads the log and hands plain tuples in; renderers draw what comes out.
-Times are anything ordered (aware datetimes in practice); events must be given oldest first.
+No I/O: the reports service reads the log and builds the model; the renderers draw it.  In the computations,
+times are anything ordered (aware datetimes in practice) and events must be given oldest first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Hashable, Iterable, Sequence, TypeVar
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from kiosk.core.audit import AuditResult
+from kiosk.core.checkins import Completion
+from kiosk.core.door import Decision
 
 T = TypeVar("T")
+MOVES = (Decision.ADMIT, Decision.EXIT)
+REFUSALS = (Decision.WAIT, Decision.DENY)
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,152 @@ class Period:
     state: str
     start: T
     end: T | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DoorEvent:
+    """One door event of the timeline, in plain words."""
+
+    id: int  # the log row, for checking against `kiosk log` and the audit
+    at: datetime
+    kind: str  # one of DOOR_KINDS
+    words: str
+    zone: str | None = None
+    decision: str | None = None  # admit, exit, wait, deny (scans, overrides and sweeps)
+    reason: str | None = None  # the stored reason code
+    person_ref: str | None = None
+    name: str | None = None
+    raw: str | None = None  # the input as scanned, for refusals of unknown codes
+    by: str | None = None  # who approved, removed an approval or admitted by lookup
+    kiosk: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A person on the approved list as it stands now."""
+
+    zone: str
+    person_ref: str
+    name: str
+    department: str
+    role: str
+    by: str
+    at: datetime
+    temporary: bool
+
+
+@dataclass(frozen=True)
+class SceneReport:
+    ref: str
+    title: str
+    location: str
+    date: str
+    state: str
+    coordinator: str | None
+    performers: tuple[str, ...]
+    approved: tuple[Approval, ...]
+    events: tuple[DoorEvent, ...]  # the timeline, oldest first (within the day, for a day report)
+    periods: tuple[Period, ...]  # every state the set was in, with start and end (None: still in force)
+    headcount: tuple[tuple[datetime, int], ...]  # people inside after each change
+    peak: int
+    peak_at: datetime | None
+    checkins: Completion  # counts only, never what was said
+
+    def _of(self, kinds: tuple[str, ...], decisions: tuple[str, ...] | None = None) -> list[DoorEvent]:
+        return [e for e in self.events if e.kind in kinds and (decisions is None or e.decision in decisions)]
+
+    @property
+    def entries(self) -> list[DoorEvent]:
+        return self._of(("scan", "override"), (Decision.ADMIT,))
+
+    @property
+    def exits(self) -> list[DoorEvent]:
+        return self._of(("scan",), (Decision.EXIT,))
+
+    @property
+    def movements(self) -> list[DoorEvent]:
+        """Every entry and exit (a sweep included), oldest first."""
+        return self._of(("scan", "override", "sweep"), MOVES)
+
+    @property
+    def refused(self) -> list[DoorEvent]:
+        return self._of(("scan",), REFUSALS)
+
+    @property
+    def swept(self) -> list[DoorEvent]:
+        return self._of(("sweep",))
+
+    @property
+    def approval_changes(self) -> list[DoorEvent]:
+        return self._of(("approve", "unapprove"))
+
+    def approved_in(self, zone: str) -> list[Approval]:
+        return [approval for approval in self.approved if approval.zone == zone]
+
+    def restricted_periods(self) -> list[Period]:
+        """Rolling and hold periods: when nobody walked in."""
+        return [period for period in self.periods if period.state in ("rolling", "hold")]
+
+    def details(self) -> list[tuple[str, str]]:
+        """The scene's particulars, labelled, in every format."""
+        return [("Title", self.title), ("Location", self.location), ("Date", self.date), ("State now", self.state),
+                ("Intimacy coordinator", self.coordinator or ""), ("Performers", ", ".join(self.performers))]
+
+    def summary(self) -> list[tuple[str, int]]:
+        """The figures at the head of each scene's section, in every format."""
+        return [
+            ("Entries", len(self.entries)),
+            ("Exits", len(self.exits)),
+            ("Refused attempts", len(self.refused)),
+            ("Peak headcount", self.peak),
+            ("Swept out at the lift", len(self.swept)),
+            ("Rolling periods", sum(p.state == "rolling" for p in self.periods)),
+            ("Hold periods", sum(p.state == "hold" for p in self.periods)),
+            ("Check-ins done", self.checkins.done),
+            ("Check-ins pending", self.checkins.pending),
+            ("Follow-ups open", self.checkins.follow_up_open),
+        ]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A record of one scene, or of every scene with door activity on one local day."""
+
+    production: str
+    scope: str  # "scene" or "day"
+    subject: str  # the scene ref, or the day as YYYY-MM-DD
+    generated_at: datetime
+    timezone: str  # the name of the local zone the times are in
+    scenes: tuple[SceneReport, ...]
+    audit: AuditResult
+    start: datetime | None = None  # the day's span, for a day report
+    end: datetime | None = None
+
+    @property
+    def title(self) -> str:
+        return f"Scene {self.subject}" if self.scope == "scene" else f"Closed sets on {self.subject}"
+
+
+@dataclass(frozen=True)
+class Present:
+    scene: str
+    zone: str
+    person_ref: str
+    name: str
+    department: str
+    role: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class RollCall:
+    """Everyone inside any scene whose closed set is in force, for an evacuation."""
+
+    production: str
+    printed_at: datetime
+    timezone: str
+    people: tuple[Present, ...] = field(default_factory=tuple)
+
 
 
 def state_periods(changes: Iterable[tuple[T, str]]) -> list[Period]:

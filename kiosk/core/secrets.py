@@ -74,7 +74,9 @@ class SealBroken(ValueError):
 
 def seal(key: bytes, plaintext: bytes, bound_to: bytes) -> bytes:
     """``plaintext`` encrypted and authenticated under ``key``: nonce + ciphertext + tag."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: a scan need not load it
+    from cryptography.hazmat.primitives.ciphers.aead import (
+        AESGCM,  # here: a scan need not load it
+    )
 
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, bound_to)

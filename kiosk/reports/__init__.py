@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO
 
-from kiosk.services import ServiceError
+from kiosk.errors import RenderError
 
 if TYPE_CHECKING:  # the command line imports this module for its choices on every run: keep it light
-    from kiosk.services.reports import Report, RollCall
+    from kiosk.core.report import Report, RollCall
 
 FORMATS = ("pdf", "csv", "json")
 PAPERS = ("a4", "letter")
@@ -24,13 +25,13 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     """Call ``write`` on a temporary file in ``path``'s folder and move it into place only if it succeeds."""
     path = Path(path)
     if path.is_dir():
-        raise ServiceError(f"{path} is a folder: give a file name to write.")
+        raise RenderError(f"{path} is a folder: give a file name to write.")
     if not path.parent.is_dir():
-        raise ServiceError(f"{path.parent} does not exist: create the folder first.")
+        raise RenderError(f"{path.parent} does not exist: create the folder first.")
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as error:
-        raise ServiceError(f"Cannot write in {path.parent} ({error.strerror}).") from None
+        raise RenderError(f"Cannot write in {path.parent} ({error.strerror}).") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
@@ -41,7 +42,7 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise ServiceError(f"Cannot write {path} ({error.strerror or error}); nothing was written.") from None
+            raise RenderError(f"Cannot write {path} ({error.strerror or error}); nothing was written.") from None
         raise
     return path
 
@@ -50,11 +51,11 @@ def render(report: Report, path: str | Path, fmt: str, *, paper: str = "a4", bom
     """Write ``report`` to ``path`` as ``fmt`` (pdf, csv or json).  ``bom``: CSV only, for spreadsheets."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
-        raise ServiceError(f"The format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
+        raise RenderError(f"The format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
     if paper not in PAPERS:
-        raise ServiceError(f"The paper must be a4 or letter, not {paper!r}.")
+        raise RenderError(f"The paper must be a4 or letter, not {paper!r}.")
     if bom and fmt != "csv":
-        raise ServiceError("--bom is for CSV files only.")
+        raise RenderError("--bom is for CSV files only.")
     if fmt == "pdf":
         from kiosk.reports.pdf import report_pdf
 
@@ -71,7 +72,7 @@ def render(report: Report, path: str | Path, fmt: str, *, paper: str = "a4", bom
 def render_rollcall(rollcall: RollCall, path: str | Path, *, paper: str = "a4") -> Path:
     """Write the evacuation roll-call to ``path`` as a one-step printable PDF."""
     if paper not in PAPERS:
-        raise ServiceError(f"The paper must be a4 or letter, not {paper!r}.")
+        raise RenderError(f"The paper must be a4 or letter, not {paper!r}.")
     from kiosk.reports.pdf import rollcall_pdf
 
     return write_atomic(path, lambda handle: handle.write(rollcall_pdf(rollcall, paper)))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import datetime
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
-from kiosk.services.reports import Report
+from kiosk.core.report import Report
 
 COLUMNS = ("scene", "record", "log_id", "at", "until", "zone", "person_ref", "name", "decision", "reason",
            "words", "by", "kiosk", "value")

@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from kiosk.services.reports import Report
+from kiosk.core.report import Report
 
 VERSION = 1
 

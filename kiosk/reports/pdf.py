@@ -8,15 +8,14 @@ Either way the row is there.  Times are local, to the second; the page head says
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from kiosk import fonts
-from kiosk.core.report import bucket_max
-from kiosk.services.reports import Report, RollCall, SceneReport
+from kiosk.core.report import Report, RollCall, SceneReport, bucket_max
 
 FAMILY = "dejavu"
 SIZE, ROW = 8, 4.6  # body font size (pt) and table row height (mm)

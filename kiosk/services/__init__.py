@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from kiosk.errors import ServiceError
 
-class ServiceError(Exception):
-    """A request that cannot be carried out as asked (unknown scene, duplicate production...).
-
-    The message is written for the person at the kiosk; the CLI exits 2 with it.
-    """
+__all__ = ["ServiceError", "now", "seconds_between"]
 
 
 def now() -> str:
     """The current time as stored: ISO 8601, UTC, with its offset."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def seconds_between(earlier: str, later: str) -> float:

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core import codes
+from kiosk.core.badge import BadgeCard
 from kiosk.services import ServiceError, now
-from kiosk.services.production import get_production
-from kiosk.services.roster import get_person
+from kiosk.services.lookup import get_person, get_production
 from kiosk.store import log
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
-
-
-@dataclass(frozen=True)
-class BadgeCard:
-    """What a printed badge shows."""
-
-    production: str
-    ref: str
-    name: str
-    department: str
-    role: str
-    code: str
-
-    @property
-    def code_text(self) -> str:
-        return codes.display(self.code)
 
 
 def plan_badges(db: Store, refs: list[str] | None = None) -> list[BadgeCard]:
@@ -66,10 +49,18 @@ def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, pape
 
     The codes are recorded (and the people's old badges stop working) only once every file is drawn.
     """
-    from kiosk.badges import publish  # Pillow, qrcode and fpdf2: loaded only when badges are made
+    from kiosk.badges import (
+        stage,  # Pillow, qrcode and fpdf2: loaded only when badges are made
+    )
 
     cards = plan_badges(db, refs)
-    return cards, publish(cards, out, sheet, paper, record=lambda: record_badges(db, cards, kiosk))
+    staged = stage(cards, out, sheet, paper)
+    try:
+        record_badges(db, cards, kiosk)
+    except BaseException:
+        staged.discard()
+        raise
+    return cards, staged.commit()
 
 
 def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:

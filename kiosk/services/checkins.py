@@ -15,16 +15,17 @@ checkpoints the WAL, so freed pages do not keep the old ciphertext.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.core import checkins as rules
-from kiosk.core.checkins import CheckinRuleError, Confidential, Status
+from kiosk.core.checkins import CheckinRuleError, Completion, Confidential, Status
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
 from kiosk.services import ServiceError, now
 from kiosk.services.access import check_pin
-from kiosk.services.roster import resolve_person
-from kiosk.services.scenes import get_scene
+from kiosk.services.lookup import get_scene, resolve_person
 from kiosk.store import log
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one, put_setting, setting
@@ -41,6 +42,47 @@ _CHECK_TEXT, _CHECK_BINDING = b"closed-set-kiosk IC passphrase", b"ic-passphrase
 _COLUMNS = """c.id, c.scene_id, c.person_id, s.ref AS scene, p.ref, p.name, p.kind, c.status, c.created_at,
               c.updated_at, c.checked_in_at, c.follow_up_due, c.follow_up_done_on, c.notes_read_at, c.purged_at"""
 _FROM = "FROM checkins c JOIN scenes s ON s.id = c.scene_id JOIN people p ON p.id = c.person_id"
+
+
+@dataclass(frozen=True)
+class ICCheckin:
+    """A check-in as the IC sees it: status and dates, and the sealed fields once opened (an audited read)."""
+
+    id: int
+    scene: str
+    ref: str
+    name: str
+    kind: str
+    status: str
+    status_words: str
+    state: str
+    created_at: str
+    checked_in_at: str | None
+    updated_at: str
+    follow_up_due: str | None
+    follow_up_done_on: str | None
+    notes_read_at: str | None
+    purged_at: str | None
+    note: str | None = None  # the sealed fields: None until opened (or when there is nothing to open)
+    signposting: str | None = None
+    follow_up_owner: str | None = None
+    overdue: bool = False  # a follow-up still open after its due date
+
+    @property
+    def follow_up_open(self) -> bool:
+        return rules.follow_up_open(self.follow_up_due, self.follow_up_done_on)
+
+
+@dataclass(frozen=True)
+class CheckinState:
+    """A check-in as the production sees it: who, and pending / done / follow-up open; never what was said."""
+
+    scene: str
+    ref: str
+    name: str
+    kind: str
+    state: str
+    updated_at: str
 
 
 class PassphraseRefused(ServiceError):
@@ -245,19 +287,18 @@ def open_pending(db: Store, scene: dict, kiosk: str, at: str) -> int:
     return len(performers)
 
 
-def _ic_row(row: dict) -> dict:
+def _ic_row(row: dict) -> ICCheckin:
     """A check-in as the IC's list shows it: the status and dates, no sealed text."""
-    return {
-        "id": row["id"], "scene": row["scene"], "ref": row["ref"], "name": row["name"], "kind": row["kind"],
-        "status": row["status"], "status_words": rules.STATUS_WORDS[Status(row["status"])],
-        "state": str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
-        "created_at": row["created_at"], "checked_in_at": row["checked_in_at"], "updated_at": row["updated_at"],
-        "follow_up_due": row["follow_up_due"], "follow_up_done_on": row["follow_up_done_on"],
-        "notes_read_at": row["notes_read_at"], "purged_at": row["purged_at"],
-    }
+    return ICCheckin(
+        id=row["id"], scene=row["scene"], ref=row["ref"], name=row["name"], kind=row["kind"], status=row["status"],
+        status_words=rules.STATUS_WORDS[Status(row["status"])],
+        state=str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
+        created_at=row["created_at"], checked_in_at=row["checked_in_at"], updated_at=row["updated_at"],
+        follow_up_due=row["follow_up_due"], follow_up_done_on=row["follow_up_done_on"],
+        notes_read_at=row["notes_read_at"], purged_at=row["purged_at"])
 
 
-def add(session: ICSession, scene_ref: str, person: str) -> dict:
+def add(session: ICSession, scene_ref: str, person: str) -> ICCheckin:
     """A pending check-in for anyone (crew too) on this scene; the existing one if they have one."""
     db = session.db
     with write(db):
@@ -269,7 +310,7 @@ def add(session: ICSession, scene_ref: str, person: str) -> dict:
 
 
 def record(session: ICSession, scene_ref: str, person: str, status: Status | str, note: str = "",
-           signposting: str = "", follow_up_owner: str = "", due: str | date | None = None) -> dict:
+           signposting: str = "", follow_up_owner: str = "", due: str | date | None = None) -> ICCheckin:
     """Record (or re-record, replacing the whole record) one person's check-in for a scene.
 
     The note, signposting and follow-up owner are sealed; the log row says only who recorded it and the
@@ -294,16 +335,15 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
 
 # --- reading (every opening audited) ------------------------------------------------------------------------
 
-def _read(session: ICSession, key: bytes, rows: list[dict], fields: tuple[str, ...] = SECRET_FIELDS) -> list[dict]:
+def _read(session: ICSession, key: bytes, rows: list[dict],
+          fields: tuple[str, ...] = SECRET_FIELDS) -> list[ICCheckin]:
     """The rows with their sealed ``fields`` opened, each opening a log row; inside the caller's write()."""
     at, shown = now(), []
     for row in rows:
         item = _ic_row(row)
-        if row["sealed"] is None:  # pending, or erased by a purge: nothing to read
-            item.update(dict.fromkeys(fields))
-        else:
+        if row["sealed"] is not None:  # else pending, or erased by a purge: nothing to read
             secret = Confidential.from_bytes(_open(key, row))
-            item.update({name: getattr(secret, name) for name in fields})
+            item = dataclasses.replace(item, **{name: getattr(secret, name) for name in fields})
             session.db.execute("UPDATE checkins SET notes_read_at = ? WHERE id = ?", [at, row["id"]])
             log.append(session.db, at=at, kiosk=session.kiosk, kind="checkin_read", scene_id=row["scene_id"],
                        person_id=row["person_id"], detail={"by": session.reader, "read": list(fields)})
@@ -311,7 +351,7 @@ def _read(session: ICSession, key: bytes, rows: list[dict], fields: tuple[str, .
     return shown
 
 
-def read_notes(session: ICSession, scene_ref: str, person: str) -> dict:
+def read_notes(session: ICSession, scene_ref: str, person: str) -> ICCheckin:
     """One person's check-in with its note, signposting and follow-up owner; the read is logged first."""
     with write(session.db):
         key = session.key()
@@ -324,13 +364,13 @@ def _rows(db: Store, scene_ref: str | None, sealed: bool = False) -> list[dict]:
                     "ORDER BY s.ref, p.name COLLATE NOCASE", params)
 
 
-def ic_list(session: ICSession, scene_ref: str | None = None) -> list[dict]:
+def ic_list(session: ICSession, scene_ref: str | None = None) -> list[ICCheckin]:
     """The IC's list: each check-in's status and dates, without opening anything (so not audited)."""
     session.key()
     return [_ic_row(row) for row in _rows(session.db, scene_ref)]
 
 
-def notes(session: ICSession, scene_ref: str | None = None) -> list[dict]:
+def notes(session: ICSession, scene_ref: str | None = None) -> list[ICCheckin]:
     """Every check-in (of one scene, or all) with its sealed text opened; one log row per record opened."""
     with write(session.db):
         key = session.key()
@@ -339,7 +379,7 @@ def notes(session: ICSession, scene_ref: str | None = None) -> list[dict]:
 
 # --- follow-ups ------------------------------------------------------------------------------------------------
 
-def follow_ups(session: ICSession) -> list[dict]:
+def follow_ups(session: ICSession) -> list[ICCheckin]:
     """Every follow-up across scenes: open ones first (soonest due first), then done ones (latest first).
 
     Opens the follow-up owner of each (audited, like any opening); the note and signposting stay sealed.
@@ -353,13 +393,11 @@ def follow_ups(session: ICSession) -> list[dict]:
                                      c.follow_up_done_on DESC, s.ref, p.name COLLATE NOCASE""")
         listed = _read(session, key, rows, fields=("follow_up_owner",))
     today = _today().isoformat()
-    for item in listed:
-        item["open"] = rules.follow_up_open(item["follow_up_due"], item["follow_up_done_on"])
-        item["overdue"] = item["open"] and item["follow_up_due"] < today
-    return listed
+    return [dataclasses.replace(item, overdue=item.follow_up_open and (item.follow_up_due or "") < today)
+            for item in listed]
 
 
-def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str | None = None) -> dict:
+def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str | None = None) -> ICCheckin:
     """Close a person's follow-up for a scene, done on ``on`` (YYYY-MM-DD; today when not given)."""
     db = session.db
     with write(db):
@@ -417,14 +455,21 @@ def purge(session: ICSession, older_than: str) -> dict:
 
 # --- what the production sees ---------------------------------------------------------------------------------
 
-def overview(db: Store, scene_ref: str | None = None) -> list[dict]:
+def overview(db: Store, scene_ref: str | None = None) -> list[CheckinState]:
     """Check-ins as the AD, the door screen and reports see them: who, and pending / done / follow-up open."""
-    return [{"scene": row["scene"], "ref": row["ref"], "name": row["name"], "kind": row["kind"],
-             "state": str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
-             "updated_at": row["updated_at"]} for row in _rows(db, scene_ref)]
+    return [CheckinState(row["scene"], row["ref"], row["name"], row["kind"],
+                         str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
+                         row["updated_at"]) for row in _rows(db, scene_ref)]
 
 
-def completion(db: Store, scene_ref: str | None = None) -> dict:
+def pending_names(db: Store, scene: dict) -> list[str]:
+    """Who still has a pending check-in for ``scene``: names only, as the lift shows the AD."""
+    return [name for (name,) in db.execute(
+        "SELECT p.name FROM checkins c JOIN people p ON p.id = c.person_id WHERE c.scene_id = ? "
+        "AND c.status = 'pending' ORDER BY p.name COLLATE NOCASE", [scene["id"]])]
+
+
+def completion(db: Store, scene_ref: str | None = None) -> Completion:
     """How many check-ins are pending, done, and done with a follow-up still open (of one scene, or all).
 
     Counted by SQL per distinct (status, due, done) - a few dozen groups - and sorted into states by the core.
@@ -435,5 +480,5 @@ def completion(db: Store, scene_ref: str | None = None) -> dict:
             f"SELECT status, follow_up_due, follow_up_done_on, COUNT(*) FROM checkins {where} GROUP BY 1, 2, 3",
             params):
         counts[rules.state_of(status, due, done_on)] += count
-    return {"pending": counts[rules.State.PENDING], "done": counts[rules.State.DONE],
-            "follow_up_open": counts[rules.State.FOLLOW_UP_OPEN]}
+    return Completion(pending=counts[rules.State.PENDING], done=counts[rules.State.DONE],
+                      follow_up_open=counts[rules.State.FOLLOW_UP_OPEN])

@@ -8,6 +8,7 @@ from datetime import date
 from kiosk import DATA
 from kiosk.core.door import SceneState
 from kiosk.services import ServiceError, access, production, roster, scenes
+from kiosk.services.lookup import get_production
 from kiosk.store.db import Store
 
 DEMO_NAME = "Night Garden (demo)"
@@ -16,7 +17,7 @@ DEMO_PIN = "123456"
 
 def is_demo(db: Store) -> bool:
     """Whether this database holds the demo production (the only one ``kiosk demo`` may replace)."""
-    return production.get_production(db)["name"] == DEMO_NAME
+    return get_production(db)["name"] == DEMO_NAME
 
 
 def build_demo(db: Store, kiosk: str) -> None:

@@ -6,12 +6,22 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from kiosk.core import codes
-from kiosk.core.door import BadgeStatus, Decision, DoorFacts, Reason, SceneState, Zone, decide, is_duplicate, \
-    reason_words
+from kiosk.core.checkins import Completion
+from kiosk.core.door import (
+    BadgeStatus,
+    Decision,
+    DoorFacts,
+    Reason,
+    SceneState,
+    Zone,
+    decide,
+    is_duplicate,
+    reason_words,
+)
 from kiosk.services import ServiceError, checkins, now, seconds_between
-from kiosk.services.production import get_production
-from kiosk.services.roster import resolve_person
-from kiosk.services.scenes import active_scenes, approve, get_scene
+from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
+from kiosk.services.lookup import inside as inside_of
+from kiosk.services.scenes import active_scenes, approve
 from kiosk.store import log, queries
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
@@ -177,10 +187,9 @@ def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
                [scene["id"], person["id"]]) is not None
 
 
-def inside(db: Store, scene_ref: str | None = None) -> list[dict]:
+def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
     """Who is inside now: one scene, or (roll-call) every scene whose closed set is in force."""
-    scenes = [get_scene(db, scene_ref)] if scene_ref else active_scenes(db)
-    return queries.inside(db, [scene["id"] for scene in scenes])
+    return inside_of(db, [get_scene(db, scene_ref)] if scene_ref else active_scenes(db))
 
 
 def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
@@ -189,24 +198,59 @@ def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first:
 
 
 @dataclass(frozen=True)
+class SceneAtDoor:
+    """The scene a door guards, as its banner shows it."""
+
+    ref: str
+    title: str
+    location: str
+    state: str
+
+
+@dataclass(frozen=True)
+class RecentScan:
+    """One of the door's last answers."""
+
+    at: str
+    decision: str
+    name: str | None  # None: nobody's badge (an unknown or misread code)
+    words: str
+
+
+@dataclass(frozen=True)
 class DoorView:
     """Everything the door screen shows about one scene, read in one go."""
 
     production: str
-    scene: dict
-    inside: list[dict]
+    scene: SceneAtDoor | None  # None: no scene chosen, and not exactly one closed set in force
+    inside: list[Inside]
     approved_people: int
-    recent: list[dict]
-    checkins: dict  # {"done", "pending", "follow_up_open"}: counts only, never what was said
+    recent: list[RecentScan]
+    checkins: Completion  # counts only, never what was said
+
+    @property
+    def people_inside(self) -> int:
+        """Heads inside: someone in both zones counts once."""
+        return len({row.ref for row in self.inside})
 
 
-def door_view(db: Store, scene_ref: str, recent: int = 10) -> DoorView:
-    scene = get_scene(db, scene_ref)
+def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
+    """The door's screen for ``scene_ref``; with none chosen, for the one closed set in force if exactly one is."""
+    if scene_ref is None:
+        active = active_scenes(db)
+        if len(active) != 1:
+            return DoorView(get_production(db)["name"], None, [], 0, [], Completion())
+        scene = active[0]
+    else:
+        scene = get_scene(db, scene_ref)
     approved = one(db, "SELECT COUNT(DISTINCT person_id) AS n FROM approvals WHERE scene_id = ?", [scene["id"]])
     return DoorView(
-        production=get_production(db)["name"], scene=scene, inside=queries.inside(db, [scene["id"]]),
-        approved_people=approved["n"],
-        recent=[dict(row, words=reason_words(row["reason"], scene["ref"], row["zone"] or ""))
+        production=get_production(db)["name"],
+        scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"]),
+        inside=inside_of(db, [scene]), approved_people=approved["n"],
+        recent=[RecentScan(row["at"], row["decision"], row["person_name"],
+                           reason_words(row["reason"], scene["ref"], row["zone"] or ""))
                 for row in queries.log_rows(db, scene["id"], recent, newest_first=True, kinds=DOOR_KINDS)],
         checkins=checkins.completion(db, scene["ref"]),
     )
+

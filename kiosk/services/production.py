@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.services import ServiceError, now
+from kiosk.services.lookup import get_production
 from kiosk.store import log
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
@@ -26,11 +27,6 @@ def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = 
     return row
 
 
-def get_production(db: Store) -> dict:
-    row = one(db, "SELECT * FROM production")
-    if row is None:
-        raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
-    return row
 
 
 def set_duplicate_window(db: Store, seconds: float, kiosk: str) -> None:

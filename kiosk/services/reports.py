@@ -12,172 +12,30 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.core import report as core
-from kiosk.core.door import Decision, reason_words
-from kiosk.core.report import Period
+from kiosk.core.door import reason_words
+from kiosk.core.report import (
+    MOVES,
+    Approval,
+    DoorEvent,
+    Present,
+    Report,
+    RollCall,
+    SceneReport,
+)
 from kiosk.services import ServiceError, checkins
 from kiosk.services.door import inside
-from kiosk.services.production import get_production
-from kiosk.services.scenes import get_scene
+from kiosk.services.lookup import get_production, get_scene
 from kiosk.store import log
 from kiosk.store.db import Store
 from kiosk.store.queries import many, one
 
 DOOR_KINDS = ("scene_added", "approve", "unapprove", "state", "policy_ack", "scan", "override", "sweep")
-MOVES = (Decision.ADMIT, Decision.EXIT)
-REFUSALS = (Decision.WAIT, Decision.DENY)
 STATE_WORDS = {"open": "Closed set in force (open)", "rolling": "Rolling - red light", "hold": "On hold",
                "lifted": "Closed set lifted", "draft": "Draft"}
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One door event of the timeline, in plain words."""
-
-    id: int  # the log row, for checking against `kiosk log` and the audit
-    at: datetime
-    kind: str  # one of DOOR_KINDS
-    words: str
-    zone: str | None = None
-    decision: str | None = None  # admit, exit, wait, deny (scans, overrides and sweeps)
-    reason: str | None = None  # the stored reason code
-    person_ref: str | None = None
-    name: str | None = None
-    raw: str | None = None  # the input as scanned, for refusals of unknown codes
-    by: str | None = None  # who approved, removed an approval or admitted by lookup
-    kiosk: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """A person on the approved list as it stands now."""
-
-    zone: str
-    person_ref: str
-    name: str
-    department: str
-    role: str
-    by: str
-    at: datetime
-    temporary: bool
-
-
-@dataclass(frozen=True)
-class SceneReport:
-    ref: str
-    title: str
-    location: str
-    date: str
-    state: str
-    coordinator: str | None
-    performers: tuple[str, ...]
-    approved: tuple[Approval, ...]
-    events: tuple[Event, ...]  # the timeline, oldest first (within the day, for a day report)
-    periods: tuple[Period, ...]  # every state the set was in, with start and end (None: still in force)
-    headcount: tuple[tuple[datetime, int], ...]  # people inside after each change
-    peak: int
-    peak_at: datetime | None
-    checkins: dict  # {"done", "pending", "follow_up_open"} counts: completion only, never what was said
-
-    def _of(self, kinds: tuple[str, ...], decisions: tuple[str, ...] | None = None) -> list[Event]:
-        return [e for e in self.events if e.kind in kinds and (decisions is None or e.decision in decisions)]
-
-    @property
-    def entries(self) -> list[Event]:
-        return self._of(("scan", "override"), (Decision.ADMIT,))
-
-    @property
-    def exits(self) -> list[Event]:
-        return self._of(("scan",), (Decision.EXIT,))
-
-    @property
-    def movements(self) -> list[Event]:
-        """Every entry and exit (a sweep included), oldest first."""
-        return self._of(("scan", "override", "sweep"), MOVES)
-
-    @property
-    def refused(self) -> list[Event]:
-        return self._of(("scan",), REFUSALS)
-
-    @property
-    def swept(self) -> list[Event]:
-        return self._of(("sweep",))
-
-    @property
-    def approval_changes(self) -> list[Event]:
-        return self._of(("approve", "unapprove"))
-
-    def approved_in(self, zone: str) -> list[Approval]:
-        return [approval for approval in self.approved if approval.zone == zone]
-
-    def restricted_periods(self) -> list[Period]:
-        """Rolling and hold periods: when nobody walked in."""
-        return [period for period in self.periods if period.state in ("rolling", "hold")]
-
-    def details(self) -> list[tuple[str, str]]:
-        """The scene's particulars, labelled, in every format."""
-        return [("Title", self.title), ("Location", self.location), ("Date", self.date), ("State now", self.state),
-                ("Intimacy coordinator", self.coordinator or ""), ("Performers", ", ".join(self.performers))]
-
-    def summary(self) -> list[tuple[str, int]]:
-        """The figures at the head of each scene's section, in every format."""
-        return [
-            ("Entries", len(self.entries)),
-            ("Exits", len(self.exits)),
-            ("Refused attempts", len(self.refused)),
-            ("Peak headcount", self.peak),
-            ("Swept out at the lift", len(self.swept)),
-            ("Rolling periods", sum(p.state == "rolling" for p in self.periods)),
-            ("Hold periods", sum(p.state == "hold" for p in self.periods)),
-            ("Check-ins done", self.checkins["done"]),
-            ("Check-ins pending", self.checkins["pending"]),
-            ("Follow-ups open", self.checkins["follow_up_open"]),
-        ]
-
-
-@dataclass(frozen=True)
-class Report:
-    """A record of one scene, or of every scene with door activity on one local day."""
-
-    production: str
-    scope: str  # "scene" or "day"
-    subject: str  # the scene ref, or the day as YYYY-MM-DD
-    generated_at: datetime
-    timezone: str  # the name of the local zone the times are in
-    scenes: tuple[SceneReport, ...]
-    audit: log.AuditResult
-    start: datetime | None = None  # the day's span, for a day report
-    end: datetime | None = None
-
-    @property
-    def title(self) -> str:
-        return f"Scene {self.subject}" if self.scope == "scene" else f"Closed sets on {self.subject}"
-
-
-@dataclass(frozen=True)
-class Present:
-    scene: str
-    zone: str
-    person_ref: str
-    name: str
-    department: str
-    role: str
-    since: datetime
-
-
-@dataclass(frozen=True)
-class RollCall:
-    """Everyone inside any scene whose closed set is in force, for an evacuation."""
-
-    production: str
-    printed_at: datetime
-    timezone: str
-    people: tuple[Present, ...] = field(default_factory=tuple)
 
 
 def timezone_named(name: str | None) -> tzinfo | None:
@@ -210,7 +68,7 @@ def day_span(day: date, tz: tzinfo | None) -> tuple[datetime, datetime]:
 
 def _stored(at: datetime) -> str:
     """A bound in the log's own text form (UTC ISO with microseconds) so that SQL compares it as text."""
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _words(row: sqlite3.Row, detail: dict, scene: dict, zones_of: dict[int, frozenset[str]]) -> tuple[str, str | None]:
@@ -256,7 +114,7 @@ def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | 
     for row in rows:
         detail = json.loads(row["detail"]) if row["detail"] else {}
         words, by = _words(row, detail, scene, zones_of)
-        events.append(Event(
+        events.append(DoorEvent(
             id=row["id"], at=local(row["at"], tz), kind=row["kind"], words=words, zone=row["zone"],
             decision=row["decision"], reason=row["reason"], person_ref=row["person_ref"], name=row["name"],
             raw=row["raw"] if row["person_id"] is None else None, by=by, kiosk=row["kiosk"]))
@@ -312,6 +170,6 @@ def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
 def rollcall(db: Store, scene_ref: str | None = None, tz: tzinfo | None = None) -> RollCall:
     """Everyone inside any open scene now (or inside one scene), with zone and time in."""
     production = get_production(db)["name"]
-    people = tuple(Present(row["scene"], row["zone"], row["ref"], row["name"], row["department"], row["role"],
-                           local(row["since"], tz)) for row in inside(db, scene_ref))
+    people = tuple(Present(row.scene, row.zone, row.ref, row.name, row.department, row.role, local(row.since, tz))
+                   for row in inside(db, scene_ref))
     return RollCall(production, datetime.now(tz).astimezone(tz), zone_name(tz), people)

@@ -4,13 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.core.roster import PersonRow, RowError, check_person, parse_people_csv, ref_from_name
+from kiosk.core.roster import (
+    PersonRow,
+    RowError,
+    check_person,
+    parse_people_csv,
+    ref_from_name,
+)
 from kiosk.services import ServiceError, now
+from kiosk.services.lookup import get_person
 from kiosk.store import log
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
 PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on the roster, as the screens list them."""
+
+    ref: str
+    name: str
+    department: str
+    role: str
+    kind: str
+    badge_issued_at: str | None = None  # when their valid badge was issued; None: no valid badge
+
+    @classmethod
+    def from_row(cls, row: dict) -> Person:
+        return cls(row["ref"], row["name"], row["department"], row["role"], row["kind"], row.get("badge_issued_at"))
+
+    @property
+    def words(self) -> str:
+        return f"{self.name} - {self.department}, {self.role} ({self.ref})"
 
 
 @dataclass
@@ -60,7 +87,7 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False) -> 
 
 
 def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = "", role: str = "",
-               ref: str = "") -> dict:
+               ref: str = "") -> Person:
     """Add one person, or update the one with this ref."""
     name, department, role, ref, kind = (value.strip() for value in (name, department, role, ref, kind))
     problems = check_person(ref, name, department, role, kind)
@@ -69,42 +96,24 @@ def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = ""
     person = PersonRow(ref or ref_from_name(name), name, department, role, kind.lower())
     with write(db):
         _upsert(db, person, ImportResult(), kiosk, now())
-    return get_person(db, person.ref)
+    return Person.from_row(get_person(db, person.ref))
 
 
-def list_people(db: Store) -> list[dict]:
-    return many(db, """
+def list_people(db: Store) -> list[Person]:
+    return [Person.from_row(row) for row in many(db, """
         SELECT p.ref, p.name, p.department, p.role, p.kind,
                (SELECT b.issued_at FROM badges b WHERE b.person_id = p.id AND b.status = 'active') AS badge_issued_at
-        FROM people p ORDER BY p.name COLLATE NOCASE""")
+        FROM people p ORDER BY p.name COLLATE NOCASE""")]
 
 
-def get_person(db: Store, ref: str) -> dict:
-    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [ref])
-    if person is None:
-        raise ServiceError(f"Nobody with the ref {ref!r}.")
-    return person
 
 
-def resolve_person(db: Store, text: str) -> dict:
-    """A person named by ref, or by full name when exactly one person has it."""
-    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [text.strip()])
-    if person:
-        return person
-    matches = many(db, "SELECT id, ref, name, department, role, kind FROM people WHERE name = ? COLLATE NOCASE",
-                   [text.strip()])
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        refs = ", ".join(match["ref"] for match in matches)
-        raise ServiceError(f"Several people are called {text!r} ({refs}); use the ref.")
-    raise ServiceError(f"Nobody with the ref or name {text!r}.")
 
 
-def search_people(db: Store, text: str, limit: int = 20) -> list[dict]:
+def search_people(db: Store, text: str, limit: int = 20) -> list[Person]:
     """People whose name, ref or department contains ``text``: for finding a forgotten badge's owner."""
     pattern = f"%{text.strip()}%"
-    return many(db, """
+    return [Person.from_row(row) for row in many(db, """
         SELECT id, ref, name, department, role, kind FROM people
         WHERE name LIKE ? OR ref LIKE ? OR department LIKE ? ORDER BY name COLLATE NOCASE LIMIT ?""",
-                [pattern, pattern, pattern, limit])
+                                         [pattern, pattern, pattern, limit])]

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
-from kiosk.core.door import ZONES, Decision, Reason, SceneState, Zone
+from dataclasses import dataclass
+
+from kiosk.core.door import ZONES, SceneState, Zone
 from kiosk.services import ServiceError, now
-from kiosk.services.roster import resolve_person
-from kiosk.store import log, queries
+from kiosk.services.lookup import get_scene, inside, resolve_person
+from kiosk.services.roster import Person
+from kiosk.store import log
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
 ZONE_CHOICES = ("set", "monitors", "both")
 ACTIVE_STATES = (SceneState.OPEN, SceneState.ROLLING, SceneState.HOLD)
+
+
+@dataclass(frozen=True)
+class SceneSummary:
+    """A scene as the scene lists show it."""
+
+    ref: str
+    title: str
+    location: str
+    date: str
+    state: str
+    coordinator: str | None  # the IC's name
+    approved: int  # people approved for either zone
+
+
+@dataclass(frozen=True)
+class ApprovedPerson:
+    """One person's approval for one zone of a scene."""
+
+    ref: str
+    name: str
+    department: str
+    role: str
+    kind: str
+    zone: str
+    approved_by: str
+    approved_at: str
+    temporary: bool
 
 
 def zones_of(choice: str) -> tuple[Zone, ...]:
@@ -22,11 +53,6 @@ def zones_of(choice: str) -> tuple[Zone, ...]:
         raise ServiceError(f"Zone must be set, monitors or both, not {choice!r}.") from None
 
 
-def get_scene(db: Store, ref: str) -> dict:
-    scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [ref.strip()])
-    if scene is None:
-        raise ServiceError(f"No scene {ref!r} - see `kiosk scene list`.")
-    return scene
 
 
 def _grant(db: Store, scene: dict, person: dict, zone: Zone, by: str, at: str, kiosk: str,
@@ -68,7 +94,7 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
 
 
 def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
-            temporary: bool = False) -> list[dict]:
+            temporary: bool = False) -> list[Person]:
     by = by.strip()
     if not by:
         raise ServiceError("Say who approves (--by).")
@@ -79,7 +105,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
         for person in persons:
             for each in zones_of(zone):
                 _grant(db, scene, person, each, by, at, kiosk, temporary)
-    return persons
+    return [Person.from_row(person) for person in persons]
 
 
 def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
@@ -103,19 +129,19 @@ def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str,
                                person_id=person["id"], zone=str(each), detail={"by": by})
 
 
-def approved_list(db: Store, ref: str) -> list[dict]:
+def approved_list(db: Store, ref: str) -> list[ApprovedPerson]:
     scene = get_scene(db, ref)
-    return many(db, """
+    return [ApprovedPerson(**{**row, "temporary": bool(row["temporary"])}) for row in many(db, """
         SELECT p.ref, p.name, p.department, p.role, p.kind, a.zone, a.approved_by, a.approved_at, a.temporary
         FROM approvals a JOIN people p ON p.id = a.person_id
-        WHERE a.scene_id = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["id"]])
+        WHERE a.scene_id = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["id"]])]
 
 
-def list_scenes(db: Store) -> list[dict]:
-    return many(db, """
+def list_scenes(db: Store) -> list[SceneSummary]:
+    return [SceneSummary(**row) for row in many(db, """
         SELECT s.ref, s.title, s.location, s.date, s.state, c.name AS coordinator,
                (SELECT COUNT(DISTINCT person_id) FROM approvals a WHERE a.scene_id = s.id) AS approved
-        FROM scenes s LEFT JOIN people c ON c.id = s.coordinator_id ORDER BY s.ref""")
+        FROM scenes s LEFT JOIN people c ON c.id = s.coordinator_id ORDER BY s.ref""")]
 
 
 def show_scene(db: Store, ref: str) -> dict:
@@ -126,7 +152,7 @@ def show_scene(db: Store, ref: str) -> dict:
     return {
         "ref": scene["ref"], "title": scene["title"], "location": scene["location"], "date": scene["date"],
         "state": scene["state"], "coordinator": coordinator, "performers": performers,
-        "approved": approved_list(db, ref), "inside": queries.inside(db, [scene["id"]]),
+        "approved": approved_list(db, ref), "inside": inside(db, [scene]),
     }
 
 
@@ -143,35 +169,14 @@ def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
             return scene
         if state is not SceneState.OPEN and scene["state"] not in ACTIVE_STATES:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: open it first.")
-        _change_state(db, scene, state, kiosk, now())
+        change_state(db, scene, state, kiosk, now())
     return get_scene(db, ref)
 
 
-def _change_state(db: Store, scene: dict, state: SceneState, kiosk: str, at: str) -> None:
+def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, at: str) -> None:
     db.execute("UPDATE scenes SET state = ? WHERE id = ?", [str(state), scene["id"]])
     log.append(db, at=at, kiosk=kiosk, kind="state", scene_id=scene["id"],
                detail={"from": scene["state"], "to": str(state)})
-
-
-def lift(db: Store, ref: str, kiosk: str) -> list[dict]:
-    """Lift the closed set: everyone still inside is marked out, and returned so the AD can see who.
-
-    Each performer gets a pending wellbeing check-in in the same transaction.
-    """
-    from kiosk.services.checkins import open_pending  # imported here: checkins builds on this module
-
-    with write(db):
-        scene = get_scene(db, ref)
-        if scene["state"] == SceneState.LIFTED:
-            return []
-        at = now()
-        swept = queries.inside(db, [scene["id"]])
-        for person in swept:
-            log.append(db, at=at, kiosk=kiosk, kind="sweep", scene_id=scene["id"], person_id=person["person_id"],
-                       zone=person["zone"], decision=str(Decision.EXIT), reason=str(Reason.SWEPT))
-        _change_state(db, scene, SceneState.LIFTED, kiosk, at)
-        open_pending(db, scene, kiosk, at)
-    return swept
 
 
 def active_scenes(db: Store) -> list[dict]:

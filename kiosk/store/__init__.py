@@ -1,1 +1,62 @@
-"""SQLite: the door's plain SQL, sqlite-utils for tables and migrations, queries, and the append-only log."""
+"""SQLite: the door's plain SQL, sqlite-utils for tables and migrations, queries, and the append-only log.
+
+``connect`` is the one way to open a kiosk database: it refuses, unchanged, any file that is not one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from kiosk.store.db import (
+    Store,
+    StoreError,
+    check_file,
+    create_private,
+    explain,
+    open_connection,
+)
+from kiosk.store.schema import FileKind, migrate, probe
+
+__all__ = ["Store", "StoreError", "connect"]
+
+
+def connect(path: str | Path, *, create: bool = False) -> Store:
+    """Open the kiosk database at ``path`` with the durable pragmas and the current schema.
+
+    Only ``create`` (``kiosk init``, ``kiosk demo``) makes a new database, in a new or empty file.  Any other
+    file (another program's database, or one made by a newer kiosk) is refused with ``StoreError`` and left
+    byte for byte as it was, as is every file in any way that makes it unusable.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path}: no database here - create one with `kiosk init --production NAME`.")
+        try:
+            create_private(path)
+        except OSError as error:
+            raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
+    check_file(path)
+    try:
+        kind = probe(path)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(explain(path, error)) from None
+    if kind is FileKind.FOREIGN:
+        raise StoreError(f"{path} is not a kiosk database (it holds another program's tables). It was left "
+                         "untouched - check the path.")
+    if kind is FileKind.NEWER:
+        raise StoreError(f"{path} was made by a newer version of the kiosk. It was left untouched - use that "
+                         "version, or upgrade this one.")
+    if kind is FileKind.EMPTY and not create:
+        raise StoreError(f"{path} is an empty file, not a kiosk database - create one with "
+                         "`kiosk init --production NAME`.")
+    db = open_connection(path)
+    try:
+        migrate(db)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise StoreError(explain(path, error)) from None
+    except BaseException:
+        db.close()
+        raise
+    return db

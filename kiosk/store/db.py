@@ -11,18 +11,19 @@ import contextlib
 import functools
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kiosk.errors import StoreError
 
 if TYPE_CHECKING:
     import sqlite_utils
 
+__all__ = ["Store", "StoreError", "explain", "open_connection", "write"]
+
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class StoreError(Exception):
-    """A database problem explained for the person at the kiosk: which file, what is wrong, what to do."""
 
 
 class Store:
@@ -49,11 +50,15 @@ class Store:
         """``db["people"].upsert(...)``: a sqlite-utils table on this connection."""
         return self.utils.table(table)
 
+    def explain(self, error: sqlite3.Error) -> str:
+        """Plain words for a SQLite failure on this file (see ``explain``)."""
+        return explain(self.path, error)
+
     def close(self) -> None:
         self.conn.close()
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
     """Refuse, with advice, a file that is not a SQLite database; never overwrite it."""
     try:
         with path.open("rb") as handle:
@@ -69,44 +74,30 @@ def _check_file(path: Path) -> None:
         )
 
 
-def _create_private(path: Path) -> None:
+def create_private(path: Path) -> None:
     """Create an empty file readable by its owner only; SQLite gives -wal and -shm the same mode."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(descriptor)
 
 
-def connect(path: str | Path, *, create: bool = False) -> Store:
-    """Open (or with ``create``, make) the database at ``path`` with the durable pragmas and current schema.
+def open_connection(path: Path) -> Store:
+    """A connection to the SQLite file at ``path`` with the durable pragmas (WAL, ``synchronous=FULL``).
 
-    Raises ``StoreError`` with a message fit for the screen for every way the file can be unusable.
+    The file must be one the caller has checked (``kiosk.store.connect``): switching to WAL writes to it.
     """
-    from kiosk.store import schema
-
-    path = Path(path)
-    if path.exists():
-        _check_file(path)
-    elif create:
-        try:
-            _create_private(path)
-        except OSError as error:
-            raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
-    else:
-        raise StoreError(f"{path}: no database here - create one with `kiosk init --production NAME`.")
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+            conn.close()
             raise StoreError(f"{path}: the database cannot use its write-ahead log here (read-only or network disk?).")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils has it: REPLACE fires DELETE triggers
-        db = Store(conn, path)
-        schema.migrate(db)
-        return db
     except sqlite3.DatabaseError as error:
         raise StoreError(explain(path, error)) from None
+    return Store(conn, path)
 
 
 def explain(path: str | Path, error: sqlite3.Error) -> str:

@@ -3,6 +3,9 @@ never edit an old one."""
 
 from __future__ import annotations
 
+import sqlite3
+from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.store.db import Store, write
@@ -144,6 +147,38 @@ def migrations() -> Migrations:
     for step in STEPS:
         steps()(step)
     return steps
+
+
+class FileKind(Enum):
+    EMPTY = "empty"  # a new or empty SQLite file: a kiosk database may be made in it
+    KIOSK = "kiosk"  # a kiosk database this version knows (perhaps one to bring up to date)
+    NEWER = "newer"  # a kiosk database with steps this version does not know: made by a newer kiosk
+    FOREIGN = "foreign"  # another program's database
+
+
+def probe(path: Path) -> FileKind:
+    """What the SQLite file at ``path`` holds, found without changing a byte of it.
+
+    Without a write-ahead log beside it, the file is read as immutable: SQLite then takes no lock and makes no
+    -wal or -shm file.  With one, that log may hold the newest schema, so it is read as usual (the files exist
+    already).
+    """
+    wal = Path(f"{path}-wal").exists()
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}"
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return FileKind.EMPTY
+        if APPLIED not in tables:
+            return FileKind.FOREIGN
+        applied = {name for (name,) in conn.execute(f"SELECT name FROM {APPLIED} WHERE migration_set = ?",
+                                                    [MIGRATION_SET])}
+    finally:
+        conn.close()
+    if not applied:
+        return FileKind.FOREIGN
+    return FileKind.NEWER if applied - {step.__name__ for step in STEPS} else FileKind.KIOSK
 
 
 def is_current(db: Store) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from typing import TYPE_CHECKING
+
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -10,11 +12,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.services import roster
-from kiosk.tui.app import KioskApp, Refused
 
-
-def person_words(person: dict) -> str:
-    return f"{person['name']} - {person['department']}, {person['role']} ({person['ref']})"
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 
 class PersonPicker(Vertical):
@@ -41,14 +41,14 @@ class PersonPicker(Vertical):
         self.placeholder = placeholder
         self.multiple = multiple
         self.chosen: dict[str, str] = {}  # ref -> name, in the order chosen
-        self._found: dict[str, dict] = {}  # ref -> person, of the matches shown
+        self._found: dict[str, roster.Person] = {}  # ref -> person, of the matches shown
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, id="search")
-        matches = OptionList(id="matches")
+        matches = OptionList(id="matches", markup=False)
         matches.display = False  # until there is something to choose from
         yield matches
-        yield Static("Chosen: nobody yet", id="chosen")
+        yield Static("Chosen: nobody yet", id="chosen", markup=False)
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -66,16 +66,15 @@ class PersonPicker(Vertical):
         if matches.option_count:
             matches.focus()
 
-    @work(exclusive=True, exit_on_error=False)
-    async def search(self, text: str) -> None:
-        try:
-            people = await self.app.call(roster.search_people, text) if text.strip() else []
-        except Refused:
-            return
-        self._found = {person["ref"]: person for person in people}
+    def search(self, text: str) -> None:
+        self.app.services.run(self, self._search(text), group="search", exclusive=True)
+
+    async def _search(self, text: str) -> None:
+        people = await self.app.services.db(roster.search_people, text) if text.strip() else []
+        self._found = {person.ref: person for person in people}
         matches = self.query_one("#matches", OptionList)
         matches.clear_options()
-        matches.add_options(Option(person_words(person), id=person["ref"]) for person in people)
+        matches.add_options(Option(person.words, id=person.ref) for person in people)
         matches.display = bool(people)
         if people:
             matches.highlighted = 0
@@ -83,12 +82,12 @@ class PersonPicker(Vertical):
     @on(OptionList.OptionSelected, "#matches")
     def _match_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        person = self._found[event.option.id]
+        person = self._found[str(event.option.id)]
         if not self.multiple:
-            self.chosen = {person["ref"]: person["name"]}
-        elif self.chosen.pop(person["ref"], None) is None:
-            self.chosen[person["ref"]] = person["name"]
+            self.chosen = {person.ref: person.name}
+        elif self.chosen.pop(person.ref, None) is None:
+            self.chosen[person.ref] = person.name
         self.query_one("#chosen", Static).update(
             f"Chosen ({len(self.chosen)}): {', '.join(self.chosen.values()) or 'nobody yet'}" if self.multiple
-            else f"Chosen: {person_words(person)}")
-        self.post_message(self.Chosen(self, person["ref"]))
+            else f"Chosen: {person.words}")
+        self.post_message(self.Chosen(self, person.ref))

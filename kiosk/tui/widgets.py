@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
-from kiosk.services.door import Verdict
+from kiosk.services.door import SceneAtDoor, Verdict
 
 # Five-row block letters for the four answers; each word also comes with a symbol and the reason in words,
 # so the answer never rests on colour alone (colour-blind ADs, monochrome consoles).
@@ -80,16 +80,16 @@ class Banner(Static):
         "lifted": "LIFTED - closed set lifted",
     }
 
-    def show(self, production: str, scene: dict | None, zone: str) -> None:
+    def show(self, production: str, scene: SceneAtDoor | None, zone: str) -> None:
         if scene is None:
             self.set_classes("draft")
             self.update(Text.assemble((production, "bold"), "  -  no scene chosen: supervisor (F10) > Choose scene"))
             return
-        self.set_classes(scene["state"])
-        place = f"  ·  {scene['location']}" if scene["location"] else ""
+        self.set_classes(scene.state)
+        place = f"  ·  {scene.location}" if scene.location else ""
         self.update(Text.assemble(
-            (production, "bold"), f"  ·  Scene {scene['ref']} \"{scene['title']}\"{place}  ·  Zone: ",
-            (zone.upper(), "bold reverse"), "\n", (self.STATE_WORDS[scene["state"]], "bold")))
+            (production, "bold"), f"  ·  Scene {scene.ref} \"{scene.title}\"{place}  ·  Zone: ",
+            (zone.upper(), "bold reverse"), "\n", (self.STATE_WORDS[scene.state], "bold")))
 
 
 class KeyLegend(Static):
@@ -105,7 +105,7 @@ class KeyLegend(Static):
 
     def on_mount(self) -> None:
         shown = [binding for binding in self.screen.BINDINGS if isinstance(binding, Binding) and binding.show]
-        grid = Table.grid(padding=(0, 2))
+        grid = RichTable.grid(padding=(0, 2))
         cells = [Text.assemble((f"{binding.key.split(',')[0]} ", "bold reverse"), binding.description)
                  for binding in shown]
         for start in range(0, len(cells), self.per_row):
@@ -123,10 +123,22 @@ class RowsPanel(Static):
 
     def show(self, rows: list[tuple[str, ...]]) -> None:
         self.rows = rows
-        table = Table(box=None, padding=(0, 1), header_style="bold", expand=True, row_styles=["", "on #1c1c1c"])
+        table = RichTable(box=None, padding=(0, 1), header_style="bold", expand=True, row_styles=["", "on #1c1c1c"])
         for column in self.columns:  # one line a row, however narrow the screen: the last column gives way
             table.add_column(column, no_wrap=True, overflow="ellipsis",
                              ratio=1 if column == self.columns[-1] else None)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))  # what people typed is shown as typed, never as markup
         self.update(table)
+
+
+class Table(DataTable):
+    """A DataTable that shows text exactly as it is: a name like ``Eve [/]`` is a name, not markup."""
+
+    def add_row(self, *cells: object, **options) -> object:  # type: ignore[override]
+        return super().add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in cells), **options)
+
+    def texts(self, row: int | str) -> list[str]:
+        """The cells of a row (its index, or its key) as plain text."""
+        index = self.get_row_index(row) if isinstance(row, str) else row
+        return [str(cell) for cell in self.get_row_at(index)]

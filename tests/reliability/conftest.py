@@ -20,7 +20,7 @@ import pytest
 
 from kiosk import DATA
 from kiosk.services import badges, production, roster, scenes
-from kiosk.store.db import connect
+from kiosk.store import connect
 from kiosk.store.log import verify
 
 FULL = os.environ.get("KIOSK_PROOF", "reduced") == "full"

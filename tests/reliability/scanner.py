@@ -13,7 +13,7 @@ import sys
 import time
 
 from kiosk.services import door
-from kiosk.store.db import connect
+from kiosk.store import connect
 
 SHARED_POOL = 40  # scan ids every process may send: each must be stored once
 

@@ -17,7 +17,7 @@ from kiosk.core import codes, secrets
 from kiosk.core.door import Decision
 from kiosk.services import access, badges, door
 from kiosk.store import queries
-from kiosk.store.db import connect
+from kiosk.store import connect
 from tests.reliability.conftest import KIOSK, build_production, size
 
 

@@ -19,7 +19,7 @@ from kiosk.cli import cli, main
 from kiosk.core import codes
 from kiosk.core.door import Decision
 from kiosk.services import door, roster
-from kiosk.store.db import connect
+from kiosk.store import connect
 from tests.reliability.conftest import KIOSK, size
 
 # Any character at all, lone surrogates (what undecodable terminal bytes become) and controls included.

@@ -16,8 +16,8 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.services import door
-from kiosk.store import db as store_db
-from kiosk.store.db import StoreError, connect
+import kiosk.store as store
+from kiosk.store import StoreError, connect
 from tests.reliability.conftest import KIOSK, build_production, health, size, stored_scan_ids
 
 FILL_LIMIT = 20_000  # scans; the file fills up long before
@@ -85,14 +85,14 @@ def test_full_disk_refuses_the_scan_and_recording_resumes(production_file, figur
 
 def test_full_disk_through_the_cli_exits_3_saying_not_recorded(production_file, capsys, monkeypatch):
     path, codes = production_file
-    real_connect = store_db.connect
+    real_connect = store.connect
 
     def full_disk(*args, **kwargs):
         db = real_connect(*args, **kwargs)
         db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
         return db
 
-    monkeypatch.setattr(store_db, "connect", full_disk)
+    monkeypatch.setattr(store, "connect", full_disk)
     for attempt in range(FILL_LIMIT):
         with pytest.raises(SystemExit) as exit_info:
             main(["--db", str(path), "scan", "42", codes["P01"]])
@@ -103,7 +103,7 @@ def test_full_disk_through_the_cli_exits_3_saying_not_recorded(production_file, 
     else:
         raise AssertionError("the disk never filled")
     assert "NOT RECORDED" in err and str(path) in err and "Traceback" not in err and not out
-    monkeypatch.setattr(store_db, "connect", real_connect)
+    monkeypatch.setattr(store, "connect", real_connect)
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", str(path), "scan", "42", codes["P01"]])
     assert exit_info.value.code in (0, 1)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kiosk.cli import main
 from kiosk.services import door
-from kiosk.store.db import connect
+from kiosk.store import connect
 from kiosk.store.log import FIELDS
 from tests.reliability.conftest import KIOSK, checkpoint, size
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
-from kiosk.services import checkins, door, scenes
-from kiosk.tui.app import KioskApp, Refused
+from kiosk.services import door, lift
+from kiosk.services.lookup import Inside
 from kiosk.tui.pickers import PersonPicker
-from kiosk.tui.widgets import local_time
+from kiosk.tui.widgets import Table, local_time
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 ROLL_CALL_REFRESH = 3
 
@@ -57,42 +63,39 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
                 yield Input(placeholder="AD's name", id="ad")
             else:
                 yield Input(placeholder="Why without a badge? (e.g. badge left in the trailer)", id="why")
-            yield Static(id="message", classes="message")
+            yield Static(id="message", classes="message", markup=False)
+
+    def say(self, words: str) -> None:
+        self.query_one("#message", Static).update(words)
 
     def on_person_picker_chosen(self, event: PersonPicker.Chosen) -> None:
         self.person = event.ref
         self.query_one("#ic" if self.escalate else "#why", Input).focus()
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ic":
             self.query_one("#ad", Input).focus()
+        elif self.person is None:
+            self.say("Choose the person from the list first (arrows, then Enter).")
         else:
-            await self.submit()
+            self.app.services.run(self, self._admit(self.person), say=self.say, exclusive=True)
 
-    async def submit(self) -> None:
-        message = self.query_one("#message", Static)
-        if self.person is None:
-            message.update("Choose the person from the list first (arrows, then Enter).")
-            return
-        try:
-            if self.escalate:
-                verdict = await self.app.door_call(door.escalate, self.person, self.app.zone,
-                                                   coordinator=self.query_one("#ic", Input).value,
-                                                   ad=self.query_one("#ad", Input).value)
-            else:
-                verdict = await self.app.door_call(door.admit_by_lookup, self.person, self.app.zone,
-                                                   self.query_one("#why", Input).value)
-        except Refused as refused:
-            message.update(str(refused))
-            return
+    async def _admit(self, person: str) -> None:
+        services, scene, zone, kiosk = self.app.services, self.app.scene_ref, self.app.zone, self.app.kiosk_id
+        if self.escalate:
+            verdict = await services.db(door.escalate, scene, person, zone, kiosk=kiosk,
+                                        coordinator=self.query_one("#ic", Input).value,
+                                        ad=self.query_one("#ad", Input).value)
+        else:
+            verdict = await services.db(door.admit_by_lookup, scene, person, zone,
+                                        self.query_one("#why", Input).value, kiosk=kiosk)
         self.dismiss(verdict)
 
 
-def _inside_table(table: DataTable, rows: list[dict], with_scene: bool) -> None:
+def _inside_table(table: Table, rows: list[Inside], with_scene: bool) -> None:
     table.clear()
     for row in rows:
-        table.add_row(*([row["scene"]] if with_scene else []), row["name"], row["department"], row["zone"],
-                      local_time(row["since"]))
+        table.add_row(*([row.scene] if with_scene else []), row.name, row.department, row.zone, local_time(row.since))
 
 
 class LiftScreen(ModalScreen[None]):
@@ -108,40 +111,38 @@ class LiftScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Lift the closed set of scene {self.scene}?", classes="title", id="heading")
-            yield Static(id="message")
-            people = DataTable(id="people", cursor_type="none")
+            yield Label(f"Lift the closed set of scene {self.scene}?", classes="title", id="heading", markup=False)
+            yield Static(id="message", markup=False)
+            people = Table(id="people", cursor_type="none")
             people.can_focus = False  # Enter is the lift key here, not the table's
             yield people
             yield Static("Enter: lift now and mark everyone out    Escape: back to the door", id="keys")
 
-    async def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Name", "Department", "Zone", "In since")
-        try:
-            inside = await self.app.call(door.inside, self.scene)
-        except Refused:
-            return
-        _inside_table(self.query_one(DataTable), inside, with_scene=False)
+    def on_mount(self) -> None:
+        self.query_one(Table).add_columns("Name", "Department", "Zone", "In since")
+        self.app.services.run(self, self._show_inside())
+
+    async def _show_inside(self) -> None:
+        inside = await self.app.services.db(door.inside, self.scene)
+        _inside_table(self.query_one(Table), inside, with_scene=False)
         self.query_one("#message", Static).update(
             f"{len(inside)} still inside will be marked out:" if inside else "Nobody is inside.")
 
-    async def action_lift(self) -> None:
+    def action_lift(self) -> None:
         if self.lifted:
             self.dismiss(None)
-            return
-        try:
-            swept = await self.app.door_call(scenes.lift)
-        except Refused:
-            return
+        else:
+            self.app.services.run(self, self._lift(), exclusive=True)
+
+    async def _lift(self) -> None:
+        done = await self.app.services.db(lift.lift, self.scene, kiosk=self.app.kiosk_id)
         self.lifted = True
         self.query_one("#heading", Label).update(f"Closed set lifted: scene {self.scene}")
-        _inside_table(self.query_one(DataTable), swept, with_scene=False)
-        pending = [row["name"] for row in await self.app.call(checkins.overview, self.scene)
-                   if row["state"] == "pending"]
+        _inside_table(self.query_one(Table), done.swept, with_scene=False)
         self.query_one("#message", Static).update(
-            (f"Marked out ({len(swept)}):" if swept else "Nobody was inside.")
-            + f"\nCheck-ins pending: {len(pending)} - the IC opens them with F9 (IC mode)"
-            + (f": {', '.join(pending)}" if pending else "."))
+            (f"Marked out ({len(done.swept)}):" if done.swept else "Nobody was inside.")
+            + f"\nCheck-ins pending: {len(done.pending)} - the IC opens them with F9 (IC mode)"
+            + (f": {', '.join(done.pending)}" if done.pending else "."))
         self.query_one("#keys", Static).update("Enter or Escape: back to the door")
 
 
@@ -154,33 +155,31 @@ class RollCallScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label("Roll-call: inside now", classes="title", id="count")
-            yield DataTable(id="people", cursor_type="none", zebra_stripes=True)
-            yield Static("P: print to PDF    Escape: back to the door", id="keys")
+            yield Table(id="people", cursor_type="none", zebra_stripes=True)
+            yield Static("P: print to PDF    Escape: back to the door", id="keys", markup=False)
 
-    async def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Scene", "Name", "Department", "Zone", "In since")
-        await self.refresh_list()
+    def on_mount(self) -> None:
+        self.query_one(Table).add_columns("Scene", "Name", "Department", "Zone", "In since")
+        self.refresh_list()
         self.set_interval(ROLL_CALL_REFRESH, self.refresh_list)
 
-    async def refresh_list(self) -> None:
-        try:
-            inside = await self.app.call(door.inside)
-        except Refused:
-            return
-        _inside_table(self.query_one(DataTable), inside, with_scene=True)
+    def refresh_list(self) -> None:
+        self.app.services.run(self, self._refresh(), group="rollcall", exclusive=True)
+
+    async def _refresh(self) -> None:
+        inside = await self.app.services.db(door.inside)
+        _inside_table(self.query_one(Table), inside, with_scene=True)
         self.query_one("#count", Label).update(f"Roll-call: {len(inside)} inside now (all scenes in force)")
 
-    async def action_print(self) -> None:
-        """One key: the roll-call as a PDF beside the database, named by the time it was taken."""
-        from datetime import datetime
+    def action_print(self) -> None:
+        self.app.services.run(self, self._print(), group="print", exclusive=True)
 
+    async def _print(self) -> None:
+        """One key: the roll-call as a PDF beside the database, named by the time it was taken."""
         from kiosk.reports import render_rollcall
         from kiosk.services.reports import rollcall
 
-        path = self.app.gateway.db.path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
-        try:
-            written = await self.app.attempt(render_rollcall, await self.app.call(rollcall), path)
-        except Refused:
-            return
+        path = self.app.store.path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
+        written = await self.app.services.draw(render_rollcall, await self.app.services.db(rollcall), path)
         self.query_one("#keys", Static).update(f"Printed to {written}    Escape: back to the door")
         self.notify(f"Roll-call PDF: {written}")

@@ -1,17 +1,23 @@
-"""The supervisor menu (behind the PIN): leave the kiosk, choose the scene, setup."""
+"""The supervisor menu (behind the PIN): leave the kiosk, choose the scene, setup, reports."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from kiosk.core.door import SceneState
 from kiosk.services import scenes
-from kiosk.tui.app import KioskApp, Refused
+from kiosk.tui.screens.form import ListScreen
+from kiosk.tui.widgets import Table
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 
 class SupervisorMenu(ModalScreen[None]):
@@ -33,7 +39,8 @@ class SupervisorMenu(ModalScreen[None]):
             yield OptionList(*(Option(words, id=key) for key, words in self.CHOICES), id="choices")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        from kiosk.tui.screens import reports, setup
+        from kiosk.tui.screens import badges, people, reports
+        from kiosk.tui.screens import scenes as scene_screens
 
         choice = event.option.id
         if choice == "exit":
@@ -43,8 +50,8 @@ class SupervisorMenu(ModalScreen[None]):
         elif choice == "scene":
             self.app.push_screen(ChooseSceneScreen(), self._scene_chosen)
         else:
-            self.app.push_screen({"people": setup.PeopleScreen, "scenes": setup.ScenesScreen,
-                                  "badges": setup.BadgesScreen, "reports": reports.ReportsScreen}[choice]())
+            self.app.push_screen({"people": people.PeopleScreen, "scenes": scene_screens.ScenesScreen,
+                                  "badges": badges.BadgesScreen, "reports": reports.ReportsScreen}[str(choice)]())
 
     def _scene_chosen(self, ref: str | None) -> None:
         if ref:
@@ -52,43 +59,41 @@ class SupervisorMenu(ModalScreen[None]):
             self.dismiss(None)
 
 
-class ChooseSceneScreen(ModalScreen[str | None]):
-    """Pick the scene this door guards; O opens a scene's closed set from here."""
+class ChooseSceneScreen(ListScreen[scenes.SceneSummary]):
+    """Pick the scene this door guards (Enter); O puts the highlighted scene's closed set in force."""
 
-    app: KioskApp
     BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("o,O", "open_scene", "Open closed set")]
+    COLUMNS = ("Ref", "State", "Title", "Approved")
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Label("Choose the scene (Enter); O puts its closed set in force", classes="title")
-            yield OptionList(id="scenes")
-            yield Static(id="message", classes="message")
+        yield Label("Choose the scene at this door (Enter); O puts its closed set in force", classes="title",
+                    id="heading")
+        yield Table(id="rows", cursor_type="row", zebra_stripes=True)
+        yield Footer()
 
-    async def on_mount(self) -> None:
-        await self.load()
+    async def fetch(self) -> list[scenes.SceneSummary]:
+        return await self.app.services.db(scenes.list_scenes)
 
-    async def load(self) -> None:
-        rows = await self.app.call(scenes.list_scenes)
-        options = self.query_one(OptionList)
-        highlighted = options.highlighted
-        options.clear_options()
-        options.add_options(Option(f"{row['ref']:>6}  {row['state'].upper():8} {row['title']}  "
-                                   f"({row['approved']} approved)", id=row["ref"]) for row in rows)
-        if rows:
-            options.highlighted = highlighted if highlighted is not None else 0
-        else:
-            self.query_one("#message", Static).update("No scenes yet: add one in Setup: scenes.")
+    def key(self, row: scenes.SceneSummary) -> str:
+        return row.ref
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+    def cells(self, row: scenes.SceneSummary) -> tuple[str, ...]:
+        return row.ref, row.state.upper(), row.title, str(row.approved)
 
-    async def action_open_scene(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is None:
+    def shown(self) -> None:
+        if not self.rows:
+            self.query_one("#heading", Label).update("No scenes yet: add one in Setup: scenes.")
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        self.dismiss(event.row_key.value)
+
+    def action_open_scene(self) -> None:
+        row = self.current()
+        if row is None:
             return
-        ref = options.get_option_at_index(options.highlighted).id
-        try:
-            await self.app.call(scenes.set_state, ref, SceneState.OPEN, kiosk=self.app.kiosk_id)
-        except Refused:
-            return
-        await self.load()
+
+        async def open_scene() -> None:
+            await self.app.services.db(scenes.set_state, row.ref, SceneState.OPEN, kiosk=self.app.kiosk_id)
+            self.load()
+
+        self.app.services.run(self, open_scene())

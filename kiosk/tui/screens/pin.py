@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,7 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from kiosk.services import access
-from kiosk.tui.app import KioskApp, Refused
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 
 class PinScreen(ModalScreen[bool]):
@@ -22,15 +26,17 @@ class PinScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label("Supervisor PIN", classes="title")
             yield Input(password=True, placeholder="PIN, then Enter", id="pin")
-            yield Static(id="message", classes="message")
+            yield Static(id="message", classes="message", markup=False)
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    def say(self, words: str) -> None:
+        self.query_one("#message", Static).update(words)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         event.input.value = ""
-        try:
-            await self.app.call(access.check_pin, event.value, kiosk=self.app.kiosk_id)
-        except Refused as refused:
-            self.query_one("#message", Static).update(str(refused))
-            return
+        self.app.services.run(self, self._check(event.value), say=self.say, exclusive=True)
+
+    async def _check(self, pin: str) -> None:
+        await self.app.services.db(access.check_pin, pin, kiosk=self.app.kiosk_id)
         self.dismiss(True)
 
 
@@ -46,23 +52,23 @@ class SetPinScreen(ModalScreen[None]):
                          "scene, setup and reports. Keep it away from the door.")
             yield Input(password=True, placeholder="New PIN", id="pin")
             yield Input(password=True, placeholder="The same PIN again", id="again")
-            yield Static(id="message", classes="message")
+            yield Static(id="message", classes="message", markup=False)
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    def say(self, words: str) -> None:
+        self.query_one("#message", Static).update(words)
+        pin = self.query_one("#pin", Input)
+        pin.value = self.query_one("#again", Input).value = ""
+        pin.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         pin, again = self.query_one("#pin", Input), self.query_one("#again", Input)
         if event.input is pin:
             again.focus()
-            return
-        message = self.query_one("#message", Static)
-        if pin.value != again.value:
-            message.update("The two PINs differ - type them again.")
+        elif pin.value != again.value:
+            self.say("The two PINs differ - type them again.")
         else:
-            try:
-                await self.app.call(access.set_pin, pin.value, kiosk=self.app.kiosk_id)
-            except Refused as refused:
-                message.update(str(refused))
-            else:
-                self.dismiss(None)
-                return
-        pin.value = again.value = ""
-        pin.focus()
+            self.app.services.run(self, self._set(pin.value), say=self.say, exclusive=True)
+
+    async def _set(self, pin: str) -> None:
+        await self.app.services.db(access.set_pin, pin, kiosk=self.app.kiosk_id)
+        self.dismiss(None)

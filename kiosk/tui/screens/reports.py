@@ -5,25 +5,36 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (Checkbox, DataTable, Footer, Input, Label, RadioButton, RadioSet, Sparkline,
-                             Static)
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Sparkline,
+    Static,
+)
 
-from kiosk.core.report import bucket_peaks
+from kiosk.core.report import Report, SceneReport, bucket_peaks
 from kiosk.services import reports
-from kiosk.services.reports import Report
-from kiosk.tui.app import KioskApp, Refused
 from kiosk.tui.screens.form import Form
+from kiosk.tui.widgets import Table
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 CHART_BARS = 60
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def headcount_bars(scene: reports.SceneReport, bars: int = CHART_BARS) -> list[int]:
+def headcount_bars(scene: SceneReport, bars: int = CHART_BARS) -> list[int]:
     """The scene's headcount over its recorded span, as the highest count in each of ``bars`` slices."""
     if not scene.headcount:
         return [0] * bars
@@ -46,36 +57,35 @@ class ReportsScreen(Screen[None]):
         yield Input(placeholder="Scene ref, or a day as YYYY-MM-DD; then Enter", id="which")
         with VerticalScroll(id="charts"):
             yield Static("Choose a scene or a day.", id="summary")
-        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Table(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Time", "Scene", "What", "Name", "Zone")
+        self.query_one(Table).add_columns("Time", "Scene", "What", "Name", "Zone")
 
     def action_choose(self) -> None:
         self.query_one("#which", Input).focus()
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        which = event.value.strip()
-        try:
-            self.report = await self.app.call(reports.day_report if DAY.match(which) else reports.scene_report,
-                                              which)
-        except Refused:
-            return
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.app.services.run(self, self._choose(event.value.strip()), group="report", exclusive=True)
+
+    async def _choose(self, which: str) -> None:
+        self.report = await self.app.services.db(reports.day_report if DAY.match(which) else reports.scene_report,
+                                                 which)
         await self.show(self.report)
 
     async def show(self, report: Report) -> None:
         charts = self.query_one("#charts", VerticalScroll)
         await charts.remove_children()
-        parts = [Static(report.title, classes="title"), Static(report.audit.words)]
+        parts = [Static(report.title, classes="title", markup=False), Static(report.audit.words, markup=False)]
         if not report.scenes:
             parts.append(Static("No door activity."))
         for scene in report.scenes:
             figures = ", ".join(f"{label.lower()} {count}" for label, count in scene.summary())
-            parts += [Static(f"Scene {scene.ref} {scene.title}: {figures}"),
+            parts += [Static(f"Scene {scene.ref} {scene.title}: {figures}", markup=False),
                       Sparkline(headcount_bars(scene), summary_function=max)]
         await charts.mount_all(parts)
-        table = self.query_one(DataTable)
+        table = self.query_one(Table)
         table.clear()
         for scene in report.scenes:
             for event in scene.events:
@@ -110,26 +120,24 @@ class ExportForm(Form):
                 yield RadioButton("A4", value=True, id="a4")
                 yield RadioButton("Letter", id="letter")
             yield Checkbox("CSV for Excel (with a byte-order mark)", id="bom")
-            yield Input(str(self.app.gateway.db.path.parent / "reports" / name), id="path",
+            yield Input(str(self.app.store.path.parent / "reports" / name), id="path",
                         placeholder="File, without the extension")
             yield Static("F2: export    Escape: cancel")
-            yield Static(id="message", classes="message")
+            yield Static(id="message", classes="message", markup=False)
 
-    async def action_save(self) -> None:
+    async def save(self) -> None:
         from kiosk.reports import render
 
-        fmt = next(button.id for button in self.query_one("#format").query(RadioButton) if button.value)
-        paper = next(button.id for button in self.query_one("#paper").query(RadioButton) if button.value)
-        path = Path(self.query_one("#path", Input).value.strip()).expanduser().with_suffix(f".{fmt}")
+        fmt = next(str(button.id) for button in self.query_one("#format").query(RadioButton) if button.value)
+        paper = next(str(button.id) for button in self.query_one("#paper").query(RadioButton) if button.value)
+        path = Path(self.value("#path")).expanduser().with_suffix(f".{fmt}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            written = await self.app.attempt(render, self.report, path, fmt,
-                                             paper=paper, bom=fmt == "csv" and self.query_one(Checkbox).value)
         except OSError as error:
             self.say(f"Cannot write there: {error.strerror}.")
             return
-        except Refused as refused:
-            self.say(str(refused))
-            return
+        self.say("Exporting...")
+        written = await self.app.services.draw(render, self.report, path, fmt, paper=paper,
+                                               bom=fmt == "csv" and self.query_one(Checkbox).value)
         self.notify(f"Report written to {written}.")
         self.dismiss(None)

@@ -1,0 +1,67 @@
+"""The lookups every service shares: the production, a person, a scene.  Each raises ``ServiceError`` in
+words for the person at the kiosk when there is no such thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.errors import ServiceError
+from kiosk.store import queries
+from kiosk.store.db import Store
+from kiosk.store.queries import many, one
+
+
+def get_production(db: Store) -> dict:
+    row = one(db, "SELECT * FROM production")
+    if row is None:
+        raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
+    return row
+
+
+def get_person(db: Store, ref: str) -> dict:
+    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [ref])
+    if person is None:
+        raise ServiceError(f"Nobody with the ref {ref!r}.")
+    return person
+
+
+def resolve_person(db: Store, text: str) -> dict:
+    """A person named by ref, or by full name when exactly one person has it."""
+    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [text.strip()])
+    if person:
+        return person
+    matches = many(db, "SELECT id, ref, name, department, role, kind FROM people WHERE name = ? COLLATE NOCASE",
+                   [text.strip()])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        refs = ", ".join(match["ref"] for match in matches)
+        raise ServiceError(f"Several people are called {text!r} ({refs}); use the ref.")
+    raise ServiceError(f"Nobody with the ref or name {text!r}.")
+
+
+def get_scene(db: Store, ref: str) -> dict:
+    scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [ref.strip()])
+    if scene is None:
+        raise ServiceError(f"No scene {ref!r} - see `kiosk scene list`.")
+    return scene
+
+
+@dataclass(frozen=True)
+class Inside:
+    """Someone inside a zone of a scene now, and since when."""
+
+    scene: str
+    zone: str
+    since: str
+    ref: str
+    name: str
+    department: str
+    role: str
+    kind: str
+
+
+def inside(db: Store, scenes: list[dict]) -> list[Inside]:
+    """Everyone inside the given scenes now, by scene, oldest entry first."""
+    return [Inside(row["scene"], row["zone"], row["since"], row["ref"], row["name"], row["department"], row["role"],
+                   row["kind"]) for row in queries.inside(db, [scene["id"] for scene in scenes])]

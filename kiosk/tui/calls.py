@@ -1,0 +1,180 @@
+"""The kiosk's one way to the services: ``Services.run`` a screen's task, and inside it ``await db(...)`` for
+the database and ``await draw(...)`` for rendering.
+
+- Database work runs on one background thread, in the order it was asked for, on the one connection: the
+  screen never waits on the disk, and a scan is never reordered behind a later call.
+- Rendering (report and roll-call PDFs, badge PNGs and sheets, the terminal QR) runs in a separate process at
+  low priority, so a long export neither holds the database thread nor takes the interpreter from the door.
+- A failure is told to the person in words (in the screen's own message line when it gave one, else as a
+  notification), a failed database write also raises the app's NOT RECORDED state, and the task ends there.
+  Nothing a service raises can close the kiosk: ``db`` and ``draw`` may only be awaited inside ``run``, whose
+  worker catches what they raise, and they refuse to run anywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import multiprocessing
+import os
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass
+from multiprocessing import resource_tracker
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kiosk.errors import KioskError, StoreError
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+    from textual.worker import Worker
+
+    from kiosk.store.db import Store
+    from kiosk.tui.app import KioskApp
+
+T = TypeVar("T")
+DRAW_NICENESS = 10  # the render process yields the CPU to the door
+
+
+class Refused(Exception):
+    """A call failed and the person at the kiosk has been told why; it only ends the task it is raised in."""
+
+
+@dataclass(frozen=True)
+class _Task:
+    say: Callable[[str], object] | None
+
+
+_TASK: ContextVar[_Task | None] = ContextVar("kiosk_task", default=None)
+
+
+def _quiet_and_low() -> None:
+    """In the render process: yield the CPU to the door, and never write on the kiosk's terminal."""
+    os.nice(DRAW_NICENESS)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+
+
+def _render_pool() -> ProcessPoolExecutor:
+    """One render process, started fresh ("spawn": nothing of the app's threads or terminal state is copied).
+
+    Its helper (multiprocessing's resource tracker) is started against the real standard error: Textual has
+    replaced ``sys.stderr`` with a capture that has no file descriptor.
+    """
+    with contextlib.redirect_stderr(sys.__stderr__):
+        resource_tracker.ensure_running()
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_quiet_and_low)
+
+
+class Services:
+    """The database thread, the render process, and the tasks that use them."""
+
+    def __init__(self, app: KioskApp, db: Store):
+        self.app, self.store = app, db
+        self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
+        self._render: Executor | None = None
+
+    # --- tasks ------------------------------------------------------------------------------------------------
+
+    def run(self, node: DOMNode, task: Awaitable[Any], *, say: Callable[[str], object] | None = None,
+            group: str = "services", exclusive: bool = False) -> Worker[None]:
+        """Run ``task`` (a coroutine that awaits ``db``/``draw``) as a worker of ``node``.
+
+        A call that fails inside it is told through ``say`` (else a notification) and ends the task; a defect
+        in the screen's own code is shown as a notification.  Either way the kiosk goes on.
+        """
+        async def guarded() -> None:
+            token = _TASK.set(_Task(say))
+            try:
+                await task
+            except Refused:
+                pass  # already told
+            except Exception as error:  # a defect in a screen: shown, never fatal
+                self.app.notify(f"Screen error ({type(error).__name__}: {error})", severity="error", timeout=10)
+            finally:
+                _TASK.reset(token)
+
+        return node.run_worker(guarded(), group=group, exclusive=exclusive, exit_on_error=False)
+
+    # --- calls ------------------------------------------------------------------------------------------------
+
+    async def db(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``service(store, *args, **kwargs)`` on the database thread."""
+        return await self._database_call(service, self.store, *args, **kwargs)
+
+    async def ic(self, service: Callable[..., T], session: Any, *args: Any, **kwargs: Any) -> T:
+        """``service(session, *args, **kwargs)`` on the database thread: an IC-mode service, given the IC's
+        unlocked session (which holds its own way to the database)."""
+        return await self._database_call(service, session, *args, **kwargs)
+
+    async def _database_call(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        task = self._task()
+        try:
+            result = await self._on(self._database, service, *args, **kwargs)
+        except Exception as error:
+            message, failed_write = self._words(error)
+            if failed_write:
+                self.app.failure = message
+            self._tell(task, message, severity="error" if failed_write else "warning")
+            raise Refused(message) from None
+        self.app.failure = None
+        return result
+
+    async def draw(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` in the render process (its arguments and result are pickled)."""
+        task = self._task()
+        if self._render is None:
+            self._render = _render_pool()
+        try:
+            return await self._on(self._render, function, *args, **kwargs)
+        except Exception as error:
+            message = str(error) if isinstance(error, KioskError) else \
+                f"Could not draw it ({type(error).__name__}: {error}). Nothing was written."
+            self._tell(task, message, severity="warning")
+            raise Refused(message) from None
+
+    def close(self) -> None:
+        """Finish the calls under way (the database stays open for whoever opened it)."""
+        self._database.shutdown(wait=True)
+        if self._render is not None:
+            self._render.shutdown(wait=True, cancel_futures=True)
+
+    # --- inside -----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _task() -> _Task:
+        task = _TASK.get()
+        if task is None:
+            raise RuntimeError("services are called only inside Services.run(...): a failure elsewhere would "
+                               "close the kiosk")
+        return task
+
+    @staticmethod
+    async def _on(executor: Executor, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, functools.partial(function, *args, **kwargs))
+
+    def _words(self, error: Exception) -> tuple[str, bool]:
+        """What to tell the person, and whether a write may have failed (NOT RECORDED)."""
+        if isinstance(error, StoreError):
+            return str(error), True
+        if isinstance(error, KioskError):
+            return str(error), False
+        if isinstance(error, sqlite3.Error):
+            return self.store.explain(error), True
+        if isinstance(error, OSError):
+            return f"{error.strerror or error}. NOT RECORDED.", True
+        return f"Unexpected error ({type(error).__name__}: {error}). NOT RECORDED.", True
+
+    def _tell(self, task: _Task, message: str, severity: str) -> None:
+        if task.say is not None:
+            task.say(message)
+        if task.say is None or severity == "error":
+            self.app.notify(message, title="NOT RECORDED" if severity == "error" else "",
+                            severity=severity, timeout=10 if severity == "error" else 8)

@@ -1,0 +1,152 @@
+"""Setup: badges (behind the supervisor PIN) - preview one with its QR, issue new ones to a folder and a
+printable sheet, revoke one.
+
+Issuing is all or nothing in four steps: new codes are planned (database), the files drawn (render process),
+the issue recorded (database: from then on the old badges stop working), and the files put in place.  A draw
+that fails records nothing; a record that fails discards the drawn files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+
+from kiosk.badges import Staged, stage, terminal_qr
+from kiosk.services import badges
+from kiosk.tui.screens.form import Form
+from kiosk.tui.screens.people import PersonList
+from kiosk.tui.widgets import Table
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
+
+
+class BadgesScreen(PersonList):
+    """Everyone with their badge: Enter previews one, F2 issues a new one, F4 everyone's, F8 revokes one."""
+
+    TITLE_WORD = "Badges"
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Back"),
+        Binding("f2", "issue", "New badge"),
+        Binding("f4", "issue_all", "Badges for all"),
+        Binding("f5", "filter", "Filter"),
+        Binding("f8", "revoke", "Revoke"),
+    ]
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        if (person := self.current()) is not None:
+            self.app.push_screen(BadgePreview(person.ref))
+
+    def action_issue(self) -> None:
+        if (person := self.current()) is not None:
+            self.app.push_screen(IssueForm([person.ref]), self._changed)
+
+    def action_issue_all(self) -> None:
+        self.app.push_screen(IssueForm(None), self._changed)
+
+    def action_revoke(self) -> None:
+        if (person := self.current()) is not None:
+            self.app.push_screen(RevokeForm(person.ref), self._changed)
+
+    def _changed(self, done: bool | None) -> None:
+        if done:
+            self.load()
+
+
+class BadgePreview(ModalScreen[None]):
+    """One person's valid badge as printed: name, department and role, the code, and its QR."""
+
+    app: KioskApp
+    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Back")]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(id="card")
+            yield Static(id="qr")
+
+    def on_mount(self) -> None:
+        self.app.services.run(self, self._show())
+
+    async def _show(self) -> None:
+        services = self.app.services
+        card = await services.db(badges.active_card, self.ref)
+        if card is None:
+            self.query_one("#card", Static).update(Text(f"{self.ref} has no valid badge: F2 issues one."))
+            return
+        self.query_one("#card", Static).update(
+            Text.assemble((f"{card.production}\n", "bold"), (f"{card.name}\n", "bold"),
+                          f"{card.department}, {card.role}\n", (card.code_text, "bold")))
+        self.query_one("#qr", Static).update(Text(await services.draw(terminal_qr, card.code), no_wrap=True))
+
+
+class IssueForm(Form):
+    """Where to write new badges: a folder of PNGs and a PDF sheet to print at actual size."""
+
+    SUBMIT_FROM = "sheet"
+
+    def __init__(self, refs: list[str] | None) -> None:
+        super().__init__()
+        self.refs = refs
+
+    def compose(self) -> ComposeResult:
+        folder = self.app.store.path.parent / "badges"
+        who = ", ".join(self.refs) if self.refs else "everyone on the roster"
+        with Vertical(classes="dialog"):
+            yield Label(f"New badges for {who}: their old badges stop working", classes="title", markup=False)
+            yield Input(str(folder), placeholder="Folder for the PNGs", id="out")
+            yield Input(str(folder / "sheet.pdf"), placeholder="PDF sheet (empty: none)", id="sheet")
+            with RadioSet(id="paper"):
+                yield RadioButton("A4", value=True, id="a4")
+                yield RadioButton("Letter", id="letter")
+            yield Static("F2: issue    Escape: cancel")
+            yield Static(id="message", classes="message", markup=False)
+
+    async def save(self) -> None:
+        services = self.app.services
+        out, sheet = Path(self.value("#out")).expanduser(), self.value("#sheet")
+        sheet_path = Path(sheet).expanduser() if sheet else None
+        paper = next(str(button.id) for button in self.query(RadioButton) if button.value)
+        cards = await services.db(badges.plan_badges, self.refs)
+        self.say(f"Drawing {len(cards)} badge(s)...")
+        staged: Staged = await services.draw(stage, cards, out, sheet_path, paper)
+        try:
+            await services.db(badges.record_badges, cards, kiosk=self.app.kiosk_id)
+        except BaseException:
+            await services.draw(staged.discard)
+            raise
+        await services.draw(staged.commit)
+        self.notify(f"{len(cards)} badge(s) issued to {out}" + (f", sheet {sheet}" if sheet else "") + ".")
+        self.dismiss(True)
+
+
+class RevokeForm(Form):
+    """Revoke one person's badge at once, saying why."""
+
+    SUBMIT_FROM = "reason"
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Revoke the badge of {self.ref}: refused at every door from now on", classes="title",
+                        markup=False)
+            yield Input(placeholder="Why (for the record), then Enter", id="reason")
+            yield Static(id="message", classes="message", markup=False)
+
+    async def save(self) -> None:
+        await self.app.services.db(badges.revoke_badge, self.ref, self.value("#reason"), kiosk=self.app.kiosk_id)
+        self.notify(f"Badge of {self.ref} revoked.")
+        self.dismiss(True)

@@ -1,0 +1,149 @@
+"""Setup: the people of the production (behind the supervisor PIN) - a filter, add, edit, import.
+
+The same keys mean the same on every setup screen: F2 adds (in a form: saves), F3 or Enter on a row opens it,
+Escape goes back without saving.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
+
+from kiosk.core.roster import KINDS, ref_from_name
+from kiosk.services import roster
+from kiosk.services.roster import ImportResult, Person
+from kiosk.tui.screens.form import Form, ListScreen
+from kiosk.tui.widgets import Table, local_time
+
+
+class PersonList(ListScreen[Person]):
+    """Everyone in the production, filtered as the supervisor types."""
+
+    COLUMNS = ("Ref", "Name", "Kind", "Badge issued", "Department", "Role")
+    TITLE_WORD = "People"
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.TITLE_WORD, id="heading", classes="title")
+        yield Input(placeholder="Filter: part of a name, ref, department or role (Enter: to the table)",
+                    id="filter")
+        yield Table(id="rows", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    async def fetch(self) -> list[Person]:
+        return await self.app.services.db(roster.list_people)
+
+    def key(self, row: Person) -> str:
+        return row.ref
+
+    def cells(self, row: Person) -> tuple[str, ...]:
+        issued = local_time(row.badge_issued_at, date=True) if row.badge_issued_at else "no badge"
+        return row.ref, row.name, row.kind, issued, row.department, row.role
+
+    def visible(self) -> list[Person]:
+        text = self.query_one("#filter", Input).value.strip().casefold()
+        return [person for person in self.rows if not text or any(
+            text in value.casefold() for value in (person.ref, person.name, person.department, person.role))]
+
+    def shown(self) -> None:
+        shown, everyone = self.table().row_count, len(self.rows)
+        counted = f"{shown} of {everyone} shown" if shown != everyone else str(everyone)
+        self.query_one("#heading", Label).update(f"{self.TITLE_WORD}: {counted}")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.show_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.table().focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+
+class PeopleScreen(PersonList):
+    """Add, edit and import people."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Back"),
+        Binding("f2", "add", "Add person"),
+        Binding("f3", "edit", "Edit"),
+        Binding("f4", "import_file", "Import CSV"),
+        Binding("f5", "filter", "Filter"),
+    ]
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        self.action_edit()
+
+    def action_add(self) -> None:
+        self.app.push_screen(PersonForm(None, {person.ref: person.name for person in self.rows}), self._saved)
+
+    def action_edit(self) -> None:
+        person = self.current()
+        if person is None:
+            self.notify("Nobody to edit: add someone (F2) or clear the filter.")
+            return
+        self.app.push_screen(PersonForm(person, {}), self._saved)
+
+    def _saved(self, person: Person | None) -> None:
+        if person:
+            self.notify(f"Saved: {person.name} ({person.ref}).")
+            self.load(select=person.ref)
+
+    def action_import_file(self) -> None:
+        from kiosk.tui.screens.importing import ImportScreen
+
+        self.app.push_screen(ImportScreen(), self._imported)
+
+    def _imported(self, result: ImportResult | None) -> None:
+        if result:
+            self.notify(f"Imported: {len(result.added)} added, {len(result.updated)} updated, "
+                        f"{len(result.unchanged)} unchanged.")
+            self.load()
+
+
+class PersonForm(Form):
+    """Add a person (``person`` None) or edit one; the ref of someone already listed cannot change."""
+
+    REFUSED = "Not saved: "
+
+    def __init__(self, person: Person | None, taken: dict[str, str]) -> None:
+        super().__init__()
+        self.person = person
+        self.taken = taken  # ref -> name of everyone listed, so adding never overwrites someone by accident
+
+    def compose(self) -> ComposeResult:
+        person = self.person
+        with Vertical(classes="dialog"):
+            if person:
+                yield Label(f"Edit {person.name}", classes="title", markup=False)
+                yield Static(f"Ref: {person.ref} (stays as it is: it is on the badge)", id="ref", markup=False)
+            else:
+                yield Label("Add a person", classes="title")
+                yield Input(placeholder="Ref (optional: made from the name when left empty)", id="ref")
+            yield Input(person.name if person else "", placeholder="Name", id="name")
+            yield Input(person.department if person else "", placeholder="Department, e.g. Camera", id="department")
+            yield Input(person.role if person else "", placeholder="Role, e.g. Camera operator", id="role")
+            with RadioSet(id="kind"):
+                for kind in KINDS:
+                    yield RadioButton(kind.capitalize(), value=bool(person) and person.kind == kind)
+            yield Static(id="message", classes="message", markup=False)
+        yield Footer()
+
+    async def save(self) -> None:
+        kind_index = self.query_one("#kind", RadioSet).pressed_index
+        kind = KINDS[kind_index] if kind_index >= 0 else ""
+        name = self.value("#name")
+        if self.person:
+            ref = self.person.ref
+        else:
+            ref = self.value("#ref")
+            owner = self.taken.get(ref or (ref_from_name(name) if name else ""))
+            if owner:
+                self.say(f"The ref {ref or ref_from_name(name)!r} is {owner}'s already: type another ref, "
+                         "or edit them from the table (F3).")
+                return
+        self.dismiss(await self.app.services.db(roster.add_person, self.app.kiosk_id, name, kind,
+                                                self.value("#department"), self.value("#role"), ref))
