@@ -99,7 +99,9 @@ def badge() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for one PNG per person, named by ref.")
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), help="Also write a printable PDF sheet.")
-@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True)
+@click.option("--paper", type=click.Choice(["a4", "letter", "cr80"], case_sensitive=False), default="a4",
+              show_default=True,
+              help="For the sheet: a4 or letter, cards with cut marks; cr80, one card a page for a card printer.")
 @json_option
 @pass_context
 def badge_issue(ctx, refs, everyone, out, sheet, paper, as_json) -> None:
