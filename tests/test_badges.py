@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 
 import pypdfium2
 import pytest
@@ -75,6 +77,10 @@ def strokes(page) -> int:
     return len(re.findall(rb" l S\b", page.get_contents().get_data()))
 
 
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
 @pytest.mark.parametrize("paper, page_mm, per_page", [("a4", (210, 297), 10), ("letter", (279.4, 215.9), 9)])
 def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_page):
     out, pdf = tmp_path / "badges", tmp_path / "print" / "sheet.pdf"
@@ -119,6 +125,17 @@ def test_card_printer_gets_one_card_a_page_at_exactly_cr80(db, crew, tmp_path, c
     a4 = tmp_path / "a4.pdf"
     kiosk(capsys, "badge", "issue", "C01", "--out", tmp_path / "png", "--sheet", a4)
     assert strokes(PdfReader(a4).pages[0]) > 0  # the count above would see cut marks
+
+
+def test_badge_files_and_folders_are_private_under_a_permissive_umask(db, crew, tmp_path, capsys):
+    previous = os.umask(0o022)
+    try:
+        out, pdf = tmp_path / "new" / "badges", tmp_path / "print" / "sheet.pdf"
+        assert kiosk(capsys, "badge", "issue", "--all", "--out", out, "--sheet", pdf)[0] == 0
+    finally:
+        os.umask(previous)
+    assert {mode(folder) for folder in (tmp_path / "new", out, pdf.parent)} == {0o700}
+    assert {mode(path) for path in [*out.iterdir(), pdf]} == {0o600}
 
 
 def test_new_badges_replace_the_old_ones_at_the_door(db, crew, tmp_path, capsys):
