@@ -3,8 +3,8 @@
 Only an editable install used to work (the fonts and the demo production were looked up in the checkout).  Here
 the wheel is built without a network (``--no-build-isolation``, the test venv's setuptools), installed with
 ``--no-deps`` into a new venv that reaches the test venv's dependencies through a ``.pth`` file, and the
-installed ``kiosk`` is run from a folder far from the checkout: the demo, badges with a sheet, a report, a
-scan, and the door screen headless.
+installed ``kiosk`` is run from a folder far from the checkout: the demo, badges with a sheet, a workbook
+import, a report, a scan, and the door screen headless.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import textwrap
 import tomllib
 from pathlib import Path
 
+import openpyxl
 import pytest
 from pypdf import PdfReader
 
@@ -76,6 +77,13 @@ def test_installed_kiosk_runs_the_demo_badges_report_and_door(installed, tmp_pat
     run(*kiosk, "badge", "issue", "C01", "C02", "--out", tmp_path / "cards", "--sheet", tmp_path / "cards.pdf",
         "--paper", "cr80", cwd=tmp_path)
     assert len(PdfReader(tmp_path / "cards.pdf").pages) == 2 and (tmp_path / "cards" / "C01.png").exists()
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Full name", "Dept", "Position", "Type"])
+    workbook.active.append(["Ana Lima", "Art", "Standby props", "Crew"])
+    workbook.save(tmp_path / "crew.xlsx")
+    added = run(*kiosk, "people", "import", tmp_path / "crew.xlsx", "--json", cwd=tmp_path)
+    assert json.loads(added.stdout)["names"] == {"ana-lima": "Ana Lima"}  # openpyxl, imported when needed
 
     run(*kiosk, "report", "42", "--out", tmp_path / "scene42.pdf", cwd=tmp_path)
     assert PdfReader(tmp_path / "scene42.pdf").pages
