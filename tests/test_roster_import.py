@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from kiosk.core import roster as core
+from kiosk.core import tables
 from kiosk.core.roster import RosterOptionError, RosterSource, read_roster
 from kiosk.services import ServiceError, roster
 from tests.conftest import KIOSK
@@ -159,7 +160,7 @@ def test_every_bad_row_is_named_by_line_and_a_stray_separator_is_caught():
 
 
 def test_a_list_past_the_row_limit_is_refused_whole(monkeypatch):
-    monkeypatch.setattr(core, "MAX_ROWS", 5)
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
     rows = [["name", "kind"]] + [[f"P{n}", "crew"] for n in range(6)]
     assert reasons(read_roster(csv_bytes(rows)))[0].startswith("line 6: the list goes on past 5 rows")
     assert reasons(read_roster(xlsx_bytes({"Crew": rows})))[0].startswith("line 6: the list goes on past 5 rows")

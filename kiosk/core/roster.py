@@ -1,36 +1,31 @@
 """Reading a cast-and-crew list as the production office has it.  Pure: bytes and options in, people or errors out.
 
-A list comes as an Excel workbook (.xlsx, read with openpyxl, imported only then) or as CSV text in whatever
-dialect the spreadsheet saved it: comma, semicolon (a European Excel) or tab separated, found from the header;
-UTF-8 with or without a BOM, or UTF-16 with a BOM, found by themselves; any other encoding only when it is
-named, never guessed into mojibake.  The header may stand below a title row or two; its columns are matched
-case-insensitively with the names crews use ("Dept", "Position", "First name" + "Last name"...), or as
-``columns`` maps them.  Other columns (phone, email...) are not read at all.
+``kiosk.core.tables`` turns the bytes into rows of cell texts: an Excel workbook (.xlsx) or CSV text in any
+dialect a spreadsheet saves, UTF-8 or UTF-16 found by themselves, any other encoding only when named.  Here the
+header is found - it may stand below a title row or two - and its columns matched case-insensitively with the
+names crews use ("Dept", "Position", "First name" + "Last name"...), or as ``RosterSource.columns`` maps them;
+other columns (phone, email...) are not read at all.  The CSV's delimiter is the one that makes a header of
+known columns.
 
-Nothing is half-read: ``read_roster`` returns every person, or every bad row by line (and cell, for a
-spreadsheet), and callers write nothing unless the error list is empty.  Options that cannot be used at all (a
+Nothing is half-read: ``read_roster`` returns every person, or none and every bad row by line (and cell, in a
+spreadsheet); callers write nothing unless the error list is empty.  Options that cannot be used at all (a
 field that does not exist, an unknown encoding, a sheet the workbook lacks) raise ``RosterOptionError``.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+
+from kiosk.core.tables import RosterOptionError, Row, RowError, Table, column_letter, read_table
 
 KINDS = ("cast", "crew")
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_FIELD = 200
-MAX_ROWS = 100_000  # a sheet that goes on past this has something typed far below the list
-MAX_COLUMNS = 200  # read no further right than this
 HEADER_SEARCH = 10  # the header is one of the first rows that are not blank (title rows may come first)
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 # The fields a person has, each with the header names crews give it (compared after ``_normal``).
 ALIASES = {
@@ -43,15 +38,6 @@ ALIASES = {
     "kind": ("kind", "type", "cast/crew", "cast or crew"),
 }
 FIELDS = tuple(ALIASES)
-
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected workbooks
-ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-
-
-class RosterOptionError(ValueError):
-    """An option that cannot be used: nothing was read."""
-
 
 @dataclass(frozen=True)
 class RosterSource:
@@ -76,16 +62,6 @@ class PersonRow:
     role: str
     kind: str
     line: int = 0
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-    cell: str = ""  # in a spreadsheet, the cell at fault ("C14")
-
-    def __str__(self) -> str:
-        return f"line {self.line}" + (f", cell {self.cell}" if self.cell else "") + f": {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -164,167 +140,6 @@ def _normal(header: str) -> str:
     return re.sub(r" ?/ ?", "/", text)
 
 
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text it shows (a number typed as an ID is ``12``, not ``12.0``)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime) and value.time() == time(0):
-        return value.date().isoformat()
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
-# --- Turning bytes into rows of cell texts ---------------------------------------------------------------
-
-@dataclass
-class _Table:
-    format: str
-    rows: list[tuple[int, list[str]]]  # (line, cells)
-    spreadsheet: bool = False
-    errors: list[RowError] = field(default_factory=list)
-
-
-def _read_xlsx(data: bytes, sheet: str | None) -> _Table:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any damage to the file is a message, never a traceback
-        return _Table("Excel workbook", [], True, [RowError(1, f"the workbook cannot be read ({error})")])
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise RosterOptionError(f"The workbook has no sheet {sheet!r}; its sheets are "
-                                    + ", ".join(repr(name) for name in workbook.sheetnames) + ".")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        if not hasattr(worksheet, "reset_dimensions"):
-            raise RosterOptionError(f"The sheet {sheet!r} is a chart, not a table.")
-        worksheet.reset_dimensions()  # the size a file states may be wrong: read what is there
-        rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1)
-        table = _Table(f"Excel workbook, sheet {worksheet.title!r}",
-                       [(line, [_cell_text(value) for value in row]) for line, row in enumerate(rows, start=1)],
-                       spreadsheet=True)
-    except RosterOptionError:
-        raise
-    except Exception as error:  # noqa: BLE001
-        return _Table("Excel workbook", [], True, [RowError(1, f"the workbook cannot be read ({error})")])
-    finally:
-        workbook.close()
-    return table
-
-
-def _encoding(data: bytes, named: str | None) -> tuple[bytes, str, bool]:
-    """The text's bytes without a BOM, its encoding, and whether it was named (rather than found)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):], "utf-8", False
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data, "utf-16", False
-    if named is None:
-        return data, "utf-8", False
-    return data, named, True
-
-
-def _decode(data: bytes, encoding: str, named: bool) -> tuple[str, list[RowError]]:
-    """The text, with each line that cannot be decoded reported by number (and read as blank)."""
-    wrong = "not UTF-8 text" if encoding == "utf-8" and not named else f"not valid {encoding} text"
-    advice = ("name the file's encoding (--encoding cp1252 for a CSV from Excel on Windows, mac_roman from an old "
-              "Mac), or save it as CSV UTF-8" if encoding == "utf-8" and not named else
-              "is that the file's encoding?")
-    if "\n".encode(encoding) != b"\n":  # UTF-16 and the like: lines cannot be cut from the bytes
-        try:
-            return data.decode(encoding), []
-        except UnicodeDecodeError as error:
-            line = data[:error.start].decode(encoding, "replace").count("\n") + 1
-            return "", [RowError(line, f"{wrong}: {advice}")]
-    errors, lines = [], []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            lines.append(raw.decode(encoding))
-        except UnicodeDecodeError as error:
-            where = f"{wrong} (byte 0x{raw[error.start]:02x} at column {error.start + 1})"
-            errors.append(RowError(number, where if errors else f"{where}: {advice}"))
-            lines.append("")
-    return "\n".join(lines), errors
-
-
-def _split(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], list[RowError]]:
-    """CSV text as rows, each with the line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        while len(rows) <= MAX_ROWS:
-            line = reader.line_num + 1
-            try:
-                rows.append((line, next(reader)))
-            except StopIteration:
-                break
-    except csv.Error as error:
-        return rows, [RowError(reader.line_num, f"the CSV cannot be read here ({error})")]
-    return rows, []
-
-
-def _fit(sample: str, delimiter: str, columns: dict[str, str]) -> tuple[int, int, int]:
-    """How well a delimiter splits the start of a CSV: the known columns it makes of the header, then the
-    header's width, then the fewest rows wider than the header."""
-    rows, _ = _split(sample, delimiter)
-    header = _find_header(rows, columns)
-    if header is None:
-        return 0, 0, 0
-    line, cells = header
-    return (len(_match(cells, columns)[0]), len(cells),
-            -sum(len(row) > len(cells) for number, row in rows if number > line))
-
-
-def _read_csv(data: bytes, source: RosterSource, columns: dict[str, str]) -> _Table:
-    body, encoding, named = _encoding(data, source.encoding)
-    text, errors = _decode(body, encoding, named)
-    if text.count("\x00") * 10 > len(text):  # binary, or UTF-16 without its byte-order mark
-        return _Table("CSV", [], errors=[RowError(1, "this is not CSV text (if it is UTF-16 text without a "
-                                                     "byte-order mark, name it: --encoding utf-16-le)")])
-    sample = "\n".join(text.splitlines()[:HEADER_SEARCH * 5])
-    delimiter = max(DELIMITERS, key=lambda delimiter: _fit(sample, delimiter, columns))  # a comma on a tie
-    rows, split_errors = _split(text, delimiter)
-    label = "UTF-16" if encoding == "utf-16" else "UTF-8" if encoding == "utf-8" else encoding
-    return _Table(f"CSV, {DELIMITERS[delimiter]}-separated, {label}", rows, errors=errors + split_errors)
-
-
-def _read_table(data: bytes, source: RosterSource, columns: dict[str, str]) -> _Table:
-    if data.startswith(OLE_MAGIC):
-        return _Table("old Excel workbook", [], True, [RowError(1, "an old .xls workbook (or one locked with a "
-                                                                   "password): save it as .xlsx or CSV UTF-8")])
-    if data.startswith(ZIP_MAGIC):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-                mimetype = b""
-                if "mimetype" in names:
-                    with archive.open("mimetype") as entry:
-                        mimetype = entry.read(len(ODS_MIMETYPE))
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as error:
-            return _Table("archive", [], True, [RowError(1, f"a damaged workbook or archive ({error})")])
-        if "xl/workbook.xml" in names:
-            return _read_xlsx(data, source.sheet)
-        if mimetype == ODS_MIMETYPE:
-            return _Table("OpenDocument spreadsheet", [], True, [RowError(
-                1, "an OpenDocument spreadsheet (.ods): save it as Excel .xlsx or CSV UTF-8, then import that")])
-        return _Table("archive", [], True, [RowError(1, "a zip archive, not an .xlsx workbook or a CSV file")])
-    return _read_csv(data, source, columns)
-
-
 # --- The header: which column holds which field ----------------------------------------------------------
 
 def _match(cells: list[str], columns: dict[str, str]) -> tuple[dict[str, int], list[str]]:
@@ -344,7 +159,7 @@ def _match(cells: list[str], columns: dict[str, str]) -> tuple[dict[str, int], l
             problems.append(f"no column {columns[name]!r} for the {name} (--map); the header has "
                             + ", ".join(repr(cell) for cell in cells if cell.strip()))
         if len(wanted) > 1:
-            where = " and ".join(f"{cells[index]!r} (column {_column_letter(index)})" for index in wanted)
+            where = " and ".join(f"{cells[index]!r} (column {column_letter(index)})" for index in wanted)
             remedy = ("rename or remove one" if len({normal[index] for index in wanted}) == 1 else
                       f"remove one, or choose one with --map {name.replace(' ', '-')}=COLUMN")
             problems.append(f"the header names the {name} twice: {where} - {remedy}")
@@ -353,11 +168,22 @@ def _match(cells: list[str], columns: dict[str, str]) -> tuple[dict[str, int], l
     return found, problems
 
 
+def _fit(rows: list[Row], columns: dict[str, str]) -> tuple[int, int, int]:
+    """How well a delimiter split the start of a CSV: the known columns it makes of the header, then the
+    header's width, then the fewest rows wider than the header."""
+    header = _find_header(rows, columns)
+    if header is None:
+        return 0, 0, 0
+    line, cells = header
+    return (len(_match(cells, columns)[0]), len(cells),
+            -sum(len(row) > len(cells) for number, row in rows if number > line))
+
+
 def _has_name(found: dict[str, int]) -> bool:
     return "name" in found or ("first name" in found and "last name" in found)
 
 
-def _find_header(rows: list[tuple[int, list[str]]], columns: dict[str, str]) -> tuple[int, list[str]] | None:
+def _find_header(rows: list[Row], columns: dict[str, str]) -> Row | None:
     """The first of the first ``HEADER_SEARCH`` rows that are not blank that names the name column(s)."""
     filled = [(line, cells) for line, cells in rows if any(cell.strip() for cell in cells)]
     return next(((line, cells) for line, cells in filled[:HEADER_SEARCH] if _has_name(_match(cells, columns)[0])),
@@ -369,7 +195,7 @@ def _describe(indexes: list[int], cells: list[str], spreadsheet: bool) -> str:
     headers = " + ".join(repr(cells[index]) for index in indexes)
     if not spreadsheet:
         return headers
-    letters = ", ".join(_column_letter(index) for index in indexes)
+    letters = ", ".join(column_letter(index) for index in indexes)
     return f"{headers} (column{'s' if len(indexes) > 1 else ''} {letters})"
 
 
@@ -394,12 +220,9 @@ def read_roster(data: bytes, source: RosterSource | None = None) -> Roster:
     """Every person on the list, or every bad row by line (and cell, in a spreadsheet)."""
     source = source or RosterSource()
     columns = _check_options(source)
-    table = _read_table(data, source, columns)
+    table = read_table(data, source.sheet, source.encoding, fit=lambda rows: _fit(rows, columns))
     if table.errors and not table.rows:
         return Roster([], table.errors, Reading(table.format))
-    if len(table.rows) > MAX_ROWS:
-        return Roster([], [RowError(MAX_ROWS + 1, f"the list goes on past {MAX_ROWS:,} rows - is something "
-                                                  "typed far below it?")], Reading(table.format))
     header = _find_header(table.rows, columns)
     if header is None:
         mapped = f" ({columns['name']!r}, as --map says)" if columns.get("name") else ""
@@ -440,7 +263,7 @@ def _order(error: RowError) -> tuple[int, int, str]:
     return error.line, len(letters), letters
 
 
-def _people(table: _Table, header_line: int, width: int, where: dict[str, list[int]],
+def _people(table: Table, header_line: int, width: int, where: dict[str, list[int]],
             kind: str | None) -> tuple[list[PersonRow], list[RowError]]:
     """The rows below the header as people, or each bad row's problems (in a spreadsheet, with their cells)."""
     people: list[PersonRow] = []
@@ -471,6 +294,6 @@ def _people(table: _Table, header_line: int, width: int, where: dict[str, list[i
     return people, errors
 
 
-def _cell(table: _Table, indexes: list[int] | None, line: int) -> str:
+def _cell(table: Table, indexes: list[int] | None, line: int) -> str:
     """The address of a field's (first) cell on a line of a spreadsheet; nothing for CSV."""
-    return f"{_column_letter(indexes[0])}{line}" if table.spreadsheet and indexes else ""
+    return f"{column_letter(indexes[0])}{line}" if table.spreadsheet and indexes else ""
