@@ -7,6 +7,7 @@ Text" would use.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -157,6 +158,11 @@ def test_every_bad_row_is_named_by_line_and_a_stray_separator_is_caught():
         "line 3: name is missing", "line 4: kind must be cast or crew, not 'alien'",
         "line 4: ref 'A1' is used again (first on line 2)", "line 5: kind must be cast or crew, not 'Ana'",
         "line 5: more cells than the header has columns (4, not 3) - is a separator inside a name without quotes?"]
+
+
+@pytest.mark.parametrize("data", [b"", codecs.BOM_UTF8, b"\r\n\r\n", b",,,\n,,\n"])
+def test_an_empty_list_is_refused(data):
+    assert reasons(read_roster(data)) == ["line 1: the list is empty"]
 
 
 def test_a_list_past_the_row_limit_is_refused_whole(monkeypatch):
