@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 
 import pypdfium2
 import pytest
@@ -55,14 +57,28 @@ def sheet_codes(path) -> list[str]:
     return [match.replace(" ", "") for page in pages for match in CODE_TEXT.findall(page.extract_text())]
 
 
-def sheet_scans(path) -> list[str]:
-    """The QR codes a scanner reads off the sheet printed at 200 dpi."""
+def page_scans(path, dpi: int = 200) -> list[list[str]]:
+    """The QR codes a scanner reads off each page of the sheet printed at ``dpi``."""
     document = pypdfium2.PdfDocument(path)
     try:
-        images = (page.render(scale=200 / 72).to_pil() for page in document)
-        return [result.text for image in images for result in zxingcpp.read_barcodes(image)]
+        images = (page.render(scale=dpi / 72).to_pil() for page in document)
+        return [[result.text for result in zxingcpp.read_barcodes(image)] for image in images]
     finally:
         document.close()
+
+
+def sheet_scans(path) -> list[str]:
+    """The QR codes a scanner reads off the sheet printed at 200 dpi."""
+    return [text for page in page_scans(path) for text in page]
+
+
+def strokes(page) -> int:
+    """How many lines (cut marks) a page of the sheet draws: fpdf2 writes each as ``x y m x y l S``."""
+    return len(re.findall(rb" l S\b", page.get_contents().get_data()))
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 @pytest.mark.parametrize("paper, page_mm, per_page", [("a4", (210, 297), 10), ("letter", (279.4, 215.9), 9)])
@@ -88,6 +104,38 @@ def test_issue_through_the_cli(db, crew, tmp_path, capsys, paper, page_mm, per_p
         assert (float(page.mediabox.width), float(page.mediabox.height)) == \
             pytest.approx((page_mm[0] * MM_TO_PT, page_mm[1] * MM_TO_PT), abs=0.01)
     assert sorted(sheet_codes(pdf)) == sorted(sheet_scans(pdf)) == sorted(valid.values())  # everyone once
+
+
+def test_card_printer_gets_one_card_a_page_at_exactly_cr80(db, crew, tmp_path, cli):
+    pdf = tmp_path / "cards.pdf"
+    status, stdout, _ = cli("badge", "issue", "--all", "--out", tmp_path / "png", "--sheet", pdf,
+                              "--paper", "cr80", "--json")
+    assert status == 0
+    valid = active_codes(db)
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == len(crew)
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == \
+            pytest.approx((85.6 * MM_TO_PT, 54 * MM_TO_PT), abs=0.01)
+        assert strokes(page) == 0  # no cut marks on a card
+    printed = sheet_codes(pdf)
+    assert page_scans(pdf, dpi=300) == [[code] for code in printed]  # each card's QR is its own printed code
+    assert sorted(printed) == sorted(valid.values())
+    assert printed == [valid[ref] for ref in json.loads(stdout)["issued"]]  # in the order they were issued
+    a4 = tmp_path / "a4.pdf"
+    cli("badge", "issue", "C01", "--out", tmp_path / "png", "--sheet", a4)
+    assert strokes(PdfReader(a4).pages[0]) > 0  # the count above would see cut marks
+
+
+def test_badge_files_and_folders_are_private_under_a_permissive_umask(db, crew, tmp_path, cli):
+    previous = os.umask(0o022)
+    try:
+        out, pdf = tmp_path / "new" / "badges", tmp_path / "print" / "sheet.pdf"
+        assert cli("badge", "issue", "--all", "--out", out, "--sheet", pdf)[0] == 0
+    finally:
+        os.umask(previous)
+    assert {mode(folder) for folder in (tmp_path / "new", out, pdf.parent)} == {0o700}
+    assert {mode(path) for path in [*out.iterdir(), pdf]} == {0o600}
 
 
 def test_new_badges_replace_the_old_ones_at_the_door(db, crew, tmp_path, capsys, cli):
@@ -226,7 +274,14 @@ def test_any_text_fits_its_box(text, style):
         assert line.baseline + typeface.getmetrics()[1] <= style.box.y + style.box.height
 
 
-@pytest.mark.parametrize("paper", sorted(sheet.PAPERS))
+def test_every_paper_the_cli_offers_is_one_the_sheet_draws():
+    from kiosk.cli.people import badge_issue
+
+    offered = next(param for param in badge_issue.params if param.name == "paper").type.choices
+    assert sorted(offered) == sorted(sheet.PAPERS)
+
+
+@pytest.mark.parametrize("paper", sorted(set(sheet.PAPERS) - {sheet.CARD_PAPER}))
 def test_cut_marks_stay_outside_every_card(paper):
     grid = sheet.grid(paper)
     width, height = grid.page

@@ -14,14 +14,15 @@ ROOT = Path(kiosk.__file__).resolve().parent
 # shells (cli, tui) -> services -> store and renderers -> core.
 MAY_IMPORT = {
     "core": {"errors"},
-    "store": {"core", "errors"},
-    "badges": {"core", "errors", "fonts"},
-    "reports": {"core", "errors", "fonts"},
+    "store": {"core", "errors", "files"},
+    "badges": {"core", "errors", "fonts", "files"},
+    "reports": {"core", "errors", "fonts", "files"},
     "fonts": {"errors"},
+    "files": set(),
     "errors": set(),
-    "services": {"core", "store", "errors", "badges", "reports", "paths"},
-    "cli": {"core", "store", "services", "errors", "badges", "reports", "tui", "paths"},
-    "tui": {"core", "services", "errors", "badges", "reports", "paths"},
+    "services": {"core", "store", "errors", "badges", "reports", "files"},
+    "cli": {"core", "store", "services", "errors", "badges", "reports", "tui", "files"},
+    "tui": {"core", "services", "errors", "badges", "reports", "files"},
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from kiosk.badges.layout import DPI, HEIGHT, MODULE, RULE, WIDTH, CardLayout, Line, font
+from kiosk.files import owner_only
 from kiosk.fonts import Face
 
 WHITE, BLACK = 0, 1  # palette indexes
@@ -75,5 +76,7 @@ def draw_card(layout: CardLayout) -> Image.Image:
 
 
 def save_card(image: Image.Image, path: Path) -> None:
-    # Long runs of white: run-length deflate at level 1 is both the fastest and the smallest here.
-    image.save(path, "PNG", bits=1, compress_level=1, compress_type=zlib.Z_RLE, dpi=(DPI, DPI))
+    """Write the PNG to a new file readable by its owner only (a badge is a name and a working code)."""
+    with open(path, "xb", opener=owner_only) as file:
+        # Long runs of white: run-length deflate at level 1 is both the fastest and the smallest here.
+        image.save(file, "PNG", bits=1, compress_level=1, compress_type=zlib.Z_RLE, dpi=(DPI, DPI))

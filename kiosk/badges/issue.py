@@ -5,6 +5,9 @@ Every PNG and the sheet are rendered into temporary files beside their targets f
 exist is the issue recorded (which makes each person's previous badge stop working), and only then are the
 files moved into place with ``os.replace``.  A render that fails, or a record that fails, leaves no new file
 behind and records nothing, so the badges people already wear keep working.
+
+Badges carry names and codes: every file is created readable by its owner only (0600) and every folder made
+for them is 0700, whatever the umask.
 """
 
 from __future__ import annotations
@@ -42,10 +45,12 @@ def _check(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) ->
 
 
 def _make_folder(folder: Path, made: list[Path]) -> None:
-    """Create ``folder`` (and missing parents), remembering what was created so a failure can remove it."""
+    """Create ``folder`` and missing parents, each 0700, remembering what was created so a failure can remove it
+    (newest first in ``made``: a folder always before its parent)."""
     missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
-    made.extend(missing)
+    for parent in reversed(missing):
+        parent.mkdir(mode=0o700)
+        made.insert(0, parent)
 
 
 def _discard(sheet_part: Path | None, staging: Path | None, made: list[Path]) -> None:

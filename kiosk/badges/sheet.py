@@ -1,8 +1,11 @@
-"""The printable sheet: every badge at true size (85.6 x 54 mm) on A4 or Letter, with cut marks.
+"""The printable sheet: every badge at true size (85.6 x 54 mm), on A4 or Letter with cut marks, or one card a
+page for a direct-to-card printer.
 
 Cards are drawn as vectors (text in the embedded fonts, QR modules as filled rectangles), not as placed
 images: the print is as sharp as the printer, the file stays small, and it is several times faster to make
 than embedding 300 dpi bitmaps.  The paper is turned to landscape when that fits more cards (Letter: 9, not 8).
+A card printer (Zebra, Evolis, Magicard...) takes one card per page from its driver: with ``cr80`` paper each
+page is exactly the card, 85.6 x 54 mm landscape, edge to edge, with no cut marks.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from fpdf.enums import RenderStyle
 from kiosk.badges.layout import CARD_MM, DPI, MM_PER_PX, MODULE, RULE, CardLayout
 from kiosk.fonts import Face
 
-PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}  # millimetres, portrait
+CARD_PAPER = "cr80"  # a direct-to-card printer: the page is the card
+PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4), CARD_PAPER: CARD_MM[::-1]}  # millimetres, portrait
 GAP = 3.0  # between cards, room for the cut marks
 MIN_MARGIN = 6.0  # most printers cannot print closer to the paper's edge
 MARK_OFFSET = 0.5  # cut marks start this far from the corner, so they never touch a card
@@ -33,6 +37,7 @@ class Grid:
     rows: int
     left: float
     top: float
+    cut_marks: bool = True
 
     @property
     def per_page(self) -> int:
@@ -47,7 +52,10 @@ def _fitting(length: float, card: float) -> int:
 
 
 def grid(paper: str) -> Grid:
-    """The page orientation that holds most cards (portrait on a tie), the grid centred on the page."""
+    """The page orientation that holds most cards (portrait on a tie), the grid centred on the page; for a card
+    printer, the card itself as the page."""
+    if paper == CARD_PAPER:
+        return Grid(CARD_MM, 1, 1, 0.0, 0.0, cut_marks=False)
     portrait = PAPERS[paper]
     layouts = []
     for width, height in (portrait, portrait[::-1]):
@@ -99,7 +107,7 @@ class _Sheet(FPDF):
 
 
 def write_sheet(layouts: list[CardLayout], path: Path, paper: str, title: str = "Badges") -> None:
-    """Every card once, in order, as many to a page as fit; cut marks at each card's corners."""
+    """Every card once, in order, as many to a page as fit; cut marks at each card's corners (none on cards)."""
     page_grid = grid(paper)
     sheet = _Sheet(page_grid)
     sheet.set_title(title)
@@ -110,7 +118,8 @@ def write_sheet(layouts: list[CardLayout], path: Path, paper: str, title: str = 
         for index, layout in enumerate(layouts[start:start + page_grid.per_page]):
             column, row = index % page_grid.columns, index // page_grid.columns
             sheet.card(layout, *page_grid.origin(column, row))
-            marks.update(tuple(round(value, 3) for value in mark) for mark in cut_marks(page_grid, column, row))
+            if page_grid.cut_marks:
+                marks.update(tuple(round(value, 3) for value in mark) for mark in cut_marks(page_grid, column, row))
         for mark in sorted(marks):
             sheet.line(*mark)
     sheet.output(str(path))

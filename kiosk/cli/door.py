@@ -7,15 +7,8 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import (
-    EXIT_REFUSED,
-    cli,
-    default_db_path,
-    emit_json,
-    json_option,
-    pass_context,
-    table,
-)
+from kiosk.cli import EXIT_REFUSED, cli, default_db_path, emit_json, json_option, pass_context, table
+from kiosk.files import owner_only
 from kiosk.services import door
 
 
@@ -147,8 +140,10 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     db = ctx.db(create=True)
     build_demo(db, ctx.kiosk_id)
     cards, _ = badges.issue(db, None, badge_dir, badge_dir / "sheet.pdf", "a4", ctx.kiosk_id)
-    (badge_dir / "codes.txt").write_text(
-        "".join(f"{card.ref}\t{card.code}\t{card.name}\n" for card in cards), encoding="utf-8")
+    codes_file = badge_dir / "codes.txt"  # every working code: readable by its owner only, like the badges
+    codes_file.unlink(missing_ok=True)
+    with open(codes_file, "x", encoding="utf-8", opener=owner_only) as file:
+        file.write("".join(f"{card.ref}\t{card.code}\t{card.name}\n" for card in cards))
     notice = (f"Demo database {path}. Badges and a printable sheet in {badge_dir} (codes.txt lists every code "
               f"to type with C). Supervisor PIN: {DEMO_PIN}.")
     click.echo(notice)

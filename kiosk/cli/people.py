@@ -7,16 +7,8 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import (
-    EXIT_REFUSED,
-    EXIT_USAGE,
-    cli,
-    emit_json,
-    json_option,
-    pass_context,
-    secret_input,
-    table,
-)
+from kiosk.cli import EXIT_REFUSED, EXIT_USAGE, cli, emit_json, json_option, pass_context, secret_input, table
+from kiosk.core.roster import RosterOptionError, RosterSource, parse_column_map
 from kiosk.services import access, production, roster
 from kiosk.services import badges as badge_service
 
@@ -53,21 +45,59 @@ def people() -> None:
     """The cast and crew list."""
 
 
+def _column_map(ctx, param, pairs: tuple[str, ...]) -> dict[str, str]:
+    try:
+        return parse_column_map(pairs)
+    except RosterOptionError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _show_reading(result: roster.ImportResult, name: str) -> None:
+    reading = result.reading
+    if reading is None:
+        return
+    click.echo(f"{name}: {reading.format}" + (f", header on line {reading.header_line}" if reading.header_line
+                                             else ""))
+    for field_name, where in reading.columns.items():
+        click.echo(f"  {field_name:<11} <- {where}")
+    if reading.ignored:
+        click.echo("  not read: " + ", ".join(repr(header) for header in reading.ignored))
+
+
 @people.command("import")
 @click.argument("file", type=click.File("rb"))
-@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Show how the file is read and what would change; write nothing.")
+@click.option("--sheet", help="The workbook's sheet to read (default: the first).")
+@click.option("--encoding", help="The CSV's encoding when it is not UTF-8 or UTF-16 (cp1252 for Excel on Windows).")
+@click.option("--map", "columns", multiple=True, callback=_column_map, metavar='FIELD="COLUMN"',
+              help="Read FIELD (ref, name, first-name, last-name, department, role, kind) from the column with "
+                   "this header; FIELD= from none. Repeatable.")
+@click.option("--kind", type=click.Choice(["cast", "crew"]), help="The kind of everyone whose row has none.")
 @json_option
 @pass_context
-def import_(ctx, file, dry_run: bool, as_json: bool) -> None:
-    """Import FILE.csv (ref,name,department,role,kind): all rows or none."""
-    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run)
+def import_(ctx, file, dry_run: bool, sheet, encoding, columns, kind, as_json: bool) -> None:
+    """Import FILE, a cast and crew list (.xlsx, or CSV with , ; or tab): all rows or none.
+
+    The header names the columns: Name (or First name and Last name) and Kind (cast or crew), and may have
+    Ref (ID), Department (Dept) and Role (Position, Title, Job); other columns are not read.
+    """
+    source = RosterSource(sheet=sheet, encoding=encoding, columns=columns, kind=kind)
+    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run, source=source)
     if as_json:
         emit_json(result.as_dict())
     elif result.ok:
+        if dry_run:
+            _show_reading(result, file.name)
+            for refs, change in ((result.added, "add"), (result.updated, "update")):
+                if refs:
+                    click.echo(f"Would {change} {len(refs)}:")
+                    click.echo("".join(f"  {ref:<12} {result.names[ref]}\n" for ref in refs), nl=False)
         verb = "would be" if dry_run else "were"
         click.echo(f"{len(result.added)} {verb} added, {len(result.updated)} {verb} updated, "
                    f"{len(result.unchanged)} unchanged.")
     if not result.ok:
+        if not as_json:
+            _show_reading(result, file.name)
         click.echo(f"Nothing was imported: {len(result.errors)} problem(s) in {file.name}:", err=True)
         for error in result.errors:
             click.echo(f"  {error}", err=True)
@@ -108,7 +138,9 @@ def badge() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for one PNG per person, named by ref.")
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), help="Also write a printable PDF sheet.")
-@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True)
+@click.option("--paper", type=click.Choice(["a4", "letter", "cr80"], case_sensitive=False), default="a4",
+              show_default=True,
+              help="For the sheet: a4 or letter, cards with cut marks; cr80, one card a page for a card printer.")
 @json_option
 @pass_context
 def badge_issue(ctx, refs, everyone, out, sheet, paper, as_json) -> None:

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 from kiosk.core.roster import (
     PersonRow,
+    Reading,
+    RosterOptionError,
+    RosterSource,
     RowError,
     check_person,
-    parse_people_csv,
+    read_roster,
     ref_from_name,
 )
 from kiosk.services import ServiceError, now
@@ -47,15 +50,21 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    reading: Reading | None = None  # how the file was read: format, header line, which column is which
+    names: dict[str, str] = field(default_factory=dict)  # ref -> name of everyone added or updated
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def as_dict(self) -> dict:
+        reading = self.reading
         return {"ok": self.ok, "dry_run": self.dry_run, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged,
-                "errors": [{"line": error.line, "reason": error.reason} for error in self.errors]}
+                "unchanged": self.unchanged, "names": self.names,
+                "read": None if reading is None else {
+                    "format": reading.format, "header_line": reading.header_line, "columns": reading.columns,
+                    "ignored": list(reading.ignored)},
+                "errors": [{"line": error.line, "cell": error.cell, "reason": error.reason} for error in self.errors]}
 
 
 def _upsert(db: Store, person: PersonRow, result: ImportResult, kiosk: str, at: str) -> None:
@@ -65,6 +74,7 @@ def _upsert(db: Store, person: PersonRow, result: ImportResult, kiosk: str, at: 
         result.unchanged.append(person.ref)
         return
     (result.updated if existing else result.added).append(person.ref)
+    result.names[person.ref] = person.name
     if result.dry_run:
         return
     db["people"].upsert({**values, "updated_at": at}, pk="ref", alter=False)
@@ -73,15 +83,21 @@ def _upsert(db: Store, person: PersonRow, result: ImportResult, kiosk: str, at: 
                person_id=person_id, detail=values)
 
 
-def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False) -> ImportResult:
-    """All rows or none: a file with any bad row changes nothing and reports every bad row."""
-    people, errors = parse_people_csv(data)
-    result = ImportResult(errors=errors, dry_run=dry_run)
-    if errors:
+def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
+                  source: RosterSource | None = None) -> ImportResult:
+    """All rows or none: a list (CSV text or an .xlsx workbook, told apart by their bytes) with any bad row
+    changes nothing and reports every bad row.  ``source`` says how to read it (sheet, encoding, which column
+    is which, the kind for everyone); an option that cannot be used is a ServiceError."""
+    try:
+        roster = read_roster(data, source)
+    except RosterOptionError as error:
+        raise ServiceError(str(error)) from None
+    result = ImportResult(errors=roster.errors, dry_run=dry_run, reading=roster.reading)
+    if result.errors:
         return result
     with write(db):
         at = now()
-        for person in people:
+        for person in roster.people:
             _upsert(db, person, result, kiosk, at)
     return result
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from kiosk.cli import cli, main
 from kiosk.core import codes
 from kiosk.core.door import Decision
+from kiosk.core.roster import read_roster
 from kiosk.services import door, roster
 from kiosk.store import connect
 from tests.reliability.conftest import KIOSK, size
@@ -120,7 +121,7 @@ def test_csv_import_is_all_or_nothing(production_file, figures):
             seen["refused"] += not result.ok
             return
         seen["imported"] += 1
-        people, _ = roster.parse_people_csv(data)
+        people = read_roster(data).people
         for person in people:
             stored = db.execute("SELECT name, department, role, kind FROM people WHERE ref = ?",
                                 [person.ref]).fetchone()
