@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, RadioSet
+from textual.widgets import Input, RadioButton, RadioSet
 
-from kiosk.services import access, roster, scenes
+from kiosk.services import access, scenes
+from kiosk.services.lookup import get_person
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.widgets import Table
@@ -81,13 +82,13 @@ async def test_the_menu_opens_people_where_one_is_added_then_edited(app, db, key
         assert isinstance(app.screen, PeopleScreen)
         assert people.row_count == 41 and people.texts("N01") == ["N01", "Noor Haddad", "crew", "no badge", "Camera",
                                                                    "Loader"]
-        assert roster.get_person(db, "N01")["kind"] == "crew"
+        assert get_person(db, "N01")["kind"] == "crew"
 
         await keys.press(pilot, "f3")  # the cursor is on the person just saved
         assert "Ref: N01" in str(app.screen.query_one("#ref").render())
         await fill(pilot, role="2nd AC", keys=keys)
         await keys.press(pilot, "f2")
-        assert roster.get_person(db, "N01")["role"] == "2nd AC"
+        assert get_person(db, "N01")["role"] == "2nd AC"
         assert people.texts("N01")[5] == "2nd AC"
         assert count(db, "log WHERE kind = 'person_updated'") == 1
 
@@ -110,7 +111,7 @@ async def test_form_problems_are_shown_in_words_and_nothing_is_saved(app, db, ke
         assert "'D01' is Helen Marsh's already" in message(app)
         await keys.press(pilot, "escape")
         assert isinstance(app.screen, PeopleScreen)
-    assert count(db, "people") == 40 and roster.get_person(db, "D01")["name"] == "Helen Marsh"
+    assert count(db, "people") == 40 and get_person(db, "D01")["name"] == "Helen Marsh"
     assert count(db, "log WHERE kind LIKE 'person_%'") == 40
 
 
@@ -129,14 +130,14 @@ async def test_csv_dry_run_lists_every_row_error_by_line_and_writes_nothing(app,
 
         await fill(pilot, path=str(tmp_path / "bad.csv"), keys=keys)
         await keys.press(pilot, "enter")
-        errors = table(app, "errors")
+        errors = table(app, "details")
         assert errors.display
         rows = [errors.texts(index) for index in range(errors.row_count)]
-        assert [line for line, _ in rows] == ["3", "3", "4", "5"]
+        assert [line for line, _ in rows] == ["line 3", "line 3", "line 4", "line 5"]
         assert "name is missing" in rows[0][1] and "cast or crew" in rows[2][1] and "first on line 2" in rows[3][1]
         assert "4 problem(s) on 3 line(s). Nothing was imported" in message(app)
-        await keys.press(pilot, "f2")  # greyed out: there is nothing to confirm
-        assert isinstance(app.screen, ImportScreen)
+        await keys.press(pilot, "f2")  # nothing to confirm: it says so
+        assert isinstance(app.screen, ImportScreen) and "Check the file first" in message(app)
     assert count(db, "people") == 40 and count(db, "log WHERE kind LIKE 'person_%'") == 40
 
 
@@ -148,13 +149,15 @@ async def test_a_good_csv_is_imported_only_after_the_confirm(app, db, tmp_path, 
         await fill(pilot, path=str(tmp_path / "crew.csv"), keys=keys)
         await keys.press(pilot, "enter")
         assert "1 to add, 1 to update, 0 unchanged" in message(app)
-        assert not table(app, "errors").display
-        assert count(db, "people") == 40 and roster.get_person(db, "P02")["role"] == "Camera operator"
+        shown = [table(app, "details").texts(index) for index in range(table(app, "details").row_count)]
+        assert ["add", "Noor Haddad (N01)"] in shown and ["update", "Tom Brennan (P02)"] in shown
+        assert shown[0][0] == "read as" and "CSV" in shown[0][1]
+        assert count(db, "people") == 40 and get_person(db, "P02")["role"] == "Camera operator"
         await keys.press(pilot, "f2")
         assert isinstance(app.screen, PeopleScreen)
         assert table(app, "rows").row_count == 41 and table(app, "rows").texts("P02")[5] == "Operator"
-    assert roster.get_person(db, "N01")["name"] == "Noor Haddad"
-    assert roster.get_person(db, "P02")["role"] == "Operator"
+    assert get_person(db, "N01")["name"] == "Noor Haddad"
+    assert get_person(db, "P02")["role"] == "Operator"
 
 
 async def test_create_a_scene_with_its_coordinator_and_performers(app, db, keys):
@@ -268,3 +271,29 @@ async def test_badges_screen_previews_issues_and_revokes(app, db, crew, tmp_path
         assert isinstance(app.screen, BadgesScreen)
     assert one(db, "SELECT b.status FROM badges b JOIN people p ON p.id = b.person_id WHERE p.ref = 'P01' "
                    "ORDER BY b.id DESC LIMIT 1")["status"] == "revoked"
+
+
+async def test_a_spreadsheet_with_its_own_headers_is_imported_from_the_setup_screen(app, db, tmp_path, keys):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "Notes"
+    sheet = workbook.create_sheet("Crew")
+    sheet.append(["Crew ID", "Performer", "Dept", "Position", "Phone"])
+    sheet.append(["N01", "Noor Haddad", "Camera", "Loader", "07700 900123"])
+    workbook.save(tmp_path / "crew.xlsx")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        await keys.press(pilot, "f4")
+        await fill(pilot, sheet="Crew", map="name=Performer", keys=keys)
+        app.screen.query_one("#kind", RadioSet).query(RadioButton).last().value = True  # everyone is crew
+        await fill(pilot, path=str(tmp_path / "crew.xlsx"), keys=keys)
+        app.screen.query_one("#path", Input).focus()
+        await keys.press(pilot, "enter")
+        shown = [table(app, "details").texts(index) for index in range(table(app, "details").row_count)]
+        assert ["add", "Noor Haddad (N01)"] in shown and any("Phone" in what for _, what in shown), shown
+        await keys.press(pilot, "f2")
+        assert isinstance(app.screen, PeopleScreen)
+    person = get_person(db, "N01")
+    assert (person["name"], person["department"], person["role"], person["kind"]) == \
+        ("Noor Haddad", "Camera", "Loader", "crew")

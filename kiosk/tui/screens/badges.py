@@ -107,8 +107,9 @@ class IssueForm(Form):
             yield Input(str(folder), placeholder="Folder for the PNGs", id="out")
             yield Input(str(folder / "sheet.pdf"), placeholder="PDF sheet (empty: none)", id="sheet")
             with RadioSet(id="paper"):
-                yield RadioButton("A4", value=True, id="a4")
-                yield RadioButton("Letter", id="letter")
+                yield RadioButton("A4 sheet", value=True, id="a4")
+                yield RadioButton("Letter sheet", id="letter")
+                yield RadioButton("Card printer (one CR80 card a page)", id="cr80")
             yield Static("F2: issue    Escape: cancel")
             yield Static(id="message", classes="message", markup=False)
 

@@ -1,4 +1,9 @@
-"""Setup: importing the cast-and-crew list from a file, dry run first, then all rows or none."""
+"""Setup: importing the cast-and-crew list from a spreadsheet or CSV file, dry run first, then all rows or none.
+
+The dry run says how the file was read (format, which column is which, what was left out) and names everyone it
+would add or update, or every bad row by line (and cell, for a spreadsheet).  F2 imports exactly the bytes and
+the options that were checked.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 
+from kiosk.core.roster import KINDS, RosterSource, parse_column_map
+from kiosk.errors import ServiceError
 from kiosk.services import roster
+from kiosk.services.roster import ImportResult
 from kiosk.tui.screens.form import Form
 from kiosk.tui.widgets import Table
 
@@ -18,76 +26,114 @@ MAX_LIST_BYTES = 5_000_000  # a production's cast-and-crew list is a few hundred
 
 
 class ImportScreen(Form):
-    """Import people from a CSV file: Enter runs a dry run (nothing saved), F2 then imports for real."""
+    """Import people from a spreadsheet or CSV: Enter runs a dry run (nothing saved), F2 then imports for real."""
 
     BINDINGS = [Binding("f2", "save", "Import for real")]
     REFUSED = "Not imported: "
+    KIND_CHOICES = ("file", *KINDS)  # the kind column of the file, or everyone is cast, or everyone is crew
 
     def __init__(self) -> None:
         super().__init__()
-        self.data: bytes | None = None  # the file as dry-run without errors: what F2 imports
+        self.checked: tuple[bytes, RosterSource] | None = None  # what a clean dry run read: what F2 imports
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
-            yield Label("Import people from a CSV file", classes="title")
-            yield Static("Columns: ref,name,department,role,kind (kind is cast or crew). Type the file's path "
-                         "and press Enter for a dry run: nothing is saved until you press F2.")
-            yield Input(placeholder="Path of the CSV file, e.g. /media/usb/crew.csv", id="path")
+            yield Label("Import people from a spreadsheet (.xlsx) or CSV file", classes="title")
+            yield Static("Headers such as Name (or First and Last name), Dept, Position and Cast/Crew are "
+                         "found by themselves. Type the file's path and press Enter for a dry run: nothing is "
+                         "saved until you press F2.")
+            yield Input(placeholder="Path of the file, e.g. /media/usb/crew.xlsx", id="path")
+            with Horizontal(classes="fields"):
+                yield Input(placeholder="Sheet (default: the first)", id="sheet")
+                yield Input(placeholder="Encoding, if not UTF-8 (e.g. cp1252)", id="encoding")
+            yield Input(placeholder="Other headers, e.g. name=Performer; department=Unit", id="map")
+            with RadioSet(id="kind"):
+                yield RadioButton("Cast/crew from the file", value=True)
+                yield RadioButton("Everyone is cast")
+                yield RadioButton("Everyone is crew")
             yield Static(id="message", classes="message", markup=False)
-            yield Table(id="errors", cursor_type="row", zebra_stripes=True)
+            yield Table(id="details", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        errors = self.query_one("#errors", Table)
-        errors.add_columns("Line", "Problem")
-        errors.display = False
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """F2 shows greyed out until a dry run of the file found no problems."""
-        return None if action == "save" and self.data is None else True
+        details = self.query_one("#details", Table)
+        details.add_columns("Where", "What")
+        details.display = False
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.data = None
-        self.refresh_bindings()
+        self.checked = None
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.checked = None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # Enter here is the dry run, not Form's move to the next field
-        path = Path(event.value.strip()).expanduser() if event.value.strip() else None
-        self.app.services.run(self, self.dry_run(path), say=lambda words: self.say(f"Cannot check the file: {words}"),
-                              group="save", exclusive=True)
+        path = self.value("#path")
+        self.app.services.run(self, self.dry_run(Path(path).expanduser() if path else None),
+                              say=lambda words: self.say(f"Cannot check the file: {words}"), group="save",
+                              exclusive=True)
+
+    def source(self) -> RosterSource:
+        """The options as typed; ``ServiceError`` in words for an unreadable header mapping."""
+        entries = [entry for entry in self.value("#map").replace(";", "\n").splitlines() if entry.strip()]
+        try:
+            columns = parse_column_map(entries)
+        except ValueError as error:
+            raise ServiceError(str(error)) from None
+        kind = self.KIND_CHOICES[max(self.query_one("#kind", RadioSet).pressed_index, 0)]
+        return RosterSource(sheet=self.value("#sheet") or None, encoding=self.value("#encoding") or None,
+                            columns=columns, kind=None if kind == "file" else kind)
 
     async def dry_run(self, path: Path | None) -> None:
-        errors = self.query_one("#errors", Table)
-        errors.clear()
-        errors.display = False
-        self.data = None
-        self.refresh_bindings()
+        details = self.query_one("#details", Table)
+        details.clear()
+        details.display = False
+        self.checked = None
         if path is None:
-            self.say("Type the path of the CSV file, then Enter.")
+            self.say("Type the path of the file, then Enter.")
             return
+        source = self.source()
         try:
             data = await asyncio.to_thread(_read_list_file, path)
         except OSError as error:
             self.say(_unreadable(path, error))
             return
-        result = await self.app.services.db(roster.import_people, data, self.app.kiosk_id, dry_run=True)
+        result = await self.app.services.db(roster.import_people, data, self.app.kiosk_id, dry_run=True,
+                                            source=source)
+        details.display = True
         if result.errors:
             for error in result.errors:
-                errors.add_row(str(error.line), error.reason)
-            errors.display = True
+                details.add_row(f"line {error.line}" + (f", {error.cell}" if error.cell else ""), error.reason)
             lines = len({error.line for error in result.errors})
             self.say(f"{path.name}: {len(result.errors)} problem(s) on {lines} line(s). Nothing was imported: "
-                     "fix the file, then Enter to check it again.")
+                     "fix the file (or the options), then Enter to check it again.")
             return
-        self.data = data
-        self.refresh_bindings()
+        self.checked = (data, source)
+        for where, what in _what_it_read(result):
+            details.add_row(where, what)
         self.say(f"Dry run of {path.name}: {len(result.added)} to add, {len(result.updated)} to update, "
                  f"{len(result.unchanged)} unchanged. Nothing is saved yet: F2 imports for real.")
 
     async def save(self) -> None:
-        """Runs only after a dry run without problems (``check_action``), on the very bytes it checked."""
-        if self.data is not None:
-            self.dismiss(await self.app.services.db(roster.import_people, self.data, self.app.kiosk_id))
+        """Imports the very bytes, with the very options, that a dry run found without problems."""
+        if self.checked is None:
+            self.say("Check the file first: type its path and press Enter (a dry run). Nothing was imported.")
+            return
+        data, source = self.checked
+        self.dismiss(await self.app.services.db(roster.import_people, data, self.app.kiosk_id, source=source))
+
+
+def _what_it_read(result: ImportResult) -> list[tuple[str, str]]:
+    """The dry run's rows: how the file was read, then each person it would add or update, by name."""
+    rows = []
+    if result.reading is not None:
+        rows.append(("read as", result.reading.format))
+        rows += [(field, where) for field, where in result.reading.columns.items()]
+        if result.reading.ignored:
+            rows.append(("not read", ", ".join(result.reading.ignored)))
+    rows += [("add", f"{result.names.get(ref, ref)} ({ref})") for ref in result.added]
+    rows += [("update", f"{result.names.get(ref, ref)} ({ref})") for ref in result.updated]
+    return rows
 
 
 def _read_list_file(path: Path) -> bytes:
