@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
 ANCHOR_HEX = 16  # hex digits of a row's hash kept in an anchor: 64 bits, short enough to file by hand
 
@@ -29,3 +32,14 @@ def parse_anchor(text: str) -> tuple[int, str]:
     if not row.isdigit() or len(digest) < 12 or any(char not in "0123456789abcdef" for char in digest):
         raise ValueError(f"an anchor is ROW:HASH as `kiosk audit verify` prints it, not {text!r}")
     return int(row), digest
+
+
+LEGACY_FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone", "decision",
+                 "reason", "raw", "layout", "detail")
+
+
+def legacy_hash(row: dict[str, Any], prev_hash: str) -> str:
+    """The hash a row of the first release's log carried (over its fields and the previous row's hash)."""
+    payload = json.dumps([prev_hash, *(row.get(name) for name in LEGACY_FIELDS)], ensure_ascii=False,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
