@@ -43,7 +43,7 @@ class Context:
         if self._db is None:
             from kiosk.store import connect
 
-            self._db = connect(self.db_path, create=create)
+            self._db = connect(self.db_path, create=create, device=self.kiosk_id)
         return self._db
 
 

@@ -70,7 +70,7 @@ def log_(ctx, scene: str, as_json: bool) -> None:
 
 @cli.group()
 def audit() -> None:
-    """Checks on the door log."""
+    """Checks on the record: the log's chains, and the tables against the log."""
 
 
 @audit.command("verify")
@@ -78,26 +78,50 @@ def audit() -> None:
 @json_option
 @pass_context
 def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
-    """Check the hash chain of the whole log (exit 0 intact, 1 broken, naming the first broken row).
+    """Check the log's chains, then every table against a rebuild from the log (exit 0 intact; 1 broken,
+    naming the first broken row, or every table row that differs).
 
     Prints an anchor (the newest row and its hash): file it with the day's paperwork, and a later check
     with --anchor shows whether the log was rewritten since.
     """
-    from kiosk.store.log import parse_anchor, verify
+    from kiosk.core.audit import parse_anchor
+    from kiosk.services import audit as service
 
     if anchor:
         try:
             parse_anchor(anchor)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--anchor") from None
-    result = verify(ctx.db(), anchor)
+    made = service.check(ctx.db(), anchor)
+    result = made.log
     if as_json:
-        emit_json({"ok": result.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem,
-                   "anchor": result.anchor})
+        emit_json({"ok": made.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem,
+                   "anchor": result.anchor, "differences": [str(found) for found in made.differences]})
     else:
         click.echo(f"{result.words}.", err=not result.ok)
-    if not result.ok:
+        if made.differences:
+            click.echo(f"TABLES DIFFER FROM THE LOG: {len(made.differences)} row(s):", err=True)
+            for found in made.differences:
+                click.echo(f"  {found}", err=True)
+    if not made.ok:
         sys.exit(EXIT_REFUSED)
+
+
+@audit.command("rebuild")
+@pass_context
+def audit_rebuild(ctx) -> None:
+    """Rewrite every table from the log, for recovery after tables were edited (supervisor PIN,
+    $KIOSK_SUPERVISOR_PIN or a hidden prompt).  Refused when the log itself does not verify."""
+    from kiosk.cli import secret_input
+    from kiosk.services import audit as service
+    from kiosk.services.access import PinRefused
+
+    try:
+        found = service.rebuild(ctx.db(), secret_input("Supervisor PIN", "KIOSK_SUPERVISOR_PIN"), ctx.kiosk_id)
+    except PinRefused as error:
+        click.echo(f"Refused: {error}", err=True)
+        sys.exit(EXIT_REFUSED)
+    click.echo(f"Tables rebuilt from the log ({found} row(s) differed before).")
 
 
 @cli.command()

@@ -51,6 +51,10 @@ MIGRATED = "record.migrated"
 LEGACY = "record.legacy"  # a row of the first release's log, kept as it was
 
 DOOR_MOVES = (SCAN, LOOKUP, SWEEP, MARKED_OUT)  # the events that say someone came in or went out
+# The door's record of a scene, by the names reports give its events (docs/report-json.md): nothing of a
+# check-in, a secret or a setting is among them.
+DOOR_RECORD = {SCENE: "scene_added", APPROVED: "approve", UNAPPROVED: "unapprove", SCENE_STATE: "state",
+               POLICY: "policy_ack", SCAN: "scan", LOOKUP: "override", SWEEP: "sweep", MARKED_OUT: "marked_out"}
 STATE_RANK = {"draft": 0, "open": 1, "hold": 2, "rolling": 3, "lifted": 4}  # higher: fewer people may pass
 
 
@@ -280,7 +284,7 @@ def _fold_checkin(events: Sequence[Event]) -> Folded:
             row = {"scene": body["scene"], "run": body["run"], "person": body["person"], "status": "pending",
                    "created_at": event.at,
                    "updated_at": event.at, "checked_in_at": None, "follow_up_due": None, "follow_up_done_on": None,
-                   "notes_read_at": None, "purged_at": None, "sealed": None}
+                   "notes_read_at": None, "purged_at": None, "sealed": None, "binding": None}
         if event.type == CHECKIN_RECORDED:
             if last is not None and last.type == CHECKIN_RECORDED and event.parent != last.id:
                 conflicts.append(Conflict(event.key, event.id, last.id,
@@ -288,9 +292,9 @@ def _fold_checkin(events: Sequence[Event]) -> Folded:
                                           "seeing the other: the later record is kept"))
             row.update(status=body["status"], checked_in_at=event.at, updated_at=event.at,
                        follow_up_due=body["follow_up_due"], follow_up_done_on=None, purged_at=None,
-                       sealed=body["sealed"])
+                       sealed=body["sealed"], binding=body.get("binding"))
         elif event.type == CHECKIN_RESEALED and row["sealed"] is not None:
-            row["sealed"] = body["sealed"]
+            row.update(sealed=body["sealed"], binding=body.get("binding"))
         elif event.type == FOLLOW_UP_DONE:
             row.update(follow_up_done_on=body["on"], updated_at=event.at)
         elif event.type == CHECKIN_READ:

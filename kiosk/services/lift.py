@@ -31,7 +31,7 @@ def lift(db: Store, ref: str, kiosk: str) -> Lifted:
             return Lifted([], checkins.pending_names(db, scene), already=True)
         swept = inside(db, [scene])
         for person in swept:
-            record.record(db, kiosk, rules.SWEEP, rules.presence_key(scene["ref"], person.ref, person.zone),
+            record.append(db, kiosk, rules.SWEEP, rules.presence_key(scene["ref"], person.ref, person.zone),
                           {"scene": scene["ref"], "person": person.ref, "zone": person.zone,
                            "decision": str(Decision.EXIT), "reason": str(Reason.SWEPT), "run": scene["run"]})
         for approval in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",

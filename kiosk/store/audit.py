@@ -157,7 +157,7 @@ def rebuild(db: Store) -> int:
         db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM heads")
     db.execute("DELETE FROM conflicts")
-    keys = [key for (key,) in db.execute("SELECT DISTINCT key FROM events")]
+    keys = [key for (key,) in db.execute("SELECT DISTINCT key FROM events") if rules.projected(key)]
     for key in keys:
         record.project(db, key)
     return len(keys)

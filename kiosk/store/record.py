@@ -132,7 +132,10 @@ def events_of(db: Store, key: str) -> list[Stored]:
 
 
 def project(db: Store, key: str) -> rules.Folded:
-    """Fold ``key``'s events again and write what they make: its head, its rows, its conflicts."""
+    """Fold ``key``'s events again and write what they make: its head, its rows, its conflicts.  Door facts
+    and attempts make nothing: they are read from the log itself."""
+    if not rules.projected(key):
+        return rules.Folded()
     stored = events_of(db, key)
     local = {item.event.id: item.id for item in stored}
     folded = rules.fold(key, [item.event for item in stored])
@@ -140,9 +143,8 @@ def project(db: Store, key: str) -> rules.Folded:
         db.execute("INSERT INTO heads (key, event_id, event) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
                    "SET event_id = excluded.event_id, event = excluded.event",
                    [key, folded.winner.id, local[folded.winner.id]])
-    if rules.projected(key):
-        db.execute(f"DELETE FROM {rules.FAMILY_TABLES[rules.family(key)]} WHERE source_key = ?", [key])
-        _write_rows(db, key, folded, local[folded.winner.id] if folded.winner else None)
+    db.execute(f"DELETE FROM {rules.FAMILY_TABLES[rules.family(key)]} WHERE source_key = ?", [key])
+    _write_rows(db, key, folded, local[folded.winner.id] if folded.winner else None)
     db.execute("DELETE FROM conflicts WHERE key = ?", [key])
     for conflict in folded.conflicts:
         db.execute("INSERT INTO conflicts (key, kept, lost, words) VALUES (?, ?, ?, ?)",

@@ -211,7 +211,7 @@ RECORD_SCHEMA = """
         scene TEXT NOT NULL, run INTEGER NOT NULL, person TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'needs-a-moment', 'follow-up', 'declined')),
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL, checked_in_at TEXT, follow_up_due TEXT,
-        follow_up_done_on TEXT, notes_read_at TEXT, purged_at TEXT, sealed TEXT,
+        follow_up_done_on TEXT, notes_read_at TEXT, purged_at TEXT, sealed TEXT, binding TEXT,
         source_key TEXT NOT NULL, set_by INTEGER NOT NULL, PRIMARY KEY (scene, run, person));
     CREATE INDEX checkins_follow_up ON checkins(follow_up_done_on, follow_up_due);
     CREATE INDEX badges_source ON badges(source_key);

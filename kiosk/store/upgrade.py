@@ -180,7 +180,7 @@ class _History:
                 binding = f"checkin:{row['id']}:scene:{row['scene_id']}:person:{row['person_id']}"
                 self.add(rules.CHECKIN_RECORDED, key,
                          {**base, "by": "upgrade", "status": row["status"], "follow_up_due": row["follow_up_due"],
-                          "sealed": digest, "binding": binding, "state": None}, row["checked_in_at"] or row["updated_at"])
+                          "sealed": digest, "binding": binding}, row["checked_in_at"] or row["updated_at"])
             if row["follow_up_done_on"]:
                 self.add(rules.FOLLOW_UP_DONE, key, {**base, "by": "upgrade", "on": row["follow_up_done_on"]},
                          row["updated_at"])
