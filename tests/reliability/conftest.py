@@ -35,6 +35,7 @@ SIZES = {  # name: (reduced, full)
     "attack_codes": (20_000, 1_000_000),
     "attack_scans": (150, 20_000),
     "tamper_examples": (40, 3_000),
+    "csv_examples": (150, 3_000),
 }
 
 

@@ -92,7 +92,7 @@ def test_no_cell_of_a_written_csv_starts_like_a_formula(production_file, tmp_pat
             seen["refused_on_input"] += 1
             return False
 
-    @settings(max_examples=size("fuzz_examples"), deadline=None, database=None,
+    @settings(max_examples=size("csv_examples"), deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(name=formula_like(LINE), title=formula_like(LINE), location=formula_like(LINE), by=formula_like(LINE),
            why=formula_like(LINE), raw=formula_like(ANY), kiosk=formula_like(ANY), bom=st.booleans())
