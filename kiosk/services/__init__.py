@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TypeVar
+
+from kiosk.core.text import BadInput
+
+T = TypeVar("T")
 
 
 class ServiceError(Exception):
@@ -19,3 +25,12 @@ def now() -> str:
 
 def seconds_between(earlier: str, later: str) -> float:
     return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+
+
+def checked(rule: Callable[..., T], *args: object) -> T:
+    """Call a core rule on typed input (``kiosk.core.text``, the check-in rules); its refusal is a ``ServiceError``
+    with the rule's own words, so the CLI exits 2 with them and the screen shows them."""
+    try:
+        return rule(*args)
+    except BadInput as error:
+        raise ServiceError(str(error)) from None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.core import codes
-from kiosk.services import ServiceError, now
+from kiosk.core import codes, text
+from kiosk.services import ServiceError, checked, now
 from kiosk.services.production import get_production
 from kiosk.services.roster import get_person
 from kiosk.store import log
@@ -73,7 +73,7 @@ def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, pape
 
 
 def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:
-    reason = reason.strip()
+    reason = checked(text.line, reason, "reason for revoking")
     if not reason:
         raise ServiceError("Say why the badge is revoked (--reason).")
     with write(db):

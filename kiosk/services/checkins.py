@@ -19,9 +19,10 @@ from collections import Counter
 from datetime import date, datetime
 
 from kiosk.core import checkins as rules
-from kiosk.core.checkins import CheckinRuleError, Confidential, Status
+from kiosk.core import text
+from kiosk.core.checkins import Confidential, Status
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
-from kiosk.services import ServiceError, now
+from kiosk.services import ServiceError, checked, now
 from kiosk.services.access import check_pin
 from kiosk.services.roster import resolve_person
 from kiosk.services.scenes import get_scene
@@ -33,7 +34,6 @@ LOST_PASSPHRASE_WARNING = (
     "Only the IC knows this passphrase and nobody can recover it. If it is lost, every check-in note, "
     "signposting and follow-up owner is lost with it, for good (statuses and times stay). Keep it somewhere "
     "safe that only you can reach.")
-READER_MAX = 80
 SECRET_FIELDS = ("note", "signposting", "follow_up_owner")
 
 _KDF, _CHECK = "ic_passphrase_kdf", "ic_passphrase_check"
@@ -76,22 +76,14 @@ class ICSession:
         return self._key
 
 
-def _rule(function, *args, **kwargs):
-    """Call a core rule, turning its refusal into a ``ServiceError`` for the screen."""
-    try:
-        return function(*args, **kwargs)
-    except CheckinRuleError as error:
-        raise ServiceError(str(error)) from None
-
-
 def _today() -> date:
     return datetime.now().astimezone().date()
 
 
 def _reader(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > READER_MAX:
-        raise ServiceError(f"Say who is reading, for the audit (a name of 1 to {READER_MAX} characters).")
+    name = checked(text.line, name, "reader's name")
+    if not name:
+        raise ServiceError("Say who is reading, for the audit (your name).")
     return name
 
 
@@ -115,7 +107,7 @@ def passphrase_is_set(db: Store) -> bool:
 
 def _new_key(passphrase: str) -> tuple[bytes, str, str]:
     """A key from a fresh salt, its parameters, and the sealed known value that checks it (slow)."""
-    _rule(rules.check_passphrase, passphrase)
+    checked(rules.check_passphrase, passphrase)
     params = KdfParams.fresh()
     key = derive_key(passphrase, params)
     return key, params.encode(), base64.b64encode(seal(key, _CHECK_TEXT, _CHECK_BINDING)).decode()
@@ -166,7 +158,7 @@ def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str
     reader = _reader(reader)
     if new == current:
         raise ServiceError("The new IC passphrase is the same as the current one; nothing was changed.")
-    _rule(rules.check_passphrase, new)  # before the slow check of the current one
+    checked(rules.check_passphrase, new)  # before the slow check of the current one
     old_key, old_kdf = _key_of(db, current)
     key, kdf, check = _new_key(new)
     session = ICSession(db, key, kdf, reader, kiosk)
@@ -275,7 +267,7 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
     The note, signposting and follow-up owner are sealed; the log row says only who recorded it and the
     state the production sees.  A person without a pending check-in is added first.
     """
-    entry = _rule(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+    entry = checked(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
     db = session.db
     with write(db):
         key = session.key()
@@ -371,7 +363,7 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
             raise ServiceError(f"The follow-up of {row['name']} for scene {row['scene']} was done on "
                                f"{row['follow_up_done_on']} already.")
         opened_on = datetime.fromisoformat(row["created_at"]).astimezone().date()
-        done = _rule(rules.parse_done, on, _today(), opened_on).isoformat()
+        done = checked(rules.parse_done, on, _today(), opened_on).isoformat()
         at = now()
         db.execute("UPDATE checkins SET follow_up_done_on = ?, updated_at = ? WHERE id = ?", [done, at, row["id"]])
         log.append(db, at=at, kiosk=session.kiosk, kind="follow_up_done", scene_id=row["scene_id"],
@@ -400,7 +392,7 @@ def purge(session: ICSession, older_than: str) -> dict:
 
     Open follow-ups are kept until done.  Statuses and times stay for the record; each erasure is logged.
     """
-    period = _rule(rules.parse_period, older_than)
+    period = checked(rules.parse_period, older_than)
     db = session.db
     with write(db):
         session.key()
