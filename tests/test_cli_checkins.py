@@ -63,7 +63,7 @@ def test_record_list_and_read(lifted, capsys):
 
 
 def test_note_from_standard_input(lifted, capsys, monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(NOTE + "\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode() + b"\n")))
     assert kiosk(capsys, "checkin", "42", "C01", "--status", "ok", "--note", "-")[0] == 0
     status, out, _ = kiosk(capsys, "checkins", "--notes", "--json")
     assert json.loads(out)[0]["note"] == NOTE

@@ -260,6 +260,13 @@ def add(session: ICSession, scene_ref: str, person: str) -> dict:
     return _ic_row(row)
 
 
+def check_entry(status: Status | str, note: str = "", signposting: str = "", follow_up_owner: str = "",
+                due: str | date | None = None) -> rules.Entry:
+    """The IC's input checked as ``record`` checks it (``ServiceError`` saying what to fix), to ask before
+    unlocking or writing anything."""
+    return checked(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+
+
 def record(session: ICSession, scene_ref: str, person: str, status: Status | str, note: str = "",
            signposting: str = "", follow_up_owner: str = "", due: str | date | None = None) -> dict:
     """Record (or re-record, replacing the whole record) one person's check-in for a scene.
@@ -267,7 +274,7 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
     The note, signposting and follow-up owner are sealed; the log row says only who recorded it and the
     state the production sees.  A person without a pending check-in is added first.
     """
-    entry = checked(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+    entry = check_entry(status, note, signposting, follow_up_owner, due)
     db = session.db
     with write(db):
         key = session.key()
