@@ -57,7 +57,7 @@ def test_record_list_and_read(lifted, capsys):
     status, out, _ = kiosk(capsys, "checkins", "42", "--notes", "--json")
     rows = {row["ref"]: row for row in json.loads(out)}
     assert status == 0 and rows["C01"]["note"] == NOTE and rows["C02"]["follow_up_owner"] == "Amara"
-    assert log_count(lifted) == reads + 2
+    assert log_count(lifted) == reads + 2 + 2  # the two records opened, and the unlock: its attempt, then right
     status, out, _ = kiosk(capsys, "log", "42")
     assert "checkin_read" in out and "Amara Mensah" in out and NOTE not in out
 
@@ -77,7 +77,9 @@ def test_wrong_passphrase_is_refused_and_changes_nothing(lifted, capsys, monkeyp
                  ("checkins", "purge", "--older-than", "1d")):
         status, out, err = kiosk(capsys, *args)
         assert status == 1 and "Wrong IC passphrase" in err and NOTE not in out
-    assert log_count(lifted) == before
+    added = many(connect(lifted), "SELECT kind, json_extract(detail, '$.event') AS event FROM log WHERE id > ?",
+                 [before])
+    assert added == [{"kind": "ic_passphrase", "event": event} for event in ("attempt", "wrong")] * 4
 
 
 def test_change_passphrase_from_the_environment(lifted, capsys, monkeypatch):

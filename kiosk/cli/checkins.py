@@ -99,9 +99,18 @@ def sealed_values(**given: str) -> dict[str, str]:
     return values
 
 
+def told_of_failures(session: service.ICSession) -> service.ICSession:
+    """Tell the IC (stderr) how many attempts at their passphrase failed since their last unlock."""
+    if session.failed_attempts:
+        plural = "s" if session.failed_attempts > 1 else ""
+        click.echo(f"Warning: {session.failed_attempts} failed attempt{plural} to unlock IC mode since your last "
+                   "unlock; each is a row of the log (who, when, which kiosk).", err=True)
+    return session
+
+
 def ic_session(ctx, by: str) -> service.ICSession:
     db = ctx.db()
-    return service.unlock(db, secret_input("IC passphrase", PASSPHRASE_ENV), by, ctx.kiosk_id)
+    return told_of_failures(service.unlock(db, secret_input("IC passphrase", PASSPHRASE_ENV), by, ctx.kiosk_id))
 
 
 class DefaultGroup(click.Group):
@@ -245,8 +254,8 @@ def checkins_passphrase(ctx, forgotten: bool, yes: bool, by: str) -> None:
         click.echo("Every note was erased and the new IC passphrase is set.")
     elif service.passphrase_is_set(db):
         current = secret_input("Current IC passphrase", PASSPHRASE_ENV)
-        service.change_passphrase(db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True),
-                                  by, ctx.kiosk_id)
+        told_of_failures(service.change_passphrase(
+            db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True), by, ctx.kiosk_id))
         click.echo("IC passphrase changed: every check-in was re-sealed; the old passphrase opens nothing now.")
     else:
         service.set_passphrase(db, secret_input("New IC passphrase", PASSPHRASE_ENV, confirm=True), by,

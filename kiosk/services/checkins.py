@@ -8,7 +8,9 @@ committed before the text is returned.  The production calls only ``overview`` a
 done or follow-up open, never a status or a word of what was said.
 
 The passphrase is checked by opening a sealed known value: a guess costs a full scrypt derivation, and
-nothing stored allows a cheaper test.  Erasing (purge, passphrase change) turns on ``secure_delete`` and
+nothing stored allows a cheaper test.  Every attempt (unlock, change) is a row of the log, committed before
+that check (``kiosk.services.attempts``), so no guess goes unrecorded, however many run at once or however they
+end; the next unlock tells the IC how many failed since their last one (``ICSession.failed_attempts``).  Erasing (purge, passphrase change) turns on ``secure_delete`` and
 checkpoints the WAL, so freed pages do not keep the old ciphertext.
 """
 
@@ -24,6 +26,7 @@ from kiosk.core.checkins import Confidential, Status
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
 from kiosk.services import ServiceError, checked, now
 from kiosk.services.access import check_pin
+from kiosk.services.attempts import Guard, attempt
 from kiosk.services.roster import resolve_person
 from kiosk.services.scenes import get_scene
 from kiosk.store import log
@@ -38,6 +41,7 @@ SECRET_FIELDS = ("note", "signposting", "follow_up_owner")
 
 _KDF, _CHECK = "ic_passphrase_kdf", "ic_passphrase_check"
 _CHECK_TEXT, _CHECK_BINDING = b"closed-set-kiosk IC passphrase", b"ic-passphrase-check"
+_ATTEMPTS = Guard(kind="ic_passphrase", counter="ic_passphrase_attempts")
 _COLUMNS = """c.id, c.scene_id, c.person_id, s.ref AS scene, p.ref, p.name, p.kind, c.status, c.created_at,
               c.updated_at, c.checked_in_at, c.follow_up_due, c.follow_up_done_on, c.notes_read_at, c.purged_at"""
 _FROM = "FROM checkins c JOIN scenes s ON s.id = c.scene_id JOIN people p ON p.id = c.person_id"
@@ -52,10 +56,12 @@ class ICSession:
 
     Keep it only while IC mode is open and ``lock()`` it on leaving.  A session stops working when the
     passphrase is changed (it would otherwise seal with a key nobody can derive any more).
+    ``failed_attempts``: how many attempts at the passphrase failed since the last unlock before this one
+    (wrong, or cut off mid-check) - show it to the IC.
     """
 
-    def __init__(self, db: Store, key: bytes, kdf: str, reader: str, kiosk: str):
-        self.db, self.reader, self.kiosk = db, reader, kiosk
+    def __init__(self, db: Store, key: bytes, kdf: str, reader: str, kiosk: str, failed_attempts: int = 0):
+        self.db, self.reader, self.kiosk, self.failed_attempts = db, reader, kiosk, failed_attempts
         self._key: bytes | None = key
         self._kdf = kdf
         db.execute("PRAGMA secure_delete = ON")  # freed space is zeroed, not left holding old ciphertext
@@ -118,18 +124,21 @@ def _store_key(db: Store, kdf: str, check: str) -> None:
     put_setting(db, _CHECK, check)
 
 
-def _key_of(db: Store, passphrase: str) -> tuple[bytes, str]:
-    """The key ``passphrase`` derives and the parameters it was derived with; refused if it is wrong (slow)."""
+def _key_of(db: Store, passphrase: str, reader: str, kiosk: str, via: str) -> tuple[bytes, str, int]:
+    """The key ``passphrase`` derives, the parameters it was derived with, and how many attempts failed since the
+    last right one; ``PassphraseRefused`` if it is wrong (slow).  The attempt is on record before the check."""
     kdf, check = setting(db, _KDF), setting(db, _CHECK)
     if kdf is None or check is None:
         raise ServiceError("No IC passphrase is set yet: the intimacy coordinator sets one first "
                            "(`kiosk checkins passphrase`).")
-    key = derive_key(passphrase, KdfParams.decode(kdf))
-    try:
-        unseal(key, base64.b64decode(check), _CHECK_BINDING)
-    except SealBroken:
-        raise PassphraseRefused("Wrong IC passphrase - nothing was read or changed.") from None
-    return key, kdf
+    with attempt(db, _ATTEMPTS, kiosk, PassphraseRefused, by=reader, via=via) as tried:
+        key = derive_key(passphrase, KdfParams.decode(kdf))
+        try:
+            unseal(key, base64.b64decode(check), _CHECK_BINDING)
+        except SealBroken:
+            raise PassphraseRefused("Wrong IC passphrase - nothing was read or changed; the attempt is "
+                                    "recorded.") from None
+    return key, kdf, tried.failed_before
 
 
 def set_passphrase(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
@@ -147,10 +156,11 @@ def set_passphrase(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSes
 
 
 def unlock(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
-    """Open IC mode; ``PassphraseRefused`` for a wrong passphrase (nothing is written either way)."""
+    """Open IC mode; ``PassphraseRefused`` for a wrong passphrase.  Either way the attempt is a row of the log;
+    the session says how many attempts failed since the last unlock (``failed_attempts``)."""
     reader = _reader(reader)
-    key, kdf = _key_of(db, passphrase)
-    return ICSession(db, key, kdf, reader, kiosk)
+    key, kdf, failed = _key_of(db, passphrase, reader, kiosk, "unlock")
+    return ICSession(db, key, kdf, reader, kiosk, failed)
 
 
 def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str) -> ICSession:
@@ -159,9 +169,9 @@ def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str
     if new == current:
         raise ServiceError("The new IC passphrase is the same as the current one; nothing was changed.")
     checked(rules.check_passphrase, new)  # before the slow check of the current one
-    old_key, old_kdf = _key_of(db, current)
+    old_key, old_kdf, failed = _key_of(db, current, reader, kiosk, "change")
     key, kdf, check = _new_key(new)
-    session = ICSession(db, key, kdf, reader, kiosk)
+    session = ICSession(db, key, kdf, reader, kiosk, failed)
     with write(db):
         if setting(db, _KDF) != old_kdf:
             raise ServiceError("The IC passphrase was changed meanwhile on another kiosk; nothing was changed.")

@@ -38,6 +38,7 @@ SIZES = {  # name: (reduced, full)
     "tamper_examples": (40, 3_000),
     "csv_examples": (150, 3_000),
     "stdin_examples": (100, 2_000),
+    "guess_processes": (6, 120),
 }
 
 
