@@ -39,6 +39,7 @@ SIZES = {  # name: (reduced, full)
     "csv_examples": (150, 3_000),
     "stdin_examples": (100, 2_000),
     "guess_processes": (6, 120),
+    "typed_examples": (150, 5_000),
 }
 
 

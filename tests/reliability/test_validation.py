@@ -159,7 +159,7 @@ def test_typed_text_reaches_the_record_and_the_terminal_only_well_formed(product
     path, _ = production_file
     seen = {"examples": 0, "accepted": 0, "refused": 0}
 
-    @fuzz()
+    @fuzz("typed_examples")
     @given(title=TYPED, location=TYPED, by=TYPED, reason=TYPED)
     def check(title, location, by, reason):
         seen["examples"] += 1
