@@ -8,9 +8,9 @@ A line of text (a name, a title, a location, a reason) is taken with the spaces 
 refused when it
 - is not UTF-8 (lone surrogates: bytes a terminal in another encoding sent);
 - holds a character that is not printable (``str.isprintable``, as the roster asks of names): a tab, a line
-  break, ESC and every other control character, which `kiosk scene show` or `kiosk log` would send raw to the
-  terminal (an OSC sequence retitles the window or forges a link); format characters such as the zero-width
-  space or a bidi override; spaces other than the plain one;
+  break, ESC and every other control character, which `kiosk scene show` would send raw to the terminal (an
+  OSC sequence retitles the window or forges a link); format characters such as the zero-width space or a bidi
+  override; spaces other than the plain one;
 - shows nothing: no letter, digit, punctuation or symbol that is drawn (``BLANK`` letters such as U+3164
   HANGUL FILLER draw nothing), so a name of invisible characters is not a name;
 - is longer than ``MAX_FIELD`` characters.
@@ -46,7 +46,7 @@ def _shows(char: str) -> bool:
     return unicodedata.category(char)[0] in "LNPS" and char not in BLANK
 
 
-def _checked(value: str, what: str, limit: int, allowed: str) -> str:
+def _text(value: str, what: str, limit: int, allowed: str) -> str:
     value = value.strip()
     if not value:
         return ""
@@ -57,9 +57,9 @@ def _checked(value: str, what: str, limit: int, allowed: str) -> str:
             continue
         if "\ud800" <= char <= "\udfff":
             raise BadInput(f"The {what} is not UTF-8 text - retype it, or set the terminal to UTF-8.")
-        lines = "lines" if allowed else "one line"
-        raise BadInput(f"The {what} holds {_called(char)} at character {position}: write it on {lines} with "
-                       "letters, digits, punctuation and plain spaces.")
+        shape = "lines" if allowed else "one line"
+        raise BadInput(f"The {what} holds {_called(char)} at character {position}: remove it (write {shape} of "
+                       "letters, digits, punctuation and plain spaces).")
     if not any(_shows(char) for char in value):
         raise BadInput(f"The {what} shows nothing (only blank or invisible characters): type it in letters or "
                        "digits.")
@@ -68,12 +68,12 @@ def _checked(value: str, what: str, limit: int, allowed: str) -> str:
 
 def line(value: str, what: str, limit: int = MAX_FIELD) -> str:
     """One line of text: a name, a title, a location, a reason (``what`` names it in the message)."""
-    return _checked(value, what, limit, allowed="")
+    return _text(value, what, limit, allowed="")
 
 
 def lines(value: str, what: str, limit: int) -> str:
     """Free text of several such lines (a note); line breaks are read as ``\\n`` whichever the system."""
-    return _checked(value.replace("\r\n", "\n").replace("\r", "\n"), what, limit, allowed="\n")
+    return _text(value.replace("\r\n", "\n").replace("\r", "\n"), what, limit, allowed="\n")
 
 
 def ref(value: str, what: str) -> str:

@@ -10,8 +10,9 @@ done or follow-up open, never a status or a word of what was said.
 The passphrase is checked by opening a sealed known value: a guess costs a full scrypt derivation, and
 nothing stored allows a cheaper test.  Every attempt (unlock, change) is a row of the log, committed before
 that check (``kiosk.services.attempts``), so no guess goes unrecorded, however many run at once or however they
-end; the next unlock tells the IC how many failed since their last one (``ICSession.failed_attempts``).  Erasing (purge, passphrase change) turns on ``secure_delete`` and
-checkpoints the WAL, so freed pages do not keep the old ciphertext.
+end; the next unlock tells the IC how many failed since their last one (``ICSession.failed_attempts``).
+Erasing (purge, passphrase change) turns on ``secure_delete`` and checkpoints the WAL, so freed pages do not
+keep the old ciphertext.
 """
 
 from __future__ import annotations

@@ -168,8 +168,8 @@ def test_five_wrong_pins_lock_the_supervisor_menu_for_five_minutes(db, monkeypat
 
 
 def ic_passphrase_rows(db, event: str) -> list[dict]:
-    return [row for row in queries.many(db, "SELECT at, kiosk, detail FROM log WHERE kind = 'ic_passphrase' ORDER BY id")
-            if json.loads(row["detail"])["event"] == event]
+    rows = queries.many(db, "SELECT at, kiosk, detail FROM log WHERE kind = 'ic_passphrase' ORDER BY id")
+    return [row for row in rows if json.loads(row["detail"])["event"] == event]
 
 
 def test_every_failed_ic_unlock_is_on_record_and_told_to_the_ic(ic_file, capsys, monkeypatch, figures):

@@ -43,7 +43,8 @@ def ic_env(ic_file, monkeypatch):
 def sealed(path: Path, ref: str) -> dict:
     db = connect(path)
     try:
-        row = next(row for row in checkins.notes(checkins.unlock(db, IC_PASSPHRASE, "proof", KIOSK)) if row["ref"] == ref)
+        rows = checkins.notes(checkins.unlock(db, IC_PASSPHRASE, "proof", KIOSK))
+        row = next(row for row in rows if row["ref"] == ref)
         return {name: row[name] for name in checkins.SECRET_FIELDS}
     finally:
         db.close()
