@@ -144,13 +144,16 @@ def test_an_anchor_passes_only_for_a_row_of_the_log_with_its_hash(logged, capsys
         code = exit_info.value.code
         exits[code] = exits.get(code, 0) + 1
         row, _, digest = anchor.strip().partition(":")
-        filed = row.isascii() and row.isdigit() and 1 <= int(row) <= rows and 12 <= len(digest) <= 64 \
-            and hashes[int(row) - 1].startswith(digest.lower())
+        shaped = row.isascii() and row.isdigit() and len(row) <= 18 and 12 <= len(digest) <= 64 \
+            and all(char in "0123456789abcdefABCDEF" for char in digest)  # ROW:HASH as printed
+        filed = shaped and 1 <= int(row) <= rows and hashes[int(row) - 1].startswith(digest.lower())
         assert (code == 0) == filed, (anchor, code, out, err)
         assert "Traceback" not in out + err
-        if row.isascii() and row.isdigit() and int(row) == 0:
+        if not shaped:
+            assert code == 2, (anchor, err)
+        elif int(row) == 0:
             assert code == 2 and "row 0" in err, (anchor, err)
-        elif row.isascii() and row.isdigit() and int(row) > rows and len(digest) >= 12:
+        elif int(row) > rows:
             assert code == 1 and "rows were removed since it was filed" in err, (anchor, err)
 
     check()
