@@ -81,7 +81,9 @@ def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
     """Check the hash chain of the whole log (exit 0 intact, 1 broken, naming the first broken row).
 
     Prints an anchor (the newest row and its hash): file it with the day's paperwork, and a later check
-    with --anchor shows whether the log was rewritten since.
+    with --anchor shows whether the log was rewritten since.  An anchor for a row past the end of the log
+    means rows were removed since it was filed (exit 1); one that is not ROW:HASH, row 0 included, is bad
+    input (exit 2).
     """
     from kiosk.store.log import parse_anchor, verify
 

@@ -8,8 +8,11 @@ committed before the text is returned.  The production calls only ``overview`` a
 done or follow-up open, never a status or a word of what was said.
 
 The passphrase is checked by opening a sealed known value: a guess costs a full scrypt derivation, and
-nothing stored allows a cheaper test.  Erasing (purge, passphrase change) turns on ``secure_delete`` and
-checkpoints the WAL, so freed pages do not keep the old ciphertext.
+nothing stored allows a cheaper test.  Every attempt (unlock, change) is a row of the log, committed before
+that check (``kiosk.services.attempts``), so no guess goes unrecorded, however many run at once or however they
+end; the next unlock tells the IC how many failed since their last one (``ICSession.failed_attempts``).
+Erasing (purge, passphrase change) turns on ``secure_delete`` and checkpoints the WAL, so freed pages do not
+keep the old ciphertext.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.core import checkins as rules
-from kiosk.core.checkins import CheckinRuleError, Completion, Confidential, Status
+from kiosk.core import text
+from kiosk.core.checkins import Completion, Confidential, Status
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
-from kiosk.services import ServiceError, now
+from kiosk.services import ServiceError, checked, now
 from kiosk.services.access import check_pin
+from kiosk.services.attempts import Guard, attempt
 from kiosk.services.lookup import get_scene, resolve_person
 from kiosk.store import log
 from kiosk.store.db import Store, write
@@ -34,11 +39,11 @@ LOST_PASSPHRASE_WARNING = (
     "Only the IC knows this passphrase and nobody can recover it. If it is lost, every check-in note, "
     "signposting and follow-up owner is lost with it, for good (statuses and times stay). Keep it somewhere "
     "safe that only you can reach.")
-READER_MAX = 80
 SECRET_FIELDS = ("note", "signposting", "follow_up_owner")
 
 _KDF, _CHECK = "ic_passphrase_kdf", "ic_passphrase_check"
 _CHECK_TEXT, _CHECK_BINDING = b"closed-set-kiosk IC passphrase", b"ic-passphrase-check"
+_ATTEMPTS = Guard(kind="ic_passphrase", counter="ic_passphrase_attempts")
 _COLUMNS = """c.id, c.scene_id, c.person_id, s.ref AS scene, p.ref, p.name, p.kind, c.status, c.created_at,
               c.updated_at, c.checked_in_at, c.follow_up_due, c.follow_up_done_on, c.notes_read_at, c.purged_at"""
 _FROM = "FROM checkins c JOIN scenes s ON s.id = c.scene_id JOIN people p ON p.id = c.person_id"
@@ -94,10 +99,12 @@ class ICSession:
 
     Keep it only while IC mode is open and ``lock()`` it on leaving.  A session stops working when the
     passphrase is changed (it would otherwise seal with a key nobody can derive any more).
+    ``failed_attempts``: how many attempts at the passphrase failed since the last unlock before this one
+    (wrong, or cut off mid-check) - show it to the IC.
     """
 
-    def __init__(self, db: Store, key: bytes, kdf: str, reader: str, kiosk: str):
-        self.db, self.reader, self.kiosk = db, reader, kiosk
+    def __init__(self, db: Store, key: bytes, kdf: str, reader: str, kiosk: str, failed_attempts: int = 0):
+        self.db, self.reader, self.kiosk, self.failed_attempts = db, reader, kiosk, failed_attempts
         self._key: bytes | None = key
         self._kdf = kdf
         db.execute("PRAGMA secure_delete = ON")  # freed space is zeroed, not left holding old ciphertext
@@ -118,22 +125,14 @@ class ICSession:
         return self._key
 
 
-def _rule(function, *args, **kwargs):
-    """Call a core rule, turning its refusal into a ``ServiceError`` for the screen."""
-    try:
-        return function(*args, **kwargs)
-    except CheckinRuleError as error:
-        raise ServiceError(str(error)) from None
-
-
 def _today() -> date:
     return datetime.now().astimezone().date()
 
 
 def _reader(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > READER_MAX:
-        raise ServiceError(f"Say who is reading, for the audit (a name of 1 to {READER_MAX} characters).")
+    name = checked(text.line, name, "reader's name")
+    if not name:
+        raise ServiceError("Say who is reading, for the audit (your name).")
     return name
 
 
@@ -157,7 +156,7 @@ def passphrase_is_set(db: Store) -> bool:
 
 def _new_key(passphrase: str) -> tuple[bytes, str, str]:
     """A key from a fresh salt, its parameters, and the sealed known value that checks it (slow)."""
-    _rule(rules.check_passphrase, passphrase)
+    checked(rules.check_passphrase, passphrase)
     params = KdfParams.fresh()
     key = derive_key(passphrase, params)
     return key, params.encode(), base64.b64encode(seal(key, _CHECK_TEXT, _CHECK_BINDING)).decode()
@@ -168,18 +167,21 @@ def _store_key(db: Store, kdf: str, check: str) -> None:
     put_setting(db, _CHECK, check)
 
 
-def _key_of(db: Store, passphrase: str) -> tuple[bytes, str]:
-    """The key ``passphrase`` derives and the parameters it was derived with; refused if it is wrong (slow)."""
+def _key_of(db: Store, passphrase: str, reader: str, kiosk: str, via: str) -> tuple[bytes, str, int]:
+    """The key ``passphrase`` derives, the parameters it was derived with, and how many attempts failed since the
+    last right one; ``PassphraseRefused`` if it is wrong (slow).  The attempt is on record before the check."""
     kdf, check = setting(db, _KDF), setting(db, _CHECK)
     if kdf is None or check is None:
         raise ServiceError("No IC passphrase is set yet: the intimacy coordinator sets one first "
                            "(`kiosk checkins passphrase`).")
-    key = derive_key(passphrase, KdfParams.decode(kdf))
-    try:
-        unseal(key, base64.b64decode(check), _CHECK_BINDING)
-    except SealBroken:
-        raise PassphraseRefused("Wrong IC passphrase - nothing was read or changed.") from None
-    return key, kdf
+    with attempt(db, _ATTEMPTS, kiosk, PassphraseRefused, by=reader, via=via) as tried:
+        key = derive_key(passphrase, KdfParams.decode(kdf))
+        try:
+            unseal(key, base64.b64decode(check), _CHECK_BINDING)
+        except SealBroken:
+            raise PassphraseRefused("Wrong IC passphrase - nothing was read or changed; the attempt is "
+                                    "recorded.") from None
+    return key, kdf, tried.failed_before
 
 
 def set_passphrase(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
@@ -197,10 +199,11 @@ def set_passphrase(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSes
 
 
 def unlock(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
-    """Open IC mode; ``PassphraseRefused`` for a wrong passphrase (nothing is written either way)."""
+    """Open IC mode; ``PassphraseRefused`` for a wrong passphrase.  Either way the attempt is a row of the log;
+    the session says how many attempts failed since the last unlock (``failed_attempts``)."""
     reader = _reader(reader)
-    key, kdf = _key_of(db, passphrase)
-    return ICSession(db, key, kdf, reader, kiosk)
+    key, kdf, failed = _key_of(db, passphrase, reader, kiosk, "unlock")
+    return ICSession(db, key, kdf, reader, kiosk, failed)
 
 
 def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str) -> ICSession:
@@ -208,10 +211,10 @@ def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str
     reader = _reader(reader)
     if new == current:
         raise ServiceError("The new IC passphrase is the same as the current one; nothing was changed.")
-    _rule(rules.check_passphrase, new)  # before the slow check of the current one
-    old_key, old_kdf = _key_of(db, current)
+    checked(rules.check_passphrase, new)  # before the slow check of the current one
+    old_key, old_kdf, failed = _key_of(db, current, reader, kiosk, "change")
     key, kdf, check = _new_key(new)
-    session = ICSession(db, key, kdf, reader, kiosk)
+    session = ICSession(db, key, kdf, reader, kiosk, failed)
     with write(db):
         if setting(db, _KDF) != old_kdf:
             raise ServiceError("The IC passphrase was changed meanwhile on another kiosk; nothing was changed.")
@@ -309,6 +312,13 @@ def add(session: ICSession, scene_ref: str, person: str) -> ICCheckin:
     return _ic_row(row)
 
 
+def check_entry(status: Status | str, note: str = "", signposting: str = "", follow_up_owner: str = "",
+                due: str | date | None = None) -> rules.Entry:
+    """The IC's input checked as ``record`` checks it (``ServiceError`` saying what to fix), to ask before
+    unlocking or writing anything."""
+    return checked(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+
+
 def record(session: ICSession, scene_ref: str, person: str, status: Status | str, note: str = "",
            signposting: str = "", follow_up_owner: str = "", due: str | date | None = None) -> ICCheckin:
     """Record (or re-record, replacing the whole record) one person's check-in for a scene.
@@ -316,7 +326,7 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
     The note, signposting and follow-up owner are sealed; the log row says only who recorded it and the
     state the production sees.  A person without a pending check-in is added first.
     """
-    entry = _rule(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+    entry = check_entry(status, note, signposting, follow_up_owner, due)
     db = session.db
     with write(db):
         key = session.key()
@@ -409,7 +419,7 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
             raise ServiceError(f"The follow-up of {row['name']} for scene {row['scene']} was done on "
                                f"{row['follow_up_done_on']} already.")
         opened_on = datetime.fromisoformat(row["created_at"]).astimezone().date()
-        done = _rule(rules.parse_done, on, _today(), opened_on).isoformat()
+        done = checked(rules.parse_done, on, _today(), opened_on).isoformat()
         at = now()
         db.execute("UPDATE checkins SET follow_up_done_on = ?, updated_at = ? WHERE id = ?", [done, at, row["id"]])
         log.append(db, at=at, kiosk=session.kiosk, kind="follow_up_done", scene_id=row["scene_id"],
@@ -438,7 +448,7 @@ def purge(session: ICSession, older_than: str) -> dict:
 
     Open follow-ups are kept until done.  Statuses and times stay for the record; each erasure is logged.
     """
-    period = _rule(rules.parse_period, older_than)
+    period = checked(rules.parse_period, older_than)
     db = session.db
     with write(db):
         session.key()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kiosk.services import ServiceError, now
+from kiosk.core import text
+from kiosk.services import ServiceError, checked, now
 from kiosk.services.lookup import get_production
 from kiosk.store import log
 from kiosk.store.db import Store, write
@@ -10,7 +11,7 @@ from kiosk.store.queries import one
 
 
 def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = 5.0) -> dict:
-    name = name.strip()
+    name = checked(text.line, name, "production's name")
     if not name:
         raise ServiceError("The production needs a name.")
     if duplicate_window < 0:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.core import text
 from kiosk.core.door import ZONES, SceneState, Zone
-from kiosk.services import ServiceError, now
+from kiosk.services import ServiceError, checked, now
 from kiosk.services.lookup import get_scene, inside, resolve_person
 from kiosk.services.roster import Person
 from kiosk.store import log
@@ -67,9 +68,11 @@ def _grant(db: Store, scene: dict, person: dict, zone: Zone, by: str, at: str, k
 def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
               coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
     """A new closed scene in draft; its performers and coordinator are approved for both zones."""
-    ref, title = ref.strip(), title.strip()
+    ref, title = checked(text.ref, ref, "scene ref"), checked(text.line, title, "title")
     if not ref or not title:
         raise ServiceError("A scene needs a ref and a title.")
+    location = checked(text.line, location, "location")
+    date = checked(text.parse_date, date).isoformat() if date.strip() else ""
     with write(db):
         if one(db, "SELECT 1 FROM scenes WHERE ref = ?", [ref]):
             raise ServiceError(f"Scene {ref!r} exists already; nothing was changed.")
@@ -77,7 +80,7 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
         performer_rows = [resolve_person(db, name) for name in performers]
         at = now()
         scene_id = db["scenes"].insert({
-            "ref": ref, "title": title, "location": location.strip(), "date": date.strip(),
+            "ref": ref, "title": title, "location": location, "date": date,
             "coordinator_id": coordinator_row["id"] if coordinator_row else None,
             "state": str(SceneState.DRAFT), "created_at": at}).last_pk
         scene = get_scene(db, ref)
@@ -95,7 +98,7 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
 
 def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
             temporary: bool = False) -> list[Person]:
-    by = by.strip()
+    by = checked(text.line, by, "name of who approves")
     if not by:
         raise ServiceError("Say who approves (--by).")
     with write(db):
@@ -109,7 +112,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
 
 
 def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
-    by = by.strip()
+    by = checked(text.line, by, "name of who removes the approval")
     if not by:
         raise ServiceError("Say who removes the approval (--by).")
     with write(db):
