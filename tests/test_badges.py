@@ -21,8 +21,8 @@ from qrcode.constants import ERROR_CORRECT_M
 from kiosk.badges import issue, layout, render_card, sheet, stage, terminal_qr
 from kiosk.core import codes
 from kiosk.core.door import SceneState
-from kiosk.fonts import SUBSTITUTE
 from kiosk.errors import RenderError, ServiceError
+from kiosk.fonts import SUBSTITUTE
 from kiosk.services import badges, door, scenes
 from tests.support import KIOSK
 

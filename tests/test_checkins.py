@@ -7,10 +7,11 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kiosk.core import checkins as rules
 from kiosk.cli import plain
+from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Completion, Confidential, State, Status
 from kiosk.core.secrets import SCRYPT_N, KdfParams, SealBroken, seal, unseal
 from kiosk.services import ServiceError, access, scenes
@@ -239,14 +240,21 @@ def test_no_passphrase_yet_then_the_real_cost(crew, db):
     assert service.unlock(db, PASSPHRASE, "Amara", KIOSK).reader == "Amara"
 
 
-def test_wrong_passphrase_changes_nothing(ic, db):
+def passphrase_events(db) -> list[str]:
+    return [json.loads(row["detail"])["event"] for row in log_kinds(db, "ic_passphrase")]
+
+
+def test_wrong_passphrase_changes_nothing_but_is_on_record(ic, db):
     service.record(ic, "42", "C01", "ok", NOTE)
-    before = snapshot(db)
+    checkins_before, settings_before, _ = snapshot(db)
     with pytest.raises(service.PassphraseRefused, match="Wrong IC passphrase"):
         service.unlock(db, "tangerine orbit lantern velvEt", "Mallory", KIOSK)
     with pytest.raises(service.PassphraseRefused):
         service.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", KIOSK)
-    assert snapshot(db) == before
+    checkins_after, settings_after, _ = snapshot(db)
+    assert checkins_after == checkins_before
+    assert [row for row in settings_after if row["key"] != "ic_passphrase_attempts"] == settings_before
+    assert passphrase_events(db)[-4:] == ["attempt", "wrong"] * 2
 
 
 def test_changing_the_passphrase_reseals_everything(ic, db, db_path):
@@ -264,8 +272,9 @@ def test_changing_the_passphrase_reseals_everything(ic, db, db_path):
         service.read_notes(ic, "42", "C01")  # the session from before the change stops working
     data = raw_bytes(db_path)
     assert not any(old[16:48] in data for old in sealed_before)  # old ciphertext is gone from file and WAL
-    event = json.loads(log_kinds(db, "ic_passphrase")[-1]["detail"])
-    assert event == {"event": "changed", "by": "Amara", "resealed": 2}
+    events = [json.loads(row["detail"]) for row in log_kinds(db, "ic_passphrase")]
+    assert [event for event in events if event["event"] == "changed"] == [
+        {"event": "changed", "by": "Amara", "resealed": 2}]
 
 
 def test_passphrase_change_is_all_or_nothing(ic, db):
@@ -273,10 +282,11 @@ def test_passphrase_change_is_all_or_nothing(ic, db):
     service.record(ic, "42", "C02", "ok", "second note")
     db.execute("UPDATE checkins SET sealed = ? WHERE person_id = (SELECT id FROM people WHERE ref = 'C02')",
                [b"\x00" * 40])  # a damaged record: the change must not half-happen
-    before = snapshot(db)
+    checkins_before, settings_before, _ = snapshot(db)
     with pytest.raises(ServiceError, match="cannot be opened"):
         service.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
-    assert snapshot(db) == before
+    assert snapshot(db)[:2] == (checkins_before, settings_before)
+    assert passphrase_events(db)[-2:] == ["attempt", "right"]  # the current passphrase was right: on record
     assert service.read_notes(ic, "42", "C01").note == NOTE
 
 

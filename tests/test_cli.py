@@ -7,10 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
-from kiosk import DATA
-from kiosk.cli import main
 from kiosk.store import connect
 from kiosk.store.queries import one
 

@@ -56,13 +56,13 @@ def test_record_list_and_read(lifted, capsys, cli):
     status, out, _ = cli("checkins", "42", "--notes", "--json")
     rows = {row["ref"]: row for row in json.loads(out)}
     assert status == 0 and rows["C01"]["note"] == NOTE and rows["C02"]["follow_up_owner"] == "Amara"
-    assert log_count(lifted) == reads + 2
+    assert log_count(lifted) == reads + 2 + 2  # the two records opened, and the unlock: its attempt, then right
     status, out, _ = cli("log", "42")
     assert "checkin_read" in out and "Amara Mensah" in out and NOTE not in out
 
 
 def test_note_from_standard_input(lifted, capsys, monkeypatch, cli):
-    monkeypatch.setattr("sys.stdin", io.StringIO(NOTE + "\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode() + b"\n")))
     assert cli("checkin", "42", "C01", "--status", "ok", "--note", "-")[0] == 0
     status, out, _ = cli("checkins", "--notes", "--json")
     assert json.loads(out)[0]["note"] == NOTE
@@ -76,7 +76,9 @@ def test_wrong_passphrase_is_refused_and_changes_nothing(lifted, capsys, monkeyp
                  ("checkins", "purge", "--older-than", "1d")):
         status, out, err = cli(*args)
         assert status == 1 and "Wrong IC passphrase" in err and NOTE not in out
-    assert log_count(lifted) == before
+    added = many(connect(lifted), "SELECT kind, json_extract(detail, '$.event') AS event FROM log WHERE id > ?",
+                 [before])
+    assert added == [{"kind": "ic_passphrase", "event": event} for event in ("attempt", "wrong")] * 4
 
 
 def test_change_passphrase_from_the_environment(lifted, capsys, monkeypatch, cli):

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.core.codes import ParsedCode
-from kiosk.core.door import BadgeStatus, Decision, DoorFacts, Reason, SceneState, Zone, decide, is_duplicate, \
-    reason_words
+from kiosk.core.door import (
+    BadgeStatus,
+    Decision,
+    DoorFacts,
+    Reason,
+    SceneState,
+    Zone,
+    decide,
+    is_duplicate,
+    reason_words,
+)
 
 GOOD = ParsedCode("X" * 18)
 

@@ -17,12 +17,12 @@ from pypdf import PdfReader
 
 from kiosk import fonts
 from kiosk.core import report as core
-from kiosk.core.door import SceneState
-from kiosk.reports import render, render_rollcall
-from kiosk.services.lift import lift
 from kiosk.core.checkins import Completion
+from kiosk.core.door import SceneState
 from kiosk.errors import RenderError
+from kiosk.reports import render, render_rollcall
 from kiosk.services import door, reports, scenes
+from kiosk.services.lift import lift
 from kiosk.store import log
 from kiosk.store.db import write
 from tests.support import KIOSK

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.core.door import SceneState
-from kiosk.services.lift import lift
 from kiosk.services import ServiceError, badges, door, production, scenes
+from kiosk.services.lift import lift
 from kiosk.store import audit, connect
 from kiosk.store.queries import many, one
 from tests.support import KIOSK

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.tui.scanner import SCAN_GAP, SCAN_MIN_IN_FIELD, SCAN_STALL, KeyBurst
+from kiosk.tui.scanner import SCAN_MIN_IN_FIELD, SCAN_STALL, KeyBurst
 
 SCANNER_STEP = 0.008  # a USB scanner: 2 to 10 ms a character
 PERSON_STEP = 0.12

@@ -9,7 +9,6 @@ import textwrap
 
 import pytest
 from pypdf import PdfReader
-from textual import events
 from textual.widgets import Input
 
 from kiosk.core.door import SceneState
@@ -17,10 +16,11 @@ from kiosk.services import access, door, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
-from kiosk.tui.widgets import Table, Banner, RowsPanel, VerdictPanel
-from tests.support import KIOSK
-
-from tests.support import PIN  # noqa: E402
+from kiosk.tui.widgets import Banner, RowsPanel, Table, VerdictPanel
+from tests.support import (
+    KIOSK,
+    PIN,  # noqa: E402
+)
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ from textual.widgets import Input, Sparkline
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, door, scenes
-from kiosk.tui import KioskApp
-from kiosk.tui.widgets import Table
-from kiosk.tui.screens.reports import ExportForm, ReportsScreen, headcount_bars
 from kiosk.services.reports import scene_report
-from tests.support import KIOSK
-from tests.support import PIN
+from kiosk.tui import KioskApp
+from kiosk.tui.screens.reports import ExportForm, ReportsScreen, headcount_bars
+from kiosk.tui.widgets import Table
+from tests.support import KIOSK, PIN
 
 
 @pytest.fixture

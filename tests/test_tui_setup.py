@@ -9,12 +9,11 @@ from kiosk.services import access, scenes
 from kiosk.services.lookup import get_person
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
-from kiosk.tui.widgets import Table
 from kiosk.tui.screens.importing import ImportScreen
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
-from tests.support import KIOSK
-from tests.support import PIN
+from kiosk.tui.widgets import Table
+from tests.support import KIOSK, PIN
 
 GOOD_CSV = "ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\nP02,Tom Brennan,Camera,Operator,crew\n"
 BAD_CSV = ("ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\n,,Camera,Grip,robot\n"

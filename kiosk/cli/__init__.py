@@ -76,14 +76,42 @@ def table(rows: list, columns: list[str]) -> None:
                          for row in shown], headers=columns))
 
 
-def secret_input(prompt: str, env: str, confirm: bool = False) -> str:
-    """A secret from the environment, else a hidden prompt; never a hang without a terminal."""
-    value = os.environ.get(env)
-    if value:
-        return value
+def is_utf8(text: str) -> bool:
+    """False for text holding bytes that are not UTF-8 (Python passes them on as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def hidden_prompt(prompt: str, env: str, confirm: bool = False) -> str:
+    """Ask with the input hidden; without a terminal, say to set ``env`` rather than wait for what cannot come."""
     if not sys.stdin.isatty():
         raise click.UsageError(f"{prompt} needed: set {env}, or run this in a terminal to be asked for it.")
     return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def secret_input(prompt: str, env: str, confirm: bool = False) -> str:
+    """A secret from the environment, else a hidden prompt; never a hang without a terminal."""
+    value = os.environ.get(env) or hidden_prompt(prompt, env, confirm)
+    if not is_utf8(value):
+        raise click.ClickException(f"{prompt} is not UTF-8 text - retype it, or set the terminal to UTF-8.")
+    return value
+
+
+def read_stdin(what: str) -> str:
+    """Standard input as text, for ``what``: UTF-8 (a byte-order mark dropped), or exit 2 saying where it is not."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise click.ClickException(f"There is no standard input to read the {what} from. Nothing was recorded.")
+    data = stream.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"The {what} on standard input is not UTF-8 text (byte 0x{data[error.start]:02x} "
+                                   f"at byte {error.start + 1}): save it as UTF-8 and send it again. Nothing was "
+                                   "recorded.") from None
 
 
 def json_option(function):
@@ -143,12 +171,9 @@ def check_arguments(args: list[str]) -> None:
     """Refuse arguments holding bytes that are not UTF-8 (Python passes them on as lone surrogates, which no
     file, database or terminal can take) before any command sees them."""
     for arg in args:
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
+        if not is_utf8(arg):
             shown = arg.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise click.UsageError(f"'{shown}' is not UTF-8 text - retype it, or set the terminal to UTF-8.") \
-                from None
+            raise click.UsageError(f"'{shown}' is not UTF-8 text - retype it, or set the terminal to UTF-8.")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,11 @@
 The IC passphrase comes from ``$KIOSK_IC_PASSPHRASE`` or a hidden prompt (a new one from
 ``$KIOSK_IC_NEW_PASSPHRASE`` or a prompt asked twice); with neither a terminal nor the variable the command
 stops with exit 2 rather than wait for input that cannot come.  A wrong passphrase exits 1, nothing changed.
+
+The sealed fields of a check-in (note, signposting, follow-up owner) need never be typed on the command line,
+which every local user can read (``ps``, /proc/PID/cmdline) while the command runs: each comes from standard
+input (``-``), a hidden prompt (the option alone) or its ``$KIOSK_IC_...`` variable (readable by its owner
+only); one typed on the command line is recorded, with a warning.
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ import getpass
 import sys
 
 import click
+from click.core import ParameterSource
 
 from kiosk.cli import (
     EXIT_REFUSED,
     cli,
     emit_json,
+    hidden_prompt,
     json_option,
     pass_context,
     plain,
+    read_stdin,
     secret_input,
     table,
 )
@@ -29,6 +37,8 @@ from kiosk.services.access import PinRefused
 
 PASSPHRASE_ENV, NEW_PASSPHRASE_ENV, PIN_ENV = "KIOSK_IC_PASSPHRASE", "KIOSK_IC_NEW_PASSPHRASE", "KIOSK_SUPERVISOR_PIN"
 OVERVIEW_COLUMNS = ["scene", "ref", "name", "kind", "state", "updated_at"]
+ASK = "\0ask"  # the value of a sealed option given alone: ask for it, hidden
+SEALED = {"note": "Note", "signposting": "Signposting", "follow_up_owner": "Follow-up owner"}
 
 
 def _login_name() -> str:
@@ -55,9 +65,53 @@ def refused(function):
     return run
 
 
+def _flag_and_variable(name: str) -> tuple[str, str]:
+    return f"--{name.replace('_', '-')}", f"KIOSK_IC_{name.upper()}"
+
+
+def sealed_option(name: str, words: str):
+    """``--NAME``: a sealed field, from standard input (``-``), a hidden prompt (given alone) or $KIOSK_IC_NAME."""
+    flag, env = _flag_and_variable(name)
+    return click.option(flag, name, default="", envvar=env, is_flag=False, flag_value=ASK, metavar="TEXT|-",
+                        help=f"{words}, sealed (only the IC reads it): '-' for standard input, the option "
+                             f"alone to be asked (hidden), or ${env}.")
+
+
+def sealed_values(**given: str) -> dict[str, str]:
+    """Each sealed field from where it was given: standard input, a hidden prompt, the environment or the
+    command line (then with a warning on stderr).  Read before anything is unlocked, so bad input records nothing."""
+    from_stdin = [name for name, value in given.items() if value == "-"]
+    if len(from_stdin) > 1:
+        raise click.UsageError("Only one field can be read from standard input ('-'): give the others alone to be "
+                               "asked for them, or in their $KIOSK_IC_... variables. Nothing was recorded.")
+    source = click.get_current_context().get_parameter_source
+    values = {}
+    for name, value in given.items():
+        flag, env = _flag_and_variable(name)
+        if value == "-":
+            value = read_stdin(SEALED[name].lower())
+        elif value == ASK:
+            value = hidden_prompt(f"{SEALED[name]} (sealed)", env)
+        elif value and source(name) is ParameterSource.COMMANDLINE:
+            click.echo(f"Warning: {flag} was given on the command line, where other users of this machine can read "
+                       f"it while the command runs. Next time give '{flag} -' (standard input), {flag} alone (asked, "
+                       f"hidden) or ${env}.", err=True)
+        values[name] = value
+    return values
+
+
+def told_of_failures(session: service.ICSession) -> service.ICSession:
+    """Tell the IC (stderr) how many attempts at their passphrase failed since their last unlock."""
+    if session.failed_attempts:
+        plural = "s" if session.failed_attempts > 1 else ""
+        click.echo(f"Warning: {session.failed_attempts} failed attempt{plural} to unlock IC mode since your last "
+                   "unlock; each is a row of the log (who, when, which kiosk).", err=True)
+    return session
+
+
 def ic_session(ctx, by: str) -> service.ICSession:
     db = ctx.db()
-    return service.unlock(db, secret_input("IC passphrase", PASSPHRASE_ENV), by, ctx.kiosk_id)
+    return told_of_failures(service.unlock(db, secret_input("IC passphrase", PASSPHRASE_ENV), by, ctx.kiosk_id))
 
 
 class DefaultGroup(click.Group):
@@ -81,10 +135,9 @@ class DefaultGroup(click.Group):
 @click.argument("scene")
 @click.argument("person")
 @click.option("--status", type=click.Choice([str(status) for status in RECORDABLE]), required=True)
-@click.option("--note", default="", help="A short note, sealed: only the IC can read it. '-' reads it from "
-              "standard input, out of the shell history.")
-@click.option("--signposting", default="", help="Support offered (helpline, counsellor...), sealed.")
-@click.option("--follow-up-owner", default="", help="Who follows up (sealed); needs --due.")
+@sealed_option("note", "A short note")
+@sealed_option("signposting", "Support offered (helpline, counsellor...)")
+@sealed_option("follow_up_owner", "Who follows up (needs --due)")
 @click.option("--due", default="", help="Follow-up due date, YYYY-MM-DD; needs --follow-up-owner.")
 @by_option
 @json_option
@@ -94,12 +147,13 @@ def checkin(ctx, scene, person, status, note, signposting, follow_up_owner, due,
     """Record PERSON's post-scene check-in for SCENE (replaces an earlier record).
 
     Needs the IC passphrase ($KIOSK_IC_PASSPHRASE or a hidden prompt).  The note, signposting and follow-up
-    owner are sealed; the production sees only done or follow-up open.
+    owner are sealed; the production sees only done or follow-up open.  Keep them off the command line, where
+    other users of this machine can read them: '-' reads one from standard input, an option given alone asks
+    for it (hidden), and $KIOSK_IC_NOTE, $KIOSK_IC_SIGNPOSTING, $KIOSK_IC_FOLLOW_UP_OWNER hold them.
     """
-    session = ic_session(ctx, by)
-    if note == "-":
-        note = sys.stdin.read()
-    row = service.record(session, scene, person, status, note, signposting, follow_up_owner, due)
+    sealed = sealed_values(note=note, signposting=signposting, follow_up_owner=follow_up_owner)
+    service.check_entry(status, due=due, **sealed)  # bad input: exit 2 before the passphrase is even tried
+    row = service.record(ic_session(ctx, by), scene, person, status, due=due, **sealed)
     if as_json:
         emit_json(row)
         return
@@ -201,8 +255,8 @@ def checkins_passphrase(ctx, forgotten: bool, yes: bool, by: str) -> None:
         click.echo("Every note was erased and the new IC passphrase is set.")
     elif service.passphrase_is_set(db):
         current = secret_input("Current IC passphrase", PASSPHRASE_ENV)
-        service.change_passphrase(db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True),
-                                  by, ctx.kiosk_id)
+        told_of_failures(service.change_passphrase(
+            db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True), by, ctx.kiosk_id))
         click.echo("IC passphrase changed: every check-in was re-sealed; the old passphrase opens nothing now.")
     else:
         service.set_passphrase(db, secret_input("New IC passphrase", PASSPHRASE_ENV, confirm=True), by,

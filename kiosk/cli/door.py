@@ -82,7 +82,9 @@ def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
     naming the first broken row, or every table row that differs).
 
     Prints an anchor (the newest row and its hash): file it with the day's paperwork, and a later check
-    with --anchor shows whether the log was rewritten since.
+    with --anchor shows whether the log was rewritten since.  An anchor for a row past the end of the log
+    means rows were removed since it was filed (exit 1); one that is not ROW:HASH, row 0 included, is bad
+    input (exit 2).
     """
     from kiosk.core.audit import parse_anchor
     from kiosk.services import audit as service

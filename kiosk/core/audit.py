@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 ANCHOR_HEX = 16  # hex digits of a row's hash kept in an anchor: 64 bits, short enough to file by hand
+_ANCHOR = re.compile(r"(?P<row>[0-9]{1,18}):(?P<digest>[0-9a-fA-F]{12,64})")
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,18 @@ class AuditResult:
 
 
 def parse_anchor(text: str) -> tuple[int, str]:
-    """``ROW:HASH`` (the hash's first hex digits, at least 12) as printed by ``verify``; ValueError if not."""
-    row, _, digest = text.strip().partition(":")
-    digest = digest.lower()
-    if not row.isdigit() or len(digest) < 12 or any(char not in "0123456789abcdef" for char in digest):
+    """``ROW:HASH`` as printed by ``verify`` (a row from 1, the first 12 to 64 hex digits of its hash).
+
+    ValueError for anything else: row 0 above all, which no log has, so that no row would ever be compared
+    with it and any log would pass.  A row past the end of the log is well-formed: ``verify`` fails it.
+    """
+    match = _ANCHOR.fullmatch(text.strip())
+    if not match:
         raise ValueError(f"an anchor is ROW:HASH as `kiosk audit verify` prints it, not {text!r}")
-    return int(row), digest
+    if int(match["row"]) == 0:
+        raise ValueError(f"the anchor {text.strip()!r} names row 0; the log starts at row 1 - copy ROW:HASH "
+                         "exactly as `kiosk audit verify` or the report printed it")
+    return int(match["row"]), match["digest"].lower()
 
 
 LEGACY_FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone", "decision",

@@ -14,15 +14,16 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-NOTE_MAX, SIGNPOSTING_MAX, OWNER_MAX = 500, 200, 80
+from kiosk.core.text import BadInput, line, lines, parse_date
+
+NOTE_MAX, SIGNPOSTING_MAX = 500, 200  # the follow-up owner is a name, as ``line`` has it
 PASSPHRASE_MIN, PASSPHRASE_MAX = 12, 1024
 DUE_WITHIN_DAYS = 366  # a due date further out is taken for a typo
 PERIOD_MAX_DAYS = 3660
 SEAL_BLOCK = 512  # sealed records are padded to a multiple of this, so their size does not tell if a note exists
 
 
-class CheckinRuleError(ValueError):
-    """Input the check-in rules refuse; the message is written for the IC."""
+CheckinRuleError = BadInput  # input the check-in rules refuse, as every core rule does; written for the IC
 
 
 class Status(StrEnum):
@@ -102,13 +103,6 @@ class Entry:
         return state_of(self.status, self.follow_up_due and self.follow_up_due.isoformat(), None)
 
 
-def _text(value: str | None, limit: int, what: str) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise CheckinRuleError(f"The {what} is {len(value)} characters; keep it to {limit}.")
-    return value
-
-
 def check_entry(status: str, today: date, note: str | None = "", signposting: str | None = "",
                 follow_up_owner: str | None = "", due: str | date | None = None) -> Entry:
     """The IC's input made into an ``Entry``, or ``CheckinRuleError`` saying what to fix."""
@@ -118,7 +112,7 @@ def check_entry(status: str, today: date, note: str | None = "", signposting: st
         chosen = None
     if chosen not in RECORDABLE:
         raise CheckinRuleError(f"The status must be one of {', '.join(RECORDABLE)}, not {status!r}.")
-    owner = _text(follow_up_owner, OWNER_MAX, "follow-up owner")
+    owner = line(follow_up_owner or "", "follow-up owner")
     if isinstance(due, date):
         due = due.isoformat()
     due_date = parse_due(due, today) if due and due.strip() else None
@@ -126,23 +120,9 @@ def check_entry(status: str, today: date, note: str | None = "", signposting: st
         raise CheckinRuleError("A follow-up needs an owner and a due date (--follow-up-owner, --due).")
     if bool(owner) != bool(due_date):
         raise CheckinRuleError("Give both the follow-up owner and the due date, or neither.")
-    confidential = Confidential(_text(note, NOTE_MAX, "note"), _text(signposting, SIGNPOSTING_MAX, "signposting"),
-                                owner)
+    confidential = Confidential(lines(note or "", "note", NOTE_MAX),
+                                line(signposting or "", "signposting", SIGNPOSTING_MAX), owner)
     return Entry(chosen, confidential, due_date)
-
-
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def parse_date(text: str) -> date:
-    """A calendar date written YYYY-MM-DD, and only that."""
-    text = text.strip()
-    try:
-        if _DATE.fullmatch(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise CheckinRuleError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-30.")
 
 
 def parse_due(text: str, today: date) -> date:

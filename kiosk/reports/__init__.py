@@ -1,7 +1,8 @@
 """Rendering the closed-set report (PDF, CSV, JSON) and the roll-call (PDF) from the reports service's model.
 
 Every format is written atomically: into a temporary file beside the target, then moved over it, so a
-render that fails leaves no file at all, never half of one.
+render that fails leaves no file at all, never half of one.  Reports and roll-calls name people and when they
+came and went, so the file is readable by its owner only (0600), whatever the umask, like the database.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ PAPERS = ("a4", "letter")
 
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Call ``write`` on a temporary file in ``path``'s folder and move it into place only if it succeeds."""
+    """Call ``write`` on a temporary file in ``path``'s folder and move it into place only if it succeeds.
+
+    The temporary file is created 0600 (``mkstemp``) and keeps that mode when it replaces ``path``.
+    """
     path = Path(path)
     if path.is_dir():
         raise RenderError(f"{path} is a folder: give a file name to write.")
@@ -37,7 +41,6 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)

@@ -5,6 +5,10 @@ to the second with the local offset.  The ``record`` column says what a row is:
 ``detail`` and ``summary`` (label in ``words``, figure in ``value``), ``approved`` (the list as it stands),
 ``period`` (a state from ``at`` to ``until``), a log kind (``scan``, ``override``, ``sweep``, ``state``,
 ``approve``, ``unapprove``, ``policy_ack``, ``scene_added``) for each door event, and ``audit`` last.
+
+No cell runs as a formula when the file is opened in a spreadsheet: names, titles, approvers, reasons,
+scanned input and kiosk ids are typed by people, and one typed ``=HYPERLINK(...)`` or ``=cmd|...`` would
+otherwise be live.  Text that starts like a formula is written with a leading ``'`` (see ``cell``).
 """
 
 from __future__ import annotations
@@ -17,8 +21,21 @@ from typing import BinaryIO
 
 from kiosk.core.report import Report
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # the OWASP list of what a spreadsheet reads as a formula
 COLUMNS = ("scene", "record", "log_id", "at", "until", "zone", "person_ref", "name", "decision", "reason",
            "words", "by", "kiosk", "value")
+
+
+def cell(value: object) -> object:
+    """``value`` as a spreadsheet shows it and never runs: text starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading ``'`` (OWASP), which keeps it readable.
+
+    Whether a value is a number is told by its type, not by its look: the figures of the report (counts, log
+    ids) are ints and stay numbers; text is always text, so a name typed as ``-1`` is written ``'-1``.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def iso(at: datetime | None) -> str:
@@ -54,6 +71,6 @@ def write_csv(report: Report, handle: BinaryIO, bom: bool = False) -> None:
     text = io.TextIOWrapper(handle, encoding="utf-8-sig" if bom else "utf-8", newline="")
     writer = csv.DictWriter(text, COLUMNS, restval="")
     writer.writeheader()
-    writer.writerows(records(report))
+    writer.writerows({column: cell(value) for column, value in record.items()} for record in records(report))
     text.flush()
     text.detach()

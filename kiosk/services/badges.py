@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.core import codes
+from kiosk.core import codes, text
 from kiosk.core import record as rules
 from kiosk.core.badge import BadgeCard
-from kiosk.services import ServiceError
+from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import get_person, get_production
 from kiosk.store import record
 from kiosk.store.db import Store, write
@@ -60,7 +60,7 @@ def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, pape
 
 
 def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:
-    reason = reason.strip()
+    reason = checked(text.line, reason, "reason for revoking")
     if not reason:
         raise ServiceError("Say why the badge is revoked (--reason).")
     with write(db):

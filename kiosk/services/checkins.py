@@ -21,7 +21,7 @@ from kiosk.core import checkins as rules
 from kiosk.core import record as events
 from kiosk.core.checkins import Completion, Confidential, Status
 from kiosk.core.secrets import seal
-from kiosk.services import ServiceError, now
+from kiosk.services import ServiceError, checked, now
 from kiosk.services.access import check_pin
 from kiosk.services.ic_session import (
     LOST_PASSPHRASE_WARNING,
@@ -35,7 +35,6 @@ from kiosk.services.ic_session import (
     passphrase_is_set,
     reader_name,
     record_key,
-    rule,
     set_passphrase,
     store_sealed,
     unlock,
@@ -166,6 +165,13 @@ def add(session: ICSession, scene_ref: str, person: str) -> ICCheckin:
         return _ic_row(row)
 
 
+def check_entry(status: Status | str, note: str = "", signposting: str = "", follow_up_owner: str = "",
+                due: str | date | None = None) -> rules.Entry:
+    """The IC's input checked as ``record`` checks it (``ServiceError`` saying what to fix), to ask before
+    unlocking or writing anything."""
+    return checked(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+
+
 def record(session: ICSession, scene_ref: str, person: str, status: Status | str, note: str = "",
                    signposting: str = "", follow_up_owner: str = "", due: str | date | None = None) -> ICCheckin:
     """Record (or re-record, replacing the whole record) one person's check-in for a scene.
@@ -173,7 +179,7 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
     The note, signposting and follow-up owner are sealed; the event says only who recorded it and the state
     the production sees.  A person without a check-in is added first.
     """
-    entry = rule(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
+    entry = check_entry(status, note, signposting, follow_up_owner, due)
     db = session.db
     with write(db):
         key = session.key()
@@ -262,7 +268,7 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
             raise ServiceError(f"The follow-up of {row['name']} for scene {row['scene']} was done on "
                                f"{row['follow_up_done_on']} already.")
         opened_on = datetime.fromisoformat(row["created_at"]).astimezone().date()
-        done = rule(rules.parse_done, on, _today(), opened_on).isoformat()
+        done = checked(rules.parse_done, on, _today(), opened_on).isoformat()
         _change(db, session.kiosk, events.FOLLOW_UP_DONE, row, by=session.reader, on=done)
         return _ic_row(_row(db, row["source_key"]))
 
@@ -281,7 +287,7 @@ def purge(session: ICSession, older_than: str) -> dict:
 
     Open follow-ups are kept until done.  Statuses and times stay for the record; each erasure is an event.
     """
-    period = rule(rules.parse_period, older_than)
+    period = checked(rules.parse_period, older_than)
     db = session.db
     with write(db):
         session.key()
@@ -298,7 +304,7 @@ def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str
     reader = reader_name(reader)
     if new == current:
         raise ServiceError("The new IC passphrase is the same as the current one; nothing was changed.")
-    rule(rules.check_passphrase, new)  # before the slow check of the current one
+    checked(rules.check_passphrase, new)  # before the slow check of the current one
     old_key, old_kdf, failed = key_of(db, current, reader, kiosk, "change")
     key, kdf, check = new_key(new)
     session = ICSession(db, key, kdf, reader, kiosk, failed)
@@ -326,7 +332,7 @@ def reset_lost_passphrase(db: Store, new: str, supervisor_pin: str, reader: str,
     reader = reader_name(reader)
     if not passphrase_is_set(db):
         raise ServiceError("No IC passphrase is set yet: set one instead.")
-    rule(rules.check_passphrase, new)
+    checked(rules.check_passphrase, new)
     check_pin(db, supervisor_pin, kiosk)
     key, kdf, check = new_key(new)
     session = ICSession(db, key, kdf, reader, kiosk)

@@ -6,7 +6,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 
-from kiosk.core import codes
+from kiosk.core import codes, text
 from kiosk.core.checkins import Completion
 from kiosk.core.door import (
     BadgeStatus,
@@ -22,7 +22,7 @@ from kiosk.core.door import (
 )
 from kiosk.core import record as rules
 from kiosk.core.events import digest
-from kiosk.services import ServiceError, checkins, now, seconds_between
+from kiosk.services import ServiceError, checked, checkins, now, seconds_between
 from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
 from kiosk.services.facts import mismatches
@@ -160,7 +160,7 @@ def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, wh
     not the approved list.
     """
     zone = Zone(zone)
-    why = why.strip()
+    why, by = checked(text.line, why, "reason"), checked(text.line, by, "name of who admits")
     if not why:
         raise ServiceError("Say why the person is admitted without their badge.")
     with write(db):
@@ -190,7 +190,7 @@ def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinat
     The approval is marked temporary (it ends at the lift); the admission itself is an event like any other.
     """
     zone = Zone(zone)
-    coordinator, ad = coordinator.strip(), ad.strip()
+    coordinator, ad = checked(text.line, coordinator, "IC's name"), checked(text.line, ad, "AD's name")
     if not coordinator or not ad:
         raise ServiceError("An escalation needs both the intimacy coordinator's and the AD's names.")
     with write(db):

@@ -21,9 +21,9 @@ import sqlite3
 
 from kiosk.core import checkins as rules
 from kiosk.core import record as events
-from kiosk.core.checkins import CheckinRuleError
+from kiosk.core import text
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
-from kiosk.services import ServiceError
+from kiosk.services import ServiceError, checked
 from kiosk.services.attempts import IC, Locked, attempt
 from kiosk.store import record
 from kiosk.store.db import Store, write
@@ -33,7 +33,6 @@ LOST_PASSPHRASE_WARNING = (
     "Only the IC knows this passphrase and nobody can recover it. If it is lost, every check-in note, "
     "signposting and follow-up owner is lost with it, for good (statuses and times stay). Keep it somewhere "
     "safe that only you can reach.")
-READER_MAX = 80
 KDF, CHECK = "ic_passphrase_kdf", "ic_passphrase_check"
 _CHECK_TEXT, _CHECK_BINDING = b"closed-set-kiosk IC passphrase", b"ic-passphrase-check"
 CHECKPOINT_WAIT_MS = 200  # how long an erasure waits for readers before leaving the WAL to empty itself later
@@ -73,18 +72,10 @@ class ICSession:
         return self._key
 
 
-def rule(function, *args, **kwargs):
-    """Call a core rule, turning its refusal into a ``ServiceError`` for the screen."""
-    try:
-        return function(*args, **kwargs)
-    except CheckinRuleError as error:
-        raise ServiceError(str(error)) from None
-
-
 def reader_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > READER_MAX:
-        raise ServiceError(f"Say who is reading, for the audit (a name of 1 to {READER_MAX} characters).")
+    name = checked(text.line, name, "reader's name")
+    if not name:
+        raise ServiceError("Say who is reading, for the audit (your name).")
     return name
 
 
@@ -146,7 +137,7 @@ def passphrase_is_set(db: Store) -> bool:
 
 def new_key(passphrase: str) -> tuple[bytes, str, str]:
     """A key from a fresh salt, its parameters, and the sealed known value that checks it (slow)."""
-    rule(rules.check_passphrase, passphrase)
+    checked(rules.check_passphrase, passphrase)
     params = KdfParams.fresh()
     key = derive_key(passphrase, params)
     return key, params.encode(), base64.b64encode(seal(key, _CHECK_TEXT, _CHECK_BINDING)).decode()

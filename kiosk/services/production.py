@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from kiosk.core import record as rules
-from kiosk.services import ServiceError
+from kiosk.core import text
+from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import DUPLICATE_WINDOW, get_production
 from kiosk.store import record
 from kiosk.store.db import Store, write
@@ -22,7 +23,7 @@ def _check_window(seconds: float) -> float:
 
 
 def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW) -> dict:
-    name = name.strip()
+    name = checked(text.line, name, "production's name")
     if not name:
         raise ServiceError("The production needs a name.")
     window = _check_window(duplicate_window)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from kiosk.core import record as rules
 from kiosk.core.door import ZONES, SceneState, Zone
-from kiosk.services import ServiceError
+from kiosk.core import text
+from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
 from kiosk.services.roster import Person
 from kiosk.store import record
@@ -74,7 +75,9 @@ def remove_approval(db: Store, scene: str, person: str, zone: str, by: str, kios
 def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
               coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
     """A new closed scene in draft; its performers and coordinator are approved for both zones."""
-    ref, title = ref.strip(), title.strip()
+    ref, title = checked(text.ref, ref, "scene ref"), checked(text.line, title, "title")
+    location = checked(text.line, location, "location")
+    date = checked(text.parse_date, date).isoformat() if date.strip() else ""
     if not ref or not title:
         raise ServiceError("A scene needs a ref and a title.")
     with write(db):
@@ -83,7 +86,7 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
         coordinator_row = resolve_person(db, coordinator) if coordinator else None
         performer_rows = [resolve_person(db, name) for name in performers]
         record.record(db, kiosk, rules.SCENE, rules.scene_key(ref),
-                      {"ref": ref, "title": title, "location": location.strip(), "date": date.strip(),
+                      {"ref": ref, "title": title, "location": location, "date": date,
                        "coordinator": coordinator_row["ref"] if coordinator_row else None})
         for person in performer_rows:
             record.record(db, kiosk, rules.PERFORMER, rules.performer_key(ref, person["ref"]),
@@ -98,7 +101,7 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
 
 def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
             temporary: bool = False) -> list[Person]:
-    by = by.strip()
+    by = checked(text.line, by, "name of who approves")
     if not by:
         raise ServiceError("Say who approves (--by).")
     with write(db):
@@ -111,7 +114,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
 
 
 def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
-    by = by.strip()
+    by = checked(text.line, by, "name of who removes the approval")
     if not by:
         raise ServiceError("Say who removes the approval (--by).")
     with write(db):

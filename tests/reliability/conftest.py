@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 
 from kiosk import DATA
-from kiosk.services import badges, production, roster, scenes
+from kiosk.services import badges, checkins, production, roster, scenes
 from kiosk.store import connect
 from kiosk.store.log import verify
 
 FULL = os.environ.get("KIOSK_PROOF", "reduced") == "full"
 KIOSK = "proof-kiosk"
+IC_PASSPHRASE = "tangerine orbit lantern velvet"
 SIZES = {  # name: (reduced, full)
     "crash_rounds": (4, 300),
     "concurrency_processes": (3, 4),
@@ -35,6 +36,10 @@ SIZES = {  # name: (reduced, full)
     "attack_codes": (20_000, 1_000_000),
     "attack_scans": (150, 20_000),
     "tamper_examples": (40, 3_000),
+    "csv_examples": (150, 3_000),
+    "stdin_examples": (100, 2_000),
+    "guess_processes": (6, 120),
+    "typed_examples": (150, 5_000),
 }
 
 
@@ -91,6 +96,19 @@ def production_file(template, tmp_path) -> tuple[Path, dict[str, str]]:
     shutil.copyfile(source, path)
     os.chmod(path, 0o600)
     return path, codes
+
+
+@pytest.fixture
+def ic_file(production_file, cheap_kdf) -> Path:
+    """The production with the IC passphrase set, at the cheap test cost (the stored parameters say so, so
+    every process on the file derives at that cost)."""
+    path, _ = production_file
+    db = connect(path)
+    try:
+        checkins.set_passphrase(db, IC_PASSPHRASE, "Amara Mensah", KIOSK)
+    finally:
+        db.close()
+    return path
 
 
 def checkpoint(path: Path) -> None:

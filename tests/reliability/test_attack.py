@@ -4,9 +4,14 @@ the supervisor PIN resists guessing offline (scrypt) and online (lockout)."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
+import signal
+import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -15,10 +20,9 @@ import pytest
 from kiosk.cli import main
 from kiosk.core import codes, secrets
 from kiosk.core.door import Decision
-from kiosk.services import access, badges, door
-from kiosk.store import queries
-from kiosk.store import connect
-from tests.reliability.conftest import KIOSK, build_production, size
+from kiosk.services import access, badges, checkins, door
+from kiosk.store import connect, log, queries
+from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, build_production, size
 
 
 def near_misses(code: str):
@@ -160,3 +164,110 @@ def test_five_wrong_pins_lock_the_supervisor_menu_for_five_minutes(db, monkeypat
         "SELECT json_extract(detail, '$.event') FROM log WHERE kind = 'supervisor' ORDER BY id")]
     assert events == ["pin_set", *["wrong_pin"] * 5, "while_locked", "unlock"]  # every attempt on record
     assert access.MAX_FAILURES == 5 and access.LOCKOUT_SECONDS == 300
+
+
+def ic_passphrase_rows(db, event: str) -> list[dict]:
+    rows = queries.many(db, "SELECT at, kiosk, detail FROM log WHERE kind = 'ic_passphrase' ORDER BY id")
+    return [row for row in rows if json.loads(row["detail"])["event"] == event]
+
+
+def test_every_failed_ic_unlock_is_on_record_and_told_to_the_ic(ic_file, capsys, monkeypatch, figures):
+    """A wrong IC passphrase once left no trace.  Each failure (unlock, change, the CLI) is now a row naming who
+    and which kiosk, and the IC is told how many at the next unlock (`failed_attempts`, stderr on the CLI)."""
+    db = connect(ic_file)
+    for _ in range(3):
+        with pytest.raises(checkins.PassphraseRefused):
+            checkins.unlock(db, "not the passphrase at all", "Mallory", "door-2")
+    with pytest.raises(checkins.PassphraseRefused):
+        checkins.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", "door-2")
+    monkeypatch.setenv("KIOSK_DB", str(ic_file))
+    monkeypatch.setenv("KIOSK_IC_NAME", "Mallory")
+    monkeypatch.setenv("KIOSK_IC_PASSPHRASE", "not the passphrase at all")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--kiosk-id", "door-3", "checkins", "--notes"])
+    assert exit_info.value.code == 1 and "Wrong IC passphrase" in capsys.readouterr().err
+    wrong = ic_passphrase_rows(db, "wrong")
+    assert [(row["kiosk"], json.loads(row["detail"])["by"]) for row in wrong] == [("door-2", "Mallory")] * 4 + [
+        ("door-3", "Mallory")] and all(row["at"] for row in wrong)
+    monkeypatch.setenv("KIOSK_IC_PASSPHRASE", IC_PASSPHRASE)
+    monkeypatch.setenv("KIOSK_IC_NAME", "Amara Mensah")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["checkins", "--notes"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 0 and "5 failed attempts to unlock IC mode since your last unlock" in err, err
+    assert checkins.unlock(db, IC_PASSPHRASE, "Amara Mensah", KIOSK).failed_attempts == 0  # told once
+    with pytest.raises(checkins.PassphraseRefused):
+        checkins.unlock(db, "not the passphrase at all", "Mallory", "door-2")
+    assert checkins.change_passphrase(db, IC_PASSPHRASE, "a brand new passphrase", "Amara", KIOSK).failed_attempts == 1
+    db.close()
+    figures.update(failed=6, rows=len(ic_passphrase_rows(connect(ic_file), "wrong")), told=[5, 0, 1])
+
+
+def test_an_ic_unlock_attempt_is_counted_before_the_slow_check(ic_file, monkeypatch):
+    """Killed (or interrupted) in the middle of the scrypt check, an attempt still counts: it was committed, in
+    a transaction of its own, before the check began."""
+    db = connect(ic_file)
+    derive = checkins.derive_key
+    seen_before_check = []
+
+    def killed_mid_check(secret, params):
+        watcher = sqlite3.connect(ic_file)  # another connection: only committed rows show
+        seen_before_check.append(watcher.execute(
+            "SELECT COUNT(*) FROM log WHERE kind = 'ic_passphrase' AND detail LIKE '%\"attempt\"%'").fetchone()[0])
+        watcher.close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkins, "derive_key", killed_mid_check)
+    for attempt in (lambda: checkins.unlock(db, "a wrong guess of a phrase", "Mallory", "door-2"),
+                    lambda: checkins.change_passphrase(db, "a wrong guess of a phrase", "another new passphrase",
+                                                       "Mallory", "door-2")):
+        with pytest.raises(KeyboardInterrupt):
+            attempt()
+    assert seen_before_check == [1, 2]
+    monkeypatch.setattr(checkins, "derive_key", derive)
+    assert checkins.unlock(db, IC_PASSPHRASE, "Amara Mensah", KIOSK).failed_attempts == 2
+    db.close()
+
+
+def anonymous_memory_mib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) // 1024 for line in status if line.startswith("RssAnon:"))
+    except (FileNotFoundError, ProcessLookupError, StopIteration):
+        return 0
+
+
+def test_parallel_guesses_killed_mid_check_are_all_counted(production_file, figures):
+    """Real `kiosk checkins --notes` processes guessing in parallel at the real scrypt cost; half of them are
+    killed with SIGKILL in the middle of the check, seen from outside as the 64 MiB scrypt filling their memory
+    (anonymous memory past a random point between 24 and 56 MiB; the kiosk holds about 10 MiB before it).
+    Each one that began its check counts: the IC is told exactly how many guessed."""
+    path, _ = production_file
+    db = connect(path)
+    checkins.set_passphrase(db, IC_PASSPHRASE, "Amara Mensah", KIOSK)  # the real cost: N = 2**16
+    chooser = random.Random()
+    total, wave = size("guess_processes"), 3
+    killed = refused = 0
+    env = {**os.environ, "KIOSK_DB": str(path), "KIOSK_IC_PASSPHRASE": "a wrong guess of a phrase",
+           "KIOSK_IC_NAME": "Mallory"}
+    for start in range(0, total, wave):
+        guessers = [(subprocess.Popen([sys.executable, "-m", "kiosk", "--kiosk-id", f"guess-{number}", "checkins",
+                                       "--notes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env),
+                     chooser.choice([None, chooser.randint(24, 56)])) for number in range(start, start + wave)]
+        while any(process.poll() is None for process, _ in guessers):
+            for process, kill_at in guessers:
+                if kill_at and process.poll() is None and anonymous_memory_mib(process.pid) >= kill_at:
+                    process.send_signal(signal.SIGKILL)
+            time.sleep(0.002)
+        for process, kill_at in guessers:
+            _, err = process.communicate()
+            if process.returncode == -signal.SIGKILL:
+                killed += 1
+            else:
+                assert process.returncode == 1 and "Wrong IC passphrase" in err, (process.returncode, err)
+                refused += 1
+    assert checkins.unlock(db, IC_PASSPHRASE, "Amara Mensah", KIOSK).failed_attempts == total
+    assert len(ic_passphrase_rows(db, "wrong")) == refused
+    assert log.verify(db).ok
+    db.close()
+    figures.update(guessers=total, parallel=wave, killed_mid_check=killed, refused=refused, counted=total)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import kiosk.store as store
 from kiosk.cli import main
 from kiosk.services import door
-import kiosk.store as store
 from kiosk.store import StoreError, connect
 from tests.reliability.conftest import KIOSK, build_production, health, size, stored_scan_ids
 

@@ -103,3 +103,58 @@ def test_any_edit_delete_or_swap_is_caught_naming_the_row(logged, tmp_path, caps
 
     check()
     figures.update(log_rows=rows, caught=caught, missed=0)
+
+
+@st.composite
+def anchors(draw, hashes: list[str]) -> str:
+    """An anchor as filed (any row, 12 to 64 hex digits), one digit off, row 0, rows past the end, or any text."""
+    row = draw(st.integers(1, len(hashes)))
+    digits = draw(st.integers(12, 64))
+    filed = hashes[row - 1][:digits]
+    kind = draw(st.sampled_from(["filed", "off", "zero", "past", "text"]))
+    if kind == "filed":
+        return f"{row}:{filed}"
+    if kind == "off":
+        position = draw(st.integers(0, digits - 1))
+        changed = "0123456789abcdef".replace(filed[position], "")[draw(st.integers(0, 14))]
+        return f"{row}:{filed[:position]}{changed}{filed[position + 1:]}"
+    if kind == "zero":
+        return f"{draw(st.sampled_from(['0', '00', '000']))}:{draw(st.sampled_from([filed, '0' * digits]))}"
+    if kind == "past":
+        return f"{len(hashes) + draw(st.integers(1, 10**6))}:{filed}"
+    return draw(st.text(max_size=80).filter(lambda text: text.strip() and not text.startswith("-")))
+
+
+def test_an_anchor_passes_only_for_a_row_of_the_log_with_its_hash(logged, capsys, figures):
+    """An anchor for row 0 once passed any log (`--anchor 0:000000000000`); one for a row past the end means
+    rows were removed since it was filed.  Exit 0 only for a row of the log and the start of its own hash."""
+    path, rows = logged
+    db = connect(path)
+    hashes = [value for (value,) in db.execute("SELECT hash FROM log ORDER BY id")]
+    db.close()
+    exits: dict[int, int] = {}
+
+    @settings(max_examples=size("tamper_examples"), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(anchor=anchors(hashes))
+    def check(anchor):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--db", str(path), "audit", "verify", "--anchor", anchor])
+        out, err = capsys.readouterr()
+        code = exit_info.value.code
+        exits[code] = exits.get(code, 0) + 1
+        row, _, digest = anchor.strip().partition(":")
+        shaped = row.isascii() and row.isdigit() and len(row) <= 18 and 12 <= len(digest) <= 64 \
+            and all(char in "0123456789abcdefABCDEF" for char in digest)  # ROW:HASH as printed
+        filed = shaped and 1 <= int(row) <= rows and hashes[int(row) - 1].startswith(digest.lower())
+        assert (code == 0) == filed, (anchor, code, out, err)
+        assert "Traceback" not in out + err
+        if not shaped:
+            assert code == 2, (anchor, err)
+        elif int(row) == 0:
+            assert code == 2 and "row 0" in err, (anchor, err)
+        elif int(row) > rows:
+            assert code == 1 and "rows were removed since it was filed" in err, (anchor, err)
+
+    check()
+    figures.update(log_rows=rows, cases=sum(exits.values()), exit_codes=exits)
