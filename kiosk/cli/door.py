@@ -64,8 +64,8 @@ def inside(ctx, scene: str | None, everyone: bool, pdf: str | None, as_json: boo
 def log_(ctx, scene: str, as_json: bool) -> None:
     """Every scan and change recorded for SCENE, oldest first."""
     rows = door.scene_log(ctx.db(), scene)
-    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "zone", "decision", "reason",
-                                                 "person_name", "raw"])
+    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "to", "zone", "decision", "reason",
+                                                 "person_name", "by", "raw"])
 
 
 @cli.group()

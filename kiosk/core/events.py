@@ -47,6 +47,12 @@ class EventError(ValueError):
     """An event that is not well formed, or does not follow its device's chain."""
 
 
+def device_name(host: str) -> str:
+    """A host name made a device id: the characters an id may hold, at most 63 of them."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-._")[:63]
+    return name or "kiosk"
+
+
 def canonical(value: Any) -> str:
     """The one text form of a JSON value: sorted keys, no spaces, non-ASCII kept, no NaN or infinity."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)

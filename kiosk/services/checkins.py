@@ -41,8 +41,8 @@ from kiosk.services.ic_session import (
 )
 from kiosk.services.lookup import get_scene, resolve_person
 from kiosk.store.db import Store, write
-from kiosk.store.record import record as record_event
 from kiosk.store.queries import many, one, setting
+from kiosk.store.record import record as record_event
 
 __all__ = ["LOST_PASSPHRASE_WARNING", "ICSession", "PassphraseRefused", "passphrase_is_set", "set_passphrase",
            "unlock"]

@@ -7,25 +7,25 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from kiosk.core import codes, text
+from kiosk.core import record as rules
 from kiosk.core.checkins import Completion
 from kiosk.core.door import (
     BadgeStatus,
     Decision,
     DoorFacts,
     Reason,
+    Ruling,
     SceneState,
     Zone,
     decide,
     is_duplicate,
-    Ruling,
     reason_words,
 )
-from kiosk.core import record as rules
 from kiosk.core.events import digest
 from kiosk.services import ServiceError, checked, checkins, now, seconds_between
+from kiosk.services.facts import mismatches
 from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
-from kiosk.services.facts import mismatches
 from kiosk.services.scenes import active_scenes, approve
 from kiosk.store import queries, record
 from kiosk.store.db import Store, write
@@ -222,17 +222,24 @@ def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
     return inside_of(db, [get_scene(db, scene_ref)] if scene_ref else active_scenes(db))
 
 
+CARE_RECORD = (rules.CHECKIN_OPENED, rules.CHECKIN_RECORDED, rules.CHECKIN_RESEALED, rules.CHECKIN_READ,
+               rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED)  # shown in the scene's log by who and when only
+
+
 def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
-    """The door's record of a scene (never a check-in's), with the person's name, oldest first."""
+    """A scene's record, oldest first: the door's events in full, and the check-ins' events by who and when
+    alone (what the IC recorded, even its status, stays out), with the person's name."""
     rows = queries.events_of_scene(db, get_scene(db, scene_ref)["ref"], limit, newest_first,
-                                   types=tuple(rules.DOOR_RECORD))
+                                   types=(*rules.DOOR_RECORD, *CARE_RECORD))
     shown = []
     for row in rows:
         body = json.loads(row.pop("payload"))["body"]
-        shown.append({"id": row["id"], "at": row["at"], "kiosk": row["device"], "kind": rules.DOOR_RECORD[row["type"]],
-                      "zone": row["zone"], "decision": row["decision"], "reason": row["reason"],
-                      "person_ref": row["person"], "person_name": row["person_name"], "raw": body.get("raw"),
-                      "to": body.get("to"), "by": body.get("by")})
+        door_event = row["type"] in rules.DOOR_RECORD
+        shown.append({"id": row["id"], "at": row["at"], "kiosk": row["device"],
+                      "kind": rules.DOOR_RECORD.get(row["type"], row["type"]), "zone": row["zone"],
+                      "decision": row["decision"], "reason": row["reason"], "person_ref": row["person"],
+                      "person_name": row["person_name"], "raw": body.get("raw") if door_event else None,
+                      "to": body.get("to") if door_event else None, "by": body.get("by")})
     return shown
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.core import record as rules
 from kiosk.core.roster import (
     PersonRow,
     Reading,
@@ -14,7 +15,6 @@ from kiosk.core.roster import (
     read_roster,
     ref_from_name,
 )
-from kiosk.core import record as rules
 from kiosk.services import ServiceError
 from kiosk.services.lookup import get_person
 from kiosk.store import record

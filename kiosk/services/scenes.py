@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.core import record as rules
-from kiosk.core.door import ZONES, SceneState, Zone
 from kiosk.core import text
+from kiosk.core.door import ZONES, SceneState, Zone
 from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
 from kiosk.services.roster import Person

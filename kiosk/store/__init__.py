@@ -10,6 +10,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
+from kiosk.core.events import device_name
 from kiosk.store.db import (
     Store,
     StoreError,
@@ -25,7 +26,7 @@ __all__ = ["Store", "StoreError", "connect"]
 
 def default_device() -> str:
     """The kiosk id a file is opened as when none is given: ``$KIOSK_ID``, else the host name."""
-    return os.environ.get("KIOSK_ID") or socket.gethostname()
+    return os.environ.get("KIOSK_ID") or device_name(socket.gethostname())
 
 
 def connect(path: str | Path, *, create: bool = False, device: str | None = None) -> Store:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core import events as ev
@@ -173,7 +173,7 @@ def record_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str,
     last_id, chain, last_hlc = db.execute("SELECT last_id, last_chain, last_hlc FROM chain_head WHERE id = 1").fetchone()
     seq, prev = db.execute("SELECT seq, hash FROM device_heads WHERE device = ?", [device]).fetchone() or (0, GENESIS)
     keys = [key for _, key, _ in changes]
-    parents = dict(db.execute(f"SELECT key, event_id FROM heads WHERE key IN (SELECT value FROM json_each(?))",
+    parents = dict(db.execute("SELECT key, event_id FROM heads WHERE key IN (SELECT value FROM json_each(?))",
                               [json.dumps(keys)]).fetchall())
     ms = wall_ms()
     at = now_iso(ms)

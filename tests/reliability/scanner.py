@@ -27,10 +27,12 @@ def main(path: str, codes_file: str, name: str, seconds: str) -> None:
     number = 0
     while time.monotonic() < deadline:
         number += 1
-        shared = chooser.random() < 0.1
-        scan_id = f"shared-{chooser.randrange(SHARED_POOL)}" if shared else f"{name}-{number}"
-        zone = chooser.choice(("set", "set", "monitors"))
-        verdict = door.scan(db, "42", chooser.choice(inputs), zone, name, scan_id)
+        if chooser.random() < 0.1:  # a scan sent again, as a kiosk resends one it had no answer for: the same scan
+            shared = chooser.randrange(SHARED_POOL)
+            scan_id, raw, zone = f"shared-{shared}", inputs[shared % len(inputs)], ("set", "monitors")[shared % 2]
+        else:
+            scan_id, raw, zone = f"{name}-{number}", chooser.choice(inputs), chooser.choice(("set", "set", "monitors"))
+        verdict = door.scan(db, "42", raw, zone, name, scan_id)
         print(verdict.scan_id, verdict.decision, int(verdict.replay), flush=True)
 
 
