@@ -134,7 +134,7 @@ def rewrite_log(db, edits: dict) -> None:
         body = edits[stored.id](dict(event.body)) if stored.id in edits else dict(event.body)
         seq, prev = devices.get(event.device, (0, ev.GENESIS))
         event = ev.Event(event.id, event.device, event.seq, prev, event.hlc, event.at, event.type, event.key,
-                         event.parent, body)
+                         event.parents, body)
         chain = record.chained(chain, event.hash)
         devices[event.device] = (event.seq, event.hash)
         columns = record.columns_of_body(body)
@@ -142,9 +142,9 @@ def rewrite_log(db, edits: dict) -> None:
                    f"{', '.join(f'{name} = ?' for name in record.COLUMNS)} WHERE id = ?",
                    [event.payload, event.hash, chain, *(columns.get(name) for name in record.COLUMNS), stored.id])
         last = stored.id
-    db.execute("UPDATE chain_head SET last_id = ?, last_chain = ? WHERE id = 1", [last, chain])
+    db.execute("UPDATE chains SET seq = ?, hash = ? WHERE device = ''", [last, chain])
     for device, (seq, digest) in devices.items():
-        db.execute("UPDATE device_heads SET seq = ?, hash = ? WHERE device = ?", [seq, digest, device])
+        db.execute("UPDATE chains SET seq = ?, hash = ? WHERE device = ?", [seq, digest, device])
 
 
 @pytest.fixture

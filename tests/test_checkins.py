@@ -51,7 +51,7 @@ def events_of(db, type: str, key: str | None = None) -> list[dict]:
 
 def snapshot(db) -> tuple:
     return (many(db, "SELECT * FROM checkins ORDER BY scene, run, person"),
-            many(db, "SELECT * FROM settings ORDER BY key"), one(db, "SELECT last_id, last_chain FROM chain_head"))
+            many(db, "SELECT * FROM settings ORDER BY key"), one(db, "SELECT seq, hash FROM chains WHERE device = ''"))
 
 
 def blobs(db) -> list[bytes]:

@@ -315,3 +315,15 @@ def test_the_door_starts_and_scans_without_loading_sqlite_utils(app, db_path, cr
     assert done.returncode == 0, done.stderr
     assert "ADMIT" in done.stdout and "Ines Duarte" in done.stdout
     assert done.stdout.split()[-1] == "False", "the door loaded sqlite-utils"
+
+
+async def test_a_record_mismatch_denies_and_a_banner_stays(app, db, crew, keys):
+    db.execute("INSERT INTO approvals VALUES ('42', 'R01', 'set', 'Sam Whitfield', '2026-12-01T09:00:00+00:00', 0, "
+               "'approval/42/R01/set', 1)")  # an approval forged with sqlite3
+    async with app.run_test(size=(100, 30)) as pilot:
+        await keys.scanner(pilot, crew["R01"])
+        assert "DENY" in verdict_text(app) and "Record mismatch" in verdict_text(app)
+        banner = app.screen.query_one("#mismatch")
+        assert banner.display and "approval" in str(banner.render())
+        await keys.scanner(pilot, crew["P01"])  # an honest admission: the banner stays
+        assert "ADMIT" in verdict_text(app) and app.screen.query_one("#mismatch").display

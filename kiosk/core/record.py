@@ -4,10 +4,12 @@ the events of each key.  Pure: no I/O.
 The tables the door decides from (people, badges, scenes, performers, approvals, check-ins, settings) are
 *projections*: each row is a function of the events of one key, whatever order they arrived in.  The events of
 a key are taken in the one order every machine agrees on (``Event.order``: hybrid clock, device, sequence), and
-each event supersedes the one that was winning when it was made (its ``parent``).  Two events made without
-knowledge of each other (offline, on two machines) are concurrent: the rule of their key decides between them
-alike on every machine, the safer answer winning where admission is at stake (a removed approval over a
-granted one, a lifted or rolling set over an open one), and the conflict is kept so that reports can show it.
+each event supersedes the events its device had seen deciding the key (its ``parents``).  The events nothing
+supersedes are the key's *frontier*: one event, unless changes were made without knowledge of each other
+(offline, on two machines).  Then the rule of the key decides between them alike on every machine, the safer
+answer winning where admission is at stake (a removed approval over a granted one, a lifted or rolling set
+over an open one), and the conflict is kept so that reports can show it; the next change made after seeing
+them all supersedes them all.
 
 Door facts (scans, entries by lookup, sweeps, acknowledgements, PIN attempts) make no table row: they are read
 from the log itself.
@@ -137,6 +139,7 @@ class Folded:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     winner: Event | None = None
     conflicts: list[Conflict] = field(default_factory=list)
+    frontier: tuple[str, ...] = ()  # the ids nothing supersedes: the parents of the key's next event
 
 
 KEYS = {  # each projected table and its key columns: how a row is named when tables are compared
@@ -147,13 +150,19 @@ KEYS = {  # each projected table and its key columns: how a row is named when ta
 TABLES = tuple(KEYS)
 
 
+def frontier(events: Sequence[Event]) -> list[Event]:
+    """The events of a key that no other event of it supersedes, in order."""
+    seen = {parent for event in events for parent in event.parents}
+    return [event for event in events if event.id not in seen]
+
+
 def _heads(events: Sequence[Event], safer: Callable[[Event, Event], Event],
            same: Callable[[Event, Event], bool]) -> tuple[Event | None, list[Conflict]]:
-    """The winning event of a key: each event supersedes the one it saw; between concurrent ones, ``safer``."""
+    """The winning event of a key: the one event of its frontier, or between concurrent ones, ``safer``."""
     head: Event | None = None
     conflicts = []
-    for event in events:
-        if head is None or event.parent == head.id:
+    for event in frontier(events):
+        if head is None:
             head = event
             continue
         kept = safer(head, event)
@@ -211,7 +220,7 @@ def _fold_badges(events: Sequence[Event]) -> Folded:
     for event in events:
         digest = event.body["digest"]
         if event.type == BADGE_ISSUED:
-            if active is not None and last is not None and event.parent != last.id:
+            if active is not None and last is not None and last.id not in event.parents:
                 conflicts.append(Conflict(event.key, event.id, last.id,
                                           f"two badges issued to {event.body['person']} on {last.device} and "
                                           f"{event.device} without either seeing the other: the later one is valid"))
@@ -286,7 +295,7 @@ def _fold_checkin(events: Sequence[Event]) -> Folded:
                    "updated_at": event.at, "checked_in_at": None, "follow_up_due": None, "follow_up_done_on": None,
                    "notes_read_at": None, "purged_at": None, "sealed": None, "binding": None}
         if event.type == CHECKIN_RECORDED:
-            if last is not None and last.type == CHECKIN_RECORDED and event.parent != last.id:
+            if last is not None and last.type == CHECKIN_RECORDED and last.id not in event.parents:
                 conflicts.append(Conflict(event.key, event.id, last.id,
                                           f"check-in recorded on {last.device} and {event.device} without either "
                                           "seeing the other: the later record is kept"))
@@ -334,4 +343,6 @@ def fold(key: str, events: Iterable[Event]) -> Folded:
     ordered = sorted(events, key=lambda event: event.order)
     if not ordered:
         return Folded()
-    return _FOLDS[family(key)](ordered)
+    folded = _FOLDS[family(key)](ordered)
+    folded.frontier = tuple(sorted(event.id for event in frontier(ordered)))
+    return folded

@@ -69,8 +69,8 @@ def standing(db: Store, guard: Guard, at: datetime) -> Standing:
     """What the record says of the attempts at ``guard``'s secret since it was last given right."""
     key = rules.attempts_key(guard.secret)
     rows = db.execute(
-        "SELECT type, at FROM events WHERE key = ? AND (type = ? OR reason = 'locked') AND id > "
-        "(SELECT COALESCE(MAX(id), 0) FROM events WHERE key = ? AND reason = 'right') ORDER BY id",
+        "SELECT type, at FROM events WHERE key = ? AND decision IS NULL AND (type = ? OR reason = 'locked') AND id > "
+        "(SELECT COALESCE(MAX(id), 0) FROM events WHERE key = ? AND decision IS NULL AND reason = 'right') ORDER BY id",
         [key, rules.ATTEMPT, key]).fetchall()
     tries, locked_until = 0, None
     for kind, when in rows:

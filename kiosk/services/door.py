@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict, dataclass
 
 from kiosk.core import codes, text
@@ -21,7 +20,7 @@ from kiosk.core.door import (
     is_duplicate,
     reason_words,
 )
-from kiosk.core.events import digest
+from kiosk.core.events import digest, new_id
 from kiosk.services import ServiceError, checked, checkins, now, seconds_between
 from kiosk.services.facts import mismatches
 from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
@@ -77,16 +76,18 @@ def printable_input(raw: str) -> str:
     return safe
 
 
-def _request(scene: str, zone: str, raw: str) -> str:
+def _request(scene: str, zone: str, raw: str, parsed: codes.ParsedCode) -> str:
     """What a scan asked, to tell a resent scan (same id, same request) from a reused id."""
-    parsed = codes.parse(raw)
     return digest(f"{scene}\n{zone}\n{parsed.code or printable_input(raw)}")
 
 
-def _verdict(db: Store, body: dict, at: str, **flags) -> Verdict:
-    """The verdict of a stored door event."""
-    person = one(db, "SELECT ref, name, department, role FROM people WHERE ref = ?", [body.get("person")]) or {}
-    approved = frozenset(queries.approvals_of(db, body["scene"], person["ref"])) if person else frozenset()
+def _verdict(db: Store, body: dict, at: str, person: dict | None = None, approved: frozenset[str] | None = None,
+             **flags) -> Verdict:
+    """The verdict of a stored door event; ``person`` and ``approved`` save lookups when the caller has them."""
+    if person is None:
+        person = one(db, "SELECT ref, name, department, role FROM people WHERE ref = ?", [body.get("person")]) or {}
+    if approved is None:
+        approved = frozenset(queries.approvals_of(db, body["scene"], person["ref"])) if person else frozenset()
     return Verdict(
         scan_id=body["scan_id"], at=at, scene=body["scene"], zone=body["zone"], decision=body["decision"],
         reason=body["reason"], words=reason_words(body["reason"], body["scene"], body["zone"], approved),
@@ -94,8 +95,14 @@ def _verdict(db: Store, body: dict, at: str, **flags) -> Verdict:
         department=person.get("department"), role=person.get("role"), **flags)
 
 
-def _stored_scan(db: Store, scan_id: str) -> tuple[dict, str] | None:
-    row = db.execute("SELECT payload, at FROM events WHERE scan_id = ?", [scan_id]).fetchone()
+def _scan_event_id(kiosk: str, scan_id: str) -> str:
+    """The event id of a scan its caller named: the same name from the same kiosk finds the same event, so a
+    resent scan is found by the log's own index."""
+    return digest(f"scan-id\n{kiosk}\n{scan_id}")[:32]
+
+
+def _stored_scan(db: Store, event_id: str) -> tuple[dict, str] | None:
+    row = db.execute("SELECT payload, at FROM events WHERE event_id = ?", [event_id]).fetchone()
     return (json.loads(row[0])["body"], row[1]) if row else None
 
 
@@ -103,18 +110,19 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
          scan_id: str | None = None) -> Verdict:
     """Decide and record one scan; returns only after its event is committed to disk.
 
-    A ``scan_id`` already stored with the same request (scene, zone, code) returns the stored verdict: a
-    resent scan is stored once.  The same id with another request is refused as a conflict.  The same badge at
+    A ``scan_id`` this kiosk already stored with the same request (scene, zone, code) returns the stored
+    verdict: a resent scan is stored once.  The same id with another request is refused as a conflict.  The same badge at
     the same door within the production's duplicate window returns the earlier verdict, unless anything that
     decides the answer changed since (a state, an approval, a new or revoked badge).  An admission whose facts
     the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
     """
     zone = Zone(zone)
     parsed = codes.parse(raw)
-    request = _request(scene_ref.strip(), str(zone), raw)
+    request = _request(scene_ref.strip(), str(zone), raw, parsed)
     with write(db):
-        if scan_id:
-            stored = _stored_scan(db, scan_id)
+        event_id = _scan_event_id(kiosk, scan_id) if scan_id else None
+        if event_id:
+            stored = _stored_scan(db, event_id)
             if stored:
                 if stored[0].get("request") != request:
                     raise ServiceError(f"The scan id {scan_id} was used for another scan (another scene, zone or "
@@ -125,8 +133,8 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         badge = queries.badge_holder(db, codes.digest(parsed.code)) if parsed.code else None
         person = badge["person"] if badge else None
         if badge:
-            last = queries.last_scan_of_badge(db, badge["digest"])
-            if last and last["scene"] == scene["ref"] and last["zone"] == zone and is_duplicate(
+            last = queries.last_scan(db, scene["ref"], badge["person"], str(zone))
+            if last and last["badge"] == badge["digest"] and is_duplicate(
                     seconds_between(last["at"], at), get_production(db)["duplicate_window"],
                     queries.changed_since(db, last["id"], scene["ref"], badge["person"])):
                 return _verdict(db, json.loads(last["payload"])["body"], last["at"], duplicate=True)
@@ -142,14 +150,16 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         if mismatch:
             ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
         first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["ref"], person)
-        body = {"scan_id": scan_id or uuid.uuid4().hex, "request": request, "scene": scene["ref"],
+        body = {"scan_id": scan_id or new_id(), "request": request, "scene": scene["ref"],
                 "run": scene["run"], "zone": str(zone), "person": person,
                 "badge": badge["digest"] if badge else None, "decision": str(ruling.decision),
                 "reason": str(ruling.reason), "layout": parsed.layout,
                 "raw": None if parsed.code else codes.masked(printable_input(raw)), **({"mismatch": mismatch}
                                                                                       if mismatch else {})}
-        record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body, at=at)
-        return _verdict(db, body, at, first_entry=first_entry, mismatch=tuple(mismatch))
+        record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body, at=at,
+                      id=event_id)
+        return _verdict(db, body, at, badge or {}, frozenset(approvals), first_entry=first_entry,
+                        mismatch=tuple(mismatch))
 
 
 def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
@@ -175,7 +185,7 @@ def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, wh
             raise ServiceError(f"{found['name']} is already inside {zone}.")
         first_entry = not queries.has_entered_before(db, scene["ref"], found["ref"])
         at = now()
-        body = {"scan_id": uuid.uuid4().hex, "scene": scene["ref"], "run": scene["run"], "zone": str(zone),
+        body = {"scan_id": new_id(), "scene": scene["ref"], "run": scene["run"], "zone": str(zone),
                 "person": found["ref"], "decision": str(Decision.ADMIT), "reason": str(Reason.OVERRIDE),
                 "why": why, "by": by}
         record.append(db, kiosk, rules.LOOKUP, rules.presence_key(scene["ref"], found["ref"], str(zone)), body,
@@ -213,7 +223,7 @@ def acknowledge_policy(db: Store, scene_ref: str, person_ref: str, by: str, kios
 def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
     scene = get_scene(db, scene_ref)
     person = resolve_person(db, person_ref)
-    return db.execute("SELECT 1 FROM events WHERE key = ?",
+    return db.execute("SELECT 1 FROM events WHERE key = ? AND decision IS NULL",
                       [rules.policy_key(scene["ref"], person["ref"])]).fetchone() is not None
 
 

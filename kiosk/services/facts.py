@@ -18,13 +18,12 @@ from kiosk.store import record
 from kiosk.store.db import Store
 
 
-def _agrees(db: Store, key: str, set_by: int | None, implies: Callable[[Event], bool],
-            made: Callable[[list[dict]], bool]) -> bool:
-    latest = record.latest(db, key)
-    if latest is None or set_by is None or not record.intact(db, latest):
+def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_by: int | None,
+            implies: Callable[[Event], bool], made: Callable[[list[dict]], bool]) -> bool:
+    if latest is None or set_by is None or not latest[1]:
         return False
-    if latest.id == set_by:
-        return implies(latest.event)
+    if latest[0].id == set_by:
+        return implies(latest[0].event)
     folded = record.fold_from_log(db, key)
     stored = {item.event.id: item.id for item in record.events_of(db, key)}
     return folded.winner is not None and stored.get(folded.winner.id) == set_by and \
@@ -33,16 +32,19 @@ def _agrees(db: Store, key: str, set_by: int | None, implies: Callable[[Event], 
 
 def mismatches(db: Store, scene: dict, badge: dict, zone: str, approval: dict | None) -> list[str]:
     """Which of an admission's facts the log does not bear out (empty: all do)."""
+    badge_key = rules.badges_key(badge["person"])
+    approval_key = rules.approval_key(scene["ref"], badge["person"], zone)
+    state_key = rules.state_key(scene["ref"])
+    latest = record.latest_intact(db, (badge_key, approval_key, state_key))
     found = []
-    if not _agrees(db, rules.badges_key(badge["person"]), badge["set_by"],
+    if not _agrees(db, latest.get(badge_key), badge_key, badge["set_by"],
                    lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
                    lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
         found.append("badge")
-    if approval is None or not _agrees(
-            db, rules.approval_key(scene["ref"], badge["person"], zone), approval["set_by"],
-            lambda event: event.type == rules.APPROVED, bool):
+    if approval is None or not _agrees(db, latest.get(approval_key), approval_key, approval["set_by"],
+                                       lambda event: event.type == rules.APPROVED, bool):
         found.append("approval")
-    if not _agrees(db, rules.state_key(scene["ref"]), scene["state_set_by"],
+    if not _agrees(db, latest.get(state_key), state_key, scene["state_set_by"],
                    lambda event: event.body["to"] == scene["state"],
                    lambda rows: bool(rows) and rows[0]["state"] == scene["state"]):
         found.append("scene state")

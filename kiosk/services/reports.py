@@ -163,8 +163,9 @@ def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
     types = list(REPORT_KINDS)
     marks = ", ".join("?" * len(types))
     refs = [ref for (ref,) in db.execute(f"""
-        SELECT DISTINCT scene FROM events WHERE at >= ? AND at < ? AND type IN ({marks}) AND scene IS NOT NULL
-        ORDER BY scene""", [_stored(start), _stored(end), *types])]
+        SELECT s.ref FROM scenes s WHERE EXISTS (SELECT 1 FROM events e WHERE e.scene = s.ref AND e.at >= ?
+                                                 AND e.at < ? AND e.type IN ({marks}))
+        ORDER BY s.ref""", [_stored(start), _stored(end), *types])]
     return Report(production, "day", day.isoformat(), datetime.now(tz).astimezone(tz), zone_name(tz),
                   tuple(_scene_section(db, get_scene(db, ref), tz, start, end) for ref in refs), audit.check(db).result,
                   start, end)

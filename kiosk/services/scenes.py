@@ -190,6 +190,9 @@ def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
         scene = get_scene(db, ref)
         if scene["state"] != SceneState.LIFTED:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}, not lifted: there is nothing to reopen.")
+        for person, zone in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",
+                                       [scene["ref"]]).fetchall():  # one from a run lifted by the first release
+            remove_approval(db, scene["ref"], person, zone, by, kiosk, why="a temporary approval ends with its run")
         change_state(db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1, detail={"by": by, "why": why})
         return get_scene(db, ref)
 

@@ -48,10 +48,10 @@ def verify(db: Store, anchor: str | None = None) -> AuditResult:
             legacy_break = event.body["legacy"]["broken"]
         devices[event.device] = (event.seq, digest)
         previous_chain, count = chain, count + 1
-    head = db.execute("SELECT last_id, last_chain FROM chain_head WHERE id = 1").fetchone()
-    if tuple(head) != (count, previous_chain):
+    if record.local_head(db)[:2] != (count, previous_chain):
         return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log")
-    held = {device: (seq, digest) for device, seq, digest in db.execute("SELECT device, seq, hash FROM device_heads")}
+    held = {device: (seq, digest) for device, seq, digest in db.execute(
+        "SELECT device, seq, hash FROM chains WHERE device != ''")}
     if held != devices:
         return AuditResult(False, count, count, "the devices' heads are not what the log says")
     if anchor_id is not None and anchor_id > count:

@@ -61,24 +61,26 @@ def inside(db: Store, scenes: list[str]) -> list[dict[str, Any]]:
         SELECT moves.scene, moves.zone, moves.at AS since, p.ref, p.name, p.department, p.role, p.kind
         FROM (SELECT scene, person, zone, decision, at,
                      ROW_NUMBER() OVER (PARTITION BY scene, person, zone ORDER BY {ORDER_DESC}) AS newest
-              FROM events WHERE scene IN ({marks}) AND decision IN ('admit', 'exit')) moves
+              FROM events WHERE scene IN ({marks}) AND decision IN ('admit', 'exit') AND person IS NOT NULL) moves
         JOIN people p ON p.ref = moves.person
         WHERE moves.newest = 1 AND moves.decision = 'admit'
         ORDER BY moves.scene, moves.at""", scenes)
 
 
-def last_scan_of_badge(db: Store, digest: str) -> dict[str, Any] | None:
-    return one(db, "SELECT id, at, scene, zone, payload FROM events WHERE badge = ? AND type = 'door.scan' "
-                   "ORDER BY id DESC LIMIT 1", [digest])
+def last_scan(db: Store, scene: str, person: str, zone: str) -> dict[str, Any] | None:
+    """The person's latest scan at this door (scene and zone), whatever its answer."""
+    return one(db, f"SELECT id, at, badge, payload FROM events WHERE scene = ? AND person = ? AND zone = ? "
+                   f"AND decision IS NOT NULL AND type = 'door.scan' ORDER BY {ORDER_DESC} LIMIT 1",
+               [scene, person, zone])
 
 
 def changed_since(db: Store, event_id: int, scene: str, person: str) -> bool:
-    """Whether anything but a door answer happened at this scene, or to this person, after event ``event_id``:
-    a state change, an approval, a new or revoked badge."""
-    return db.execute(
-        "SELECT 1 FROM events WHERE scene = ? AND id > ? AND decision IS NULL "
-        "UNION ALL SELECT 1 FROM events WHERE person = ? AND id > ? AND decision IS NULL LIMIT 1",
-        [scene, event_id, person, event_id]).fetchone() is not None
+    """Whether anything that decides this person's answer at this scene changed after event ``event_id``: the
+    set's state, their approvals, their badges (a new one, a revoked one)."""
+    keys = [f"state/{scene}", f"badges/{person}", f"approval/{scene}/{person}/set",
+            f"approval/{scene}/{person}/monitors"]
+    return db.execute("SELECT 1 FROM heads WHERE key IN (?, ?, ?, ?) AND event > ? LIMIT 1",
+                      [*keys, event_id]).fetchone() is not None
 
 
 def events_of_scene(db: Store, scene: str | None = None, limit: int | None = None, newest_first: bool = False,

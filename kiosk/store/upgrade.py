@@ -21,6 +21,8 @@ from kiosk.core.audit import legacy_hash
 from kiosk.store import record
 from kiosk.store.db import Store
 
+DROP_ORDER = ("log", "log_head", "checkins", "approvals", "performers", "badges", "scenes", "people", "settings",
+              "production")
 DOOR = {"scan": rules.SCAN, "override": rules.LOOKUP, "sweep": rules.SWEEP, "policy_ack": rules.POLICY}
 
 
@@ -30,17 +32,19 @@ def _rows(db: Store, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def carry_over(db: Store, device: str) -> None:
-    """Make the ``legacy_*`` tables events of ``device`` and drop them; nothing to do for a new file."""
+def carry_over(db: Store, device: str) -> bool:
+    """Make the ``legacy_*`` tables events of ``device`` and drop them; False for a new file (nothing to do)."""
     legacy = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                              "AND name LIKE 'legacy_%'")}
     if not legacy:
-        return
+        return False
     if db.execute("SELECT 1 FROM legacy_log LIMIT 1").fetchone() or db.execute(
             "SELECT 1 FROM legacy_production").fetchone():
         _History(db, device).carry()
-    for table in sorted(legacy, key=lambda name: name != "legacy_log"):
-        db.execute(f"DROP TABLE {table}")
+    for table in DROP_ORDER:  # those that refer to others first: the foreign keys hold to the end
+        if f"legacy_{table}" in legacy:
+            db.execute(f"DROP TABLE legacy_{table}")
+    return True
 
 
 class _History:
