@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import compile_kiosk  # noqa: E402
-from benchmarks.bigprod import build  # noqa: E402
+from benchmarks.bigprod import build_apart  # noqa: E402
+from kiosk.core.codes import digest  # noqa: E402
 from kiosk.services import door  # noqa: E402
 from kiosk.store import connect  # noqa: E402
 
@@ -50,13 +51,13 @@ def floor_scans(path: Path, plan: list[tuple[str, str]]) -> list[float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("CREATE TABLE IF NOT EXISTS floor_log (id INTEGER PRIMARY KEY, at TEXT, badge_id INTEGER, raw TEXT)")
+    conn.execute("CREATE TABLE IF NOT EXISTS floor_log (id INTEGER PRIMARY KEY, at TEXT, badge TEXT, raw TEXT)")
     timings = []
     for _, code in plan:
         started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        badge = conn.execute("SELECT id FROM badges WHERE code = ?", [code]).fetchone()
-        conn.execute("INSERT INTO floor_log (at, badge_id, raw) VALUES (?, ?, ?)",
+        badge = conn.execute("SELECT digest FROM badges WHERE digest = ?", [digest(code)]).fetchone()
+        conn.execute("INSERT INTO floor_log (at, badge, raw) VALUES (?, ?, ?)",
                      [time.time(), badge[0] if badge else None, code])
         conn.execute("COMMIT")
         timings.append(time.perf_counter() - started)
@@ -92,7 +93,7 @@ def main() -> None:
 
 
 def run(path: Path, scale: tuple[int, int, int], scans: int) -> None:
-    built = build(path, *scale)
+    built = build_apart(path, *scale)
     rng = random.Random(1)
     plan = [(scene, rng.choice(people)) for scene, people in rng.choices(list(built["open_scenes"].items()),
                                                                         k=scans)]

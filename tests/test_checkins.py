@@ -17,7 +17,7 @@ from kiosk.core.secrets import SCRYPT_N, KdfParams, SealBroken, seal, unseal
 from kiosk.services import ServiceError, access, scenes
 from kiosk.services import checkins as service
 from kiosk.services.lift import lift
-from kiosk.store import connect, log
+from kiosk.store import audit, connect
 from kiosk.store.queries import many, one
 from tests.support import KIOSK
 
@@ -42,13 +42,21 @@ def raw_bytes(db_path) -> bytes:
     return db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
-def log_kinds(db, kind: str) -> list[dict]:
-    return many(db, "SELECT * FROM log WHERE kind = ? ORDER BY id", [kind])
+def events_of(db, type: str, key: str | None = None) -> list[dict]:
+    """The events of ``type`` (of ``key``), oldest first: who made them, when, and their body."""
+    rows = many(db, "SELECT device, at, person, payload FROM events WHERE type = ? AND key LIKE ? ORDER BY id",
+                [type, key or "%"])
+    return [{**row, "body": json.loads(row.pop("payload"))["body"]} for row in rows]
 
 
 def snapshot(db) -> tuple:
-    return (many(db, "SELECT * FROM checkins ORDER BY id"), many(db, "SELECT * FROM settings ORDER BY key"),
-            one(db, "SELECT last_id, last_hash FROM log_head"))
+    return (many(db, "SELECT * FROM checkins ORDER BY scene, run, person"),
+            many(db, "SELECT * FROM settings ORDER BY key"), one(db, "SELECT seq, hash FROM chains WHERE device = ''"))
+
+
+def blobs(db) -> list[bytes]:
+    return [row["blob"] for row in many(db, "SELECT s.blob FROM checkins c JOIN sealed s ON s.digest = c.sealed "
+                                            "ORDER BY c.person")]
 
 
 # --- the pure rules -------------------------------------------------------------------------------------------
@@ -163,10 +171,10 @@ def test_lift_opens_pending_check_ins_for_the_performers(crew, db):
     rows = service.overview(db, "42")
     assert sorted((row.ref, row.state) for row in rows) == [("C01", "pending"), ("C02", "pending")]
     assert service.completion(db, "42") == Completion(2, 0, 0)
-    opened = log_kinds(db, "checkin_opened")
-    assert len(opened) == 2 and all(json.loads(row["detail"]) == {"by": "lift"} for row in opened)
+    opened = events_of(db, "checkin.opened")
+    assert len(opened) == 2 and all(row["body"]["by"] == "lift" and row["body"]["run"] == 1 for row in opened)
     lift(db, "42", KIOSK)  # lifting again changes nothing
-    assert len(log_kinds(db, "checkin_opened")) == 2
+    assert len(events_of(db, "checkin.opened")) == 2
 
 
 def test_lift_keeps_a_check_in_recorded_before_it(ic, db):
@@ -194,7 +202,7 @@ def test_note_text_never_reaches_the_file_the_wal_or_the_log(ic, db, db_path):
     for text in (*SECRETS, *TOKENS):
         assert text.encode("utf-8") not in data, text
         assert text not in dump, text
-    assert "needs-a-moment" not in json.dumps(many(db, "SELECT detail FROM log"))
+    assert not [text for text in (*SECRETS, *TOKENS) if text in json.dumps(many(db, "SELECT payload FROM events"))]
     assert service.read_notes(ic, "42", "C01").note == NOTE  # and yet it is all there for the IC
 
 
@@ -241,7 +249,9 @@ def test_no_passphrase_yet_then_the_real_cost(crew, db):
 
 
 def passphrase_events(db) -> list[str]:
-    return [json.loads(row["detail"])["event"] for row in log_kinds(db, "ic_passphrase")]
+    """The tries at the IC passphrase and how each ended: attempt, wrong, right."""
+    return [row["reason"] or "attempt" for row in many(db, "SELECT reason FROM events WHERE key = 'attempts/ic' "
+                                                           "ORDER BY id")]
 
 
 def test_wrong_passphrase_changes_nothing_but_is_on_record(ic, db):
@@ -253,16 +263,16 @@ def test_wrong_passphrase_changes_nothing_but_is_on_record(ic, db):
         service.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", KIOSK)
     checkins_after, settings_after, _ = snapshot(db)
     assert checkins_after == checkins_before
-    assert [row for row in settings_after if row["key"] != "ic_passphrase_attempts"] == settings_before
+    assert settings_after == settings_before
     assert passphrase_events(db)[-4:] == ["attempt", "wrong"] * 2
 
 
 def test_changing_the_passphrase_reseals_everything(ic, db, db_path):
     service.record(ic, "42", "C01", "ok", NOTE)
     service.record(ic, "42", "C02", "follow-up", follow_up_owner=OWNER, due=SOON)
-    sealed_before = [row["sealed"] for row in many(db, "SELECT sealed FROM checkins ORDER BY id")]
+    sealed_before = blobs(db)
     new = service.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
-    sealed_after = [row["sealed"] for row in many(db, "SELECT sealed FROM checkins ORDER BY id")]
+    sealed_after = blobs(db)
     assert all(old != fresh for old, fresh in zip(sealed_before, sealed_after, strict=True))
     assert service.read_notes(new, "42", "C01").note == NOTE
     assert service.read_notes(new, "42", "C02").follow_up_owner == OWNER
@@ -272,15 +282,15 @@ def test_changing_the_passphrase_reseals_everything(ic, db, db_path):
         service.read_notes(ic, "42", "C01")  # the session from before the change stops working
     data = raw_bytes(db_path)
     assert not any(old[16:48] in data for old in sealed_before)  # old ciphertext is gone from file and WAL
-    events = [json.loads(row["detail"]) for row in log_kinds(db, "ic_passphrase")]
-    assert [event for event in events if event["event"] == "changed"] == [
-        {"event": "changed", "by": "Amara", "resealed": 2}]
+    changed = events_of(db, "credential.set", "credential/ic")[-1]["body"]
+    assert (changed["by"], changed["why"]) == ("Amara", "changed; 2 check-in(s) resealed")
+    assert len(events_of(db, "checkin.resealed")) == 2
 
 
 def test_passphrase_change_is_all_or_nothing(ic, db):
     service.record(ic, "42", "C01", "ok", NOTE)
     service.record(ic, "42", "C02", "ok", "second note")
-    db.execute("UPDATE checkins SET sealed = ? WHERE person_id = (SELECT id FROM people WHERE ref = 'C02')",
+    db.execute("UPDATE sealed SET blob = ? WHERE digest = (SELECT sealed FROM checkins WHERE person = 'C02')",
                [b"\x00" * 40])  # a damaged record: the change must not half-happen
     checkins_before, settings_before, _ = snapshot(db)
     with pytest.raises(ServiceError, match="cannot be opened"):
@@ -293,8 +303,8 @@ def test_passphrase_change_is_all_or_nothing(ic, db):
 def test_records_cannot_be_swapped_between_people(ic, db):
     service.record(ic, "42", "C01", "ok", NOTE)
     service.record(ic, "42", "C02", "ok", "about someone else")
-    first, second = many(db, "SELECT id, sealed FROM checkins ORDER BY id")
-    db.execute("UPDATE checkins SET sealed = ? WHERE id = ?", [second["sealed"], first["id"]])
+    first, second = many(db, "SELECT person, sealed FROM checkins ORDER BY person")
+    db.execute("UPDATE checkins SET sealed = ? WHERE person = ?", [second["sealed"], first["person"]])
     with pytest.raises(ServiceError, match="altered or moved"):
         service.read_notes(ic, "42", "C01")
 
@@ -307,7 +317,8 @@ def test_lost_passphrase_reset_erases_notes_with_the_supervisor_pin(ic, db):
     session = service.reset_lost_passphrase(db, "a fresh start phrase", "246810", "Sam", KIOSK)
     shown = service.read_notes(session, "42", "C01")
     assert (shown.status, shown.note) == ("needs-a-moment", None) and shown.purged_at
-    assert json.loads(log_kinds(db, "ic_passphrase")[-1]["detail"]) == {"event": "reset", "by": "Sam", "erased": 1}
+    reset = events_of(db, "credential.set", "credential/ic")[-1]["body"]
+    assert (reset["by"], reset["why"]) == ("Sam", "reset after the passphrase was lost; 1 erased")
 
 
 # --- reading is audited ---------------------------------------------------------------------------------------
@@ -315,21 +326,21 @@ def test_lost_passphrase_reset_erases_notes_with_the_supervisor_pin(ic, db):
 def test_every_read_is_in_the_log(ic, db):
     service.add(ic, "42", "C02")  # pending: nothing to open, nothing to audit
     service.record(ic, "42", "C01", "follow-up", NOTE, follow_up_owner=OWNER, due=SOON)
-    assert log_kinds(db, "checkin_read") == []
-    assert service.ic_list(ic, "42") and log_kinds(db, "checkin_read") == []  # statuses only: no opening
+    assert events_of(db, "checkin.read") == []
+    assert service.ic_list(ic, "42") and events_of(db, "checkin.read") == []  # statuses only: no opening
     service.read_notes(ic, "42", "C01")
-    reads = log_kinds(db, "checkin_read")
-    person = one(db, "SELECT id FROM people WHERE ref = 'C01'")["id"]
-    assert len(reads) == 1 and reads[0]["person_id"] == person and reads[0]["kiosk"] == KIOSK
-    assert json.loads(reads[0]["detail"]) == {"by": "Amara Mensah", "read": ["note", "signposting", "follow_up_owner"]}
-    read_at = one(db, "SELECT notes_read_at FROM checkins WHERE person_id = ?", [person])["notes_read_at"]
+    reads = events_of(db, "checkin.read")
+    assert len(reads) == 1 and reads[0]["person"] == "C01" and reads[0]["device"] == KIOSK
+    assert (reads[0]["body"]["by"], reads[0]["body"]["read"]) == ("Amara Mensah",
+                                                                  ["note", "signposting", "follow_up_owner"])
+    read_at = one(db, "SELECT notes_read_at FROM checkins WHERE person = 'C01'")["notes_read_at"]
     assert read_at == reads[0]["at"]
     listed = service.notes(ic, "42")
     assert [row.note for row in listed] == [NOTE, None]
     service.follow_ups(ic)
-    reads = log_kinds(db, "checkin_read")
-    assert len(reads) == 3 and json.loads(reads[-1]["detail"])["read"] == ["follow_up_owner"]
-    assert log.verify(db).ok
+    reads = events_of(db, "checkin.read")
+    assert len(reads) == 3 and reads[-1]["body"]["read"] == ["follow_up_owner"]
+    assert audit.verify(db).ok
 
 
 def test_a_locked_session_opens_nothing(ic, db):
@@ -373,8 +384,8 @@ def test_follow_up_list_open_first_then_done(ic, db):
         service.mark_follow_up_done(ic, "42", "P02")
     with pytest.raises(ServiceError, match="future"):
         service.mark_follow_up_done(ic, "42", "C01", (date.today() + timedelta(days=1)).isoformat())
-    assert json.loads(log_kinds(db, "follow_up_done")[0]["detail"]) == {
-        "by": "Amara Mensah", "on": date.today().isoformat()}
+    done = events_of(db, "checkin.follow_up_done")[0]["body"]
+    assert (done["by"], done["on"]) == ("Amara Mensah", date.today().isoformat())
 
 
 def test_an_overdue_follow_up_is_flagged(ic, db):
@@ -387,8 +398,7 @@ def test_an_overdue_follow_up_is_flagged(ic, db):
 
 def backdate(db, ref: str, days: int) -> None:
     at = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="microseconds")
-    db.execute("UPDATE checkins SET updated_at = ? WHERE person_id = (SELECT id FROM people WHERE ref = ?)",
-               [at, ref])
+    db.execute("UPDATE checkins SET updated_at = ? WHERE person = ?", [at, ref])
 
 
 def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
@@ -397,7 +407,8 @@ def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
     service.record(ic, "42", "P01", "ok", "recent, stays")
     backdate(db, "C01", 40)
     backdate(db, "C02", 40)
-    old_ciphertext = one(db, "SELECT sealed FROM checkins WHERE status = 'needs-a-moment'")["sealed"]
+    old_ciphertext = one(db, "SELECT s.blob FROM checkins c JOIN sealed s ON s.digest = c.sealed "
+                             "WHERE c.status = 'needs-a-moment'")["blob"]
     result = service.purge(ic, "30d")
     assert (result["erased"], result["kept_open_follow_ups"], result["wal_emptied"]) == (1, 1, True)
     assert old_ciphertext[16:48] not in raw_bytes(db_path)
@@ -405,8 +416,9 @@ def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
     assert shown["C01"].note is None and shown["C01"].status == "needs-a-moment" and shown["C01"].purged_at
     assert shown["C01"].checked_in_at and shown["C02"].follow_up_owner == OWNER
     assert shown["P01"].note == "recent, stays"
-    purged = log_kinds(db, "checkin_purged")
-    assert len(purged) == 1 and json.loads(purged[0]["detail"]) == {"by": "Amara Mensah", "older_than": "30d"}
+    purged = events_of(db, "checkin.purged")
+    assert len(purged) == 1 and (purged[0]["body"]["by"], purged[0]["body"]["why"]) == ("Amara Mensah",
+                                                                                     "older than 30d")
     assert service.overview(db, "42")[0].state == "done"
     with pytest.raises(ServiceError, match="not a period"):
         service.purge(ic, "thirty days")

@@ -74,9 +74,9 @@ def test_inside_log_and_audit(cli_production, capsys, cli):
 
 def test_audit_verify_names_the_first_broken_row(cli_production, capsys, cli):
     db = connect(cli_production)
-    db.execute("DROP TRIGGER log_no_delete")
-    last = one(db, "SELECT MAX(id) AS id FROM log")["id"]
-    db.execute("DELETE FROM log WHERE id = ?", [last])
+    db.execute("DROP TRIGGER events_no_delete")
+    last = one(db, "SELECT MAX(id) AS id FROM events")["id"]
+    db.execute("DELETE FROM events WHERE id = ?", [last])
     status, _, err = cli("audit", "verify")
     assert status == 1 and f"row {last}" in err
 

@@ -30,7 +30,7 @@ def lifted(cli_production, capsys, monkeypatch, cheap_kdf, cli):
 
 
 def log_count(db_path) -> int:
-    return len(many(connect(db_path), "SELECT id FROM log"))
+    return len(many(connect(db_path), "SELECT id FROM events"))
 
 
 def test_no_passphrase_and_no_terminal_is_a_clear_error(lifted, capsys, monkeypatch, cli):
@@ -58,7 +58,7 @@ def test_record_list_and_read(lifted, capsys, cli):
     assert status == 0 and rows["C01"]["note"] == NOTE and rows["C02"]["follow_up_owner"] == "Amara"
     assert log_count(lifted) == reads + 2 + 2  # the two records opened, and the unlock: its attempt, then right
     status, out, _ = cli("log", "42")
-    assert "checkin_read" in out and "Amara Mensah" in out and NOTE not in out
+    assert "checkin.read" in out and "Amara Mensah" in out and NOTE not in out
 
 
 def test_note_from_standard_input(lifted, capsys, monkeypatch, cli):
@@ -76,9 +76,9 @@ def test_wrong_passphrase_is_refused_and_changes_nothing(lifted, capsys, monkeyp
                  ("checkins", "purge", "--older-than", "1d")):
         status, out, err = cli(*args)
         assert status == 1 and "Wrong IC passphrase" in err and NOTE not in out
-    added = many(connect(lifted), "SELECT kind, json_extract(detail, '$.event') AS event FROM log WHERE id > ?",
+    added = many(connect(lifted), "SELECT key, COALESCE(reason, 'attempt') AS event FROM events WHERE id > ?",
                  [before])
-    assert added == [{"kind": "ic_passphrase", "event": event} for event in ("attempt", "wrong")] * 4
+    assert added == [{"key": "attempts/ic", "event": event} for event in ("attempt", "wrong")] * 4
 
 
 def test_change_passphrase_from_the_environment(lifted, capsys, monkeypatch, cli):

@@ -61,7 +61,8 @@ def terminal(production):
 def stored_scans(env) -> list[dict]:
     db = connect(env["KIOSK_DB"])
     try:
-        return many(db, "SELECT decision, reason, raw, kiosk FROM log WHERE kind = 'scan' ORDER BY id")
+        return many(db, "SELECT decision, reason, json_extract(payload, '$.body.raw') AS raw, device AS kiosk "
+                        "FROM events WHERE type = 'door.scan' ORDER BY id")
     finally:
         db.close()
 

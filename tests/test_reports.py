@@ -23,7 +23,8 @@ from kiosk.errors import RenderError
 from kiosk.reports import render, render_rollcall
 from kiosk.services import door, reports, scenes
 from kiosk.services.lift import lift
-from kiosk.store import log
+from kiosk.core import record as rules
+from kiosk.store import record
 from kiosk.store.db import write
 from tests.support import KIOSK
 
@@ -184,19 +185,19 @@ def test_empty_scene_renders_in_every_format(db, crew, tmp_path):
     assert data["scenes"][0]["summary"]["entries"] == 0 and data["scenes"][0]["peak"] == {"count": 0, "at": None}
 
 
-def append_scans(db, scene_ref: str, people: list[int], count: int, start: datetime, step: float = 1.0) -> None:
-    """``count`` admit/exit scans straight into the log (valid hash chain), one each ``step`` seconds."""
-    scene = scenes.get_scene(db, scene_ref)
+def append_scans(db, scene_ref: str, people: list[str], count: int, start: datetime, step: float = 1.0) -> None:
+    """``count`` admit/exit scans straight into the log (valid events), one each ``step`` seconds."""
     with write(db):
         for i in range(count):
             person = people[(i // 2) % len(people)]
-            log.append(db, at=(start + timedelta(seconds=i * step)).isoformat(timespec="microseconds"),
-                       kiosk=KIOSK, kind="scan", scan_id=uuid.uuid4().hex, scene_id=scene["id"], person_id=person,
-                       zone="set", decision="exit" if i % 2 else "admit", reason="exit" if i % 2 else "approved")
+            record.append(db, KIOSK, rules.SCAN, rules.presence_key(scene_ref, person, "set"),
+                          {"scan_id": uuid.uuid4().hex, "scene": scene_ref, "person": person, "zone": "set",
+                           "decision": "exit" if i % 2 else "admit", "reason": "exit" if i % 2 else "approved"},
+                          at=(start + timedelta(seconds=i * step)).isoformat(timespec="microseconds"))
 
 
 def test_thousands_of_scans_every_row_in_every_format(db, crew, tmp_path):
-    people = [person_id for (person_id,) in db.execute("SELECT id FROM people ORDER BY id")]
+    people = [ref for (ref,) in db.execute("SELECT ref FROM people ORDER BY ref")]
     append_scans(db, "42", people, 3000, datetime(2026, 11, 20, 9, tzinfo=timezone.utc))
     made = reports.scene_report(db, "42", ZoneInfo("Europe/Paris"))
     assert len(made.scenes[0].movements) == 3000 and made.scenes[0].peak == 1
@@ -240,10 +241,12 @@ def test_json_shape(db, shot, tmp_path):
 
 
 def test_no_wellbeing_content_reaches_any_format(db, shot, tmp_path):
-    scene = scenes.get_scene(db, "42")
     with write(db):
-        log.append(db, at="2026-11-23T10:00:00.000000+00:00", kiosk=KIOSK, kind="checkin", scene_id=scene["id"],
-                   detail={"note": "PRIVATE-NOTE-TEXT", "status": "PRIVATE-STATUS"})
+        record.append(db, KIOSK, rules.CHECKIN_RECORDED, "checkin/42/1/C01",
+                      {"scene": "42", "run": 1, "person": "C01", "by": "Amara", "follow_up_due": None,
+                       "sealed": None, "state": "done", "status": "ok", "note": "PRIVATE-NOTE-TEXT",
+                       "signposting": "PRIVATE-STATUS"},
+                      at="2026-11-23T10:00:00.000000+00:00")
     made = reports.scene_report(db, "42")
     assert made.scenes[0].checkins == Completion(pending=2)  # the two performers
     for fmt in ("pdf", "csv", "json"):
@@ -255,7 +258,7 @@ def test_no_wellbeing_content_reaches_any_format(db, shot, tmp_path):
 
 def test_day_report_uses_local_midnight(db, crew, tmp_path):
     scenes.add_scene(db, "43", "Bath, morning", KIOSK)
-    people = [db.execute("SELECT id FROM people WHERE ref = 'C01'").fetchone()[0]]
+    people = ["C01"]
     # 23:30 UTC on 10 March is 00:30 on 11 March in Paris: that day's, not the 10th's.
     append_scans(db, "42", people, 2, datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc), step=60)
     append_scans(db, "43", people, 1, datetime(2026, 3, 10, 12, tzinfo=timezone.utc))

@@ -7,7 +7,7 @@ import pytest
 from kiosk.core.door import SceneState
 from kiosk.services import ServiceError, badges, door, production, scenes
 from kiosk.services.lift import lift
-from kiosk.store import connect, log
+from kiosk.store import audit, connect
 from kiosk.store.queries import many, one
 from tests.support import KIOSK
 
@@ -41,10 +41,12 @@ def test_admit_then_exit_and_the_inside_list(db, crew):
 def test_every_scan_is_stored_with_its_verdict(db, crew):
     open_42(db)
     verdicts = [scan(db, crew["P01"]), scan(db, crew["R01"]), scan(db, "nonsense")]
-    rows = many(db, "SELECT scan_id, decision, reason, raw, kiosk, zone FROM log WHERE kind = 'scan' ORDER BY id")
+    rows = many(db, "SELECT json_extract(payload, '$.body.scan_id') AS scan_id, decision, reason, json_extract(payload, '$.body.raw') AS raw, device, zone "
+                    "FROM events WHERE type = 'door.scan' ORDER BY id")
     assert [(r["scan_id"], r["decision"], r["reason"]) for r in rows] == \
         [(v.scan_id, v.decision, v.reason) for v in verdicts]
-    assert rows[2]["raw"] == "nonsense" and rows[2]["kiosk"] == KIOSK
+    assert rows[2]["raw"] == "non…nse (8 characters)" and rows[2]["device"] == KIOSK  # refused input: masked
+    assert rows[0]["raw"] is None  # a working code is never stored
 
 
 def test_not_approved_and_wrong_zone(db, crew):
@@ -71,7 +73,7 @@ def test_duplicate_read_is_reported_stored_once_and_never_toggles(db, crew):
     first = scan(db, crew["P01"])
     second = scan(db, crew["P01"])
     assert second.duplicate and second.scan_id == first.scan_id and second.decision == "admit"
-    assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'scan'")["n"] == 1
+    assert one(db, "SELECT COUNT(*) AS n FROM events WHERE type = 'door.scan'")["n"] == 1
     assert [row.ref for row in door.inside(db, "42")] == ["P01"]
 
 
@@ -81,7 +83,7 @@ def test_replayed_scan_id_is_stored_once(db, crew):
     production.set_duplicate_window(db, 0, KIOSK)
     replay = scan(db, crew["P01"], scan_id="kiosk-a-0001")
     assert replay.replay and (replay.decision, replay.at) == (first.decision, first.at)
-    assert one(db, "SELECT COUNT(*) AS n FROM log WHERE scan_id = 'kiosk-a-0001'")["n"] == 1
+    assert one(db, "SELECT COUNT(*) AS n FROM events WHERE json_extract(payload, '$.body.scan_id') = 'kiosk-a-0001'")["n"] == 1
 
 
 def test_reissued_and_revoked_badges_are_refused(db, crew):
@@ -101,7 +103,8 @@ def test_azerty_scan_is_recognised_and_noted(db, crew):
     assert verdict.decision == "admit"
     if azerty != crew["P01"]:
         assert verdict.layout == "azerty"
-        assert one(db, "SELECT layout FROM log WHERE scan_id = ?", [verdict.scan_id])["layout"] == "azerty"
+        assert one(db, "SELECT json_extract(payload, '$.body.layout') AS layout FROM events WHERE json_extract(payload, '$.body.scan_id') = ?",
+                   [verdict.scan_id])["layout"] == "azerty"
 
 
 def test_garbage_is_denied_and_stored_safely(db, crew):
@@ -142,8 +145,7 @@ def test_escalation_admits_only_for_this_scene_with_both_names(db, crew):
     assert scan(db, crew["R01"]).decision == "deny"
     verdict = door.escalate(db, "42", "R01", "set", coordinator="Amara Mensah", ad="Sam Whitfield", kiosk=KIOSK)
     assert verdict.decision == "admit"
-    approval = one(db, "SELECT approved_by, temporary FROM approvals a JOIN people p ON p.id = a.person_id "
-                       "WHERE p.ref = 'R01'")
+    approval = one(db, "SELECT approved_by, temporary FROM approvals WHERE person = 'R01'")
     assert approval == {"approved_by": "IC Amara Mensah and AD Sam Whitfield", "temporary": 1}
     scenes.add_scene(db, "43", "Other scene", KIOSK)
     scenes.set_state(db, "43", SceneState.OPEN, KIOSK)
@@ -152,10 +154,10 @@ def test_escalation_admits_only_for_this_scene_with_both_names(db, crew):
 
 def test_approval_changes_are_logged_with_who_and_when(db, crew):
     scenes.unapprove(db, "42", ("P02",), by="Sam Whitfield", kiosk=KIOSK)
-    rows = many(db, "SELECT kind, zone, detail FROM log WHERE kind IN ('approve', 'unapprove') AND person_id = "
-                    "(SELECT id FROM people WHERE ref = 'P02') ORDER BY id")
-    assert [row["kind"] for row in rows] == ["approve", "unapprove"]
-    assert "Sam Whitfield" in rows[1]["detail"]
+    rows = many(db, "SELECT type, zone, payload FROM events WHERE type IN ('approval.granted', 'approval.removed') "
+                    "AND person = 'P02' ORDER BY id")
+    assert [row["type"] for row in rows] == ["approval.granted", "approval.removed"]
+    assert "Sam Whitfield" in rows[1]["payload"]
     with pytest.raises(ServiceError, match="stays approved"):
         scenes.unapprove(db, "42", ("C01",), by="Sam Whitfield", kiosk=KIOSK)
 
@@ -163,14 +165,14 @@ def test_approval_changes_are_logged_with_who_and_when(db, crew):
 def test_log_chain_verifies_and_the_database_refuses_edits(db, crew, db_path):
     open_42(db)
     scan(db, crew["P01"])
-    assert log.verify(db).ok
+    assert audit.verify(db).ok
     with pytest.raises(Exception, match="append-only"):
-        db.execute("UPDATE log SET decision = 'admit' WHERE id = 1")
+        db.execute("UPDATE events SET decision = 'admit' WHERE id = 1")
     with pytest.raises(Exception, match="append-only"):
-        db.execute("DELETE FROM log")
+        db.execute("DELETE FROM events")
     fresh = connect(db_path)  # as a kiosk opens it, before anything has loaded sqlite-utils
     with pytest.raises(Exception, match="append-only"):  # REPLACE deletes the old row first: refused too
-        fresh.execute("INSERT OR REPLACE INTO log SELECT * FROM log WHERE id = 1")
+        fresh.execute("INSERT OR REPLACE INTO events SELECT * FROM events WHERE id = 1")
     fresh.close()
 
 
@@ -178,39 +180,30 @@ def test_tampering_is_detected_at_the_first_broken_row(db, crew):
     open_42(db)
     scan(db, crew["R01"])
     scan(db, crew["P01"])
-    total = log.verify(db).rows
-    target = one(db, "SELECT id FROM log WHERE reason = 'not_approved'")["id"]
-    db.execute("DROP TRIGGER log_no_update")
-    db.execute("UPDATE log SET decision = 'admit', reason = 'approved' WHERE id = ?", [target])
-    result = log.verify(db)
+    total = audit.verify(db).rows
+    target = one(db, "SELECT id FROM events WHERE reason = 'not_approved'")["id"]
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("UPDATE events SET payload = replace(payload, 'not_approved', 'approved') WHERE id = ?", [target])
+    result = audit.verify(db)
     assert (result.ok, result.broken_id) == (False, target)
-    db.execute("DROP TRIGGER log_no_delete")
-    db.execute("DELETE FROM log WHERE id = ?", [total])
-    assert log.verify(db).broken_id == target  # still the first broken row
+    db.execute("DROP TRIGGER events_no_delete")
+    db.execute("DELETE FROM events WHERE id = ?", [total])
+    assert audit.verify(db).broken_id == target  # still the first broken row
 
 
-def test_an_anchor_filed_earlier_shows_a_log_rewritten_whole(db, crew):
-    """Recomputing every hash fools the chain alone; the anchor printed before the rewrite does not."""
+def test_an_anchor_filed_earlier_shows_a_log_rewritten_whole(db, crew, forge):
+    """Recomputing every hash fools the chains alone; the anchor printed before the rewrite does not."""
     open_42(db)
     scan(db, crew["R01"])
-    filed = log.verify(db).anchor
-    assert log.verify(db, filed).ok
+    filed = audit.verify(db).anchor
+    assert audit.verify(db, filed).ok
     scan(db, crew["P01"])
-    assert log.verify(db, filed).ok  # rows after the anchor are fine
-    target = one(db, "SELECT id FROM log WHERE reason = 'not_approved'")["id"]
-    db.execute("DROP TRIGGER log_no_update")
-    prev = log.GENESIS
-    for row in many(db, "SELECT * FROM log ORDER BY id"):  # the forger's rewrite: every hash recomputed
-        if row["id"] == target:
-            row.update(decision="admit", reason="approved")
-        row["hash"] = log.row_hash(row, prev)
-        db.execute("UPDATE log SET decision = ?, reason = ?, prev_hash = ?, hash = ? WHERE id = ?",
-                   [row["decision"], row["reason"], prev, row["hash"], row["id"]])
-        prev = row["hash"]
-    db.execute("UPDATE log_head SET last_hash = ? WHERE id = 1", [prev])
-    assert log.verify(db).ok  # the chain alone is satisfied
-    result = log.verify(db, filed)
+    assert audit.verify(db, filed).ok  # rows after the anchor are fine
+    target = one(db, "SELECT id FROM events WHERE reason = 'not_approved'")["id"]
+    forge(db, {target: lambda body: {**body, "decision": "admit", "reason": "approved"}})
+    assert audit.verify(db).ok  # the chains alone are satisfied
+    result = audit.verify(db, filed)
     assert not result.ok and "rewritten" in result.problem
     assert result.broken_id == int(filed.split(":")[0])
     with pytest.raises(ValueError):
-        log.verify(db, "12:zz")
+        audit.verify(db, "12:zz")

@@ -39,7 +39,7 @@ def door_screen(app) -> DoorScreen:
 
 
 def scan_rows(db) -> int:
-    return one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'scan'")["n"]
+    return one(db, "SELECT COUNT(*) AS n FROM events WHERE type = 'door.scan'")["n"]
 
 
 async def test_scan_admits_shows_the_person_and_is_stored(app, db, crew, keys):
@@ -75,7 +75,7 @@ async def test_letter_bindings_never_fire_from_a_scan(app, db, crew, keys):
         await keys.scanner(pilot, "rhzxiecl", end=None)  # every door key letter, at scanner speed
         assert isinstance(app.screen, DoorScreen) and app.zone == "set"
         assert scenes.get_scene(db, "42")["state"] == "open"
-        assert one(db, "SELECT reason FROM log WHERE kind = 'scan'")["reason"] == "malformed"
+        assert one(db, "SELECT reason FROM events WHERE type = 'door.scan'")["reason"] == "malformed"
 
 
 async def test_rolling_and_hold_keys(app, db, crew, keys):
@@ -89,7 +89,8 @@ async def test_rolling_and_hold_keys(app, db, crew, keys):
         assert scenes.get_scene(db, "42")["state"] == "open"
         await keys.press(pilot, "h")
         assert scenes.get_scene(db, "42")["state"] == "hold"
-        assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'state' AND detail LIKE '%hold%'")["n"] == 1
+        assert one(db, "SELECT COUNT(*) AS n FROM events WHERE type = 'scene.state' "
+                       "AND json_extract(payload, '$.body.to') = 'hold'")["n"] == 1
         await keys.press(pilot, "h")
         assert scenes.get_scene(db, "42")["state"] == "open"
 
@@ -102,7 +103,8 @@ async def test_zone_key_switches_the_door_to_the_monitors(app, db, crew, keys):
         assert app.zone == "monitors"
         await keys.scanner(pilot, crew["V01"])
         assert "ADMIT" in verdict_text(app)
-        assert one(db, "SELECT zone FROM log WHERE kind = 'scan' ORDER BY id DESC LIMIT 1")["zone"] == "monitors"
+        assert one(db, "SELECT zone FROM events WHERE type = 'door.scan' ORDER BY id DESC LIMIT 1")["zone"] == \
+            "monitors"
 
 
 async def test_a_code_typed_by_hand(app, db, crew, keys):
@@ -125,8 +127,8 @@ async def test_forgotten_badge_lookup_admits_with_a_reason(app, db, crew, keys):
         await keys.press(pilot, "enter")
         assert isinstance(app.screen, DoorScreen)
         assert "Admitted by the AD after a name lookup" in verdict_text(app)
-        row = one(db, "SELECT reason, detail FROM log WHERE kind = 'override'")
-        assert row["reason"] == "override" and "trailer" in row["detail"]
+        row = one(db, "SELECT reason, payload FROM events WHERE type = 'door.admitted_by_lookup'")
+        assert row["reason"] == "override" and "trailer" in row["payload"]
 
 
 async def test_lookup_refuses_someone_not_approved(app, db, crew, keys):
@@ -138,7 +140,7 @@ async def test_lookup_refuses_someone_not_approved(app, db, crew, keys):
         app.screen.query_one("#why", Input).value = "forgot it"
         await keys.press(pilot, "enter")
         assert "not approved" in str(app.screen.query_one("#message").render())
-        assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'override'")["n"] == 0
+        assert one(db, "SELECT COUNT(*) AS n FROM events WHERE type = 'door.admitted_by_lookup'")["n"] == 0
 
 
 async def test_escalation_records_a_temporary_approval_with_both_names(app, db, crew, keys):
@@ -153,7 +155,7 @@ async def test_escalation_records_a_temporary_approval_with_both_names(app, db, 
         app.screen.query_one("#ad", Input).value = "Sam Whitfield"
         await keys.press(pilot, "enter", "enter")  # from the IC's name to the AD's, then done
         assert "ADMIT" in verdict_text(app)
-        approval = one(db, "SELECT approved_by, temporary FROM approvals a JOIN people p ON p.id = a.person_id "
+        approval = one(db, "SELECT approved_by, temporary FROM approvals a JOIN people p ON p.ref = a.person "
                            "WHERE p.ref = 'R01'")
         assert approval == {"approved_by": "IC Amara Mensah and AD Sam Whitfield", "temporary": 1}
 
@@ -214,7 +216,7 @@ async def test_supervisor_menu_needs_the_pin_and_exits(app, db, keys):
         option_list.highlighted = [option.id for option in option_list.options].index("exit")
         await keys.press(pilot, "enter")
     assert app.return_code == 0
-    assert one(db, "SELECT COUNT(*) AS n FROM log WHERE kind = 'supervisor' AND detail LIKE '%wrong_pin%'")["n"] == 1
+    assert one(db, "SELECT COUNT(*) AS n FROM events WHERE key = 'attempts/supervisor' AND reason = 'wrong'")["n"] == 1
 
 
 async def test_first_run_asks_for_a_pin_before_anything(db, crew, keys):
@@ -313,3 +315,15 @@ def test_the_door_starts_and_scans_without_loading_sqlite_utils(app, db_path, cr
     assert done.returncode == 0, done.stderr
     assert "ADMIT" in done.stdout and "Ines Duarte" in done.stdout
     assert done.stdout.split()[-1] == "False", "the door loaded sqlite-utils"
+
+
+async def test_a_record_mismatch_denies_and_a_banner_stays(app, db, crew, keys):
+    db.execute("INSERT INTO approvals VALUES ('42', 'R01', 'set', 'Sam Whitfield', '2026-12-01T09:00:00+00:00', 0, "
+               "'approval/42/R01/set', 1)")  # an approval forged with sqlite3
+    async with app.run_test(size=(100, 30)) as pilot:
+        await keys.scanner(pilot, crew["R01"])
+        assert "DENY" in verdict_text(app) and "Record mismatch" in verdict_text(app)
+        banner = app.screen.query_one("#mismatch")
+        assert banner.display and "approval" in str(banner.render())
+        await keys.scanner(pilot, crew["P01"])  # an honest admission: the banner stays
+        assert "ADMIT" in verdict_text(app) and app.screen.query_one("#mismatch").display

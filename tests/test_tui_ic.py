@@ -77,7 +77,7 @@ async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db,
     raw = db_path.read_bytes() + db_path.with_name(db_path.name + "-wal").read_bytes()
     assert b"ZEBRA-QUIET-NOTE" not in raw
     assert checkins.completion(db, "42") == Completion(pending=1, follow_up_open=1)
-    reads = many(db, "SELECT detail FROM log WHERE kind = 'checkin_read'")
+    reads = many(db, "SELECT payload AS detail FROM events WHERE type = 'checkin.read'")
     assert reads and all("Amara Mensah" in row["detail"] for row in reads)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from kiosk.core.events import device_name
 from kiosk.errors import KioskError, StoreError
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
@@ -43,7 +44,7 @@ class Context:
         if self._db is None:
             from kiosk.store import connect
 
-            self._db = connect(self.db_path, create=create)
+            self._db = connect(self.db_path, create=create, device=self.kiosk_id)
         return self._db
 
 
@@ -151,8 +152,10 @@ class KioskGroup(click.Group):
 @click.group(cls=KioskGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_DB",
               help="Database file (default: $KIOSK_DB, else the per-user data folder).")
-@click.option("--kiosk-id", envvar="KIOSK_ID", default=socket.gethostname, show_default="host name",
-              help="Name of this kiosk, stored with every scan ($KIOSK_ID).")
+@click.option("--kiosk-id", envvar="KIOSK_ID", default=lambda: device_name(socket.gethostname()),
+              show_default="host name", callback=lambda ctx, param, value: checked_kiosk_id(value),
+              help="Name of this kiosk, stored with every event it records ($KIOSK_ID): letters, digits, '.', "
+                   "'_' or '-'.")
 @click.version_option(package_name=APP_NAME)
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
@@ -165,6 +168,15 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
         from kiosk.cli.door import run
 
         ctx.invoke(run)
+
+
+def checked_kiosk_id(value: str) -> str:
+    from kiosk.core.events import DEVICE_PATTERN
+
+    if not DEVICE_PATTERN.match(value):
+        raise click.BadParameter("a kiosk id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter "
+                                 f"or digit, not {value!r}", param_hint="--kiosk-id")
+    return value
 
 
 def check_arguments(args: list[str]) -> None:

@@ -64,13 +64,13 @@ def inside(ctx, scene: str | None, everyone: bool, pdf: str | None, as_json: boo
 def log_(ctx, scene: str, as_json: bool) -> None:
     """Every scan and change recorded for SCENE, oldest first."""
     rows = door.scene_log(ctx.db(), scene)
-    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "zone", "decision", "reason",
-                                                 "person_name", "raw"])
+    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "to", "zone", "decision", "reason",
+                                                 "person_name", "by", "raw"])
 
 
 @cli.group()
 def audit() -> None:
-    """Checks on the door log."""
+    """Checks on the record: the log's chains, and the tables against the log."""
 
 
 @audit.command("verify")
@@ -78,28 +78,52 @@ def audit() -> None:
 @json_option
 @pass_context
 def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
-    """Check the hash chain of the whole log (exit 0 intact, 1 broken, naming the first broken row).
+    """Check the log's chains, then every table against a rebuild from the log (exit 0 intact; 1 broken,
+    naming the first broken row, or every table row that differs).
 
     Prints an anchor (the newest row and its hash): file it with the day's paperwork, and a later check
     with --anchor shows whether the log was rewritten since.  An anchor for a row past the end of the log
     means rows were removed since it was filed (exit 1); one that is not ROW:HASH, row 0 included, is bad
     input (exit 2).
     """
-    from kiosk.store.log import parse_anchor, verify
+    from kiosk.core.audit import parse_anchor
+    from kiosk.services import audit as service
 
     if anchor:
         try:
             parse_anchor(anchor)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--anchor") from None
-    result = verify(ctx.db(), anchor)
+    made = service.check(ctx.db(), anchor)
+    result = made.log
     if as_json:
-        emit_json({"ok": result.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem,
-                   "anchor": result.anchor})
+        emit_json({"ok": made.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem,
+                   "anchor": result.anchor, "differences": [str(found) for found in made.differences]})
     else:
         click.echo(f"{result.words}.", err=not result.ok)
-    if not result.ok:
+        if made.differences:
+            click.echo(f"TABLES DIFFER FROM THE LOG: {len(made.differences)} row(s):", err=True)
+            for found in made.differences:
+                click.echo(f"  {found}", err=True)
+    if not made.ok:
         sys.exit(EXIT_REFUSED)
+
+
+@audit.command("rebuild")
+@pass_context
+def audit_rebuild(ctx) -> None:
+    """Rewrite every table from the log, for recovery after tables were edited (supervisor PIN,
+    $KIOSK_SUPERVISOR_PIN or a hidden prompt).  Refused when the log itself does not verify."""
+    from kiosk.cli import secret_input
+    from kiosk.services import audit as service
+    from kiosk.services.access import PinRefused
+
+    try:
+        found = service.rebuild(ctx.db(), secret_input("Supervisor PIN", "KIOSK_SUPERVISOR_PIN"), ctx.kiosk_id)
+    except PinRefused as error:
+        click.echo(f"Refused: {error}", err=True)
+        sys.exit(EXIT_REFUSED)
+    click.echo(f"Tables rebuilt from the log ({found} row(s) differed before).")
 
 
 @cli.command()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 ANCHOR_HEX = 16  # hex digits of a row's hash kept in an anchor: 64 bits, short enough to file by hand
 _ANCHOR = re.compile(r"(?P<row>[0-9]{1,18}):(?P<digest>[0-9a-fA-F]{12,64})")
@@ -37,3 +40,14 @@ def parse_anchor(text: str) -> tuple[int, str]:
         raise ValueError(f"the anchor {text.strip()!r} names row 0; the log starts at row 1 - copy ROW:HASH "
                          "exactly as `kiosk audit verify` or the report printed it")
     return int(match["row"]), match["digest"].lower()
+
+
+LEGACY_FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone", "decision",
+                 "reason", "raw", "layout", "detail")
+
+
+def legacy_hash(row: dict[str, Any], prev_hash: str) -> str:
+    """The hash a row of the first release's log carried (over its fields and the previous row's hash)."""
+    payload = json.dumps([prev_hash, *(row.get(name) for name in LEGACY_FIELDS)], ensure_ascii=False,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

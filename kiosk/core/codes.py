@@ -13,6 +13,7 @@ the sum by a non-multiple of 29, so both are always caught.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -73,6 +74,12 @@ def new_code() -> str:
     return body + check_symbol(body)
 
 
+def digest(code: str) -> str:
+    """How the record names a badge: the SHA-256 of its code.  The code is 82.6 random bits, so the digest
+    needs no salt or stretching to be useless to someone who copies the database: no working code is kept."""
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
 def display(code: str) -> str:
     """The code as printed on a badge: groups of six, easier to read aloud and type."""
     return " ".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
@@ -104,3 +111,19 @@ def parse(raw: str) -> ParsedCode:
     if is_valid(remapped):
         return ParsedCode(remapped, layout="azerty")
     return ParsedCode(None, "bad_check", layout="azerty")
+
+
+MASK_SHOWN = 3  # characters of refused input shown at each end
+
+
+def masked(raw: str) -> str:
+    """Refused input as reports and screens show it: its first and last few characters and its length.
+
+    A misread is often one symbol away from a working code, and a code typed with stray characters is still a
+    code: shown whole in a report, either would hand out a working badge.  Short input (under eight
+    characters, nothing like a code) is shown as it is.
+    """
+    text = "".join(char if char.isprintable() else "?" for char in raw)
+    if len(text) < 8:
+        return text
+    return f"{text[:MASK_SHOWN]}…{text[-MASK_SHOWN:]} ({len(text)} characters)"

@@ -62,6 +62,7 @@ class Reason(StrEnum):
     LIFTED = "lifted"
     OVERRIDE = "override"  # admitted by the AD after a name lookup, with a reason
     SWEPT = "swept"  # marked out when the closed set was lifted
+    RECORD_MISMATCH = "record_mismatch"  # a table the answer depends on is not what the log says
 
 
 _WORDS = {
@@ -80,6 +81,7 @@ _WORDS = {
     Reason.LIFTED: "Closed set lifted for scene {scene}",
     Reason.OVERRIDE: "Admitted by the AD after a name lookup",
     Reason.SWEPT: "Marked out when the closed set was lifted",
+    Reason.RECORD_MISMATCH: "Record mismatch - call the supervisor (the tables differ from the log)",
 }
 
 

@@ -13,8 +13,10 @@ Each event carries
   clocks (an event always sorts after every event its device had seen when it was made);
 - ``at``: the device's wall-clock time (UTC), for people to read; never used to order events across devices;
 - ``type`` and ``key``: what kind of change, and the one thing it changes (``approval/42/P01/set``);
-- ``parent``: the id of the latest event for the same key that the device had seen, so that two changes made
-  without knowledge of each other (offline, on two machines) can be recognised as concurrent;
+- ``parents``: the ids of the events deciding the same key that the device had seen and nothing had yet
+  superseded (usually one; more after concurrent changes met), so that two changes made without knowledge of
+  each other (offline, on two machines) can be recognised as concurrent, and a change made after seeing both
+  supersedes both;
 - ``body``: the change itself, a JSON object.
 
 The event travels as its *payload*: canonical JSON text (sorted keys, no spaces, UTF-8).  Its ``hash`` is the
@@ -24,11 +26,12 @@ bytes it holds, without re-encoding anything.  Pure: no I/O, no clock (times are
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import math
 import re
-import uuid
+import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,11 +43,18 @@ _HLC = re.compile(r"^[0-9]{13}-[0-9]{4}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 HLC_COUNTER_MAX = 9999
-FIELDS = ("v", "id", "device", "seq", "prev", "hlc", "at", "type", "key", "parent", "body")
+FIELDS = ("v", "id", "device", "seq", "prev", "hlc", "at", "type", "key", "parents", "body")
+MAX_PARENTS = 256
 
 
 class EventError(ValueError):
     """An event that is not well formed, or does not follow its device's chain."""
+
+
+def device_name(host: str) -> str:
+    """A host name made a device id: the characters an id may hold, at most 63 of them."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-._")[:63]
+    return name or "kiosk"
 
 
 def canonical(value: Any) -> str:
@@ -57,7 +67,21 @@ def digest(text: str) -> str:
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """128 bits: the millisecond it was made (48 bits), then 80 random bits.  Unique as a random id is, and
+    in the order made, so that the indexes they are kept in grow at one end (a scan writes fewer pages)."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.randbits(80):020x}"
+
+
+def envelope(id: str, device: str, seq: int, prev: str, hlc: str, at: str, type: str, key: str,
+             parents: tuple[str, ...], body_text: str) -> str:
+    """The canonical payload of an event whose body is already canonical text: the same text ``canonical``
+    makes of the whole event (keys in sorted order), built without encoding the body again - a crew list of
+    fifty thousand people is recorded in one short transaction."""
+    # id, device, hlc and prev are of a shape that needs no escaping (``check``); the rest is encoded.
+    text = json.dumps
+    return (f'{{"at":{text(at, ensure_ascii=False)},"body":{body_text},"device":"{device}","hlc":"{hlc}",'
+            f'"id":"{id}","key":{text(key, ensure_ascii=False)},"parents":{canonical(list(parents))},'
+            f'"prev":"{prev}","seq":{seq},"type":{text(type, ensure_ascii=False)},"v":{FORMAT}}}')
 
 
 @dataclass(frozen=True)
@@ -70,16 +94,15 @@ class Event:
     at: str
     type: str
     key: str
-    parent: str | None
+    parents: tuple[str, ...]
     body: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def payload(self) -> str:
-        return canonical({"v": FORMAT, "id": self.id, "device": self.device, "seq": self.seq, "prev": self.prev,
-                          "hlc": self.hlc, "at": self.at, "type": self.type, "key": self.key,
-                          "parent": self.parent, "body": dict(self.body)})
+        return envelope(self.id, self.device, self.seq, self.prev, self.hlc, self.at, self.type, self.key,
+                        self.parents, canonical(dict(self.body)))
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
         return digest(self.payload)
 
@@ -90,21 +113,18 @@ class Event:
 
 
 def make(device: str, seq: int, prev: str, hlc: str, at: str, type: str, key: str, body: Mapping[str, Any],
-         parent: str | None = None, id: str | None = None) -> Event:
+         parents: Iterable[str] = (), id: str | None = None) -> Event:
     """A new event, checked (``EventError`` when a field is out of shape)."""
-    event = Event(id or new_id(), device, seq, prev, hlc, at, type, key, parent, dict(body))
+    event = Event(id or new_id(), device, seq, prev, hlc, at, type, key, tuple(sorted(set(parents))),
+                  dict(body))
     check(event)
     return event
 
 
-def _finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(isinstance(name, str) and _finite(item) for name, item in value.items())
-    if isinstance(value, list):
-        return all(_finite(item) for item in value)
-    return value is None or isinstance(value, (str, int, bool))
+def _parents_ok(parents: Any) -> bool:
+    return (isinstance(parents, tuple) and len(parents) <= MAX_PARENTS
+            and all(isinstance(one, str) and _ID.match(one) for one in parents)
+            and list(parents) == sorted(set(parents)))
 
 
 def check(event: Event) -> None:
@@ -118,16 +138,18 @@ def check(event: Event) -> None:
         (not isinstance(event.at, str) or not event.at, "at must be a time"),
         (not isinstance(event.type, str) or not event.type, "type is missing"),
         (not isinstance(event.key, str) or not event.key, "key is missing"),
-        (event.parent is not None and not _ID.match(str(event.parent)), "parent must be an event id or null"),
-        (not isinstance(event.body, Mapping) or not _finite(dict(event.body)), "body must be a JSON object"),
+        (not _parents_ok(event.parents), f"parents must be at most {MAX_PARENTS} event ids, sorted, each once"),
+        (not isinstance(event.body, Mapping), "body must be a JSON object"),
     ]
     for wrong, words in problems:
         if wrong:
             raise EventError(f"event {event.id!r}: {words}")
-    try:
+    try:  # JSON values only (no NaN, no infinity, text keys), and text that is UTF-8
         event.payload.encode("utf-8")
     except UnicodeEncodeError:
         raise EventError(f"event {event.id!r}: text that is not UTF-8") from None
+    except (TypeError, ValueError) as error:
+        raise EventError(f"event {event.id!r}: body must be a JSON object ({error})") from None
 
 
 def parse(payload: str) -> Event:
@@ -142,7 +164,8 @@ def parse(payload: str) -> Event:
     if not isinstance(data, dict) or set(data) != set(FIELDS) or data["v"] != FORMAT:
         raise EventError("not an event payload of format 1")
     event = Event(data["id"], data["device"], data["seq"], data["prev"], data["hlc"], data["at"], data["type"],
-                  data["key"], data["parent"], data["body"])
+                  data["key"], tuple(data["parents"]) if isinstance(data["parents"], list) else data["parents"],
+                  data["body"])
     check(event)
     if event.payload != payload:
         raise EventError(f"event {event.id}: payload is not in canonical form")

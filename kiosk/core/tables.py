@@ -85,7 +85,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any damage to the file is a message, never a traceback
+    except Exception as error:
         return Table("Excel workbook", [], True, [RowError(1, f"the workbook cannot be read ({error})")])
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
@@ -101,7 +101,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
                        spreadsheet=True)
     except RosterOptionError:
         raise
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return Table("Excel workbook", [], True, [RowError(1, f"the workbook cannot be read ({error})")])
     finally:
         workbook.close()

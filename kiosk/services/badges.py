@@ -1,14 +1,15 @@
-"""Issuing and revoking badges.  A badge is a random code the database knows; revocation is a row change."""
+"""Issuing and revoking badges.  A badge is a random code; the record keeps its digest, and revocation is an event."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from kiosk.core import codes, text
+from kiosk.core import record as rules
 from kiosk.core.badge import BadgeCard
-from kiosk.services import ServiceError, checked, now
+from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import get_person, get_production
-from kiosk.store import log
+from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
@@ -31,16 +32,13 @@ def plan_badges(db: Store, refs: list[str] | None = None) -> list[BadgeCard]:
 
 
 def record_badges(db: Store, cards: list[BadgeCard], kiosk: str) -> None:
-    """Make the planned badges the valid ones; each person's previous badge stops working."""
+    """Make the planned badges the valid ones; each person's previous badge stops working.  Only the codes'
+    digests are recorded: the code lives on the printed badge alone."""
     with write(db):
-        at = now()
         for card in cards:
-            person_id = get_person(db, card.ref)["id"]
-            db.execute("UPDATE badges SET status = 'superseded', ended_at = ?, end_reason = 'reissued' "
-                       "WHERE person_id = ? AND status = 'active'", [at, person_id])
-            badge_id = db["badges"].insert({"person_id": person_id, "code": card.code, "status": "active",
-                                            "issued_at": at}).last_pk
-            log.append(db, at=at, kiosk=kiosk, kind="badge_issued", person_id=person_id, badge_id=badge_id)
+            get_person(db, card.ref)
+            record.record(db, kiosk, rules.BADGE_ISSUED, rules.badges_key(card.ref),
+                          {"person": card.ref, "digest": codes.digest(card.code)})
 
 
 def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, paper: str,
@@ -49,9 +47,7 @@ def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, pape
 
     The codes are recorded (and the people's old badges stop working) only once every file is drawn.
     """
-    from kiosk.badges import (
-        stage,  # Pillow, qrcode and fpdf2: loaded only when badges are made
-    )
+    from kiosk.badges import stage  # Pillow, qrcode and fpdf2: loaded only when badges are made
 
     cards = plan_badges(db, refs)
     staged = stage(cards, out, sheet, paper)
@@ -69,21 +65,18 @@ def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:
         raise ServiceError("Say why the badge is revoked (--reason).")
     with write(db):
         person = get_person(db, ref)
-        badge = one(db, "SELECT id FROM badges WHERE person_id = ? AND status = 'active'", [person["id"]])
+        badge = one(db, "SELECT digest FROM badges WHERE person = ? AND status = 'active'", [ref])
         if badge is None:
             raise ServiceError(f"{person['name']} has no valid badge to revoke.")
-        at = now()
-        db.execute("UPDATE badges SET status = 'revoked', ended_at = ?, end_reason = ? WHERE id = ?",
-                   [at, reason, badge["id"]])
-        log.append(db, at=at, kiosk=kiosk, kind="badge_revoked", person_id=person["id"], badge_id=badge["id"],
-                   detail={"reason": reason})
+        record.record(db, kiosk, rules.BADGE_REVOKED, rules.badges_key(ref),
+                      {"person": ref, "digest": badge["digest"], "reason": reason})
 
 
 def active_card(db: Store, ref: str) -> BadgeCard | None:
-    """The person's valid badge as printed, for a preview or a reprint of the same code."""
-    row = one(db, """SELECT p.ref, p.name, p.department, p.role, b.code FROM badges b
-                     JOIN people p ON p.id = b.person_id WHERE p.ref = ? AND b.status = 'active'""", [ref])
+    """The person's valid badge as printed, without its code: the record keeps only the code's digest, so a
+    reprint is a new badge (``issue``)."""
+    row = one(db, """SELECT p.ref, p.name, p.department, p.role FROM badges b
+                     JOIN people p ON p.ref = b.person WHERE p.ref = ? AND b.status = 'active'""", [ref])
     if row is None:
         return None
-    return BadgeCard(get_production(db)["name"], row["ref"], row["name"], row["department"], row["role"],
-                     row["code"])
+    return BadgeCard(get_production(db)["name"], row["ref"], row["name"], row["department"], row["role"], "")

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-import uuid
+import json
 from dataclasses import asdict, dataclass
 
 from kiosk.core import codes, text
+from kiosk.core import record as rules
 from kiosk.core.checkins import Completion
 from kiosk.core.door import (
     BadgeStatus,
     Decision,
     DoorFacts,
     Reason,
+    Ruling,
     SceneState,
     Zone,
     decide,
     is_duplicate,
     reason_words,
 )
+from kiosk.core.events import digest, new_id
 from kiosk.services import ServiceError, checked, checkins, now, seconds_between
+from kiosk.services.facts import mismatches
 from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
 from kiosk.services.scenes import active_scenes, approve
-from kiosk.store import log, queries
+from kiosk.store import queries, record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
 
-DOOR_KINDS = ("scan", "override")  # the log rows that are answers at the door
+DOOR_ANSWERS = (rules.SCAN, rules.LOOKUP)  # the events that are answers at the door
 STORED_INPUT = 120  # characters of raw input kept in the log; longer input is cut and its length noted
 
 
@@ -50,6 +54,7 @@ class Verdict:
     duplicate: bool = False  # the same badge again within the duplicate window: this is the earlier scan
     replay: bool = False  # this scan id was stored before: this is that stored scan
     first_entry: bool = False  # first admission to this scene: the device policy is to be acknowledged
+    mismatch: tuple[str, ...] = ()  # the facts a record mismatch was found in (badge, approval, scene state)
 
     @property
     def passes(self) -> bool:
@@ -71,58 +76,90 @@ def printable_input(raw: str) -> str:
     return safe
 
 
-def _verdict(db: Store, row: dict, scene: dict, person: dict | None = None,
-             approved: frozenset[str] | None = None, **flags) -> Verdict:
-    """The verdict for a stored log row; ``person`` and ``approved`` save a lookup when the caller has them."""
+def _request(scene: str, zone: str, raw: str, parsed: codes.ParsedCode) -> str:
+    """What a scan asked, to tell a resent scan (same id, same request) from a reused id."""
+    return digest(f"{scene}\n{zone}\n{parsed.code or printable_input(raw)}")
+
+
+def _verdict(db: Store, body: dict, at: str, person: dict | None = None, approved: frozenset[str] | None = None,
+             **flags) -> Verdict:
+    """The verdict of a stored door event; ``person`` and ``approved`` save lookups when the caller has them."""
     if person is None:
-        person = one(db, "SELECT ref, name, department, role FROM people WHERE id = ?", [row["person_id"]]) or {}
+        person = one(db, "SELECT ref, name, department, role FROM people WHERE ref = ?", [body.get("person")]) or {}
     if approved is None:
-        approved = queries.approved_zones(db, scene["id"], row["person_id"]) if row["person_id"] else frozenset()
+        approved = frozenset(queries.approvals_of(db, body["scene"], person["ref"])) if person else frozenset()
     return Verdict(
-        scan_id=row["scan_id"], at=row["at"], scene=scene["ref"], zone=row["zone"], decision=row["decision"],
-        reason=row["reason"], words=reason_words(row["reason"], scene["ref"], row["zone"], approved),
-        raw=row["raw"], layout=row["layout"], person_ref=person.get("ref"), name=person.get("name"),
+        scan_id=body["scan_id"], at=at, scene=body["scene"], zone=body["zone"], decision=body["decision"],
+        reason=body["reason"], words=reason_words(body["reason"], body["scene"], body["zone"], approved),
+        raw=body.get("raw") or "", layout=body.get("layout"), person_ref=person.get("ref"), name=person.get("name"),
         department=person.get("department"), role=person.get("role"), **flags)
+
+
+def _scan_event_id(kiosk: str, scan_id: str) -> str:
+    """The event id of a scan its caller named: the same name from the same kiosk finds the same event, so a
+    resent scan is found by the log's own index."""
+    return digest(f"scan-id\n{kiosk}\n{scan_id}")[:32]
+
+
+def _stored_scan(db: Store, event_id: str) -> tuple[dict, str] | None:
+    row = db.execute("SELECT payload, at FROM events WHERE event_id = ?", [event_id]).fetchone()
+    return (json.loads(row[0])["body"], row[1]) if row else None
 
 
 def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
          scan_id: str | None = None) -> Verdict:
-    """Decide and record one scan; returns only after the row is committed to disk.
+    """Decide and record one scan; returns only after its event is committed to disk.
 
-    A ``scan_id`` already stored returns the stored verdict (a replayed scan is stored once).  The same badge
-    at the same door within the production's duplicate window returns the earlier verdict, unchanged.
+    A ``scan_id`` this kiosk already stored with the same request (scene, zone, code) returns the stored
+    verdict: a resent scan is stored once.  The same id with another request is refused as a conflict.  The same badge at
+    the same door within the production's duplicate window returns the earlier verdict, unless anything that
+    decides the answer changed since (a state, an approval, a new or revoked badge).  An admission whose facts
+    the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
     """
     zone = Zone(zone)
     parsed = codes.parse(raw)
+    request = _request(scene_ref.strip(), str(zone), raw, parsed)
     with write(db):
-        if scan_id:
-            stored = one(db, "SELECT * FROM log WHERE scan_id = ?", [scan_id])
+        event_id = _scan_event_id(kiosk, scan_id) if scan_id else None
+        if event_id:
+            stored = _stored_scan(db, event_id)
             if stored:
-                return _verdict(db, stored, one(db, "SELECT * FROM scenes WHERE id = ?", [stored["scene_id"]]),
-                                replay=True)
+                if stored[0].get("request") != request:
+                    raise ServiceError(f"The scan id {scan_id} was used for another scan (another scene, zone or "
+                                       "code): nothing was recorded. Give each scan its own id.")
+                return _verdict(db, stored[0], stored[1], replay=True)
         scene = get_scene(db, scene_ref)
         at = now()
-        badge = queries.badge_holder(db, parsed.code) if parsed.code else None
-        person_id = badge["person_id"] if badge else None
+        badge = queries.badge_holder(db, codes.digest(parsed.code)) if parsed.code else None
+        person = badge["person"] if badge else None
         if badge:
-            last = queries.last_scan_of_badge(db, badge["id"])
-            if last and last["scene_id"] == scene["id"] and last["zone"] == zone and is_duplicate(
+            last = queries.last_scan(db, scene["ref"], badge["person"], str(zone))
+            if last and last["badge"] == badge["digest"] and is_duplicate(
                     seconds_between(last["at"], at), get_production(db)["duplicate_window"],
-                    queries.changed_since(db, last["id"], scene["id"], badge["id"])):
-                return _verdict(db, last, scene, duplicate=True)
-        approved = queries.approved_zones(db, scene["id"], person_id) if person_id else frozenset()
+                    queries.changed_since(db, last["id"], scene["ref"], badge["person"])):
+                return _verdict(db, json.loads(last["payload"])["body"], last["at"], duplicate=True)
+        approvals = queries.approvals_of(db, scene["ref"], person) if person else {}
         facts = DoorFacts(
             code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
-            badge_status=BadgeStatus(badge["status"]) if badge else None, approved_zones=approved,
-            inside=bool(person_id) and queries.is_inside(db, scene["id"], person_id, zone),
-        )
+            badge_status=BadgeStatus(badge["status"]) if badge else None,
+            approved_zones=frozenset(Zone(name) for name in approvals),
+            inside=bool(person) and queries.is_inside(db, scene["ref"], person, zone))
         ruling = decide(facts)
-        first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["id"], person_id)
-        row = log.append(db, at=at, kiosk=kiosk, kind="scan", scan_id=scan_id or uuid.uuid4().hex,
-                         scene_id=scene["id"], person_id=person_id, badge_id=badge["id"] if badge else None,
-                         zone=str(zone), decision=str(ruling.decision), reason=str(ruling.reason),
-                         raw=printable_input(raw), layout=parsed.layout)
-        return _verdict(db, row, scene, badge or {}, approved, first_entry=first_entry)
+        mismatch = mismatches(db, scene, badge, zone, approvals.get(zone)) \
+            if badge and ruling.decision is Decision.ADMIT else []
+        if mismatch:
+            ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
+        first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["ref"], person)
+        body = {"scan_id": scan_id or new_id(), "request": request, "scene": scene["ref"],
+                "run": scene["run"], "zone": str(zone), "person": person,
+                "badge": badge["digest"] if badge else None, "decision": str(ruling.decision),
+                "reason": str(ruling.reason), "layout": parsed.layout,
+                "raw": None if parsed.code else codes.masked(printable_input(raw)), **({"mismatch": mismatch}
+                                                                                      if mismatch else {})}
+        record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body, at=at,
+                      id=event_id)
+        return _verdict(db, body, at, badge or {}, frozenset(approvals), first_entry=first_entry,
+                        mismatch=tuple(mismatch))
 
 
 def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
@@ -141,24 +178,26 @@ def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, wh
         found = resolve_person(db, person)
         if scene["state"] != SceneState.OPEN:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: nobody is admitted now.")
-        if zone not in queries.approved_zones(db, scene["id"], found["id"]):
+        if zone not in queries.approvals_of(db, scene["ref"], found["ref"]):
             raise ServiceError(f"{found['name']} is not approved for {zone} on scene {scene['ref']}; "
                                "use an escalation to add them.")
-        if queries.is_inside(db, scene["id"], found["id"], zone):
+        if queries.is_inside(db, scene["ref"], found["ref"], zone):
             raise ServiceError(f"{found['name']} is already inside {zone}.")
-        first_entry = not queries.has_entered_before(db, scene["id"], found["id"])
-        row = log.append(db, at=now(), kiosk=kiosk, kind="override", scan_id=uuid.uuid4().hex,
-                         scene_id=scene["id"], person_id=found["id"], zone=str(zone),
-                         decision=str(Decision.ADMIT), reason=str(Reason.OVERRIDE),
-                         detail={"why": why, "by": by})
-        return _verdict(db, row, scene, first_entry=first_entry)
+        first_entry = not queries.has_entered_before(db, scene["ref"], found["ref"])
+        at = now()
+        body = {"scan_id": new_id(), "scene": scene["ref"], "run": scene["run"], "zone": str(zone),
+                "person": found["ref"], "decision": str(Decision.ADMIT), "reason": str(Reason.OVERRIDE),
+                "why": why, "by": by}
+        record.append(db, kiosk, rules.LOOKUP, rules.presence_key(scene["ref"], found["ref"], str(zone)), body,
+                      at=at)
+        return _verdict(db, body, at, first_entry=first_entry)
 
 
 def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str,
              kiosk: str) -> Verdict:
     """Someone not on the list, admitted for this scene only with the IC's and the AD's names on record.
 
-    The approval is marked temporary; the admission itself is a log row like any other.
+    The approval is marked temporary (it ends at the lift); the admission itself is an event like any other.
     """
     zone = Zone(zone)
     coordinator, ad = checked(text.line, coordinator, "IC's name"), checked(text.line, ad, "AD's name")
@@ -176,15 +215,16 @@ def acknowledge_policy(db: Store, scene_ref: str, person_ref: str, by: str, kios
     with write(db):
         scene = get_scene(db, scene_ref)
         person = resolve_person(db, person_ref)
-        log.append(db, at=now(), kiosk=kiosk, kind="policy_ack", scene_id=scene["id"], person_id=person["id"],
-                   detail={"policy": "no phones, no photos", "confirmed_by": by})
+        record.append(db, kiosk, rules.POLICY, rules.policy_key(scene["ref"], person["ref"]),
+                      {"scene": scene["ref"], "person": person["ref"], "policy": "no phones, no photos",
+                       "confirmed_by": by})
 
 
 def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
     scene = get_scene(db, scene_ref)
     person = resolve_person(db, person_ref)
-    return one(db, "SELECT 1 FROM log WHERE kind = 'policy_ack' AND scene_id = ? AND person_id = ?",
-               [scene["id"], person["id"]]) is not None
+    return db.execute("SELECT 1 FROM events WHERE key = ? AND decision IS NULL",
+                      [rules.policy_key(scene["ref"], person["ref"])]).fetchone() is not None
 
 
 def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
@@ -192,9 +232,25 @@ def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
     return inside_of(db, [get_scene(db, scene_ref)] if scene_ref else active_scenes(db))
 
 
-def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
-    return queries.log_rows(db, get_scene(db, scene_ref)["id"], limit, newest_first)
+CARE_RECORD = (rules.CHECKIN_OPENED, rules.CHECKIN_RECORDED, rules.CHECKIN_RESEALED, rules.CHECKIN_READ,
+               rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED)  # shown in the scene's log by who and when only
 
+
+def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
+    """A scene's record, oldest first: the door's events in full, and the check-ins' events by who and when
+    alone (what the IC recorded, even its status, stays out), with the person's name."""
+    rows = queries.events_of_scene(db, get_scene(db, scene_ref)["ref"], limit, newest_first,
+                                   types=(*rules.DOOR_RECORD, *CARE_RECORD))
+    shown = []
+    for row in rows:
+        body = json.loads(row.pop("payload"))["body"]
+        door_event = row["type"] in rules.DOOR_RECORD
+        shown.append({"id": row["id"], "at": row["at"], "kiosk": row["device"],
+                      "kind": rules.DOOR_RECORD.get(row["type"], row["type"]), "zone": row["zone"],
+                      "decision": row["decision"], "reason": row["reason"], "person_ref": row["person"],
+                      "person_name": row["person_name"], "raw": body.get("raw") if door_event else None,
+                      "to": body.get("to") if door_event else None, "by": body.get("by")})
+    return shown
 
 
 @dataclass(frozen=True)
@@ -243,14 +299,15 @@ def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
         scene = active[0]
     else:
         scene = get_scene(db, scene_ref)
-    approved = one(db, "SELECT COUNT(DISTINCT person_id) AS n FROM approvals WHERE scene_id = ?", [scene["id"]])
+    approved = one(db, "SELECT COUNT(DISTINCT person) AS n FROM approvals WHERE scene = ?", [scene["ref"]])
     return DoorView(
         production=get_production(db)["name"],
         scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"]),
         inside=inside_of(db, [scene]), approved_people=approved["n"],
         recent=[RecentScan(row["at"], row["decision"], row["person_name"],
                            reason_words(row["reason"], scene["ref"], row["zone"] or ""))
-                for row in queries.log_rows(db, scene["id"], recent, newest_first=True, kinds=DOOR_KINDS)],
+                for row in queries.events_of_scene(db, scene["ref"], recent, newest_first=True,
+                                                   types=DOOR_ANSWERS)],
         checkins=checkins.completion(db, scene["ref"]),
     )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.core import record as rules
 from kiosk.core.door import Decision, Reason, SceneState
-from kiosk.services import checkins, now
+from kiosk.services import checkins
 from kiosk.services.lookup import Inside, get_scene, inside
-from kiosk.services.scenes import change_state
-from kiosk.store import log, queries
+from kiosk.services.scenes import change_state, remove_approval
+from kiosk.store import record
 from kiosk.store.db import Store, write
 
 
@@ -22,17 +23,21 @@ class Lifted:
 
 
 def lift(db: Store, ref: str, kiosk: str) -> Lifted:
-    """Lift the closed set: everyone still inside is marked out, and each performer gets a pending check-in,
-    in one transaction."""
+    """Lift the closed set, in one transaction: everyone still inside is marked out, the temporary approvals
+    of this run end, and each performer gets a pending check-in for this run."""
     with write(db):
         scene = get_scene(db, ref)
         if scene["state"] == SceneState.LIFTED:
             return Lifted([], checkins.pending_names(db, scene), already=True)
-        at = now()
         swept = inside(db, [scene])
-        for row in queries.inside(db, [scene["id"]]):
-            log.append(db, at=at, kiosk=kiosk, kind="sweep", scene_id=scene["id"], person_id=row["person_id"],
-                       zone=row["zone"], decision=str(Decision.EXIT), reason=str(Reason.SWEPT))
-        change_state(db, scene, SceneState.LIFTED, kiosk, at)
-        checkins.open_pending(db, scene, kiosk, at)
+        for person in swept:
+            record.append(db, kiosk, rules.SWEEP, rules.presence_key(scene["ref"], person.ref, person.zone),
+                          {"scene": scene["ref"], "person": person.ref, "zone": person.zone,
+                           "decision": str(Decision.EXIT), "reason": str(Reason.SWEPT), "run": scene["run"]})
+        for approval in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",
+                                   [scene["ref"]]).fetchall():
+            remove_approval(db, scene["ref"], approval[0], approval[1], "lift", kiosk,
+                            why="a temporary approval ends when the closed set is lifted")
+        change_state(db, scene, SceneState.LIFTED, kiosk)
+        checkins.open_pending(db, scene, kiosk)
         return Lifted(swept, checkins.pending_names(db, scene))

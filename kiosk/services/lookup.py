@@ -1,5 +1,5 @@
-"""The lookups every service shares: the production, a person, a scene.  Each raises ``ServiceError`` in
-words for the person at the kiosk when there is no such thing."""
+"""The lookups every service shares: the production, a person, a scene, who is inside.  Each raises
+``ServiceError`` in words for the person at the kiosk when there is no such thing."""
 
 from __future__ import annotations
 
@@ -8,18 +8,24 @@ from dataclasses import dataclass
 from kiosk.errors import ServiceError
 from kiosk.store import queries
 from kiosk.store.db import Store
-from kiosk.store.queries import many, one
+from kiosk.store.queries import many, one, setting
+
+DUPLICATE_WINDOW = 5.0  # seconds, until the production sets its own
 
 
 def get_production(db: Store) -> dict:
-    row = one(db, "SELECT * FROM production")
+    row = one(db, "SELECT name, created_at FROM production")
     if row is None:
         raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
-    return row
+    window = setting(db, "duplicate_window")
+    return {**row, "duplicate_window": float(window) if window is not None else DUPLICATE_WINDOW}
+
+
+_PERSON = "SELECT ref, name, department, role, kind FROM people"
 
 
 def get_person(db: Store, ref: str) -> dict:
-    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [ref])
+    person = one(db, f"{_PERSON} WHERE ref = ?", [ref])
     if person is None:
         raise ServiceError(f"Nobody with the ref {ref!r}.")
     return person
@@ -27,11 +33,10 @@ def get_person(db: Store, ref: str) -> dict:
 
 def resolve_person(db: Store, text: str) -> dict:
     """A person named by ref, or by full name when exactly one person has it."""
-    person = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [text.strip()])
+    person = one(db, f"{_PERSON} WHERE ref = ?", [text.strip()])
     if person:
         return person
-    matches = many(db, "SELECT id, ref, name, department, role, kind FROM people WHERE name = ? COLLATE NOCASE",
-                   [text.strip()])
+    matches = many(db, f"{_PERSON} WHERE name = ? COLLATE NOCASE", [text.strip()])
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -40,10 +45,15 @@ def resolve_person(db: Store, text: str) -> dict:
     raise ServiceError(f"Nobody with the ref or name {text!r}.")
 
 
+SCENE = """SELECT s.ref, s.title, s.location, s.date, s.coordinator, s.created_at,
+                  COALESCE(t.state, 'draft') AS state, COALESCE(t.run, 1) AS run, t.set_by AS state_set_by
+           FROM scenes s LEFT JOIN scene_states t ON t.scene = s.ref"""
+
+
 def get_scene(db: Store, ref: str) -> dict:
-    scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [ref.strip()])
+    scene = one(db, f"{SCENE} WHERE s.ref = ?", [ref.strip()])
     if scene is None:
-        raise ServiceError(f"No scene {ref!r} - see `kiosk scene list`.")
+        raise ServiceError(f"No scene {ref.strip()!r} here - check the scene's ref with the supervisor.")
     return scene
 
 
@@ -63,5 +73,4 @@ class Inside:
 
 def inside(db: Store, scenes: list[dict]) -> list[Inside]:
     """Everyone inside the given scenes now, by scene, oldest entry first."""
-    return [Inside(row["scene"], row["zone"], row["since"], row["ref"], row["name"], row["department"], row["role"],
-                   row["kind"]) for row in queries.inside(db, [scene["id"] for scene in scenes])]
+    return [Inside(**row) for row in queries.inside(db, [scene["ref"] for scene in scenes])]

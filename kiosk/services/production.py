@@ -2,38 +2,45 @@
 
 from __future__ import annotations
 
+import math
+
+from kiosk.core import record as rules
 from kiosk.core import text
-from kiosk.services import ServiceError, checked, now
-from kiosk.services.lookup import get_production
-from kiosk.store import log
+from kiosk.services import ServiceError, checked
+from kiosk.services.lookup import DUPLICATE_WINDOW, get_production
+from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
 
+DUPLICATE_WINDOW_MAX = 60.0  # seconds: a scanner's double read is over in a second; a minute is plenty
 
-def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = 5.0) -> dict:
+
+def _check_window(seconds: float) -> float:
+    seconds = float(seconds)
+    if not math.isfinite(seconds) or not 0 <= seconds <= DUPLICATE_WINDOW_MAX:
+        raise ServiceError(f"The duplicate window must be 0 to {DUPLICATE_WINDOW_MAX:g} seconds, not {seconds:g}.")
+    return seconds
+
+
+def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW) -> dict:
     name = checked(text.line, name, "production's name")
     if not name:
         raise ServiceError("The production needs a name.")
-    if duplicate_window < 0:
-        raise ServiceError("The duplicate window cannot be negative.")
+    window = _check_window(duplicate_window)
     with write(db):
         existing = one(db, "SELECT name FROM production")
         if existing:
             raise ServiceError(f"This database already holds the production {existing['name']!r}; "
                                "nothing was changed. Use another --db for another production.")
-        at = now()
-        row = {"id": 1, "name": name, "created_at": at, "duplicate_window": duplicate_window}
-        db["production"].insert(row)
-        log.append(db, at=at, kiosk=kiosk, kind="production", detail={"name": name})
-    return row
-
-
+        record.record(db, kiosk, rules.PRODUCTION, rules.production_key(), {"name": name})
+        record.record(db, kiosk, rules.SETTING, rules.setting_key("duplicate_window"),
+                      {"name": "duplicate_window", "value": repr(window)})
+        return get_production(db)
 
 
 def set_duplicate_window(db: Store, seconds: float, kiosk: str) -> None:
-    if seconds < 0:
-        raise ServiceError("The duplicate window cannot be negative.")
+    window = _check_window(seconds)
     with write(db):
         get_production(db)
-        db.execute("UPDATE production SET duplicate_window = ? WHERE id = 1", [seconds])
-        log.append(db, at=now(), kiosk=kiosk, kind="setting", detail={"duplicate_window": seconds})
+        record.record(db, kiosk, rules.SETTING, rules.setting_key("duplicate_window"),
+                      {"name": "duplicate_window", "value": repr(window)})

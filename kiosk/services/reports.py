@@ -11,10 +11,10 @@ hours across a clock change) and every scene with a door event in that span.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.core import record as rules
 from kiosk.core import report as core
 from kiosk.core.door import reason_words
 from kiosk.core.report import (
@@ -26,14 +26,13 @@ from kiosk.core.report import (
     RollCall,
     SceneReport,
 )
-from kiosk.services import ServiceError, checkins
+from kiosk.services import ServiceError, audit, checkins
 from kiosk.services.door import inside
 from kiosk.services.lookup import get_production, get_scene
-from kiosk.store import log
 from kiosk.store.db import Store
 from kiosk.store.queries import many, one
 
-DOOR_KINDS = ("scene_added", "approve", "unapprove", "state", "policy_ack", "scan", "override", "sweep")
+REPORT_KINDS = rules.DOOR_RECORD
 STATE_WORDS = {"open": "Closed set in force (open)", "rolling": "Rolling - red light", "hold": "On hold",
                "lifted": "Closed set lifted", "draft": "Draft"}
 
@@ -71,55 +70,59 @@ def _stored(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _words(row: sqlite3.Row, detail: dict, scene: dict, zones_of: dict[int, frozenset[str]]) -> tuple[str, str | None]:
-    """Plain words for a log row, and who acted when the row names someone."""
-    kind = row["kind"]
-    if kind in ("scan", "override", "sweep"):
-        words = reason_words(row["reason"], scene["ref"], row["zone"] or "", zones_of.get(row["person_id"], ()))
-        if kind == "override" and detail.get("why"):
-            words = f"{words}: {detail['why']}"
-        return words, detail.get("by")
+def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[str, str | None]:
+    """Plain words for a door event, and who acted when the event names someone."""
+    if kind in ("scan", "override", "sweep", "marked_out"):
+        words = reason_words(body["reason"], body["scene"], body.get("zone") or "",
+                             zones_of.get(body.get("person") or "", ()))
+        if body.get("why"):
+            words = f"{words}: {body['why']}"
+        return words, body.get("by")
     if kind == "state":
-        return STATE_WORDS.get(detail.get("to"), str(detail.get("to"))), None
+        words = STATE_WORDS.get(body.get("to"), str(body.get("to")))
+        return (f"{words} again (run {body['run']}): {body['why']}" if body.get("why") else words), body.get("by")
     if kind == "approve":
-        temporary = " (temporary, this scene only)" if detail.get("temporary") else ""
-        return f"Approved for {row['zone']} by {detail.get('by')}{temporary}", detail.get("by")
+        temporary = " (temporary, this scene only)" if body.get("temporary") else ""
+        return f"Approved for {body['zone']} by {body.get('by')}{temporary}", body.get("by")
     if kind == "unapprove":
-        return f"Approval for {row['zone']} removed by {detail.get('by')}", detail.get("by")
+        why = f": {body['why']}" if body.get("why") else ""
+        return f"Approval for {body['zone']} removed by {body.get('by')}{why}", body.get("by")
     if kind == "policy_ack":
-        return f"Acknowledged: {detail.get('policy', 'device policy')}", detail.get("confirmed_by")
+        return f"Acknowledged: {body.get('policy', 'device policy')}", body.get("confirmed_by")
     return "Scene added", None
 
 
 def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | None,
                    end: datetime | None) -> SceneReport:
-    marks = ", ".join("?" * len(DOOR_KINDS))
-    until = "AND l.at < ?" if end is not None else ""
+    types = list(REPORT_KINDS)
+    marks = ", ".join("?" * len(types))
+    until = "AND e.at < ?" if end is not None else ""
     approvals = many(db, """
-        SELECT a.zone, a.person_id, p.ref, p.name, p.department, p.role, a.approved_by, a.approved_at, a.temporary
-        FROM approvals a JOIN people p ON p.id = a.person_id WHERE a.scene_id = ?
-        ORDER BY a.zone, p.name COLLATE NOCASE""", [scene["id"]])
-    zones_of: dict[int, frozenset[str]] = {}
+        SELECT a.zone, p.ref, p.name, p.department, p.role, a.approved_by, a.approved_at, a.temporary
+        FROM approvals a JOIN people p ON p.ref = a.person WHERE a.scene = ?
+        ORDER BY a.zone, p.name COLLATE NOCASE""", [scene["ref"]])
+    zones_of: dict[str, frozenset[str]] = {}
     for approval in approvals:
-        zones_of[approval["person_id"]] = zones_of.get(approval["person_id"], frozenset()) | {approval["zone"]}
+        zones_of[approval["ref"]] = zones_of.get(approval["ref"], frozenset()) | {approval["zone"]}
     rows = db.conn.cursor()  # streamed, one row at a time: a scene may have 100,000 of them
-    rows.row_factory = sqlite3.Row
     rows.execute(f"""
-        SELECT l.id, l.at, l.kiosk, l.kind, l.zone, l.decision, l.reason, l.raw, l.detail, l.person_id,
-               p.ref AS person_ref, p.name
-        FROM log l LEFT JOIN people p ON p.id = l.person_id
-        WHERE l.scene_id = ? AND l.kind IN ({marks}) {until} ORDER BY l.id""",
-                [scene["id"], *DOOR_KINDS, *([_stored(end)] if end is not None else [])])
+        SELECT e.id, e.at, e.device, e.type, e.payload, p.name
+        FROM events e LEFT JOIN people p ON p.ref = e.person
+        WHERE (e.scene = ? OR e.key = ?) AND e.type IN ({marks}) {until}
+        ORDER BY e.hlc, e.device, e.seq""",
+                 [scene["ref"], rules.scene_key(scene["ref"]), *types, *([_stored(end)] if end is not None else [])])
     events, changes = [], []
-    for row in rows:
-        detail = json.loads(row["detail"]) if row["detail"] else {}
-        words, by = _words(row, detail, scene, zones_of)
+    for local_id, at, device, type, payload, name in rows:
+        body = json.loads(payload)["body"]
+        kind = REPORT_KINDS[type]
+        words, by = _words(kind, body, zones_of)
+        person = body.get("person")
         events.append(DoorEvent(
-            id=row["id"], at=local(row["at"], tz), kind=row["kind"], words=words, zone=row["zone"],
-            decision=row["decision"], reason=row["reason"], person_ref=row["person_ref"], name=row["name"],
-            raw=row["raw"] if row["person_id"] is None else None, by=by, kiosk=row["kiosk"]))
-        if row["kind"] == "state":
-            changes.append((events[-1].at, detail["to"]))
+            id=local_id, at=local(at, tz), kind=kind, words=words, zone=body.get("zone"),
+            decision=body.get("decision"), reason=body.get("reason"), person_ref=person, name=name,
+            raw=body.get("raw") if not person else None, by=by, kiosk=device))
+        if kind == "state":
+            changes.append((events[-1].at, body["to"]))
     periods = core.state_periods(changes)
     series = core.headcount((e.at, e.person_ref, e.zone, e.decision) for e in events if e.decision in MOVES)
     if start is not None and end is not None:
@@ -127,9 +130,9 @@ def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | 
         series = core.clip_series(series, start, end)
         events = [event for event in events if event.at >= start]
     count, peak_at = core.peak(series)
-    coordinator = one(db, "SELECT name FROM people WHERE id = ?", [scene["coordinator_id"]])
-    performers = many(db, "SELECT p.name FROM performers f JOIN people p ON p.id = f.person_id "
-                          "WHERE f.scene_id = ? ORDER BY p.name COLLATE NOCASE", [scene["id"]])
+    coordinator = one(db, "SELECT name FROM people WHERE ref = ?", [scene["coordinator"]])
+    performers = many(db, "SELECT p.name FROM performers f JOIN people p ON p.ref = f.person "
+                          "WHERE f.scene = ? ORDER BY p.name COLLATE NOCASE", [scene["ref"]])
     return SceneReport(
         ref=scene["ref"], title=scene["title"], location=scene["location"], date=scene["date"],
         state=scene["state"], coordinator=coordinator["name"] if coordinator else None,
@@ -145,7 +148,7 @@ def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
     production = get_production(db)["name"]
     scene = get_scene(db, ref)
     return Report(production, "scene", scene["ref"], datetime.now(tz).astimezone(tz), zone_name(tz),
-                  (_scene_section(db, scene, tz, None, None),), log.verify(db))
+                  (_scene_section(db, scene, tz, None, None),), audit.check(db).result)
 
 
 def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
@@ -157,13 +160,14 @@ def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
             raise ServiceError(f"The date must be YYYY-MM-DD, not {day!r}.") from None
     production = get_production(db)["name"]
     start, end = day_span(day, tz)
-    marks = ", ".join("?" * len(DOOR_KINDS))
-    scenes = many(db, f"""
-        SELECT * FROM scenes WHERE id IN (SELECT DISTINCT scene_id FROM log
-                                          WHERE at >= ? AND at < ? AND kind IN ({marks}))
-        ORDER BY ref""", [_stored(start), _stored(end), *DOOR_KINDS])
+    types = list(REPORT_KINDS)
+    marks = ", ".join("?" * len(types))
+    refs = [ref for (ref,) in db.execute(f"""
+        SELECT s.ref FROM scenes s WHERE EXISTS (SELECT 1 FROM events e WHERE e.scene = s.ref AND e.at >= ?
+                                                 AND e.at < ? AND e.type IN ({marks}))
+        ORDER BY s.ref""", [_stored(start), _stored(end), *types])]
     return Report(production, "day", day.isoformat(), datetime.now(tz).astimezone(tz), zone_name(tz),
-                  tuple(_scene_section(db, scene, tz, start, end) for scene in scenes), log.verify(db),
+                  tuple(_scene_section(db, get_scene(db, ref), tz, start, end) for ref in refs), audit.check(db).result,
                   start, end)
 
 

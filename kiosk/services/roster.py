@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.core import record as rules
 from kiosk.core.roster import (
     PersonRow,
     Reading,
@@ -14,11 +15,11 @@ from kiosk.core.roster import (
     read_roster,
     ref_from_name,
 )
-from kiosk.services import ServiceError, now
+from kiosk.services import ServiceError
 from kiosk.services.lookup import get_person
-from kiosk.store import log
+from kiosk.store import record
 from kiosk.store.db import Store, write
-from kiosk.store.queries import many, one
+from kiosk.store.queries import many
 
 PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
 
@@ -67,27 +68,30 @@ class ImportResult:
                 "errors": [{"line": error.line, "cell": error.cell, "reason": error.reason} for error in self.errors]}
 
 
-def _upsert(db: Store, person: PersonRow, result: ImportResult, kiosk: str, at: str) -> None:
-    values = {name: getattr(person, name) for name in PERSON_FIELDS}
-    existing = one(db, "SELECT id, ref, name, department, role, kind FROM people WHERE ref = ?", [person.ref])
-    if existing and all(existing[name] == values[name] for name in PERSON_FIELDS):
-        result.unchanged.append(person.ref)
-        return
-    (result.updated if existing else result.added).append(person.ref)
-    result.names[person.ref] = person.name
-    if result.dry_run:
-        return
-    db["people"].upsert({**values, "updated_at": at}, pk="ref", alter=False)
-    person_id = one(db, "SELECT id FROM people WHERE ref = ?", [person.ref])["id"]
-    log.append(db, at=at, kiosk=kiosk, kind="person_updated" if existing else "person_added",
-               person_id=person_id, detail=values)
+def _changes(db: Store, people: list[PersonRow], result: ImportResult) -> list[tuple[str, str, dict]]:
+    """The person events that bring the roster to ``people``, sorting each ref into added, updated, unchanged."""
+    existing = {row["ref"]: row for row in many(db, "SELECT ref, name, department, role, kind FROM people")}
+    changes = []
+    for person in people:
+        values = {name: getattr(person, name) for name in PERSON_FIELDS}
+        before = existing.get(person.ref)
+        if before == values:
+            result.unchanged.append(person.ref)
+            continue
+        (result.updated if before else result.added).append(person.ref)
+        result.names[person.ref] = person.name
+        changes.append((rules.PERSON, rules.person_key(person.ref), values))
+    return changes
 
 
 def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
                   source: RosterSource | None = None) -> ImportResult:
     """All rows or none: a list (CSV text or an .xlsx workbook, told apart by their bytes) with any bad row
     changes nothing and reports every bad row.  ``source`` says how to read it (sheet, encoding, which column
-    is which, the kind for everyone); an option that cannot be used is a ServiceError."""
+    is which, the kind for everyone); an option that cannot be used is a ServiceError.
+
+    The list is read and checked before the write lock is taken, and recorded in one short transaction.
+    """
     try:
         roster = read_roster(data, source)
     except RosterOptionError as error:
@@ -95,10 +99,11 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
     result = ImportResult(errors=roster.errors, dry_run=dry_run, reading=roster.reading)
     if result.errors:
         return result
+    if dry_run:
+        _changes(db, roster.people, result)
+        return result
     with write(db):
-        at = now()
-        for person in roster.people:
-            _upsert(db, person, result, kiosk, at)
+        record.record_batch(db, kiosk, _changes(db, roster.people, result))
     return result
 
 
@@ -111,25 +116,21 @@ def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = ""
         raise ServiceError("; ".join(problems).capitalize() + ".")
     person = PersonRow(ref or ref_from_name(name), name, department, role, kind.lower())
     with write(db):
-        _upsert(db, person, ImportResult(), kiosk, now())
+        record.record_batch(db, kiosk, _changes(db, [person], ImportResult()))
     return Person.from_row(get_person(db, person.ref))
 
 
 def list_people(db: Store) -> list[Person]:
     return [Person.from_row(row) for row in many(db, """
         SELECT p.ref, p.name, p.department, p.role, p.kind,
-               (SELECT b.issued_at FROM badges b WHERE b.person_id = p.id AND b.status = 'active') AS badge_issued_at
+               (SELECT b.issued_at FROM badges b WHERE b.person = p.ref AND b.status = 'active') AS badge_issued_at
         FROM people p ORDER BY p.name COLLATE NOCASE""")]
-
-
-
-
 
 
 def search_people(db: Store, text: str, limit: int = 20) -> list[Person]:
     """People whose name, ref or department contains ``text``: for finding a forgotten badge's owner."""
     pattern = f"%{text.strip()}%"
     return [Person.from_row(row) for row in many(db, """
-        SELECT id, ref, name, department, role, kind FROM people
+        SELECT ref, name, department, role, kind FROM people
         WHERE name LIKE ? OR ref LIKE ? OR department LIKE ? ORDER BY name COLLATE NOCASE LIMIT ?""",
                                          [pattern, pattern, pattern, limit])]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.core import record as rules
 from kiosk.core import text
 from kiosk.core.door import ZONES, SceneState, Zone
-from kiosk.services import ServiceError, checked, now
-from kiosk.services.lookup import get_scene, inside, resolve_person
+from kiosk.services import ServiceError, checked
+from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
 from kiosk.services.roster import Person
-from kiosk.store import log
+from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 
@@ -56,44 +57,46 @@ def zones_of(choice: str) -> tuple[Zone, ...]:
 
 
 
-def _grant(db: Store, scene: dict, person: dict, zone: Zone, by: str, at: str, kiosk: str,
-           temporary: bool = False) -> None:
-    db["approvals"].upsert({"scene_id": scene["id"], "person_id": person["id"], "zone": str(zone),
-                            "approved_by": by, "approved_at": at, "temporary": int(temporary)},
-                           pk=("scene_id", "person_id", "zone"))
-    log.append(db, at=at, kiosk=kiosk, kind="approve", scene_id=scene["id"], person_id=person["id"],
-               zone=str(zone), detail={"by": by, "temporary": temporary})
+def _grant(db: Store, scene: str, person: str, zone: Zone, by: str, kiosk: str, temporary: bool = False) -> None:
+    record.record(db, kiosk, rules.APPROVED, rules.approval_key(scene, person, str(zone)),
+                  {"scene": scene, "person": person, "zone": str(zone), "by": by, "temporary": temporary})
+
+
+def remove_approval(db: Store, scene: str, person: str, zone: str, by: str, kiosk: str, why: str = "") -> bool:
+    """Take one approval away (inside the caller's write); False when there was none."""
+    if not db.execute("SELECT 1 FROM approvals WHERE scene = ? AND person = ? AND zone = ?",
+                      [scene, person, zone]).fetchone():
+        return False
+    record.record(db, kiosk, rules.UNAPPROVED, rules.approval_key(scene, person, zone),
+                  {"scene": scene, "person": person, "zone": zone, "by": by, "why": why})
+    return True
 
 
 def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
               coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
     """A new closed scene in draft; its performers and coordinator are approved for both zones."""
     ref, title = checked(text.ref, ref, "scene ref"), checked(text.line, title, "title")
-    if not ref or not title:
-        raise ServiceError("A scene needs a ref and a title.")
     location = checked(text.line, location, "location")
     date = checked(text.parse_date, date).isoformat() if date.strip() else ""
+    if not ref or not title:
+        raise ServiceError("A scene needs a ref and a title.")
     with write(db):
         if one(db, "SELECT 1 FROM scenes WHERE ref = ?", [ref]):
             raise ServiceError(f"Scene {ref!r} exists already; nothing was changed.")
         coordinator_row = resolve_person(db, coordinator) if coordinator else None
         performer_rows = [resolve_person(db, name) for name in performers]
-        at = now()
-        scene_id = db["scenes"].insert({
-            "ref": ref, "title": title, "location": location, "date": date,
-            "coordinator_id": coordinator_row["id"] if coordinator_row else None,
-            "state": str(SceneState.DRAFT), "created_at": at}).last_pk
-        scene = get_scene(db, ref)
-        log.append(db, at=at, kiosk=kiosk, kind="scene_added", scene_id=scene_id,
-                   detail={"title": title, "location": location, "date": date})
+        record.record(db, kiosk, rules.SCENE, rules.scene_key(ref),
+                      {"ref": ref, "title": title, "location": location, "date": date,
+                       "coordinator": coordinator_row["ref"] if coordinator_row else None})
         for person in performer_rows:
-            db["performers"].insert({"scene_id": scene_id, "person_id": person["id"]}, ignore=True)
+            record.record(db, kiosk, rules.PERFORMER, rules.performer_key(ref, person["ref"]),
+                          {"scene": ref, "person": person["ref"]})
             for zone in ZONES:
-                _grant(db, scene, person, zone, "performer of the scene", at, kiosk)
+                _grant(db, ref, person["ref"], zone, "performer of the scene", kiosk)
         if coordinator_row:
             for zone in ZONES:
-                _grant(db, scene, coordinator_row, zone, "intimacy coordinator", at, kiosk)
-    return scene
+                _grant(db, ref, coordinator_row["ref"], zone, "intimacy coordinator", kiosk)
+        return get_scene(db, ref)
 
 
 def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
@@ -104,10 +107,9 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
     with write(db):
         scene = get_scene(db, ref)
         persons = [resolve_person(db, name) for name in people]
-        at = now()
         for person in persons:
             for each in zones_of(zone):
-                _grant(db, scene, person, each, by, at, kiosk, temporary)
+                _grant(db, scene["ref"], person["ref"], each, by, kiosk, temporary)
     return [Person.from_row(person) for person in persons]
 
 
@@ -117,50 +119,47 @@ def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str,
         raise ServiceError("Say who removes the approval (--by).")
     with write(db):
         scene = get_scene(db, ref)
-        at = now()
         for name in people:
             person = resolve_person(db, name)
-            if person["id"] == scene["coordinator_id"] or one(
-                    db, "SELECT 1 FROM performers WHERE scene_id = ? AND person_id = ?", [scene["id"], person["id"]]):
+            if person["ref"] == scene["coordinator"] or one(
+                    db, "SELECT 1 FROM performers WHERE scene = ? AND person = ?", [scene["ref"], person["ref"]]):
                 raise ServiceError(f"{person['name']} is a performer or the coordinator of scene {scene['ref']} "
                                    "and stays approved; nothing was changed.")
             for each in zones_of(zone):
-                removed = db.execute("DELETE FROM approvals WHERE scene_id = ? AND person_id = ? AND zone = ?",
-                                     [scene["id"], person["id"], str(each)]).rowcount
-                if removed:
-                    log.append(db, at=at, kiosk=kiosk, kind="unapprove", scene_id=scene["id"],
-                               person_id=person["id"], zone=str(each), detail={"by": by})
+                remove_approval(db, scene["ref"], person["ref"], str(each), by, kiosk)
 
 
 def approved_list(db: Store, ref: str) -> list[ApprovedPerson]:
     scene = get_scene(db, ref)
     return [ApprovedPerson(**{**row, "temporary": bool(row["temporary"])}) for row in many(db, """
         SELECT p.ref, p.name, p.department, p.role, p.kind, a.zone, a.approved_by, a.approved_at, a.temporary
-        FROM approvals a JOIN people p ON p.id = a.person_id
-        WHERE a.scene_id = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["id"]])]
+        FROM approvals a JOIN people p ON p.ref = a.person
+        WHERE a.scene = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["ref"]])]
 
 
 def list_scenes(db: Store) -> list[SceneSummary]:
     return [SceneSummary(**row) for row in many(db, """
-        SELECT s.ref, s.title, s.location, s.date, s.state, c.name AS coordinator,
-               (SELECT COUNT(DISTINCT person_id) FROM approvals a WHERE a.scene_id = s.id) AS approved
-        FROM scenes s LEFT JOIN people c ON c.id = s.coordinator_id ORDER BY s.ref""")]
+        SELECT s.ref, s.title, s.location, s.date, COALESCE(t.state, 'draft') AS state, c.name AS coordinator,
+               (SELECT COUNT(DISTINCT person) FROM approvals a WHERE a.scene = s.ref) AS approved
+        FROM scenes s LEFT JOIN scene_states t ON t.scene = s.ref LEFT JOIN people c ON c.ref = s.coordinator
+        ORDER BY s.ref""")]
 
 
 def show_scene(db: Store, ref: str) -> dict:
     scene = get_scene(db, ref)
-    coordinator = one(db, "SELECT ref, name FROM people WHERE id = ?", [scene["coordinator_id"]])
-    performers = many(db, """SELECT p.ref, p.name FROM performers f JOIN people p ON p.id = f.person_id
-                             WHERE f.scene_id = ? ORDER BY p.name""", [scene["id"]])
+    coordinator = one(db, "SELECT ref, name FROM people WHERE ref = ?", [scene["coordinator"]])
+    performers = many(db, """SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person
+                             WHERE f.scene = ? ORDER BY p.name""", [scene["ref"]])
     return {
         "ref": scene["ref"], "title": scene["title"], "location": scene["location"], "date": scene["date"],
-        "state": scene["state"], "coordinator": coordinator, "performers": performers,
+        "state": scene["state"], "run": scene["run"], "coordinator": coordinator, "performers": performers,
         "approved": approved_list(db, ref), "inside": inside(db, [scene]),
     }
 
 
 def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
-    """Open the closed set, or switch between open, rolling and hold.  Lifting is ``lift``."""
+    """Open the closed set, or switch between open, rolling and hold.  Lifting is ``lift``; a lifted set opens
+    again only by ``reopen``."""
     state = SceneState(state)
     if state is SceneState.LIFTED:
         raise ServiceError("Use lift (`kiosk scene close`) to lift the closed set.")
@@ -170,18 +169,42 @@ def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
         scene = get_scene(db, ref)
         if scene["state"] == state:
             return scene
+        if scene["state"] == SceneState.LIFTED:
+            raise ServiceError(f"The closed set of scene {scene['ref']} was lifted. Reopening it is a new run "
+                               "of the closed set: the supervisor reopens it, giving the reason.")
         if state is not SceneState.OPEN and scene["state"] not in ACTIVE_STATES:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: open it first.")
-        change_state(db, scene, state, kiosk, now())
-    return get_scene(db, ref)
+        change_state(db, scene, state, kiosk)
+        return get_scene(db, ref)
 
 
-def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, at: str) -> None:
-    db.execute("UPDATE scenes SET state = ? WHERE id = ?", [str(state), scene["id"]])
-    log.append(db, at=at, kiosk=kiosk, kind="state", scene_id=scene["id"],
-               detail={"from": scene["state"], "to": str(state)})
+def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
+    """Put a lifted closed set back in force: a deliberate, recorded act that starts a new run.
+
+    The last run's temporary approvals ended at its lift; the next lift opens new check-ins.
+    """
+    by, why = by.strip(), why.strip()
+    if not by or not why:
+        raise ServiceError("Reopening a lifted closed set needs who reopens it and why.")
+    with write(db):
+        scene = get_scene(db, ref)
+        if scene["state"] != SceneState.LIFTED:
+            raise ServiceError(f"Scene {scene['ref']} is {scene['state']}, not lifted: there is nothing to reopen.")
+        for person, zone in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",
+                                       [scene["ref"]]).fetchall():  # one from a run lifted by the first release
+            remove_approval(db, scene["ref"], person, zone, by, kiosk, why="a temporary approval ends with its run")
+        change_state(db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1, detail={"by": by, "why": why})
+        return get_scene(db, ref)
+
+
+def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, run: int | None = None,
+                 detail: dict | None = None) -> None:
+    """Record a change of the set's state (inside the caller's write); ``run`` starts a new run of the set."""
+    record.record(db, kiosk, rules.SCENE_STATE, rules.state_key(scene["ref"]),
+                  {"scene": scene["ref"], "from": scene["state"], "to": str(state),
+                   "run": scene["run"] if run is None else run, **(detail or {})})
 
 
 def active_scenes(db: Store) -> list[dict]:
     marks = ", ".join("?" * len(ACTIVE_STATES))
-    return many(db, f"SELECT * FROM scenes WHERE state IN ({marks}) ORDER BY ref", [str(s) for s in ACTIVE_STATES])
+    return many(db, f"{SCENE} WHERE t.state IN ({marks}) ORDER BY s.ref", [str(state) for state in ACTIVE_STATES])

@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from pathlib import Path
 
+from kiosk.core.events import device_name
 from kiosk.store.db import (
     Store,
     StoreError,
@@ -21,12 +24,18 @@ from kiosk.store.schema import FileKind, migrate, probe
 __all__ = ["Store", "StoreError", "connect"]
 
 
-def connect(path: str | Path, *, create: bool = False) -> Store:
+def default_device() -> str:
+    """The kiosk id a file is opened as when none is given: ``$KIOSK_ID``, else the host name."""
+    return os.environ.get("KIOSK_ID") or device_name(socket.gethostname())
+
+
+def connect(path: str | Path, *, create: bool = False, device: str | None = None) -> Store:
     """Open the kiosk database at ``path`` with the durable pragmas and the current schema.
 
     Only ``create`` (``kiosk init``, ``kiosk demo``) makes a new database, in a new or empty file.  Any other
     file (another program's database, or one made by a newer kiosk) is refused with ``StoreError`` and left
-    byte for byte as it was, as is every file in any way that makes it unusable.
+    byte for byte as it was, as is every file in any way that makes it unusable.  A file from the first release
+    is brought up to date, its history becoming events of ``device`` (the kiosk opening it).
     """
     path = Path(path)
     if not path.exists():
@@ -52,7 +61,7 @@ def connect(path: str | Path, *, create: bool = False) -> Store:
                          "`kiosk init --production NAME`.")
     db = open_connection(path)
     try:
-        migrate(db)
+        migrate(db, device or default_device())
     except sqlite3.DatabaseError as error:
         db.close()
         raise StoreError(explain(path, error)) from None

@@ -136,7 +136,101 @@ def m002_checkins(db: Database) -> None:
     )
 
 
-STEPS = (m001_door, m002_checkins)
+RECORD_SCHEMA = """
+    -- The record: every change, hash-chained (see kiosk.store.record).  Rows are never updated or deleted.
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        device TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        hlc TEXT NOT NULL,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        key TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        chain TEXT NOT NULL,
+        scene TEXT, person TEXT, badge TEXT, zone TEXT, decision TEXT, reason TEXT
+    );
+    -- Few indexes, each one a question the door asks: every index a scan touches is a page written at each scan.
+    -- A device's events in order are found by its head (chains) and the rows' ids; a report reads the
+    -- whole log once.
+    CREATE INDEX events_key ON events(key, hlc, device, seq) WHERE decision IS NULL;  -- all but door answers
+    CREATE INDEX events_door ON events(scene, person, zone, hlc, device, seq) WHERE decision IS NOT NULL;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the record is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the record is append-only'); END;
+    -- The heads of the chains, in one small table (one page written per change): each device's newest event
+    -- here (where its next one must follow on), and under the device '' the local chain's newest row (seq: its
+    -- id), so that rows cut off the end show, with the newest clock reading seen.
+    CREATE TABLE chains (device TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, hlc TEXT);
+    INSERT INTO chains VALUES ('', 0, '0000000000000000000000000000000000000000000000000000000000000000',
+                               '0000000000000-0000');
+    -- Sealed check-in content, named by its digest from the event that recorded it; erased by a purge.
+    CREATE TABLE sealed (digest TEXT PRIMARY KEY, blob BLOB NOT NULL);
+
+    -- Projections: each row made by the events of one key (source_key), decided by one of them (set_by).
+    -- heads: per key, the deciding event (its id, its local id) and the frontier (parents of the key's next event).
+    CREATE TABLE heads (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, event INTEGER NOT NULL, parents TEXT NOT NULL);
+    CREATE TABLE conflicts (key TEXT NOT NULL, kept TEXT NOT NULL, lost TEXT NOT NULL, words TEXT NOT NULL,
+                            PRIMARY KEY (key, kept, lost));
+    CREATE TABLE production (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, created_at TEXT NOT NULL,
+                             source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, source_key TEXT NOT NULL,
+                           set_by INTEGER NOT NULL);
+    CREATE TABLE people (
+        ref TEXT PRIMARY KEY, name TEXT NOT NULL, department TEXT NOT NULL, role TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('cast', 'crew')), updated_at TEXT NOT NULL,
+        source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+    CREATE INDEX people_name ON people(name COLLATE NOCASE);
+    CREATE TABLE badges (
+        digest TEXT PRIMARY KEY, person TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'superseded')),
+        issued_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT, source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+    CREATE INDEX badges_person ON badges(person, status);
+    CREATE TABLE scenes (
+        ref TEXT PRIMARY KEY, title TEXT NOT NULL, location TEXT NOT NULL, date TEXT NOT NULL, coordinator TEXT,
+        created_at TEXT NOT NULL, source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+    CREATE TABLE scene_states (
+        scene TEXT PRIMARY KEY, state TEXT NOT NULL CHECK (state IN ('draft', 'open', 'rolling', 'hold', 'lifted')),
+        run INTEGER NOT NULL, state_at TEXT NOT NULL, source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+    CREATE TABLE performers (scene TEXT NOT NULL, person TEXT NOT NULL, source_key TEXT NOT NULL,
+                             set_by INTEGER NOT NULL, PRIMARY KEY (scene, person));
+    CREATE TABLE approvals (
+        scene TEXT NOT NULL, person TEXT NOT NULL, zone TEXT NOT NULL CHECK (zone IN ('set', 'monitors')),
+        approved_by TEXT NOT NULL, approved_at TEXT NOT NULL, temporary INTEGER NOT NULL,
+        source_key TEXT NOT NULL, set_by INTEGER NOT NULL, PRIMARY KEY (scene, person, zone));
+    CREATE TABLE checkins (
+        scene TEXT NOT NULL, run INTEGER NOT NULL, person TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'needs-a-moment', 'follow-up', 'declined')),
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, checked_in_at TEXT, follow_up_due TEXT,
+        follow_up_done_on TEXT, notes_read_at TEXT, purged_at TEXT, sealed TEXT, binding TEXT,
+        source_key TEXT NOT NULL, set_by INTEGER NOT NULL, PRIMARY KEY (scene, run, person));
+    CREATE INDEX checkins_follow_up ON checkins(follow_up_done_on, follow_up_due);
+    CREATE INDEX badges_source ON badges(source_key);
+    CREATE INDEX settings_source ON settings(source_key);
+    CREATE INDEX checkins_source ON checkins(source_key);
+"""
+
+
+LEGACY = ("production", "people", "badges", "scenes", "performers", "approvals", "log", "log_head", "settings",
+          "checkins")
+
+
+def m003_record(db: Database) -> None:
+    """The log becomes the record of truth: the tables are projections of ``events``.  The first release's
+    tables are kept as ``legacy_*`` until ``kiosk.store.upgrade`` has made their content events and drops them."""
+    for table in LEGACY:
+        db.execute(f"ALTER TABLE {table} RENAME TO legacy_{table}")
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                              "AND tbl_name LIKE 'legacy_%' AND sql IS NOT NULL").fetchall():
+        kind = db.execute("SELECT type FROM sqlite_master WHERE name = ?", [name]).fetchone()[0]
+        db.execute(f"DROP {kind} {name}")
+    db.executescript(RECORD_SCHEMA)
+
+
+STEPS = (m001_door, m002_checkins, m003_record)
 
 
 def migrations() -> Migrations:
@@ -190,9 +284,19 @@ def is_current(db: Store) -> bool:
     return applied >= {step.__name__ for step in STEPS}
 
 
-def migrate(db: Store) -> None:
-    """Bring the file to the current schema; safe when several kiosks open a new file at once."""
+def migrate(db: Store, device: str) -> None:
+    """Bring the file to the current schema in one transaction; safe when several kiosks open a new file at once.
+
+    A file from the first release is carried over (``kiosk.store.upgrade``), its history becoming events of
+    ``device``, the kiosk that opens it.
+    """
     if is_current(db):
         return
+    from kiosk.store import upgrade
+
+    db.execute("PRAGMA secure_delete = ON")  # the first release's tables held badge codes: zeroed as dropped
     with write(db):
         migrations().apply(db.utils)
+        carried = upgrade.carry_over(db, device)
+    if carried:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # and the file itself no longer holds the old pages

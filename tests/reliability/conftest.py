@@ -21,7 +21,7 @@ import pytest
 from kiosk import DATA
 from kiosk.services import badges, checkins, production, roster, scenes
 from kiosk.store import connect
-from kiosk.store.log import verify
+from kiosk.store.audit import verify
 
 FULL = os.environ.get("KIOSK_PROOF", "reduced") == "full"
 KIOSK = "proof-kiosk"
@@ -134,7 +134,7 @@ def health(path: Path) -> tuple[str, bool, int]:
 def stored_scan_ids(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return [scan_id for (scan_id,) in conn.execute("SELECT scan_id FROM log WHERE kind = 'scan'")]
+        return [scan_id for (scan_id,) in conn.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
     finally:
         conn.close()
 

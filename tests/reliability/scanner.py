@@ -2,7 +2,7 @@
 
 Usage: python -m tests.reliability.scanner DB CODES.json NAME SECONDS
 Each line printed is ``SCAN_ID DECISION REPLAY`` and is flushed at once, so whatever a killed process printed
-was shown to the door.  About one scan in ten re-sends a scan id from a small pool shared by every process.
+was shown to the door.  About one scan in ten re-sends a scan id from a small pool of its own (a scan id names a scan of one kiosk).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from kiosk.services import door
 from kiosk.store import connect
 
-SHARED_POOL = 40  # scan ids every process may send: each must be stored once
+RESENT_POOL = 40  # scan ids each process sends again and again: each must be stored once
 
 
 def main(path: str, codes_file: str, name: str, seconds: str) -> None:
@@ -27,10 +27,12 @@ def main(path: str, codes_file: str, name: str, seconds: str) -> None:
     number = 0
     while time.monotonic() < deadline:
         number += 1
-        shared = chooser.random() < 0.1
-        scan_id = f"shared-{chooser.randrange(SHARED_POOL)}" if shared else f"{name}-{number}"
-        zone = chooser.choice(("set", "set", "monitors"))
-        verdict = door.scan(db, "42", chooser.choice(inputs), zone, name, scan_id)
+        if chooser.random() < 0.1:  # a scan sent again, as a kiosk resends one it had no answer for: the same scan
+            again = chooser.randrange(RESENT_POOL)
+            scan_id, raw, zone = f"{name}-again-{again}", inputs[again % len(inputs)], ("set", "monitors")[again % 2]
+        else:
+            scan_id, raw, zone = f"{name}-{number}", chooser.choice(inputs), chooser.choice(("set", "set", "monitors"))
+        verdict = door.scan(db, "42", raw, zone, name, scan_id)
         print(verdict.scan_id, verdict.decision, int(verdict.replay), flush=True)
 
 

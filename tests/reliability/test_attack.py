@@ -20,8 +20,8 @@ import pytest
 from kiosk.cli import main
 from kiosk.core import codes, secrets
 from kiosk.core.door import Decision
-from kiosk.services import access, badges, checkins, door
-from kiosk.store import connect, log, queries
+from kiosk.services import access, attempts, badges, checkins, door, ic_session
+from kiosk.store import audit, connect, queries
 from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, build_production, size
 
 
@@ -76,7 +76,7 @@ def test_a_million_guesses_admit_nobody(attacked, figures):
         parsed = codes.parse(candidate)
         if parsed.code:
             well_formed += 1
-            holder = queries.badge_holder(db, parsed.code)
+            holder = queries.badge_holder(db, codes.digest(parsed.code))
             if holder:
                 found += 1
                 assert holder["status"] != "active", f"{candidate} opens the door as {holder['ref']}"
@@ -149,7 +149,7 @@ def test_scrypt_parameters_protect_the_stored_pin(db, figures):
 def test_five_wrong_pins_lock_the_supervisor_menu_for_five_minutes(db, monkeypatch):
     access.set_pin(db, "482913", KIOSK)
     clock = [datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)]
-    monkeypatch.setattr(access, "now", lambda: clock[0].isoformat())
+    monkeypatch.setattr(attempts, "now", lambda: clock[0].isoformat())
     for left in (4, 3, 2, 1):
         with pytest.raises(access.PinRefused, match=f"{left} tries left"):
             access.check_pin(db, "000000", KIOSK)
@@ -160,15 +160,17 @@ def test_five_wrong_pins_lock_the_supervisor_menu_for_five_minutes(db, monkeypat
         access.check_pin(db, "482913", KIOSK)  # even the right PIN, while locked
     clock[0] += timedelta(seconds=2)
     access.check_pin(db, "482913", KIOSK)
-    events = [row[0] for row in db.execute(
-        "SELECT json_extract(detail, '$.event') FROM log WHERE kind = 'supervisor' ORDER BY id")]
-    assert events == ["pin_set", *["wrong_pin"] * 5, "while_locked", "unlock"]  # every attempt on record
+    events = [row[0] or "attempt" for row in db.execute(
+        "SELECT reason FROM events WHERE key = 'attempts/supervisor' ORDER BY id")]
+    assert events == [*["attempt", "wrong"] * 5, "locked", "attempt", "right"]  # every attempt on record
     assert access.MAX_FAILURES == 5 and access.LOCKOUT_SECONDS == 300
 
 
 def ic_passphrase_rows(db, event: str) -> list[dict]:
-    rows = queries.many(db, "SELECT at, kiosk, detail FROM log WHERE kind = 'ic_passphrase' ORDER BY id")
-    return [row for row in rows if json.loads(row["detail"])["event"] == event]
+    """The outcomes of the tries at the IC passphrase that ended as ``event`` (wrong, right), as recorded."""
+    rows = queries.many(db, "SELECT at, device AS kiosk, json_extract(payload, '$.body') AS detail FROM events "
+                            "WHERE key = 'attempts/ic' AND reason = ? ORDER BY id", [event])
+    return rows
 
 
 def test_every_failed_ic_unlock_is_on_record_and_told_to_the_ic(ic_file, capsys, monkeypatch, figures):
@@ -207,24 +209,24 @@ def test_an_ic_unlock_attempt_is_counted_before_the_slow_check(ic_file, monkeypa
     """Killed (or interrupted) in the middle of the scrypt check, an attempt still counts: it was committed, in
     a transaction of its own, before the check began."""
     db = connect(ic_file)
-    derive = checkins.derive_key
+    derive = ic_session.derive_key
     seen_before_check = []
 
     def killed_mid_check(secret, params):
         watcher = sqlite3.connect(ic_file)  # another connection: only committed rows show
         seen_before_check.append(watcher.execute(
-            "SELECT COUNT(*) FROM log WHERE kind = 'ic_passphrase' AND detail LIKE '%\"attempt\"%'").fetchone()[0])
+            "SELECT COUNT(*) FROM events WHERE key = 'attempts/ic' AND type = 'secret.attempt'").fetchone()[0])
         watcher.close()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(checkins, "derive_key", killed_mid_check)
+    monkeypatch.setattr(ic_session, "derive_key", killed_mid_check)
     for attempt in (lambda: checkins.unlock(db, "a wrong guess of a phrase", "Mallory", "door-2"),
                     lambda: checkins.change_passphrase(db, "a wrong guess of a phrase", "another new passphrase",
                                                        "Mallory", "door-2")):
         with pytest.raises(KeyboardInterrupt):
             attempt()
     assert seen_before_check == [1, 2]
-    monkeypatch.setattr(checkins, "derive_key", derive)
+    monkeypatch.setattr(ic_session, "derive_key", derive)
     assert checkins.unlock(db, IC_PASSPHRASE, "Amara Mensah", KIOSK).failed_attempts == 2
     db.close()
 
@@ -268,6 +270,6 @@ def test_parallel_guesses_killed_mid_check_are_all_counted(production_file, figu
                 refused += 1
     assert checkins.unlock(db, IC_PASSPHRASE, "Amara Mensah", KIOSK).failed_attempts == total
     assert len(ic_passphrase_rows(db, "wrong")) == refused
-    assert log.verify(db).ok
+    assert audit.verify(db).ok
     db.close()
     figures.update(guessers=total, parallel=wave, killed_mid_check=killed, refused=refused, counted=total)

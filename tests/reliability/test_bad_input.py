@@ -100,8 +100,8 @@ def csv_files(draw) -> bytes:
 
 
 def snapshot(db) -> tuple:
-    return (db.execute("SELECT * FROM people ORDER BY id").fetchall(),
-            db.execute("SELECT COUNT(*) FROM log").fetchone()[0])
+    return (db.execute("SELECT * FROM people ORDER BY ref").fetchall(),
+            db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
 
 def test_csv_import_is_all_or_nothing(production_file, figures):

@@ -118,7 +118,7 @@ import sqlite3, sys
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("PRAGMA locking_mode = EXCLUSIVE")
 conn.execute("BEGIN EXCLUSIVE")
-conn.execute("INSERT INTO settings (key, value) VALUES ('holder', 'x')")
+conn.execute("INSERT INTO heads (key, event_id, event, parents) VALUES ('holder', 'x', 0, '[]')")
 print("locked", flush=True)
 sys.stdin.read()
 conn.execute("ROLLBACK")

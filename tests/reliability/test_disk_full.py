@@ -32,7 +32,7 @@ def fill_until_refused(db, code: str) -> tuple[StoreError, int]:
         try:
             answered.append(door.scan(db, "42", code, "set", KIOSK, scan_id).scan_id)
         except StoreError as error:
-            stored = db.execute("SELECT scan_id FROM log WHERE kind = 'scan'").fetchall()
+            stored = db.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'").fetchall()
             assert scan_id not in {row[0] for row in stored}, "a refused scan left a row"
             assert set(answered) <= {row[0] for row in stored}
             return error, len(answered)
@@ -46,15 +46,15 @@ def assert_refused_cleanly(db, path: Path, code: str, error: StoreError, refusal
     assert "NOT RECORDED" in str(error) and str(path) in str(error) and "full" in str(error)
     refused = fitted = 0
     while refused < refusals:
-        rows, scan_id = db.execute("SELECT COUNT(*) FROM log").fetchone()[0], uuid.uuid4().hex
+        rows, scan_id = db.execute("SELECT COUNT(*) FROM events").fetchone()[0], uuid.uuid4().hex
         try:
             verdict = door.scan(db, "42", code, "set", KIOSK, scan_id)
         except StoreError as again:
             assert "NOT RECORDED" in str(again)
-            assert db.execute("SELECT COUNT(*) FROM log").fetchone()[0] == rows, "a refused scan left a row"
+            assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == rows, "a refused scan left a row"
             refused += 1
         else:
-            assert db.execute("SELECT COUNT(*) FROM log WHERE scan_id = ?", [verdict.scan_id]).fetchone()[0] == 1
+            assert db.execute("SELECT COUNT(*) FROM events WHERE json_extract(payload, '$.body.scan_id') = ?", [verdict.scan_id]).fetchone()[0] == 1
             fitted += 1
             assert fitted < FILL_LIMIT, "a full disk kept taking scans"
         assert not db.conn.in_transaction
@@ -112,12 +112,12 @@ def test_full_disk_through_the_cli_exits_3_saying_not_recorded(production_file, 
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A real 1 MiB filesystem, when the machine lets the tests mount one (root on Linux); else skip."""
+    """A real 4 MiB filesystem, when the machine lets the tests mount one (root on Linux); else skip."""
     mount = tmp_path / "tiny"
     mount.mkdir()
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a small filesystem needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     yield mount

@@ -52,7 +52,7 @@ def sealed(path: Path, ref: str) -> checkins.ICCheckin:
 def log_head(path: Path) -> tuple:
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("SELECT last_id, last_hash FROM log_head").fetchone()
+        return conn.execute("SELECT seq, hash FROM chains WHERE device = ''").fetchone()
     finally:
         conn.close()
 

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from kiosk.cli import main
 from kiosk.services import door
 from kiosk.store import connect
-from kiosk.store.log import FIELDS
+from kiosk.store.record import COLUMNS as INDEXED
 from tests.reliability.conftest import KIOSK, checkpoint, size
 
-COLUMNS = (*FIELDS, "prev_hash", "hash")
-INTEGER_COLUMNS = ("id", "scene_id", "person_id", "badge_id")
+COLUMNS = ("id", "event_id", "device", "seq", "hlc", "at", "type", "key", "payload", "hash", "chain", *INDEXED)
+INTEGER_COLUMNS = ("id", "seq")
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def logged(production_file):
     db = connect(path)
     for code in [*codes.values(), "garbage", codes["P01"], codes["C01"]]:
         door.scan(db, "42", code, "set", KIOSK)
-    rows = db.execute("SELECT COUNT(*) FROM log").fetchone()[0]
+    rows = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     db.close()
     checkpoint(path)
     return path, rows
@@ -51,26 +51,25 @@ def tampering(draw, rows: int):
 def tamper(path, kind: str, row: int, column: str | None, value, other: int) -> int | None:
     """Do it with plain SQL, triggers dropped; return the row the audit must name, or None for a no-op."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP TRIGGER log_no_update")
-    conn.execute("DROP TRIGGER log_no_delete")
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("DROP TRIGGER events_no_delete")
     try:
         if kind == "delete":
-            conn.execute("DELETE FROM log WHERE id = ?", [row])
+            conn.execute("DELETE FROM events WHERE id = ?", [row])
             return row
-        if kind == "swap":
-            names = ", ".join(COLUMNS[1:])
-            first, second = (conn.execute(f"SELECT {names} FROM log WHERE id = ?", [number]).fetchone()
-                             for number in (row, other))
-            setter = ", ".join(f"{name} = ?" for name in COLUMNS[1:])
-            conn.execute("UPDATE log SET scan_id = NULL WHERE id IN (?, ?)", [row, other])  # scan_id is UNIQUE
-            conn.execute(f"UPDATE log SET {setter} WHERE id = ?", [*second, row])
-            conn.execute(f"UPDATE log SET {setter} WHERE id = ?", [*first, other])
+        if kind == "swap":  # the two rows change places
+            conn.execute("UPDATE events SET id = -1 WHERE id = ?", [row])
+            conn.execute("UPDATE events SET id = ? WHERE id = ?", [row, other])
+            conn.execute("UPDATE events SET id = ? WHERE id = -1", [other])
             return min(row, other)
-        before = conn.execute(f"SELECT {column} FROM log WHERE id = ?", [row]).fetchone()[0]
+        before = conn.execute(f"SELECT {column} FROM events WHERE id = ?", [row]).fetchone()[0]
         if column == "id":
             value = 10**6 + row  # an unused id: the row moves out of its place
-        conn.execute(f"UPDATE log SET {column} = ? WHERE id = ?", [value, row])
-        after = conn.execute(f"SELECT {column} FROM log WHERE id = ?",
+        try:
+            conn.execute(f"UPDATE events SET {column} = ? WHERE id = ?", [value, row])
+        except sqlite3.IntegrityError:  # the value another row holds in a unique column: no edit made
+            return None
+        after = conn.execute(f"SELECT {column} FROM events WHERE id = ?",
                              [value if column == "id" else row]).fetchone()[0]
         return None if after == before else row
     finally:
@@ -130,7 +129,7 @@ def test_an_anchor_passes_only_for_a_row_of_the_log_with_its_hash(logged, capsys
     rows were removed since it was filed.  Exit 0 only for a row of the log and the start of its own hash."""
     path, rows = logged
     db = connect(path)
-    hashes = [value for (value,) in db.execute("SELECT hash FROM log ORDER BY id")]
+    hashes = [value for (value,) in db.execute("SELECT chain FROM events ORDER BY id")]
     db.close()
     exits: dict[int, int] = {}
 

@@ -119,7 +119,7 @@ def kiosk(capsys, *args: str) -> tuple[int, str, str]:
 def log_rows(path) -> int:
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("SELECT COUNT(*) FROM log").fetchone()[0]
+        return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     finally:
         conn.close()
 

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.badges import Staged, stage, terminal_qr
+from kiosk.core.badge import BadgeCard
 from kiosk.services import badges
 from kiosk.tui.screens.form import Form
 from kiosk.tui.screens.people import PersonList
@@ -61,14 +62,16 @@ class BadgesScreen(PersonList):
 
 
 class BadgePreview(ModalScreen[None]):
-    """One person's valid badge as printed: name, department and role, the code, and its QR."""
+    """One person's valid badge: name, department and role; and, just after it was issued (``card``), its code
+    and QR to try with the scanner.  The kiosk keeps only the code's digest, so later it shows that the badge is
+    valid and since when, and a reprint is a new badge."""
 
     app: KioskApp
     BINDINGS = [Binding("escape,enter", "dismiss(None)", "Back")]
 
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: str, card: BadgeCard | None = None) -> None:
         super().__init__()
-        self.ref = ref
+        self.ref, self.card = ref, card
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -80,14 +83,17 @@ class BadgePreview(ModalScreen[None]):
 
     async def _show(self) -> None:
         services = self.app.services
-        card = await services.db(badges.active_card, self.ref)
+        card = self.card or await services.db(badges.active_card, self.ref)
         if card is None:
             self.query_one("#card", Static).update(Text(f"{self.ref} has no valid badge: F2 issues one."))
             return
+        code = (card.code_text, "bold") if card.code else \
+            "Valid badge. Its code is on the printed badge only (the kiosk keeps a digest): F2 issues a new one."
         self.query_one("#card", Static).update(
             Text.assemble((f"{card.production}\n", "bold"), (f"{card.name}\n", "bold"),
-                          f"{card.department}, {card.role}\n", (card.code_text, "bold")))
-        self.query_one("#qr", Static).update(Text(await services.draw(terminal_qr, card.code), no_wrap=True))
+                          f"{card.department}, {card.role}\n", code))
+        if card.code:
+            self.query_one("#qr", Static).update(Text(await services.draw(terminal_qr, card.code), no_wrap=True))
 
 
 class IssueForm(Form):
@@ -129,6 +135,8 @@ class IssueForm(Form):
         await services.draw(staged.commit)
         self.notify(f"{len(cards)} badge(s) issued to {out}" + (f", sheet {sheet}" if sheet else "") + ".")
         self.dismiss(True)
+        if len(cards) == 1:  # the one time its code is known: shown with its QR, to try with the scanner
+            self.app.push_screen(BadgePreview(cards[0].ref, cards[0]))
 
 
 class RevokeForm(Form):

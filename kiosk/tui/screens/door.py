@@ -48,6 +48,7 @@ class DoorScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
         yield Static(id="failure", markup=False)
+        yield Static(id="mismatch", markup=False)
         yield VerdictPanel(id="verdict")
         with Horizontal(id="lists"):
             with Vertical():
@@ -61,6 +62,7 @@ class DoorScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(VerdictPanel).ready()
+        self.query_one("#mismatch").display = False
         self.watch(self.app, "failure", self.show_failure)
         self.watch(self.app, "answer", self.show_answer, init=False)
         self.watch(self.app, "scene_ref", lambda _: self.refresh_view(), init=False)
@@ -112,6 +114,12 @@ class DoorScreen(Screen):
         panel = self.query_one(VerdictPanel)
         if isinstance(answer, door.Verdict):
             self.show_verdict(answer)
+            if answer.mismatch:  # stays until the kiosk restarts: the supervisor must look at the record
+                mismatch = self.query_one("#mismatch", Static)
+                mismatch.display = True
+                mismatch.update(f"RECORD MISMATCH ({', '.join(answer.mismatch)}): the database's tables differ from "
+                                "its log. Admit nobody on a badge it doubts; the supervisor runs `kiosk audit "
+                                "verify`.")
             if self.app.screen is not self:  # a dialog or setup screen covers the door: say it there too
                 self.app.notify(f"{answer.decision.upper()} {answer.name or 'unknown badge'}: {answer.words}",
                                 title="Scan at the door", severity="information" if answer.passes else "error",

@@ -1,0 +1,51 @@
+"""The door's facts checked against the log, at scan time: no edited table admits anyone.
+
+A scan that would admit depends on three table rows: the badge is active, the person is approved for the zone,
+the set is open.  Each row names the event that decided it (``set_by``).  Here that event must be the latest of
+its key in the log, must imply the row, and must be intact (its payload hashes to its hash, and the next row
+chains from it); when it is not the latest (two machines changed the key without seeing each other), the key's
+events are folded again and must make the row.  A row added, restored or changed with ``sqlite3`` fails one of
+these, and the scan is refused for a record mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.core import record as rules
+from kiosk.core.events import Event
+from kiosk.store import record
+from kiosk.store.db import Store
+
+
+def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_by: int | None,
+            implies: Callable[[Event], bool], made: Callable[[list[dict]], bool]) -> bool:
+    if latest is None or set_by is None or not latest[1]:
+        return False
+    if latest[0].id == set_by:
+        return implies(latest[0].event)
+    folded = record.fold_from_log(db, key)
+    stored = {item.event.id: item.id for item in record.events_of(db, key)}
+    return folded.winner is not None and stored.get(folded.winner.id) == set_by and \
+        made(folded.rows.get(rules.FAMILY_TABLES[rules.family(key)], []))
+
+
+def mismatches(db: Store, scene: dict, badge: dict, zone: str, approval: dict | None) -> list[str]:
+    """Which of an admission's facts the log does not bear out (empty: all do)."""
+    badge_key = rules.badges_key(badge["person"])
+    approval_key = rules.approval_key(scene["ref"], badge["person"], zone)
+    state_key = rules.state_key(scene["ref"])
+    latest = record.latest_intact(db, (badge_key, approval_key, state_key))
+    found = []
+    if not _agrees(db, latest.get(badge_key), badge_key, badge["set_by"],
+                   lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
+                   lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
+        found.append("badge")
+    if approval is None or not _agrees(db, latest.get(approval_key), approval_key, approval["set_by"],
+                                       lambda event: event.type == rules.APPROVED, bool):
+        found.append("approval")
+    if not _agrees(db, latest.get(state_key), state_key, scene["state_set_by"],
+                   lambda event: event.body["to"] == scene["state"],
+                   lambda rows: bool(rows) and rows[0]["state"] == scene["state"]):
+        found.append("scene state")
+    return found

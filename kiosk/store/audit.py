@@ -1,0 +1,163 @@
+"""Checking the record: the chains of the log, and the tables against a rebuild from the log alone.
+
+``verify`` walks every row: the local chain, each event's hash and canonical text, each device's own chain, the
+indexed columns against the payload, and the head; an anchor filed earlier proves no row up to it was rewritten
+since.  ``differences`` folds the log again in memory and names every table row that is not what it says.
+``rebuild`` rewrites the tables from the log (for recovery, from an intact log).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.core import events as ev
+from kiosk.core import record as rules
+from kiosk.core.audit import ANCHOR_HEX, AuditResult, parse_anchor
+from kiosk.core.events import GENESIS, Event
+from kiosk.store import record
+from kiosk.store.db import Store
+
+PROJECTED_KEYS = tuple(f"{family}/%" for family in ("setting", "credential", "person", "badges", "scene", "state",
+                                                    "performer", "approval", "checkin")) + ("production",)
+
+
+_WALK = f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type, key, {', '.join(record.COLUMNS)} " \
+    "FROM events ORDER BY id"
+
+
+def verify(db: Store, anchor: str | None = None) -> AuditResult:
+    """Walk the whole log; report the first row where it breaks (see the module note)."""
+    anchor_id, anchor_hash = parse_anchor(anchor) if anchor else (None, "")
+    previous_chain, count = GENESIS, 0
+    devices: dict[str, tuple[int, str]] = {}
+    legacy_break = ""
+    cursor = db.conn.cursor()
+    for row in cursor.execute(_WALK):
+        local_id, payload, digest, chain = row[:4]
+        if local_id != count + 1:
+            return AuditResult(False, count, count + 1, f"row {count + 1} is missing")
+        problem, event = _row_problem(row, previous_chain, devices)
+        if event is None or problem:
+            return AuditResult(False, count, local_id, problem)
+        if local_id == anchor_id and not _matches_anchor(event, chain, anchor_hash):
+            return AuditResult(False, count, local_id, f"row {local_id} differs from the anchor {anchor}: the log "
+                                                       "was rewritten since it was filed")
+        if event.type == rules.MIGRATED and event.body["legacy"].get("broken"):
+            legacy_break = event.body["legacy"]["broken"]
+        devices[event.device] = (event.seq, digest)
+        previous_chain, count = chain, count + 1
+    if record.local_head(db)[:2] != (count, previous_chain):
+        return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log")
+    held = {device: (seq, digest) for device, seq, digest in db.execute(
+        "SELECT device, seq, hash FROM chains WHERE device != ''")}
+    if held != devices:
+        return AuditResult(False, count, count, "the devices' heads are not what the log says")
+    if anchor_id is not None and anchor_id > count:
+        return AuditResult(False, count, count + 1, f"the log ends before row {anchor_id} of the anchor {anchor}: "
+                                                    "rows were removed since it was filed")
+    if legacy_break:
+        return AuditResult(False, count, None, f"{legacy_break} (found when the file was upgraded)")
+    return AuditResult(True, count, anchor=f"{count}:{previous_chain[:ANCHOR_HEX]}")
+
+
+def _row_problem(row: tuple, previous_chain: str, devices: dict[str, tuple[int, str]]) -> tuple[str, Event | None]:
+    """What is wrong with one row of the walk (empty when nothing), and its event when it parses."""
+    local_id, payload, digest, chain = row[:4]
+    if record.chained(previous_chain, digest) != chain:
+        return f"row {local_id} does not follow row {local_id - 1}", None
+    if ev.digest(payload) != digest:
+        return f"row {local_id} was altered", None
+    try:
+        event = ev.parse(payload)
+    except ev.EventError as error:
+        return f"row {local_id} is not a well-formed event ({error})", None
+    seq, previous = devices.get(event.device, (0, GENESIS))
+    if event.seq != seq + 1 or event.prev != previous:
+        return f"row {local_id}: event {event.seq} of {event.device} does not follow its event {seq}", event
+    body = record.columns_of_body(event.body)
+    expected = (event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key,
+                *(body.get(name) for name in record.COLUMNS))
+    if tuple(row[4:]) != expected:
+        return f"row {local_id}'s columns differ from its event (the columns were edited)", event
+    return "", event
+
+
+def _matches_anchor(event: Event, chain: str, anchor_hash: str) -> bool:
+    """An anchor names a row by its chain hash, or, filed before the upgrade, by its hash in the old log."""
+    legacy = event.body.get("legacy") if event.type != rules.MIGRATED else None
+    return chain.startswith(anchor_hash) or bool(legacy and legacy["hash"].startswith(anchor_hash))
+
+
+# --- the tables against the log -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    key: tuple[Any, ...]
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {'/'.join(str(part) for part in self.key)}: {self.what}"
+
+
+def _projected_events(db: Store) -> dict[str, list[tuple[int, Event]]]:
+    by_key: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+    where = " OR ".join("key LIKE ?" if "%" in key else "key = ?" for key in PROJECTED_KEYS)
+    for local_id, payload, key in db.execute(f"SELECT id, payload, key FROM events WHERE {where} ORDER BY id",
+                                             PROJECTED_KEYS):
+        by_key[key].append((local_id, record.load(payload)))
+    return by_key
+
+
+def rebuilt(db: Store) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
+    """Every projected table as the log alone makes it: table -> row key -> row."""
+    tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {table: {} for table in rules.TABLES}
+    for key, items in _projected_events(db).items():
+        local = {event.id: local_id for local_id, event in items}
+        folded = rules.fold(key, [event for _, event in items])
+        set_by = local[folded.winner.id] if folded.winner else None
+        for table, rows in folded.rows.items():
+            for row in rows:
+                full = {**row, "source_key": key, "set_by": set_by}
+                tables[table][tuple(full[name] for name in rules.KEYS[table])] = full
+    return tables
+
+
+def _normal(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: (bool(value) if name == "temporary" else value) for name, value in row.items()}
+
+
+def differences(db: Store) -> list[Difference]:
+    """Every table row that is not what the log says: missing, added, or with a column changed."""
+    found: list[Difference] = []
+    for table, expected in rebuilt(db).items():
+        cursor = db.execute(f"SELECT * FROM {table}")
+        names = [column[0] for column in cursor.description]
+        actual = {}
+        for values in cursor.fetchall():
+            row = _normal(dict(zip(names, values)))
+            actual[tuple(row[name] for name in rules.KEYS[table])] = row
+        for key in sorted(expected.keys() - actual.keys(), key=str):
+            found.append(Difference(table, key, "missing: the log has it, the table does not"))
+        for key in sorted(actual.keys() - expected.keys(), key=str):
+            found.append(Difference(table, key, "not in the log: the table has a row the log never made"))
+        for key in sorted(expected.keys() & actual.keys(), key=str):
+            changed = [f"{name} is {actual[key].get(name)!r}, the log says {value!r}"
+                       for name, value in _normal(expected[key]).items() if actual[key].get(name) != value]
+            if changed:
+                found.append(Difference(table, key, "; ".join(changed)))
+    return found
+
+
+def rebuild(db: Store) -> int:
+    """Rewrite every projected table from the log; inside ``store.db.write()``.  Returns the keys folded."""
+    for table in rules.TABLES:
+        db.execute(f"DELETE FROM {table}")
+    db.execute("DELETE FROM heads")
+    db.execute("DELETE FROM conflicts")
+    keys = [key for (key,) in db.execute("SELECT DISTINCT key FROM events") if rules.projected(key)]
+    for key in keys:
+        record.project(db, key)
+    return len(keys)

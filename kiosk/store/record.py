@@ -1,0 +1,289 @@
+"""The record in SQLite: the append-only, hash-chained ``events`` table, and the tables projected from it.
+
+Every change is ``append``-ed as an event (kiosk.core.events) inside the caller's write transaction, then
+``project``-ed: the rows of the event's key are folded again from all of that key's events
+(kiosk.core.record.fold) and written with ``source_key`` (which key made them) and ``set_by`` (the local id of
+the event that decided them).  The tables are therefore always what the log says, and ``rebuild`` makes them
+again from the log alone.
+
+Two chains protect the log.  Each device's events chain by hash (``prev``), so that they can travel to other
+machines and be checked there.  Locally, every row also chains to the row before it (``chain`` = SHA-256 of
+the previous row's chain and this event's hash), whoever made the event, and ``chains`` holds the newest
+row: an edited, removed or reordered row, or rows cut off the end, break it where it happened.  Triggers refuse
+UPDATE and DELETE on ``events``, so only someone bypassing the kiosk can try.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.core import events as ev
+from kiosk.core import record as rules
+from kiosk.core.events import GENESIS, Event
+from kiosk.store.db import Store
+
+# Indexed columns copied out of an event's body, so that the door's questions are single index lookups.  They
+# are part of the row the chain covers only through the payload: ``verify`` checks they say what it says.
+COLUMNS = ("scene", "person", "badge", "zone", "decision", "reason")
+_SELECT = "id, event_id, device, seq, hlc, at, type, key, payload, hash, chain"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An event as this file holds it: its place in the local log, its text and hash, the local chain."""
+
+    id: int
+    event: Event
+    payload: str
+    hash: str
+    chain: str
+
+
+def chained(previous: str, event_hash: str) -> str:
+    return hashlib.sha256(f"{previous}:{event_hash}".encode()).hexdigest()
+
+
+def load(payload: str) -> Event:
+    """An event from a payload this file wrote (checked when written; ``verify`` checks it again)."""
+    data = json.loads(payload)
+    return Event(data["id"], data["device"], data["seq"], data["prev"], data["hlc"], data["at"], data["type"],
+                 data["key"], tuple(data["parents"]), data["body"])
+
+
+def _stored(row: tuple) -> Stored:
+    return Stored(row[0], load(row[8]), row[8], row[9], row[10])
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def now_iso(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="microseconds")
+
+
+def local_head(db: Store) -> tuple[int, str, str]:
+    """The local chain's newest row (its id and chain hash) and the newest clock reading this file has seen."""
+    return db.execute("SELECT seq, hash, hlc FROM chains WHERE device = ''").fetchone()
+
+
+def heads_of(db: Store, device: str) -> tuple[int, str, str, int, str]:
+    """The local chain's head (id, chain, clock) and ``device``'s (seq, hash; 0 and GENESIS before its first)."""
+    return db.execute("SELECT l.seq, l.hash, l.hlc, COALESCE(d.seq, 0), COALESCE(d.hash, ?) FROM chains l "
+                      "LEFT JOIN chains d ON d.device = ? WHERE l.device = ''", [GENESIS, device]).fetchone()
+
+
+def _advance(db: Store, local_id: int, chain: str, hlc: str, device: str, seq: int, event_hash: str) -> None:
+    """Move the local chain's head and ``device``'s head on to the event just inserted (one statement)."""
+    db.execute("INSERT INTO chains (device, seq, hash, hlc) VALUES ('', ?, ?, ?), (?, ?, ?, NULL) "
+               "ON CONFLICT(device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+               "hlc = CASE WHEN excluded.hlc IS NULL THEN hlc ELSE max(hlc, excluded.hlc) END",
+               [local_id, chain, hlc, device, seq, event_hash])
+
+
+def parents_of(db: Store, key: str) -> tuple[str, ...]:
+    """The events deciding ``key`` now, that nothing supersedes: the parents of its next event."""
+    if not rules.projected(key):
+        return ()  # door facts and attempts: each stands alone
+    row = db.execute("SELECT parents FROM heads WHERE key = ?", [key]).fetchone()
+    return tuple(json.loads(row[0])) if row else ()
+
+
+def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None,
+           id: str | None = None) -> Stored:
+    """Add one event made by ``device`` to the log; call inside ``store.db.write()``.  Returns it as stored.
+
+    Its clock reading follows everything this file has seen; it supersedes what decides ``key`` now.
+    """
+    assert db.conn.in_transaction, "record.append must run inside store.db.write()"
+    last_id, last_chain, last_hlc, seq, prev = heads_of(db, device)
+    ms = wall_ms()
+    event = ev.make(device, seq + 1, prev, ev.hlc_next(None, ms, last_hlc), at or now_iso(ms), type, key, body,
+                    parents=parents_of(db, key), id=id)
+    return _insert(db, event, last_id, last_chain)
+
+
+def receive(db: Store, event: Event) -> Stored | None:
+    """Add an event made elsewhere (it follows its device's chain here); None if this file has it already."""
+    assert db.conn.in_transaction, "record.receive must run inside store.db.write()"
+    if db.execute("SELECT 1 FROM events WHERE event_id = ?", [event.id]).fetchone():
+        return None
+    last_id, last_chain, _, seq, prev = heads_of(db, event.device)
+    if event.seq != seq + 1 or event.prev != prev:
+        raise ev.EventError(f"event {event.seq} of {event.device} does not follow its event {seq} here")
+    return _insert(db, event, last_id, last_chain)
+
+
+def receive_all(db: Store, events: Iterable[Event]) -> int:
+    """Add events made elsewhere, each device's in its order, and project every key they touch once; call
+    inside ``store.db.write()``.  Returns how many were new here."""
+    keys: dict[str, None] = {}
+    new = 0
+    for event in events:
+        if receive(db, event) is not None:
+            keys[event.key] = None
+            new += 1
+    for key in keys:
+        project(db, key)
+    return new
+
+
+def columns_of_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The indexed columns an event's body fills (the rest stay empty)."""
+    return {name: body.get(name) for name in COLUMNS if name in body}
+
+
+def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
+    event_hash = event.hash
+    chain = chained(last_chain, event_hash)
+    values = {name: event.body.get(name) for name in COLUMNS}
+    cursor = db.execute(
+        f"INSERT INTO events (event_id, device, seq, hlc, at, type, key, payload, hash, chain, {', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join('?' * (10 + len(COLUMNS)))})",
+        [event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key, event.payload, event_hash,
+         chain, *values.values()])
+    local_id = int(cursor.lastrowid or 0)
+    assert local_id == last_id + 1, "the log's row ids are contiguous"
+    _advance(db, local_id, chain, event.hlc, event.device, event.seq, event_hash)
+    return Stored(local_id, event, event.payload, event_hash, chain)
+
+
+def events_of(db: Store, key: str) -> list[Stored]:
+    return [_stored(row) for row in db.execute(f"SELECT {_SELECT} FROM events WHERE key = ? AND decision IS NULL "
+                                               "ORDER BY id", [key])]
+
+
+def project(db: Store, key: str) -> rules.Folded:
+    """Fold ``key``'s events again and write what they make: its head, its rows, its conflicts.  Door facts
+    and attempts make nothing: they are read from the log itself."""
+    if not rules.projected(key):
+        return rules.Folded()
+    stored = events_of(db, key)
+    local = {item.event.id: item.id for item in stored}
+    folded = rules.fold(key, [item.event for item in stored])
+    if folded.winner is not None:
+        db.execute(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {_NEW_HEAD}",
+                   [key, folded.winner.id, local[folded.winner.id], ev.canonical(list(folded.frontier))])
+    db.execute(f"DELETE FROM {rules.FAMILY_TABLES[rules.family(key)]} WHERE source_key = ?", [key])
+    _write_rows(db, key, folded, local[folded.winner.id] if folded.winner else None)
+    db.execute("DELETE FROM conflicts WHERE key = ?", [key])
+    for conflict in folded.conflicts:
+        db.execute("INSERT INTO conflicts (key, kept, lost, words) VALUES (?, ?, ?, ?)",
+                   [conflict.key, conflict.kept, conflict.lost, conflict.words])
+    return folded
+
+
+_NEW_HEAD = ("ON CONFLICT(key) DO UPDATE SET event_id = excluded.event_id, event = excluded.event, "
+             "parents = excluded.parents")
+
+
+def _write_rows(db: Store, key: str, folded: rules.Folded, set_by: int | None) -> None:
+    for table, rows in folded.rows.items():
+        for row in rows:
+            full = {**row, "source_key": key, "set_by": set_by}
+            db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(full)}) VALUES ({', '.join('?' * len(full))})",
+                       list(full.values()))
+
+
+def append_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str, Any]]],
+                 at: str | None = None) -> list[tuple[int, Event]]:
+    """Append many events of ``device`` in the caller's write transaction, fast: bodies encoded once, one
+    statement for all.  Their keys are not projected here (``record_batch`` does it for replacing keys; a
+    builder may ``audit.rebuild``).  Returns each event with its local id."""
+    assert db.conn.in_transaction, "record.append_batch must run inside store.db.write()"
+    last_id, chain, last_hlc, seq, prev = heads_of(db, device)
+    parents = {key: tuple(json.loads(ids)) for key, ids in db.execute(
+        "SELECT key, parents FROM heads WHERE key IN (SELECT value FROM json_each(?))",
+        [json.dumps([key for _, key, _ in changes])])}
+    ms = wall_ms()
+    at = at or now_iso(ms)
+    hlc = last_hlc
+    rows, made = [], []
+    for type, key, body in changes:
+        seq += 1
+        hlc = ev.hlc_next(None, ms, hlc)
+        event = Event(ev.new_id(), device, seq, prev, hlc, at, type, key,
+                      parents.get(key, ()) if rules.projected(key) else (), body)
+        payload = ev.envelope(event.id, device, seq, prev, hlc, at, type, key, event.parents, ev.canonical(body))
+        prev = ev.digest(payload)
+        chain = chained(chain, prev)
+        last_id += 1
+        rows.append((last_id, event.id, device, seq, hlc, at, type, key, payload, prev, chain,
+                     *(body.get(name) for name in COLUMNS)))
+        parents[key] = (event.id,)
+        made.append((last_id, event))
+    if not rows:
+        return []
+    db.conn.executemany(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
+                        f"{', '.join(COLUMNS)}) VALUES ({', '.join('?' * (11 + len(COLUMNS)))})", rows)
+    _advance(db, last_id, chain, hlc, device, seq, prev)
+    return made
+
+
+def record_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str, Any]]]) -> int:
+    """Record many changes of keys that a new event alone decides (``rules.REPLACING``: people from a crew
+    list, say) in the caller's write transaction, fast: one statement per table.
+
+    Equivalent to ``record`` for each change, as ``rebuild`` confirms; returns how many were recorded.
+    """
+    assert all(rules.family(key) in rules.REPLACING for _, key, _ in changes), "only keys a new event decides"
+    heads, tables = [], {}
+    for local_id, event in append_batch(db, device, changes):
+        heads.append((event.key, event.id, local_id, ev.canonical([event.id])))
+        for table, rows in rules.fold(event.key, [event]).rows.items():
+            tables.setdefault(table, []).extend({**row, "source_key": event.key, "set_by": local_id} for row in rows)
+    db.conn.executemany(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {_NEW_HEAD}",
+                        heads)
+    for table, rows in tables.items():
+        names = list(rows[0])
+        db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES "
+                            f"({', '.join('?' * len(names))})", [[row[name] for name in names] for row in rows])
+    return len(changes)
+
+
+def record(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None) -> Stored:
+    """``append`` an event and ``project`` its key: the one way a service changes what the tables say."""
+    stored = append(db, device, type, key, body, at=at)
+    project(db, key)
+    return stored
+
+
+# --- what the log says, for checking the tables ---------------------------------------------------------------
+
+def latest_intact(db: Store, keys: Sequence[str]) -> dict[str, tuple[Stored, bool]]:
+    """For each key that has events, the latest in the order every machine agrees on, and whether that row is
+    what the chain says: its payload hashes to its hash, and the next row (or the head) chains from it.  A row
+    edited in place shows here, at once, unless the whole log after it was rewritten.  One query for all."""
+    latest = ("SELECT id FROM events WHERE key = ? AND decision IS NULL ORDER BY hlc DESC, device DESC, seq DESC "
+              "LIMIT 1")
+    rows = db.execute(" UNION ALL ".join(
+        f"SELECT {', '.join(f'e.{name}' for name in _SELECT.split(', '))}, n.hash, n.chain, h.seq, h.hash "
+        f"FROM events e LEFT JOIN events n ON n.id = e.id + 1 JOIN chains h ON h.device = '' "
+        f"WHERE e.id = ({latest})" for _ in keys), list(keys)).fetchall()
+    found = {}
+    for row in rows:
+        stored = _stored(row)
+        following_hash, following_chain, head_id, head_chain = row[11:]
+        chain_holds = (following_chain == chained(stored.chain, following_hash) if following_hash is not None
+                       else (head_id, head_chain) == (stored.id, stored.chain))
+        found[stored.event.key] = (stored, chain_holds and ev.digest(stored.payload) == stored.hash)
+    return found
+
+
+def fold_from_log(db: Store, key: str) -> rules.Folded:
+    return rules.fold(key, [item.event for item in events_of(db, key)])
+
+
+def all_events(db: Store) -> Iterable[Stored]:
+    """Every event, in local order, one at a time (the log may hold millions)."""
+    cursor = db.conn.cursor()
+    cursor.execute(f"SELECT {_SELECT} FROM events ORDER BY id")
+    for row in cursor:
+        yield _stored(row)
