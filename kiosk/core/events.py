@@ -34,10 +34,11 @@ from typing import Any, Iterable, Mapping
 
 FORMAT = 1
 GENESIS = "0" * 64
-DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-_HLC = re.compile(r"^[0-9]{13}-[0-9]{4}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ID = re.compile(r"^[0-9a-f]{32}$")
+# \Z, not $: in Python, $ also matches before a final newline, which would let "door-1\n" pass as a device name.
+DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
+_HLC = re.compile(r"^[0-9]{13}-[0-9]{4}\Z")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_ID = re.compile(r"^[0-9a-f]{32}\Z")
 HLC_COUNTER_MAX = 9999
 FIELDS = ("v", "id", "device", "seq", "prev", "hlc", "at", "type", "key", "parent", "body")
 
@@ -106,6 +107,16 @@ def _finite(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, bool))
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(name) or _holds_nul(item) for name, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def check(event: Event) -> None:
     """Every field in shape; raises ``EventError`` naming the first that is not."""
     problems = [
@@ -119,6 +130,8 @@ def check(event: Event) -> None:
         (not isinstance(event.key, str) or not event.key, "key is missing"),
         (event.parent is not None and not _ID.match(str(event.parent)), "parent must be an event id or null"),
         (not isinstance(event.body, Mapping) or not _finite(dict(event.body)), "body must be a JSON object"),
+        (_holds_nul([event.at, event.type, event.key, dict(event.body) if isinstance(event.body, Mapping) else {}]),
+         "no text in an event may hold a NUL character (PostgreSQL cannot store one)"),
     ]
     for wrong, words in problems:
         if wrong:
