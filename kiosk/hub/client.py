@@ -1,0 +1,243 @@
+"""A kiosk's side of the hub: push its own events, pull everyone's by per-device cursors, report its clock,
+and wait for other devices' pushes.
+
+One ``HubClient`` is one device (the role its connection string logs in as) on one connection, used by one
+thread.  A lost connection is opened again by the next call; the call that found it lost raises HubError
+with reason ``unreachable`` (``error.retry`` is true), so a sync loop can just try again later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from time import monotonic
+from typing import Self
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from kiosk.core import events
+from kiosk.core.events import Event, EventError
+from kiosk.hub import schema
+from kiosk.hub.connection import (
+    INVALID,
+    REFUSED,
+    REVOKED,
+    UNREACHABLE,
+    HubError,
+    connection_params,
+    explain,
+    open_connection,
+    snapshot,
+)
+
+_INSERT_EVENTS = """
+INSERT INTO hub.events (device, seq, event_id, prev, hlc, type, key, payload, hash)
+SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                     %s::text[], %s::text[])
+"""
+
+# Each device's events after its cursor (0 for a device the caller has not named), at most `limit` of them in
+# (device, seq) order; devices sort by their bytes, as Python sorts their names.
+_PULL = """
+SELECT e.device, e.seq, e.payload, e.hash FROM hub.devices AS d
+CROSS JOIN LATERAL (
+    SELECT e.device, e.seq, e.payload, e.hash FROM hub.events AS e
+    WHERE e.device = d.name AND e.seq > coalesce((%(cursors)s::jsonb ->> d.name)::bigint, 0)
+    ORDER BY e.seq LIMIT %(limit)s) AS e
+ORDER BY d.name COLLATE "C", e.seq
+LIMIT %(limit)s
+"""
+
+
+@dataclass(frozen=True)
+class Pull:
+    events: list[Event]  # in (device, seq) order
+    blobs: dict[str, bytes] = field(repr=False)  # the sealed content these events refer to (erased: absent)
+    cursors: dict[str, int]  # the cursors given, moved past the events returned: pass them to the next pull
+    more: bool  # the limit was reached: there may be more to pull now
+
+
+@dataclass(frozen=True)
+class ClockReport:
+    skew: timedelta  # the hub's clock minus this device's
+    flagged: bool  # further off than two minutes
+
+
+def sealed_digests(event: Event) -> list[str]:
+    """The sealed blobs an event refers to (its body's ``sealed`` list)."""
+    found = event.body.get(schema.SEALED_FIELD, [])
+    return list(found) if isinstance(found, list) else []
+
+
+class HubClient:
+    """This device at the hub.  ``HubClient(dsn)`` connects (TLS verify-full against the pinned CA) and checks
+    that the role is an active device; use it as a context manager, or ``close()`` it."""
+
+    def __init__(self, dsn: str, password: str | None = None) -> None:
+        self._params = connection_params(dsn, password)
+        self._conn: psycopg.Connection | None = None
+        self.device = ""
+        self._open()
+
+    def __repr__(self) -> str:
+        where = f"{self._params.get('host', '')}:{self._params.get('port', '')}/{self._params.get('dbname', '')}"
+        return f"<HubClient device={self.device!r} hub={where}>"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+    def _open(self) -> None:
+        """Connect, learn which device this role is, and LISTEN for other devices' pushes."""
+        conn = open_connection(self._params, autocommit=True)
+        try:
+            (device,) = conn.execute("SELECT hub.my_device()").fetchone()
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(schema.CHANNEL)))
+        except psycopg.Error as error:
+            conn.close()
+            raise explain(error) from None
+        if device is None:
+            conn.close()
+            raise HubError(f"{self._params.get('user', '')!r} is not an active device of this hub (revoked?)", REVOKED)
+        self._conn, self.device = conn, device
+
+    @contextmanager
+    def _call(self) -> Iterator[psycopg.Connection]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._open()
+        assert self._conn is not None
+        conn = self._conn
+        try:
+            yield conn
+        except psycopg.Error as error:
+            raise self._explain(conn, error) from None
+
+    def _explain(self, conn: psycopg.Connection, error: psycopg.Error) -> HubError:
+        """Like connection.explain, but says why when the hub ended this session or refuses this device because
+        it was revoked meanwhile (a lost connection is opened again at once to learn it)."""
+        found = explain(error)
+        if found.reason == UNREACHABLE:
+            try:
+                self._open()
+            except HubError as reopened:
+                return reopened
+            return found
+        if error.sqlstate == "42501" and not conn.broken:
+            try:
+                (device,) = conn.execute("SELECT hub.my_device()").fetchone()
+            except psycopg.Error:
+                device = self.device
+            if device is None:
+                return HubError(f"device {self.device} has been revoked at the hub", REVOKED)
+        return found
+
+    def _active(self, conn: psycopg.Connection) -> None:
+        if conn.execute("SELECT hub.my_device()").fetchone()[0] is None:
+            raise HubError(f"device {self.device} has been revoked at the hub", REVOKED)
+
+    @staticmethod
+    def _drain(conn: psycopg.Connection) -> None:
+        """Drop the wake-ups received so far: what they announced is about to be read anyway."""
+        for _ in conn.notifies(timeout=0):
+            pass
+
+    def push(self, pushed: Sequence[Event], blobs: Mapping[str, bytes] | None = None) -> int:
+        """Store this device's events and the sealed blobs (digest -> content) they refer to, in one transaction;
+        returns the highest seq the hub holds for this device, once committed (mark events sent up to it).
+
+        Events already held are skipped, so re-sending is always safe; ``push([])`` only asks where the hub is.
+        A push that breaks the chain (a gap, a wrong prev) or reuses an id or seq with other content is refused
+        whole: HubError with reason ``chain`` or ``conflict``.
+        """
+        ordered = sorted(pushed, key=lambda event: event.seq)
+        others = [event for event in ordered if event.device != self.device]
+        if others:
+            raise HubError(f"event {others[0].seq} of device {others[0].device} cannot be pushed by device "
+                           f"{self.device}: a device pushes only its own events", REFUSED)
+        blobs = blobs or {}
+        for digest, content in blobs.items():
+            if hashlib.sha256(content).hexdigest() != digest:
+                raise HubError(f"sealed content {digest[:12]}... does not hash to its digest", INVALID)
+        with self._call() as conn:
+            self._drain(conn)
+            with conn.transaction():
+                if blobs:
+                    with conn.cursor() as cursor:
+                        cursor.executemany("INSERT INTO hub.sealed (digest, content, device) VALUES (%s, %s, %s) "
+                                           "ON CONFLICT (digest) DO NOTHING",
+                                           [(digest, content, self.device) for digest, content in blobs.items()])
+                if ordered:
+                    conn.execute(_INSERT_EVENTS, [
+                        [event.device for event in ordered], [event.seq for event in ordered],
+                        [event.id for event in ordered], [event.prev for event in ordered],
+                        [event.hlc for event in ordered], [event.type for event in ordered],
+                        [event.key for event in ordered], [event.payload for event in ordered],
+                        [event.hash for event in ordered]])
+                self._active(conn)
+                (held,) = conn.execute("SELECT coalesce(max(seq), 0) FROM hub.events WHERE device = %s",
+                                       [self.device]).fetchone()
+        return held
+
+    def pull(self, cursors: Mapping[str, int], limit: int = 1000) -> Pull:
+        """Every device's events after its cursor (``{device: last seq held}``; a device not named starts at 0),
+        at most ``limit`` in (device, seq) order, with the sealed blobs they refer to, all from one snapshot.
+
+        Per-device cursors never skip a row that commits late, as one global serial would.
+        """
+        if limit < 1:
+            raise HubError("a pull asks for at least one event", INVALID)
+        with self._call() as conn:
+            self._drain(conn)
+            with snapshot(conn):
+                self._active(conn)
+                rows = conn.execute(_PULL, {"cursors": Jsonb(dict(cursors)), "limit": limit}).fetchall()
+                pulled = [self._event(*row) for row in rows]
+                wanted = sorted({digest for event in pulled for digest in sealed_digests(event)})
+                found = conn.execute("SELECT digest, content FROM hub.sealed WHERE digest = ANY (%s)",
+                                     [wanted]).fetchall() if wanted else []
+        moved = dict(cursors)
+        moved.update((event.device, event.seq) for event in pulled)
+        return Pull(pulled, dict(found), moved, more=len(rows) == limit)
+
+    @staticmethod
+    def _event(device: str, seq: int, payload: str, hash_: str) -> Event:
+        try:
+            event = events.parse(payload)
+        except EventError as error:
+            raise HubError(f"the hub holds event {seq} of device {device} that is not a well-formed event ({error}); "
+                           "its administrator should run `kiosk hub verify`", INVALID) from None
+        if events.digest(payload) != hash_:
+            raise HubError(f"the hub holds event {seq} of device {device} whose hash does not match its payload; "
+                           "its administrator should run `kiosk hub verify`", INVALID)
+        return event
+
+    def report_clock(self, device_now: datetime) -> ClockReport:
+        """Record this device's clock at the hub (call it at every sync); returns the skew, flagged beyond two
+        minutes.  ``device_now`` must be timezone-aware."""
+        if device_now.tzinfo is None:
+            raise HubError("the device's time must carry its time zone (UTC)", INVALID)
+        with self._call() as conn:
+            skew, flagged = conn.execute("SELECT skew, flagged FROM hub.report_clock(%s)", [device_now]).fetchone()
+        return ClockReport(skew, flagged)
+
+    def wait(self, timeout: float) -> set[str]:
+        """Block until another device pushes, or ``timeout`` seconds pass; returns the devices that pushed
+        (empty: none did).  Wake-ups that came before the last pull or push were dropped by it."""
+        pushed: set[str] = set()
+        deadline = monotonic() + timeout
+        with self._call() as conn:
+            while not pushed and (left := deadline - monotonic()) > 0:
+                pushed.update(note.payload for note in conn.notifies(timeout=left, stop_after=1)
+                              if note.payload != self.device)
+        return pushed
