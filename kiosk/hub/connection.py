@@ -137,7 +137,9 @@ def explain(error: psycopg.Error) -> HubError:
     words = error.diag.message_primary or _server_words(error)
     reasons = {schema.CHAIN_BROKEN: CHAIN, schema.CONFLICT: CONFLICT, schema.MALFORMED: INVALID,
                schema.MISSING_BLOB: INVALID, schema.APPEND_ONLY: REFUSED, "23505": CONFLICT}
-    if state in reasons:
+    if state == "23505" and error.diag.constraint_name == "events_event_id_key":
+        reason, words = CONFLICT, "an event id the hub already holds for another event was pushed again"
+    elif state in reasons:
         reason = reasons[state]
     elif (isinstance(error, psycopg.OperationalError) and not state) or state.startswith(("08", "57P")):
         reason, words = UNREACHABLE, f"the connection to the hub was lost: {words}"

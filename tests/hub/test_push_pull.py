@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from kiosk.core import events
 from kiosk.hub import HubClient, HubError, sealed_digests
+from kiosk.hub import client as client_module
 
 
 def held(hub, device: str) -> list[tuple[int, str]]:
@@ -83,6 +84,16 @@ def test_a_reused_id_across_devices_is_refused(hub, chain):
     copy = events.make("door-2", 1, events.GENESIS, taken[0].hlc, "t", "scan", "k", {}, id=taken[0].id)
     with pytest.raises(HubError) as refused:
         hub.client("door-2").push([copy])
+    assert refused.value.reason == "conflict"
+
+
+def test_an_id_reused_for_the_next_event_is_refused(hub, chain):
+    door = hub.client("door-1")
+    history = chain("door-1", 2)
+    door.push(history[:1])
+    reused = events.make("door-1", 2, history[0].hash, history[1].hlc, "t", "scan", "k", {}, id=history[0].id)
+    with pytest.raises(HubError, match="already holds for another event") as refused:
+        door.push([reused])
     assert refused.value.reason == "conflict"
 
 
@@ -158,6 +169,19 @@ def test_pull_by_cursors_returns_exactly_what_is_missing(hub, chain):
          ("spare", 5)]  # spare: never heard of, so from its first event
     assert page.cursors == {"door-1": 7, "door-2": 3, "gone": 9, "spare": 5}
     assert reader.pull(page.cursors).events == []
+
+
+def test_a_pull_reads_only_the_events_after_each_cursor(hub, chain):
+    """Under row-level security too, the cursor is an index condition: a kiosk that is nearly up to date does
+    not make the hub read a device's whole history at every sync."""
+    dsn = hub.add("door-1")
+    with HubClient(dsn) as door:
+        door.push(chain("door-1", 300))
+    device = hub.sql(dsn)
+    device.execute("SET enable_seqscan = off")  # so small a table would be scanned whole: ask for the index
+    plan = "\n".join(row[0] for row in device.execute(
+        "EXPLAIN (ANALYZE) " + client_module._PULL, {"devices": ["door-1"], "afters": [290], "limit": 1000}))
+    assert "Index Cond: ((device = d.name) AND (seq > " in plan and "Rows Removed by Filter" not in plan
 
 
 def test_pull_pages_by_limit_in_device_and_seq_order(hub, chain):
