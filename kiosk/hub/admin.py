@@ -98,11 +98,11 @@ def revoke_device(admin_dsn: str, name: str, password: str | None = None) -> int
             conn.execute(sql.SQL("REVOKE {}, {} FROM {}").format(
                 sql.Identifier(schema.DEVICE_GROUP), sql.Identifier(schema.OFFICE_GROUP), role))
         try:
-            ended = conn.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                 "WHERE usename = %s", [row[0]]).fetchone()
+            (ended,) = conn.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE usename = %s", [row[0]]).fetchone()
         except psycopg.errors.InsufficientPrivilege:
             return 0
-    return ended[0] if ended else 0
+    return ended
 
 
 @dataclass(frozen=True)

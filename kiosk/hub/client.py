@@ -2,8 +2,9 @@
 and wait for other devices' pushes.
 
 One ``HubClient`` is one device (the role its connection string logs in as) on one connection, used by one
-thread.  A lost connection is opened again by the next call; the call that found it lost raises HubError
-with reason ``unreachable`` (``error.retry`` is true), so a sync loop can just try again later.
+thread.  A call that finds the connection lost raises HubError with reason ``unreachable`` (``error.retry``
+is true: a sync loop just tries again later) after trying once to open it again, so that the next call finds
+it open, or, when the hub now refuses this device (revoked, password changed), says that instead.
 """
 
 from __future__ import annotations
