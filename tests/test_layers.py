@@ -20,8 +20,9 @@ MAY_IMPORT = {
     "fonts": {"errors"},
     "files": set(),
     "errors": set(),
-    "services": {"core", "store", "errors", "badges", "reports", "files"},
-    "cli": {"core", "store", "services", "errors", "badges", "reports", "tui", "files"},
+    "hub": {"core", "errors"},  # the PostgreSQL hub: its schema, its admin, the client a kiosk syncs with
+    "services": {"core", "store", "errors", "badges", "reports", "files", "hub"},
+    "cli": {"core", "store", "services", "errors", "badges", "reports", "tui", "files", "hub"},
     "tui": {"core", "services", "errors", "badges", "reports", "files"},
 }
 

@@ -38,10 +38,11 @@ from typing import Any
 
 FORMAT = 1
 GENESIS = "0" * 64
-DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-_HLC = re.compile(r"^[0-9]{13}-[0-9]{4}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ID = re.compile(r"^[0-9a-f]{32}$")
+# \Z, not $: in Python, $ also matches before a final newline, which would let "door-1\n" pass as a device name.
+DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
+_HLC = re.compile(r"^[0-9]{13}-[0-9]{4}\Z")
+_HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+_ID = re.compile(r"^[0-9a-f]{32}\Z")
 HLC_COUNTER_MAX = 9999
 FIELDS = ("v", "id", "device", "seq", "prev", "hlc", "at", "type", "key", "parents", "body")
 MAX_PARENTS = 256
@@ -127,6 +128,10 @@ def _parents_ok(parents: Any) -> bool:
             and list(parents) == sorted(set(parents)))
 
 
+# A NUL escaped in the JSON text (``\u0000`` after an even run of backslashes): PostgreSQL cannot store one.
+_NUL = re.compile(r"(?:^|[^\\])(?:\\\\)*\\u0000")
+
+
 def check(event: Event) -> None:
     """Every field in shape; raises ``EventError`` naming the first that is not."""
     problems = [
@@ -144,12 +149,14 @@ def check(event: Event) -> None:
     for wrong, words in problems:
         if wrong:
             raise EventError(f"event {event.id!r}: {words}")
-    try:  # JSON values only (no NaN, no infinity, text keys), and text that is UTF-8
+    try:  # JSON values only (no NaN, no infinity, text keys), and text that is UTF-8 without NUL
         event.payload.encode("utf-8")
     except UnicodeEncodeError:
         raise EventError(f"event {event.id!r}: text that is not UTF-8") from None
     except (TypeError, ValueError) as error:
         raise EventError(f"event {event.id!r}: body must be a JSON object ({error})") from None
+    if _NUL.search(event.payload):
+        raise EventError(f"event {event.id!r}: no text in an event may hold a NUL character")
 
 
 def parse(payload: str) -> Event:
