@@ -23,7 +23,7 @@ from kiosk.cli import (
     secret_input,
     table,
 )
-from kiosk.core.checkins import RECORDABLE
+from kiosk.core.checkins import RECORDABLE, Status
 from kiosk.services import checkins as service
 from kiosk.services.access import PinRefused
 
@@ -96,6 +96,10 @@ def checkin(ctx, scene, person, status, note, signposting, follow_up_owner, due,
     Needs the IC passphrase ($KIOSK_IC_PASSPHRASE or a hidden prompt).  The note, signposting and follow-up
     owner are sealed; the production sees only done or follow-up open.
     """
+    if status == Status.FOLLOW_UP and not (follow_up_owner.strip() and due.strip()):
+        raise click.UsageError("A follow-up needs --follow-up-owner and --due.")
+    if bool(follow_up_owner.strip()) != bool(due.strip()):
+        raise click.UsageError("Give both --follow-up-owner and --due, or neither.")
     session = ic_session(ctx, by)
     if note == "-":
         note = sys.stdin.read()
