@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import os
 import subprocess
 import sys
@@ -72,6 +73,14 @@ def test_inside_log_and_audit(cli_production, capsys, cli):
     assert cli("inside")[0] == 2
     rows = json.loads(cli("log", "42", "--json")[1])
     assert [row["kind"] for row in rows][-1] == "scan"
+    assert rows[-1]["at"].endswith("+00:00") and code not in json.dumps(rows)  # ISO; the code masked
+    cli("scene", "state", "42", "rolling")
+    status, out, _ = cli("log", "42")
+    state = next(line for line in out.splitlines() if " state " in line and "rolling" in line)
+    assert "open -> rolling" in state
+    at = datetime.fromisoformat(json.loads(cli("log", "42", "--json")[1])[-1]["at"]).astimezone()
+    assert at.isoformat(sep=" ", timespec="seconds") in state  # local time, to the second, with the offset
+    assert code not in out and f"{code[:3]}… (18 characters)" in out
     status, out, _ = cli("audit", "verify", "--json")
     assert status == 0 and json.loads(out)["ok"] is True
 

@@ -332,3 +332,22 @@ def test_bucket_peaks_never_hide_the_peak(series, buckets):
     bars = core.bucket_peaks(series, 0.0, 1000.0, buckets)
     assert len(bars) == buckets
     assert max(bars, default=0) == max((count for _, count in series), default=0)
+
+
+def test_no_report_or_export_shows_a_live_code_however_it_was_typed(db, crew, tmp_path):
+    """A code typed with a typo, or in a shape the door refused, is shown masked: a few characters and its
+    length, so nobody reading a report can type it in."""
+    from kiosk.core import codes
+
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    live = crew["R01"]
+    typo = live[:-1] + next(symbol for symbol in codes.ALPHABET if symbol != live[-1])
+    for typed in (typo, f"{live}!", f"x{live[:9]}--{live[9:]}"):
+        assert door.scan(db, "42", typed, "set", KIOSK).decision == "deny"
+    made = reports.scene_report(db, "42")
+    assert [event.raw for event in made.scenes[0].refused] == [
+        f"{typo[:3]}… (18 characters)", f"{live[:3]}… (19 characters)", f"x{live[:2]}… (21 characters)"]
+    for fmt in ("pdf", "csv", "json"):
+        out = render(made, tmp_path / f"r.{fmt}", fmt)
+        text = pdf_text(out) if fmt == "pdf" else out.read_text(encoding="utf-8")
+        assert live[:6] not in text and typo[:6] not in text, fmt

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from kiosk.cli import EXIT_REFUSED, cli, default_db_path, emit_json, json_option, pass_context, table
+from kiosk.core.codes import masked
 from kiosk.files import owner_only
 from kiosk.services import door
 
@@ -57,15 +60,36 @@ def inside(ctx, scene: str | None, everyone: bool, pdf: str | None, as_json: boo
     emit_json(rows) if as_json else table(rows, ["scene", "ref", "name", "department", "zone", "since"])
 
 
+def _what(row: dict) -> str:
+    """What a log row says, in a few words: a state change's new state, who approved, the reason."""
+    detail = json.loads(row["detail"]) if row["detail"] else {}
+    if row["kind"] == "state":
+        return f"{detail.get('from')} -> {detail.get('to')}"
+    if row["kind"] in ("approve", "unapprove"):
+        return f"by {detail.get('by')}" + (" (temporary)" if detail.get("temporary") else "")
+    if row["kind"] == "policy_ack":
+        return f"confirmed by {detail.get('confirmed_by')}"
+    reason = row["reason"] or ""
+    return f"{reason}: {detail['why']}" if detail.get("why") else reason
+
+
 @cli.command("log")
 @click.argument("scene")
 @json_option
 @pass_context
 def log_(ctx, scene: str, as_json: bool) -> None:
-    """Every scan and change recorded for SCENE, oldest first."""
-    rows = door.scene_log(ctx.db(), scene)
-    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "zone", "decision", "reason",
-                                                 "person_name", "raw"])
+    """Every scan and change recorded for SCENE, oldest first, in local time (--json: ISO, UTC).
+
+    Input that matched no badge is shown masked (its first characters and its length): a log view never
+    shows a code someone could type in.
+    """
+    rows = [{**row, "raw": masked(row["raw"]), "what": _what(row)} for row in door.scene_log(ctx.db(), scene)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        row["at"] = datetime.fromisoformat(row["at"]).astimezone().isoformat(sep=" ", timespec="seconds")
+    table(rows, ["id", "at", "kiosk", "kind", "zone", "decision", "what", "person_name", "raw"])
 
 
 @cli.group()

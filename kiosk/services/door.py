@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kiosk.core import codes
 from kiosk.core.checkins import Completion
@@ -15,7 +15,10 @@ from kiosk.core.door import (
     SceneState,
     Zone,
     decide,
+    decide_presence,
+    escalation_problem,
     is_duplicate,
+    is_intimacy_coordinator,
     reason_words,
 )
 from kiosk.services import ServiceError, checkins, now, seconds_between
@@ -24,7 +27,7 @@ from kiosk.services.lookup import inside as inside_of
 from kiosk.services.scenes import active_scenes, approve
 from kiosk.store import log, queries
 from kiosk.store.db import Store, write
-from kiosk.store.queries import one
+from kiosk.store.queries import many, one
 
 DOOR_KINDS = ("scan", "override")  # the log rows that are answers at the door
 STORED_INPUT = 120  # characters of raw input kept in the log; longer input is cut and its length noted
@@ -125,50 +128,72 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         return _verdict(db, row, scene, badge or {}, approved, first_entry=first_entry)
 
 
+def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, detail: dict,
+             admitted_as: Reason, approve_first: bool = False) -> Verdict:
+    """The door rule for a person the AD named instead of a badge, recorded whatever it decides.
+
+    An admission is recorded as ``admitted_as`` (a lookup, or an escalation: then the temporary approval is
+    granted first, in the same transaction); someone inside is marked out; a refusal keeps the rule's reason.
+    """
+    approved = queries.approved_zones(db, scene["id"], found["id"])
+    inside_now = queries.is_inside(db, scene["id"], found["id"], zone)
+    ruling = decide_presence(zone, SceneState(scene["state"]), approved | ({zone} if approve_first else set()),
+                             inside_now)
+    if ruling.decision is Decision.ADMIT:
+        reason = admitted_as
+        if approve_first:
+            approve(db, scene["ref"], (found["ref"],), by=detail["by"], kiosk=kiosk, zone=str(zone), temporary=True)
+    else:
+        reason = Reason.MARKED_OUT if ruling.decision is Decision.EXIT else ruling.reason
+    first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["id"], found["id"])
+    row = log.append(db, at=now(), kiosk=kiosk, kind="override", scan_id=uuid.uuid4().hex, scene_id=scene["id"],
+                     person_id=found["id"], zone=str(zone), decision=str(ruling.decision), reason=str(reason),
+                     detail=detail)
+    return _verdict(db, row, scene, first_entry=first_entry)
+
+
 def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
                     by: str = "AD") -> Verdict:
-    """A forgotten badge: the AD finds the person by name and admits them, with a reason on record.
+    """No badge: the AD finds the person by name, and the door rule decides as it would for their badge.
 
-    Only people approved for this scene and zone, while the set is open: the lookup replaces the badge,
-    not the approved list.
+    Admitted (approved people only, while the set is open) or, when they are inside, marked out - each with
+    the AD's reason on record.  A refusal (not approved, rolling, not in force) is recorded like a refused
+    scan and returned, not raised: the lookup replaces the badge, not the approved list.
     """
     zone = Zone(zone)
     why = why.strip()
     if not why:
-        raise ServiceError("Say why the person is admitted without their badge.")
+        raise ServiceError("Say why the person has no badge with them.")
     with write(db):
         scene = get_scene(db, scene_ref)
-        found = resolve_person(db, person)
-        if scene["state"] != SceneState.OPEN:
-            raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: nobody is admitted now.")
-        if zone not in queries.approved_zones(db, scene["id"], found["id"]):
-            raise ServiceError(f"{found['name']} is not approved for {zone} on scene {scene['ref']}; "
-                               "use an escalation to add them.")
-        if queries.is_inside(db, scene["id"], found["id"], zone):
-            raise ServiceError(f"{found['name']} is already inside {zone}.")
-        first_entry = not queries.has_entered_before(db, scene["id"], found["id"])
-        row = log.append(db, at=now(), kiosk=kiosk, kind="override", scan_id=uuid.uuid4().hex,
-                         scene_id=scene["id"], person_id=found["id"], zone=str(zone),
-                         decision=str(Decision.ADMIT), reason=str(Reason.OVERRIDE),
-                         detail={"why": why, "by": by})
-        return _verdict(db, row, scene, first_entry=first_entry)
+        return _by_name(db, scene, resolve_person(db, person), zone, kiosk, {"why": why, "by": by}, Reason.OVERRIDE)
 
 
 def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str,
              kiosk: str) -> Verdict:
-    """Someone not on the list, admitted for this scene only with the IC's and the AD's names on record.
+    """Someone not on the list, admitted for this scene only, approved at the door by an IC and the AD.
 
-    The approval is marked temporary; the admission itself is a log row like any other.
+    ``person``, ``coordinator`` and ``ad`` are people of the production (ref, or a full name that is one
+    person's).  The IC must be the scene's coordinator or have an intimacy coordinator's role; the three are
+    different people.  The approval is marked temporary and granted only if the door rule then admits; a
+    refusal (rolling, not in force) is recorded and returned like any other.
     """
     zone = Zone(zone)
-    coordinator, ad = coordinator.strip(), ad.strip()
-    if not coordinator or not ad:
-        raise ServiceError("An escalation needs both the intimacy coordinator's and the AD's names.")
+    if not coordinator.strip() or not ad.strip():
+        raise ServiceError("An escalation needs the intimacy coordinator and the AD who approve it.")
     with write(db):
-        approve(db, scene_ref, (person,), by=f"IC {coordinator} and AD {ad}", kiosk=kiosk, zone=str(zone),
-                temporary=True)
-        return admit_by_lookup(db, scene_ref, person, zone, why="escalation: temporary approval", kiosk=kiosk,
-                               by=f"IC {coordinator} and AD {ad}")
+        scene = get_scene(db, scene_ref)
+        found, ic, assistant = (resolve_person(db, who) for who in (person, coordinator, ad))
+        problem = escalation_problem(found["ref"], ic["ref"], assistant["ref"],
+                                     ic["id"] == scene["coordinator_id"] or is_intimacy_coordinator(ic["role"]))
+        if problem:
+            raise ServiceError(problem)
+        if zone in queries.approved_zones(db, scene["id"], found["id"]):
+            raise ServiceError(f"{found['name']} is on the approved list for {zone} already: use the "
+                               "forgotten-badge lookup.")
+        by = f"IC {ic['name']} and AD {assistant['name']}"
+        detail = {"why": "escalation: temporary approval", "by": by, "coordinator": ic["ref"], "ad": assistant["ref"]}
+        return _by_name(db, scene, found, zone, kiosk, detail, Reason.ESCALATED, approve_first=True)
 
 
 def acknowledge_policy(db: Store, scene_ref: str, person_ref: str, by: str, kiosk: str) -> None:
@@ -185,6 +210,38 @@ def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
     person = resolve_person(db, person_ref)
     return one(db, "SELECT 1 FROM log WHERE kind = 'policy_ack' AND scene_id = ? AND person_id = ?",
                [scene["id"], person["id"]]) is not None
+
+
+@dataclass(frozen=True)
+class PolicyDue:
+    """Someone admitted to a scene who has not yet acknowledged "no phones, no photos" there."""
+
+    ref: str
+    name: str
+    since: str  # their first admission since the closed set was last lifted
+
+
+def _policy_due(db: Store, scene: dict) -> list[PolicyDue]:
+    if scene["state"] == SceneState.LIFTED:
+        return []  # the lift ends the closed set, and with it what was left to confirm
+    rows = many(db, """
+        SELECT p.ref, p.name, MIN(l.at) AS since FROM log l JOIN people p ON p.id = l.person_id
+        WHERE l.scene_id = :scene AND l.decision = 'admit'
+          AND l.id > COALESCE((SELECT MAX(id) FROM log WHERE scene_id = :scene AND kind = 'state'
+                                                          AND json_extract(detail, '$.to') = 'lifted'), 0)
+          AND NOT EXISTS (SELECT 1 FROM log a WHERE a.kind = 'policy_ack' AND a.scene_id = :scene
+                                                AND a.person_id = l.person_id)
+        GROUP BY p.id ORDER BY since""", {"scene": scene["id"]})
+    return [PolicyDue(row["ref"], row["name"], row["since"]) for row in rows]
+
+
+def policy_due(db: Store, scene_ref: str) -> list[PolicyDue]:
+    """Who is still to acknowledge the device policy at this scene, oldest first.
+
+    Read from the log (admissions without a ``policy_ack``), so it is per scene, survives a restart and is
+    the same on every kiosk; it is empty once the closed set is lifted.
+    """
+    return _policy_due(db, get_scene(db, scene_ref))
 
 
 def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
@@ -215,6 +272,9 @@ class RecentScan:
     decision: str
     name: str | None  # None: nobody's badge (an unknown or misread code)
     words: str
+    zone: str = ""
+    reason: str = ""
+    read: str = ""  # for nobody's badge: what was read, masked (never a code someone could type in)
 
 
 @dataclass(frozen=True)
@@ -222,11 +282,13 @@ class DoorView:
     """Everything the door screen shows about one scene, read in one go."""
 
     production: str
-    scene: SceneAtDoor | None  # None: no scene chosen, and not exactly one closed set in force
+    scene: SceneAtDoor | None  # None: no scene chosen (or the one asked for is not in the production)
     inside: list[Inside]
     approved_people: int
     recent: list[RecentScan]
     checkins: Completion  # counts only, never what was said
+    policy_due: list[PolicyDue] = field(default_factory=list)
+    missing: str | None = None  # the scene ref asked for when the production has no such scene
 
     @property
     def people_inside(self) -> int:
@@ -235,22 +297,29 @@ class DoorView:
 
 
 def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
-    """The door's screen for ``scene_ref``; with none chosen, for the one closed set in force if exactly one is."""
+    """The door's screen for ``scene_ref``; with none chosen, for the one closed set in force if exactly one is.
+
+    A ref the production does not have is no failure here: the view says so (``missing``), for the door to
+    tell the AD to have the supervisor choose a scene.
+    """
     if scene_ref is None:
         active = active_scenes(db)
         if len(active) != 1:
             return DoorView(get_production(db)["name"], None, [], 0, [], Completion())
         scene = active[0]
     else:
-        scene = get_scene(db, scene_ref)
+        scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [scene_ref.strip()])
+        if scene is None:
+            return DoorView(get_production(db)["name"], None, [], 0, [], Completion(), missing=scene_ref)
     approved = one(db, "SELECT COUNT(DISTINCT person_id) AS n FROM approvals WHERE scene_id = ?", [scene["id"]])
     return DoorView(
         production=get_production(db)["name"],
         scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"]),
         inside=inside_of(db, [scene]), approved_people=approved["n"],
         recent=[RecentScan(row["at"], row["decision"], row["person_name"],
-                           reason_words(row["reason"], scene["ref"], row["zone"] or ""))
+                           reason_words(row["reason"], scene["ref"], row["zone"] or ""), row["zone"] or "",
+                           row["reason"] or "", "" if row["person_name"] else codes.masked(row["raw"]))
                 for row in queries.log_rows(db, scene["id"], recent, newest_first=True, kinds=DOOR_KINDS)],
-        checkins=checkins.completion(db, scene["ref"]),
+        checkins=checkins.completion(db, scene["ref"]), policy_due=_policy_due(db, scene),
     )
 

@@ -43,7 +43,10 @@ def resolve_person(db: Store, text: str) -> dict:
 def get_scene(db: Store, ref: str) -> dict:
     scene = one(db, "SELECT * FROM scenes WHERE ref = ?", [ref.strip()])
     if scene is None:
-        raise ServiceError(f"No scene {ref!r} - see `kiosk scene list`.")
+        known = [row["ref"] for row in many(db, "SELECT ref FROM scenes ORDER BY ref LIMIT 13")]
+        listed = f"the scenes are {', '.join(known[:12])}{'...' if len(known) > 12 else ''}" if known else \
+            "it has no scenes yet"
+        raise ServiceError(f"No scene {ref!r} in this production: {listed}.")
     return scene
 
 

@@ -15,6 +15,7 @@ import sqlite3
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.core import codes
 from kiosk.core import report as core
 from kiosk.core.door import reason_words
 from kiosk.core.report import (
@@ -76,7 +77,7 @@ def _words(row: sqlite3.Row, detail: dict, scene: dict, zones_of: dict[int, froz
     kind = row["kind"]
     if kind in ("scan", "override", "sweep"):
         words = reason_words(row["reason"], scene["ref"], row["zone"] or "", zones_of.get(row["person_id"], ()))
-        if kind == "override" and detail.get("why"):
+        if kind == "override" and detail.get("why") and row["reason"] != "escalated":
             words = f"{words}: {detail['why']}"
         return words, detail.get("by")
     if kind == "state":
@@ -117,7 +118,7 @@ def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | 
         events.append(DoorEvent(
             id=row["id"], at=local(row["at"], tz), kind=row["kind"], words=words, zone=row["zone"],
             decision=row["decision"], reason=row["reason"], person_ref=row["person_ref"], name=row["name"],
-            raw=row["raw"] if row["person_id"] is None else None, by=by, kiosk=row["kiosk"]))
+            raw=codes.masked(row["raw"]) if row["person_id"] is None else None, by=by, kiosk=row["kiosk"]))
         if row["kind"] == "state":
             changes.append((events[-1].at, detail["to"]))
     periods = core.state_periods(changes)

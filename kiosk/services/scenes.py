@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.core.door import ZONES, SceneState, Zone
+from kiosk.core.door import ZONES, SceneState, Zone, is_intimacy_coordinator
 from kiosk.services import ServiceError, now
 from kiosk.services.lookup import get_scene, inside, resolve_person
 from kiosk.services.roster import Person
@@ -97,7 +97,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
             temporary: bool = False) -> list[Person]:
     by = by.strip()
     if not by:
-        raise ServiceError("Say who approves (--by).")
+        raise ServiceError("Say who approves.")
     with write(db):
         scene = get_scene(db, ref)
         persons = [resolve_person(db, name) for name in people]
@@ -111,7 +111,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
 def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
     by = by.strip()
     if not by:
-        raise ServiceError("Say who removes the approval (--by).")
+        raise ServiceError("Say who removes the approval.")
     with write(db):
         scene = get_scene(db, ref)
         at = now()
@@ -182,3 +182,15 @@ def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, at: str)
 def active_scenes(db: Store) -> list[dict]:
     marks = ", ".join("?" * len(ACTIVE_STATES))
     return many(db, f"SELECT * FROM scenes WHERE state IN ({marks}) ORDER BY ref", [str(s) for s in ACTIVE_STATES])
+
+
+def coordinators(db: Store, ref: str, text: str = "") -> list[Person]:
+    """Who may approve an escalation at this scene's door as the IC: its own coordinator first, then anyone
+    whose role says intimacy coordinator; ``text`` narrows them (part of a name, ref or department)."""
+    scene = get_scene(db, ref)
+    wanted = text.strip().casefold()
+    rows = many(db, "SELECT id, ref, name, department, role, kind FROM people ORDER BY id = ? DESC, "
+                    "name COLLATE NOCASE", [scene["coordinator_id"]])
+    return [Person.from_row(row) for row in rows
+            if (row["id"] == scene["coordinator_id"] or is_intimacy_coordinator(row["role"]))
+            and (not wanted or any(wanted in row[name].casefold() for name in ("name", "ref", "department")))]
