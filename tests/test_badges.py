@@ -21,6 +21,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from kiosk.badges import issue, layout, render_card, sheet, stage, terminal_qr
 from kiosk.core import codes
 from kiosk.core.door import SceneState
+from kiosk import fonts
 from kiosk.fonts import SUBSTITUTE
 from kiosk.errors import RenderError, ServiceError
 from kiosk.services import badges, door, scenes
@@ -241,6 +242,16 @@ def test_names_in_other_scripts(db, crew):
     drawn = " ".join(line.text for line in layout.card_layout(cjk).name)
     assert drawn == cjk.name or drawn == f"{SUBSTITUTE * 2} {SUBSTITUTE * 2}"  # a system font, else visible boxes
     assert decode(render_card(cjk)) == cjk.code
+
+
+def test_a_name_no_installed_font_draws_is_warned_at_issue_naming_the_package(db, crew, tmp_path, monkeypatch,
+                                                                                cli):
+    monkeypatch.setattr(fonts, "system_fallbacks", lambda: ())  # a machine with no CJK font
+    status, _, err = cli("badge", "issue", "C04", "C01", "--out", tmp_path / "out")
+    assert status == 0 and (tmp_path / "out" / "C04.png").exists()  # issued all the same, with squares
+    assert "Warning: 山田 花子 (C04): 4 character(s) no installed font has" in err
+    assert "apt install fonts-noto-cjk" in err and "Zoë" not in err
+    assert fonts.font_package("ا") == "fonts-unifont"
 
 
 def ink_box(card: badges.BadgeCard) -> tuple[int, int, int, int]:

@@ -86,6 +86,14 @@ def secret_input(prompt: str, env: str, confirm: bool = False) -> str:
     return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
+def warn_undrawable(cards: list) -> None:
+    """Say on standard error which badges hold characters no installed font has, and what to install."""
+    from kiosk.badges import undrawable
+
+    for warning in undrawable(cards):
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(function)
 

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, cli, default_db_path, emit_json, json_option, pass_context, table
+from kiosk.cli import (
+    EXIT_REFUSED,
+    cli,
+    default_db_path,
+    emit_json,
+    json_option,
+    pass_context,
+    table,
+    warn_undrawable,
+)
 from kiosk.core.codes import masked
 from kiosk.files import owner_only
 from kiosk.services import door
@@ -164,6 +173,7 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     db = ctx.db(create=True)
     build_demo(db, ctx.kiosk_id)
     cards, _ = badges.issue(db, None, badge_dir, badge_dir / "sheet.pdf", "a4", ctx.kiosk_id)
+    warn_undrawable(cards)
     codes_file = badge_dir / "codes.txt"  # every working code: readable by its owner only, like the badges
     codes_file.unlink(missing_ok=True)
     with open(codes_file, "x", encoding="utf-8", opener=owner_only) as file:
