@@ -40,14 +40,14 @@ async def open_ic_mode(pilot, first_time: bool, keys) -> None:
     await keys.press(pilot, "enter")
 
 
-async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db, db_path, crew, keys):
+async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db, db_path, crew, keys, shown):
     async with app.run_test(size=(120, 40)) as pilot:
         await keys.scanner(pilot, crew["C01"])
         await keys.press(pilot, "x", "enter")
         lifted = str(app.screen.query_one("#message").render())
         assert "Check-ins pending: 2" in lifted and "Zoë Ødegård" in lifted and "Łukasz Nowak" in lifted
         await keys.press(pilot, "escape")
-        assert "Check-ins pending: 2" in str(app.screen.query_one("#status").render())
+        assert "Check-ins pending: 2" in shown(app.screen.query_one("#status"))
 
         await open_ic_mode(pilot, first_time=True, keys=keys)
         assert isinstance(app.screen, ICScreen)
@@ -72,7 +72,7 @@ async def test_lift_then_the_ic_checks_in_and_the_door_sees_only_counts(app, db,
 
         await keys.press(pilot, "escape")  # lock and leave
         assert isinstance(app.screen, DoorScreen)
-        status = str(app.screen.query_one("#status").render())
+        status = shown(app.screen.query_one("#status"))
         assert "Check-ins pending: 1, follow-ups open: 1" in status and "ZEBRA" not in status
     raw = db_path.read_bytes() + db_path.with_name(db_path.name + "-wal").read_bytes()
     assert b"ZEBRA-QUIET-NOTE" not in raw
@@ -122,9 +122,10 @@ async def test_the_ic_adds_crew_to_the_check_ins(app, db, crew, keys):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_ic_mode(pilot, first_time=False, keys=keys)
         await keys.press(pilot, "a")
-        app.screen.query_one("#scene", Input).value = "42"
-        app.screen.query_one("#person", Input).value = "P01"
-        app.screen.query_one("#person", Input).focus()
+        assert app.screen.query_one("#scene", Input).value == "42"  # the door's scene, unless changed
+        app.screen.query_one("#search", Input).value = "Ines"  # found by name, as in every other picker
+        await keys.settle(pilot)
         await keys.press(pilot, "enter")
-        assert isinstance(app.screen, ICScreen) and app.screen.query_one(Table).row_count == 3
+        assert isinstance(app.screen, ICScreen)
+        assert app.screen.query_one(Table).row_count == 3
     assert door.inside(db, "42") == []
