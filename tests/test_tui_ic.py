@@ -14,7 +14,7 @@ from kiosk.tui import KioskApp
 from kiosk.tui.widgets import Table
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import CheckInForm, ICScreen
-from tests.support import KIOSK
+from tests.support import KIOSK, SIZES
 
 PASSPHRASE = "violet harbour lantern"
 NOTE = "ZEBRA-QUIET-NOTE said the second take felt rushed"
@@ -129,3 +129,57 @@ async def test_the_ic_adds_crew_to_the_check_ins(app, db, crew, keys):
         assert isinstance(app.screen, ICScreen)
         assert app.screen.query_one(Table).row_count == 3
     assert door.inside(db, "42") == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_after_a_wrong_passphrase_the_field_is_cleared_with_the_focus_in_it(app, db, keys, size):
+    checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    async with app.run_test(size=size) as pilot:
+        await keys.press(pilot, "f9")
+        app.screen.query_one("#reader", Input).value = "Amara Mensah"
+        field = app.screen.query_one("#passphrase", Input)
+        field.value = "not the passphrase at all"
+        field.focus()
+        await keys.press(pilot, "enter")
+        assert "Wrong IC passphrase" in str(app.screen.query_one("#message").render())
+        assert app.focused is field and field.value == ""
+        assert app.screen.query_one("#reader", Input).value == "Amara Mensah"  # the name stays
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_ic_mode_locks_itself_when_idle_and_when_a_badge_is_scanned(db, crew, cheap_kdf, keys, size):
+    access.set_pin(db, "246810", KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    lift(db, "42", KIOSK)
+    app = KioskApp(db, KIOSK, scene="42", idle_lock=0.8)
+    async with app.run_test(size=size) as pilot:
+        await open_ic_mode(pilot, first_time=False, keys=keys)
+        session = app.screen.session
+        await keys.press(pilot, "enter")  # a check-in open over the list
+        assert isinstance(app.screen, CheckInForm)
+        await pilot.pause(1.6)
+        await keys.settle(pilot)
+        assert isinstance(app.screen, DoorScreen) and len(app.screen_stack) == 1 and session.locked
+
+        await open_ic_mode(pilot, first_time=False, keys=keys)
+        session = app.screen.session
+        await keys.scanner(pilot, crew["P01"])  # someone at the door: nothing of IC mode stays on screen
+        assert isinstance(app.screen, DoorScreen) and session.locked
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_check_in_form_labels_every_field_and_says_nothing_of_flags(app, db, crew, keys, size):
+    session = checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    lift(db, "42", KIOSK)
+    async with app.run_test(size=size) as pilot:
+        await open_ic_mode(pilot, first_time=False, keys=keys)
+        await keys.press(pilot, "enter")
+        form = app.screen
+        labels = [str(label.render()) for label in form.query(".form-row Label")]
+        assert labels == ["Follow-up owner", "Follow-up due", "Signposting", "Short note"]
+        form.query_one("#follow_up").value = True
+        await keys.press(pilot, "f2")
+        words = str(form.query_one("#message").render())
+        assert "A follow-up needs an owner and a due date" in words and "--" not in words
+    assert checkins.ic_list(session, "42")[0].status == "pending"

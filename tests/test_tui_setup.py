@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, RadioButton, RadioSet
+from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from kiosk.services import access, scenes
 from kiosk.services.lookup import get_person
@@ -13,8 +13,7 @@ from kiosk.tui.widgets import Table
 from kiosk.tui.screens.importing import ImportScreen
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
-from tests.support import KIOSK
-from tests.support import PIN
+from tests.support import KIOSK, PIN, SIZES
 
 GOOD_CSV = "ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\nP02,Tom Brennan,Camera,Operator,crew\n"
 BAD_CSV = ("ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\n,,Camera,Grip,robot\n"
@@ -297,3 +296,37 @@ async def test_a_spreadsheet_with_its_own_headers_is_imported_from_the_setup_scr
     person = get_person(db, "N01")
     assert (person["name"], person["department"], person["role"], person["kind"]) == \
         ("Noor Haddad", "Camera", "Loader", "crew")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_tabbing_into_a_field_and_typing_adds_to_what_is_there(app, db, keys, size):
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        people = table(app, "rows")
+        people.move_cursor(row=people.get_row_index("P04"))
+        await keys.press(pilot, "f3")
+        assert app.focused is app.screen.query_one("#name")
+        await keys.press(pilot, "tab", "tab")  # to Role, as the supervisor did
+        assert app.focused is app.screen.query_one("#role")
+        await keys.press(pilot, "space", "x")
+        await keys.press(pilot, "f2")
+    assert get_person(db, "P04")["role"] == "2nd AC x"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_badges_screen_counts_badges_and_shows_a_revoked_one(app, db, keys, size):
+    from kiosk.tui.screens.badges import BadgesScreen, RevokeForm
+
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, BadgesScreen(), keys=keys)
+        assert str(app.screen.query_one("#heading").render()) == "Badges: 40 valid, 0 revoked, 0 none (40 people)"
+        badges_table = table(app, "rows")
+        badges_table.move_cursor(row=badges_table.get_row_index("D01"))
+        await keys.press(pilot, "f8")
+        assert "Revoke the badge of Helen Marsh (D01)" in str(app.screen.query_one(Label).render())
+        await fill(pilot, reason="lost on location", keys=keys)
+        await keys.press(pilot, "f2")
+        assert not isinstance(app.screen, RevokeForm)
+        row = badges_table.texts("D01")
+        assert row[1:3] == ["Helen Marsh", "REVOKED"] and row[4] == "lost on location"
+        assert str(app.screen.query_one("#heading").render()) == "Badges: 39 valid, 1 revoked, 0 none (40 people)"
