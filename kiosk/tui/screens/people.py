@@ -39,7 +39,7 @@ class PersonList(ListScreen[Person]):
         return row.ref
 
     def cells(self, row: Person) -> tuple[str, ...]:
-        issued = local_time(row.badge_issued_at, date=True) if row.badge_issued_at else "no badge"
+        issued = local_time(row.badge_issued_at, date=True)[:10] if row.badge_issued_at else "no badge"
         return row.ref, row.name, row.kind, issued, row.department, row.role
 
     def visible(self) -> list[Person]:
