@@ -384,6 +384,21 @@ async def test_a_long_name_typed_at_ten_keys_a_second_stays_in_the_field(app, db
         assert app.screen.query_one("#search", Input).value == name and scan_rows(db) == 0
 
 
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_demo_notice_sits_on_the_ready_panel_not_over_the_keys(db, crew, keys, size, monkeypatch):
+    access.set_pin(db, PIN, KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    app = KioskApp(db, KIOSK, scene="42", notice="Supervisor PIN: 123456.")
+    toasts: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **options: toasts.append(message))
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        assert "Supervisor PIN: 123456." in verdict_text(app) and toasts == []  # no toast over the key legend
+        await keys.scanner(pilot, crew["P01"])
+        door_screen(app).ready()
+        assert "READY" in verdict_text(app) and "123456" not in verdict_text(app)
+
+
 async def test_first_run_asks_for_a_pin_before_anything(db, crew, keys):
     app = KioskApp(db, KIOSK, scene="42")
     async with app.run_test() as pilot:

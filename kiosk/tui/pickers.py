@@ -134,6 +134,8 @@ class PersonPicker(Vertical):
             matches.highlighted = 0
         if wanted and not people:
             self._say(f"Nobody matches {wanted!r}: try part of the name, the ref or the department.")
+        elif not people and self.list_all:
+            self._say("Nobody to choose from here.")
         elif not self.chosen:
             self._say("Chosen: nobody yet")
 
