@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kiosk.core import checkins as rules
 from kiosk.cli import plain
+from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Completion, Confidential, State, Status
 from kiosk.core.secrets import SCRYPT_N, KdfParams, SealBroken, seal, unseal
 from kiosk.services import ServiceError, access, scenes
@@ -376,7 +377,7 @@ def test_an_overdue_follow_up_is_flagged(ic, db):
 # --- retention ----------------------------------------------------------------------------------------------------
 
 def backdate(db, ref: str, days: int) -> None:
-    at = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="microseconds")
+    at = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
     db.execute("UPDATE checkins SET updated_at = ? WHERE person_id = (SELECT id FROM people WHERE ref = ?)",
                [at, ref])
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 import os
 import subprocess
 import sys
+from datetime import datetime
 
-import pytest
-
-from kiosk import DATA
-from kiosk.cli import main
 from kiosk.store import connect
 from kiosk.store.queries import one
 
@@ -96,9 +92,9 @@ def test_audit_verify_names_the_first_broken_row(cli_production, capsys, cli):
 
 def test_import_is_atomic_and_lists_every_bad_row(cli_production, tmp_path, capsys, cli):
     bad = tmp_path / "bad.csv"
-    bad.write_bytes("ref,name,department,role,kind\nN1,New Person,Art,PA,crew\nN2,,Art,PA,crew\n"
-                    "N3,Bob,Art,PA,alien\nN1,Again,Art,PA,crew\n".encode() + b"N4,\xff\xfe,Art,PA,crew\n")
-    status, out, err = cli("people", "import", bad)
+    bad.write_bytes(b"ref,name,department,role,kind\nN1,New Person,Art,PA,crew\nN2,,Art,PA,crew\n"
+                    b"N3,Bob,Art,PA,alien\nN1,Again,Art,PA,crew\n" + b"N4,\xff\xfe,Art,PA,crew\n")
+    status, _out, err = cli("people", "import", bad)
     assert status == 2
     for expected in ("line 3: name is missing", "line 4: kind must be cast or crew", "line 5: ref 'N1' is used again",
                      "line 6: not UTF-8"):

@@ -103,7 +103,7 @@ def test_keys_and_lockdown_in_a_real_terminal(production, terminal):
 
 
 def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
-    env, codes = production
+    _env, codes = production
     terminal.wait_for("READY - scan a badge")
     terminal.send(codes["C01"], "Enter")
     terminal.wait_for("Zoë Ødegård")

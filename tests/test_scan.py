@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.core.door import SceneState
-from kiosk.services.lift import lift
 from kiosk.services import ServiceError, badges, door, production, scenes
-from kiosk.store import log
-from kiosk.store import connect
+from kiosk.services.lift import lift
+from kiosk.store import connect, log
 from kiosk.store.queries import many, one
 from tests.support import KIOSK
 

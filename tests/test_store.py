@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kiosk.store import schema
-from kiosk.store import Store, connect
+from kiosk.store import Store, connect, schema
 
 
 def bare_store(path) -> Store:

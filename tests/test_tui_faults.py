@@ -311,5 +311,5 @@ def test_the_harness_fails_a_kiosk_that_lets_a_service_error_out(db, door_ready)
 
     import asyncio
 
-    with pytest.raises(RuntimeError, match="only inside Services.run"):
+    with pytest.raises(RuntimeError, match=r"only inside Services\.run"):
         asyncio.run(outside())

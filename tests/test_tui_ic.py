@@ -7,13 +7,13 @@ from textual.widgets import Input
 
 from kiosk.core.checkins import Completion
 from kiosk.core.door import SceneState
-from kiosk.services.lift import lift
 from kiosk.services import access, checkins, door, scenes
+from kiosk.services.lift import lift
 from kiosk.store.queries import many
 from kiosk.tui import KioskApp
-from kiosk.tui.widgets import Table
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import CheckInForm, ICScreen
+from kiosk.tui.widgets import Table
 from tests.support import KIOSK, SIZES
 
 PASSPHRASE = "violet harbour lantern"

@@ -11,10 +11,10 @@ from textual.widgets import Input, Label, Sparkline
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, door, scenes
-from kiosk.tui import KioskApp
-from kiosk.tui.widgets import Table
-from kiosk.tui.screens.reports import ExportForm, ReportsScreen, headcount_bars
 from kiosk.services.reports import scene_report
+from kiosk.tui import KioskApp
+from kiosk.tui.screens.reports import ExportForm, ReportsScreen, headcount_bars
+from kiosk.tui.widgets import Table
 from tests.support import KIOSK, PIN, SIZES
 
 
@@ -102,7 +102,7 @@ async def test_the_timeline_keeps_its_name_and_zone_columns_and_masks_what_match
         assert widths["Name"] >= 10 and widths["Zone"] == 8 and widths["Time"] == 14
         assert sum(widths.values()) + 2 * len(widths) <= size[0]  # all of it on the screen
         rows = [timeline.texts(index) for index in range(timeline.row_count)]
-        assert ["Not on the approved list for scene 42", "Hannah Cole", "set"] == rows[-2][2:]
+        assert rows[-2][2:] == ["Not on the approved list for scene 42", "Hannah Cole", "set"]
         assert rows[-1][3] == f"{crew['R01'][:3]}… (20 characters)"
 
 

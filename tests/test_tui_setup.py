@@ -9,10 +9,10 @@ from kiosk.services import access, scenes
 from kiosk.services.lookup import get_person
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
-from kiosk.tui.widgets import Table
 from kiosk.tui.screens.importing import ImportScreen
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
+from kiosk.tui.widgets import Table
 from tests.support import KIOSK, PIN, SIZES
 
 GOOD_CSV = "ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\nP02,Tom Brennan,Camera,Operator,crew\n"
