@@ -330,3 +330,35 @@ async def test_the_badges_screen_counts_badges_and_shows_a_revoked_one(app, db, 
         row = badges_table.texts("D01")
         assert row[1:3] == ["Helen Marsh", "REVOKED"] and row[4] == "lost on location"
         assert str(app.screen.query_one("#heading").render()) == "Badges: 39 valid, 1 revoked, 0 none (40 people)"
+
+
+async def test_issuing_a_badge_no_installed_font_can_print_warns_first(app, db, crew, tmp_path, keys):
+    from kiosk.badges import undrawable
+    from kiosk.services import badges
+    from kiosk.tui.screens.badges import BadgesScreen, IssueForm
+
+    squares = undrawable(badges.plan_badges(db, ["C04"]))  # none on a machine with a CJK font installed
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, BadgesScreen(), keys=keys)
+        people = table(app, "rows")
+        people.move_cursor(row=people.get_row_index("C04"))
+        await keys.press(pilot, "f2")
+        await fill(pilot, out=str(tmp_path / "out"), sheet="", keys=keys)
+        await keys.press(pilot, "f2")
+        if squares:
+            assert isinstance(app.screen, IssueForm) and "apt install fonts-noto-cjk" in message(app)
+            assert not (tmp_path / "out" / "C04.png").exists()
+            await keys.press(pilot, "f2")  # again: issued all the same
+        assert isinstance(app.screen, BadgesScreen) and (tmp_path / "out" / "C04.png").exists()
+
+
+async def test_a_long_import_error_is_shown_whole_at_80_columns(app, tmp_path, keys):
+    (tmp_path / "list.csv").write_text("Performer;Dept\nNoor Haddad;Camera\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        await keys.press(pilot, "f4")
+        await fill(pilot, path=str(tmp_path / "list.csv"), keys=keys)
+        await keys.press(pilot, "enter")
+        details = table(app, "details")
+        assert "no header row naming the name column" in details.texts(0)[1]
+        assert details.ordered_rows[0].height > 1  # wrapped onto more lines, not cut at the screen's edge
