@@ -18,7 +18,9 @@ PERSON_STEP = 0.12
 scanner_gaps = st.floats(0.002, 0.010)
 person_gaps = st.one_of(st.floats(0.030, 0.060), st.floats(0.080, 0.400))  # a fast bigram, or an ordinary key
 badge = st.text(alphabet=codes.ALPHABET, min_size=codes.LENGTH, max_size=codes.LENGTH)
-typed_text = st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), min_size=1, max_size=60)
+# What a person types that a burst may hold: printable characters (anything else goes straight to the widget)
+typed_text = st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]).filter(str.isprintable), min_size=1,
+                     max_size=60)
 
 
 def run(keys: list[tuple[str, float]]) -> tuple[list, KeyBurst]:

@@ -137,7 +137,11 @@ def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
 @click.option("--scene", help="Open the door screen on this scene.")
 @pass_context
 def run(ctx, scene: str | None) -> None:
-    """Open the door screen (full-screen kiosk)."""
+    """Open the door screen (full-screen kiosk).
+
+    IC mode and the supervisor's screens close by themselves after $KIOSK_IDLE_LOCK seconds without a key
+    (default 180).
+    """
     from kiosk.tui import run_kiosk
 
     run_kiosk(ctx.db(), ctx.kiosk_id, scene)

@@ -130,9 +130,11 @@ class ApprovalsScreen(ListScreen[ApprovedPerson]):
 
     def shown(self) -> None:
         counts = {zone: sum(row.zone == zone for row in self.rows) for zone in ("set", "monitors")}
+        temporary = " (temporary: let in by an escalation at the door)" if any(row.temporary for row in self.rows) \
+            else ""
         self.query_one("#heading", Label).update(
             f"Scene {self.scene.ref}: {self.scene.title} - approved for the set: {counts['set']}, "
-            f"for the monitors: {counts['monitors']}")
+            f"for the monitors: {counts['monitors']}{temporary}")
 
     def action_approve(self) -> None:
         self.app.push_screen(ApproveForm(self.scene.ref), self._changed)
