@@ -42,9 +42,8 @@ CHECKIN_READ = "checkin.read"
 FOLLOW_UP_DONE = "checkin.follow_up_done"
 CHECKIN_PURGED = "checkin.purged"
 SCAN = "door.scan"
-LOOKUP = "door.admitted_by_lookup"
+BY_NAME = "door.by_name"  # the AD named the person (no badge): admitted, marked out or refused
 SWEEP = "door.swept"
-MARKED_OUT = "door.marked_out"
 POLICY = "door.policy_acknowledged"
 ATTEMPT = "secret.attempt"  # a PIN or passphrase try, recorded before it is checked
 ATTEMPT_RESULT = "secret.result"
@@ -52,11 +51,10 @@ REBUILT = "audit.rebuilt"
 MIGRATED = "record.migrated"
 LEGACY = "record.legacy"  # a row of the first release's log, kept as it was
 
-DOOR_MOVES = (SCAN, LOOKUP, SWEEP, MARKED_OUT)  # the events that say someone came in or went out
 # The door's record of a scene, by the names reports give its events (docs/report-json.md): nothing of a
 # check-in, a secret or a setting is among them.
 DOOR_RECORD = {SCENE: "scene_added", APPROVED: "approve", UNAPPROVED: "unapprove", SCENE_STATE: "state",
-               POLICY: "policy_ack", SCAN: "scan", LOOKUP: "override", SWEEP: "sweep", MARKED_OUT: "marked_out"}
+               POLICY: "policy_ack", SCAN: "scan", BY_NAME: "override", SWEEP: "sweep"}
 STATE_RANK = {"draft": 0, "open": 1, "hold": 2, "rolling": 3, "lifted": 4}  # higher: fewer people may pass
 
 
