@@ -212,9 +212,9 @@ def test_an_event_inserted_with_everything_recomputed_is_caught_by_an_anchor_fil
 
 
 def test_a_log_rewritten_whole_is_caught_by_an_anchor_filed_before(production_file, forge, figures):
-    """An approval event inserted and the whole chain recomputed after it satisfies the chains alone; the
-    anchor printed before the forgery does not match any more."""
-    path, codes_by_ref = production_file
+    """An event's body rewritten and the whole chain recomputed after it satisfies the chains alone; the anchor
+    printed before the forgery does not match any more."""
+    path, _ = production_file
     db = connect(path)
     filed = store_audit.verify(db).anchor
     target = int(filed.split(":")[0]) - 3  # an event before the anchor's row
