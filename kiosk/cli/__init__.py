@@ -14,11 +14,15 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kiosk.core.events import device_name
 from kiosk.errors import KioskError, StoreError
+
+if TYPE_CHECKING:
+    from kiosk.store.db import Store
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
 APP_NAME = "closed-set-kiosk"
@@ -38,7 +42,7 @@ class Context:
         self.db_path = db_path
         self.kiosk_id = kiosk_id
         self.db_given = db_given  # --db or $KIOSK_DB named the file (else it is the per-user default)
-        self._db = None
+        self._db: Store | None = None
 
     def db(self, create: bool = False):
         if self._db is None:

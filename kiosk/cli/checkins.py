@@ -191,11 +191,11 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
         opened = sum(1 for row in rows if row.note is not None)
         click.echo(f"\n{opened} record(s) opened; each opening is recorded in the log.")
         return
-    rows = service.overview(ctx.db(), scene)
+    states = service.overview(ctx.db(), scene)
     if as_json:
-        emit_json(rows)
+        emit_json(states)
         return
-    table(rows, OVERVIEW_COLUMNS)
+    table(states, OVERVIEW_COLUMNS)
     counts = service.completion(ctx.db(), scene)
     click.echo(f"\n{counts.pending} pending, {counts.done} done, {counts.follow_up_open} follow-up open.")
 

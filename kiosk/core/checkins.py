@@ -100,7 +100,7 @@ class Entry:
 
     @property
     def state(self) -> State:
-        return state_of(self.status, self.follow_up_due and self.follow_up_due.isoformat(), None)
+        return state_of(self.status, self.follow_up_due.isoformat() if self.follow_up_due else None, None)
 
 
 def check_entry(status: str, today: date, note: str | None = "", signposting: str | None = "",

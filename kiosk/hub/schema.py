@@ -7,8 +7,9 @@ against *this* database's ``hub.devices``, so a role that is not an active devic
 
 What the hub enforces, whoever writes:
 - an event is stored only if its payload hashes to its ``hash``, its envelope is in canonical form (the body
-  is checked to be an object, not for the form of its inside), its columns say what its payload says, and it is the next link of its device's chain (``seq`` = last + 1, ``prev`` = the
-  hash of the last); one push per device at a time (a transaction lock per device);
+  is checked to be an object, not for the form of its inside), its columns say what its payload says, and it
+  is the next link of its device's chain (``seq`` = last + 1, ``prev`` = the hash of the last); one push per
+  device at a time (a transaction lock per device);
 - an event already held (same id, same hash) is skipped: re-sending changes nothing; the same id with other
   content, or the same ``(device, seq)`` with another id (a forked history), is refused as a conflict;
 - events are never updated, deleted or truncated;

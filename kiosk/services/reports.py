@@ -79,7 +79,7 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
             words = f"{words}: {body['why']}"
         return words, body.get("by")
     if kind == "state":
-        words = STATE_WORDS.get(body.get("to"), str(body.get("to")))
+        words = STATE_WORDS.get(str(body.get("to")), str(body.get("to")))
         return (f"{words} again (run {body['run']}): {body['why']}" if body.get("why") else words), body.get("by")
     if kind == "approve":
         temporary = " (temporary, this scene only)" if body.get("temporary") else ""

@@ -19,8 +19,8 @@ from kiosk.core.events import GENESIS, Event
 from kiosk.store import record
 from kiosk.store.db import Store
 
-PROJECTED_KEYS = tuple(f"{family}/%" for family in ("setting", "credential", "person", "badges", "scene", "state",
-                                                    "performer", "approval", "checkin")) + ("production",)
+PROJECTED_KEYS = (*(f"{family}/%" for family in ("setting", "credential", "person", "badges", "scene", "state",
+                                                 "performer", "approval", "checkin")), "production")
 
 
 _WALK = f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type, key, {', '.join(record.COLUMNS)} " \
@@ -35,7 +35,7 @@ def verify(db: Store, anchor: str | None = None) -> AuditResult:
     legacy_break = ""
     cursor = db.conn.cursor()
     for row in cursor.execute(_WALK):
-        local_id, payload, digest, chain = row[:4]
+        local_id, _payload, digest, chain = row[:4]
         if local_id != count + 1:
             return AuditResult(False, count, count + 1, f"row {count + 1} is missing")
         problem, event = _row_problem(row, previous_chain, devices)

@@ -234,7 +234,8 @@ def record_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str,
     Equivalent to ``record`` for each change, as ``rebuild`` confirms; returns how many were recorded.
     """
     assert all(rules.family(key) in rules.REPLACING for _, key, _ in changes), "only keys a new event decides"
-    heads, tables = [], {}
+    heads: list[tuple[str, str, int, str]] = []
+    tables: dict[str, list[dict[str, Any]]] = {}
     for local_id, event in append_batch(db, device, changes):
         heads.append((event.key, event.id, local_id, ev.canonical([event.id])))
         for table, rows in rules.fold(event.key, [event]).rows.items():

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Footer,
@@ -79,7 +80,8 @@ class ReportsScreen(Screen[None]):
     async def show(self, report: Report) -> None:
         charts = self.query_one("#charts", VerticalScroll)
         await charts.remove_children()
-        parts = [Static(report.title, classes="title", markup=False), Static(report.audit.words, markup=False)]
+        parts: list[Widget] = [Static(report.title, classes="title", markup=False),
+                               Static(report.audit.words, markup=False)]
         if not report.scenes:
             parts.append(Static("No door activity."))
         for scene in report.scenes:
