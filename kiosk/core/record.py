@@ -199,14 +199,20 @@ def _fold_credential(events: Sequence[Event]) -> Folded:
     return Folded({"settings": rows}, head, conflicts)
 
 
-def _fold_person(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
-    rows = []
-    if head:
-        body = head.body
-        rows = [{"ref": body["ref"], "name": body["name"], "department": body["department"], "role": body["role"],
-                 "kind": body["kind"], "updated_at": head.at}]
-    return Folded({"people": rows}, head, conflicts)
+def _replacing(table: str, fields: tuple[str, ...], stamp: str | None = None) -> Callable[[Sequence[Event]], Folded]:
+    """The fold of a key a new event alone decides: one row, the winning event's ``fields`` (and its time as
+    ``stamp``)."""
+    def fold(events: Sequence[Event]) -> Folded:
+        head, conflicts = _heads(events, _later, _same_body)
+        rows = [{**{name: head.body[name] for name in fields}, **({stamp: head.at} if stamp else {})}] if head else []
+        return Folded({table: rows}, head, conflicts)
+
+    return fold
+
+
+_fold_person = _replacing("people", ("ref", "name", "department", "role", "kind"), "updated_at")
+_fold_scene = _replacing("scenes", ("ref", "title", "location", "date", "coordinator"), "created_at")
+_fold_performer = _replacing("performers", ("scene", "person"))
 
 
 def _fold_badges(events: Sequence[Event]) -> Folded:
@@ -235,16 +241,6 @@ def _fold_badges(events: Sequence[Event]) -> Folded:
     return Folded({"badges": list(badges.values())}, last, conflicts)
 
 
-def _fold_scene(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
-    rows = []
-    if head:
-        body = head.body
-        rows = [{"ref": body["ref"], "title": body["title"], "location": body["location"], "date": body["date"],
-                 "coordinator": body["coordinator"], "created_at": head.at}]
-    return Folded({"scenes": rows}, head, conflicts)
-
-
 def _safer_state(first: Event, second: Event) -> Event:
     """Between two concurrent changes of a set's state, the one that lets fewer people pass."""
     return max(first, second, key=lambda event: (STATE_RANK[event.body["to"]], event.order))
@@ -255,12 +251,6 @@ def _fold_state(events: Sequence[Event]) -> Folded:
     rows = [{"scene": head.body["scene"], "state": head.body["to"], "run": head.body["run"],
              "state_at": head.at}] if head else []
     return Folded({"scene_states": rows}, head, conflicts)
-
-
-def _fold_performer(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
-    rows = [{"scene": head.body["scene"], "person": head.body["person"]}] if head else []
-    return Folded({"performers": rows}, head, conflicts)
 
 
 def _safer_approval(first: Event, second: Event) -> Event:

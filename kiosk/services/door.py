@@ -114,10 +114,10 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
     """Decide and record one scan; returns only after its event is committed to disk.
 
     A ``scan_id`` this kiosk already stored with the same request (scene, zone, code) returns the stored
-    verdict: a resent scan is stored once.  The same id with another request is refused as a conflict.  The same badge at
-    the same door within the production's duplicate window returns the earlier verdict, unless anything that
-    decides the answer changed since (a state, an approval, a new or revoked badge).  An admission whose facts
-    the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
+    verdict: a resent scan is stored once.  The same id with another request is refused as a conflict.  The
+    same badge at the same door within the production's duplicate window returns the earlier verdict, unless
+    anything that decides the answer changed since (a state, an approval, a new or revoked badge).  An admission
+    whose facts the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
     """
     zone = Zone(zone)
     parsed = codes.parse(raw)
