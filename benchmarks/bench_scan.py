@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import compile_kiosk  # noqa: E402
-from benchmarks.bigprod import build_apart  # noqa: E402
-from kiosk.core.codes import digest  # noqa: E402
-from kiosk.services import door  # noqa: E402
-from kiosk.store import connect  # noqa: E402
+from benchmarks import compile_kiosk
+from benchmarks.bigprod import build_apart
+from kiosk.core.codes import digest
+from kiosk.services import door
+from kiosk.store import connect
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -84,15 +84,17 @@ def process_scans(path: Path, plan: list[tuple[str, str]], runs: int) -> tuple[l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="10,000 people, 100 scenes, 100,000 scans")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests/test_benchmarks.py
     parser.add_argument("--scans", type=int, default=2000, help="timed scans per contender (default 2000)")
     parser.add_argument("--db", type=Path, help="where to build (default: a temp folder)")
     args = parser.parse_args()
-    scale = (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    scale = (200, 4, 1_000) if args.tiny else (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    scans, processes = (20, 2) if args.tiny else (args.scans, 20)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
-        run(args.db or Path(folder) / "bench.db", scale, args.scans)
+        run(args.db or Path(folder) / "bench.db", scale, scans, processes)
 
 
-def run(path: Path, scale: tuple[int, int, int], scans: int) -> None:
+def run(path: Path, scale: tuple[int, int, int], scans: int, processes: int = 20) -> None:
     built = build_apart(path, *scale)
     rng = random.Random(1)
     plan = [(scene, rng.choice(people)) for scene, people in rng.choices(list(built["open_scenes"].items()),
@@ -103,7 +105,7 @@ def run(path: Path, scale: tuple[int, int, int], scans: int) -> None:
     for half in (plan[: len(plan) // 2], plan[len(plan) // 2:]):  # interleave to share the machine's noise
         floor += floor_scans(path, half)
         kiosk += kiosk_scans(path, half)
-    whole, imported = process_scans(path, plan, 20)
+    whole, imported = process_scans(path, plan, processes)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ms = 1000
     print(f"\nProduction: {scale[0]:,} people, {scale[1]:,} scenes, {scale[2]:,} logged scans "
