@@ -86,16 +86,17 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="10,000 people, 100 scenes, 100,000 scans")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests/test_benchmarks.py
     parser.add_argument("--scans", type=int, default=2000, help="timed scans per contender (default 2000)")
-    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder)")
+    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder); a production built "
+                        "there before at the same size is reused")
     args = parser.parse_args()
     scale = (200, 4, 1_000) if args.tiny else (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
     scans, processes = (20, 2) if args.tiny else (args.scans, 20)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
-        run(args.db or Path(folder) / "bench.db", scale, scans, processes)
+        run(args.db or Path(folder) / "bench.db", scale, scans, processes, keep=bool(args.db))
 
 
-def run(path: Path, scale: tuple[int, int, int], scans: int, processes: int = 20) -> None:
-    built = build_apart(path, *scale)
+def run(path: Path, scale: tuple[int, int, int], scans: int, processes: int = 20, keep: bool = False) -> None:
+    built = build_apart(path, *scale, keep=keep)
     rng = random.Random(1)
     plan = [(scene, rng.choice(people)) for scene, people in rng.choices(list(built["open_scenes"].items()),
                                                                         k=scans)]

@@ -27,6 +27,8 @@ def _has_pg() -> bool:
 
 BENCHMARKS = [
     pytest.param(["bench_scan.py", "--tiny"], "floor (raw sqlite3)", id="scan"),
+    pytest.param(["bench_audit.py", "--tiny"], "chain only", id="audit"),
+    pytest.param(["bench_export_scan.py", "--tiny"], "idle (the floor)", id="export-scan"),
     pytest.param(["bench_checkins.py", "--tiny"], "floor", id="checkins"),
     pytest.param(["bench_report.py", "--tiny"], "floor: raw sqlite3", id="report"),
     pytest.param(["bench_badges.py", "--badges", "4", "--rounds", "1"], "floor `qrcode.make().save()`",
