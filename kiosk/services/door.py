@@ -136,8 +136,9 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         at = now()
         badge = queries.badge_holder(db, codes.digest(parsed.code)) if parsed.code else None
         person = badge["person"] if badge else None
+        inside = False
         if badge:
-            last = queries.last_scan(db, scene["ref"], badge["person"], str(zone))
+            last, inside = queries.at_door(db, scene["ref"], badge["person"], str(zone))
             if last and last["badge"] == badge["digest"]:
                 since, window = seconds_between(last["at"], at), get_production(db)["duplicate_window"]
                 # what changed since is asked only of a read within the window: outside it, it is a new scan
@@ -149,7 +150,7 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
             code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
             badge_status=BadgeStatus(badge["status"]) if badge else None,
             approved_zones=frozenset(Zone(name) for name in approvals),
-            inside=bool(person) and queries.is_inside(db, scene["ref"], person, zone))
+            inside=inside)
         ruling = decide(facts)
         mismatch = mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone)) \
             if badge and ruling.decision is Decision.ADMIT else []
