@@ -158,6 +158,7 @@ def build_apart(path: Path, people: int, scenes: int, scans: int, keep: bool = F
     built = json.loads(done.stdout)
     if keep:
         shutil.copyfile(path, pristine)
+        pristine.chmod(0o600)
         memo.touch(mode=0o600)
         memo.write_text(json.dumps({**built, "scale": [people, scenes, scans]}))
     return built
