@@ -1,4 +1,4 @@
-"""Badge issue speed: `publish` (a PNG per person and the PDF sheet) beside plain `qrcode.make().save()`.
+"""Badge issue speed: `stage` + `commit` (a PNG per person and the PDF sheet) beside plain `qrcode.make().save()`.
 
     .venv/bin/python benchmarks/bench_badges.py               # 500 badges, 7 rounds
     .venv/bin/python benchmarks/bench_badges.py --badges 100 --rounds 3
@@ -8,7 +8,7 @@ noise; CPU time (this process's own) is the steadier figure on a shared machine,
 Every kiosk round starts with cold caches, as a fresh `kiosk badge issue` would.  The floor is the least a
 badge can cost: qrcode's own image of the code, saved as PNG.  The kiosk draws the whole card (production,
 name, department, role, QR, code as text) at 300 dpi and also lays every card out on the printable sheet.
-``record`` is a no-op here: the database write is measured by bench_scan.
+Recording the issue (the database write) is left out: bench_scan measures the write path.
 Prints a Markdown table: median seconds for the batch and per badge, and the ratio (target: within 2x).
 """
 
@@ -16,24 +16,24 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import os
 import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import qrcode  # noqa: E402
+import qrcode
 
-from kiosk import DATA  # noqa: E402
-from kiosk import fonts  # noqa: E402
-from kiosk.badges import card, layout, publish  # noqa: E402
-from kiosk.core import codes  # noqa: E402
-from kiosk.services.badges import BadgeCard  # noqa: E402
+from kiosk import DATA, fonts
+from kiosk.badges import card, layout, stage
+from kiosk.core import codes
+from kiosk.core.badge import BadgeCard
 
 
 def crew(count: int) -> list[BadgeCard]:
@@ -53,8 +53,8 @@ def timed(work) -> tuple[float, float]:
 
 
 def floor(cards: list[BadgeCard], folder: Path) -> None:
-    for card in cards:
-        qrcode.make(card.code).save(folder / f"{card.ref}.png")
+    for badge in cards:
+        qrcode.make(badge.code).save(folder / f"{badge.ref}.png")
 
 
 def cold_start() -> None:
@@ -64,7 +64,9 @@ def cold_start() -> None:
 
 
 def kiosk(cards: list[BadgeCard], folder: Path, paper: str) -> None:
-    publish(cards, folder / "badges", folder / "sheet.pdf", paper, record=lambda: None)
+    """What an issue draws: ``stage`` (every PNG and the sheet, beside their targets), then ``commit`` (moved into
+    place); recording the issue in between is the database's part, left out here."""
+    stage(cards, folder / "badges", folder / "sheet.pdf", paper).commit()
 
 
 def main() -> None:
@@ -80,14 +82,15 @@ def main() -> None:
             folder = Path(root, str(round_))
             folder.mkdir()
             cold_start()
-            contenders = [(floors, lambda: floor(cards, folder)), (kiosks, lambda: kiosk(cards, folder, args.paper))]
+            contenders = [(floors, functools.partial(floor, cards, folder)),
+                          (kiosks, functools.partial(kiosk, cards, folder, args.paper))]
             for results, work in contenders[::-1] if round_ % 2 else contenders:  # take turns going first
                 results.append(timed(work))
         sheet_kb = Path(root, "0", "sheet.pdf").stat().st_size / 1024
     print(f"\n{args.badges} badges, {args.rounds} rounds, {args.paper} sheet ({sheet_kb:.0f} KB); "
           f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n")
-    print("| measure | kiosk `publish` (PNGs + sheet) | floor `qrcode.make().save()` | ratio | target |")
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
+    print("| measure | kiosk `stage` + `commit` (PNGs + sheet) | floor `qrcode.make().save()` | ratio | target |")
     print("|---|---|---|---|---|")
     for label, index in (("CPU time", 1), ("wall time", 0)):
         kiosk_s = statistics.median(result[index] for result in kiosks)

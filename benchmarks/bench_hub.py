@@ -260,13 +260,15 @@ def fleet(server: PgServer, admin: str, kiosks: int, rate: float, duration: floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="10,000 events, the fleet for 10 s")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests/test_benchmarks.py
     parser.add_argument("--events", type=int, help="events pushed and pulled per batch size (default 100,000)")
     parser.add_argument("--kiosks", type=int, default=20)
     parser.add_argument("--rate", type=float, default=10.0, help="events a second per kiosk (default 10)")
     parser.add_argument("--duration", type=float, help="seconds the fleet runs (default 30; 300 is 5 minutes)")
     args = parser.parse_args()
-    count = args.events or (10_000 if args.small else 100_000)
-    duration = args.duration or (10.0 if args.small else 30.0)
+    count = args.events or (200 if args.tiny else 10_000 if args.small else 100_000)
+    duration = args.duration or (1.0 if args.tiny else 10.0 if args.small else 30.0)
+    kiosks, rounds = (2, 20) if args.tiny else (args.kiosks, 500)
     sys.path.insert(0, str(ROOT))  # the test server lives beside the tests
     from tests.pg_server import PgServer
 
@@ -277,12 +279,13 @@ def main() -> None:
             conn.execute("CREATE DATABASE bench")
         admin = server.dsn("bench")
         init_hub(admin, server.password)
-        run(server, admin, count, args.kiosks, args.rate, duration)
+        run(server, admin, count, kiosks, args.rate, duration, rounds)
     finally:
         server.remove()
 
 
-def run(server: PgServer, admin: str, count: int, kiosks: int, rate: float, duration: float) -> None:
+def run(server: PgServer, admin: str, count: int, kiosks: int, rate: float, duration: float,
+        rounds: int = 500) -> None:
     with psycopg.connect(server.dsn(), password=server.password) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
     print(f"\nPostgreSQL {version} on 127.0.0.1 (TLS, SCRAM, fsync on); {count:,} events per batch size.\n")
@@ -293,7 +296,7 @@ def run(server: PgServer, admin: str, count: int, kiosks: int, rate: float, dura
         print(f"| push, batches of {batch:,} (events/s) | {count / spent['hub']:,.0f} | "
               f"{count / spent['floor']:,.0f} | {spent['hub'] / spent['floor']:.2f}x | "
               f"{count / spent['copy']:,.0f} | {spent['hub'] / spent['copy']:.2f}x |")
-    single = latency_figures(server, admin, 500)
+    single = latency_figures(server, admin, rounds)
     for name, fraction in (("median", .5), ("p99", .99)):
         hub_ms, floor_ms = percentile(single["hub"], fraction) * 1000, percentile(single["floor"], fraction) * 1000
         print(f"| push of one event, {name} (ms) | {hub_ms:.2f} | {floor_ms:.2f} | {hub_ms / floor_ms:.2f}x | | |")

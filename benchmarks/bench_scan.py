@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_scan.py            # 100,000 people, 1,000 scenes, 1,000,000 scans
     .venv/bin/python benchmarks/bench_scan.py --small    # a quick look (10,000 / 100 / 100,000)
 
-Prints a Markdown table: per-scan median and p99 for the kiosk and for the floor (one indexed lookup and one
-insert, same pragmas, committed), their ratio, process memory, and whole-process `kiosk scan` time.
+Kiosk and floor take turns in blocks of 50 scans, each on its own open connection.  Prints a Markdown table:
+per-scan median and p99 for the kiosk and for the floor (one indexed lookup and one insert, same pragmas,
+committed), their ratio, process memory, and whole-process `kiosk scan` time.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import compile_kiosk  # noqa: E402
-from benchmarks.bigprod import build_apart  # noqa: E402
-from kiosk.core.codes import digest  # noqa: E402
-from kiosk.services import door  # noqa: E402
-from kiosk.store import connect  # noqa: E402
+from benchmarks import compile_kiosk
+from benchmarks.bigprod import build_apart
+from kiosk.core.codes import digest
+from kiosk.services import door
+from kiosk.store import connect
+
+BLOCK = 50  # scans per turn
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -35,23 +38,25 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def kiosk_scans(path: Path, plan: list[tuple[str, str]]) -> list[float]:
-    db = connect(path)
+def kiosk_scans(db, plan: list[tuple[str, str]]) -> list[float]:
     timings = []
     for scene, code in plan:
         started = time.perf_counter()
         door.scan(db, scene, code, "set", "bench")
         timings.append(time.perf_counter() - started)
-    db.close()
     return timings
 
 
-def floor_scans(path: Path, plan: list[tuple[str, str]]) -> list[float]:
-    """The least any durable scan can cost here: look the badge up, insert a row, commit (WAL, FULL)."""
+def floor_connection(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("CREATE TABLE IF NOT EXISTS floor_log (id INTEGER PRIMARY KEY, at TEXT, badge TEXT, raw TEXT)")
+    return conn
+
+
+def floor_scans(conn: sqlite3.Connection, plan: list[tuple[str, str]]) -> list[float]:
+    """The least any durable scan can cost here: look the badge up, insert a row, commit (WAL, FULL)."""
     timings = []
     for _, code in plan:
         started = time.perf_counter()
@@ -61,7 +66,6 @@ def floor_scans(path: Path, plan: list[tuple[str, str]]) -> list[float]:
                      [time.time(), badge[0] if badge else None, code])
         conn.execute("COMMIT")
         timings.append(time.perf_counter() - started)
-    conn.close()
     return timings
 
 
@@ -84,26 +88,33 @@ def process_scans(path: Path, plan: list[tuple[str, str]], runs: int) -> tuple[l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="10,000 people, 100 scenes, 100,000 scans")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests/test_benchmarks.py
     parser.add_argument("--scans", type=int, default=2000, help="timed scans per contender (default 2000)")
-    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder)")
+    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder); a production built "
+                        "there before at the same size is reused")
     args = parser.parse_args()
-    scale = (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    scale = (200, 4, 1_000) if args.tiny else (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    scans, processes = (20, 2) if args.tiny else (args.scans, 20)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
-        run(args.db or Path(folder) / "bench.db", scale, args.scans)
+        run(args.db or Path(folder) / "bench.db", scale, scans, processes, keep=bool(args.db))
 
 
-def run(path: Path, scale: tuple[int, int, int], scans: int) -> None:
-    built = build_apart(path, *scale)
+def run(path: Path, scale: tuple[int, int, int], scans: int, processes: int = 20, keep: bool = False) -> None:
+    built = build_apart(path, *scale, keep=keep)
     rng = random.Random(1)
     plan = [(scene, rng.choice(people)) for scene, people in rng.choices(list(built["open_scenes"].items()),
                                                                         k=scans)]
     plan += [(rng.choice(list(built["open_scenes"])), code) for code in built["unknown_people_codes"]]
     rng.shuffle(plan)
     floor, kiosk = [], []
-    for half in (plan[: len(plan) // 2], plan[len(plan) // 2:]):  # interleave to share the machine's noise
-        floor += floor_scans(path, half)
-        kiosk += kiosk_scans(path, half)
-    whole, imported = process_scans(path, plan, 20)
+    db, conn = connect(path), floor_connection(path)
+    for start in range(0, len(plan), BLOCK):  # small blocks, taking turns, so both share the machine's noise
+        block = plan[start:start + BLOCK]
+        for contender in ((floor, conn), (kiosk, db))[::-1 if start // BLOCK % 2 else 1]:
+            contender[0].extend((floor_scans if contender[1] is conn else kiosk_scans)(contender[1], block))
+    db.close()
+    conn.close()
+    whole, imported = process_scans(path, plan, processes)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ms = 1000
     print(f"\nProduction: {scale[0]:,} people, {scale[1]:,} scenes, {scale[2]:,} logged scans "

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import compile_kiosk  # noqa: E402
 from benchmarks.bigprod import build  # noqa: E402
+from kiosk.core.codes import digest  # noqa: E402
 from kiosk.services import access  # noqa: E402
 from kiosk.store import connect  # noqa: E402
 from kiosk.store.queries import one  # noqa: E402
@@ -54,8 +55,8 @@ def run(path: Path, scale: tuple[int, int, int], scans: int, starts: int) -> Non
     compile_kiosk()
     db = connect(path)
     access.set_pin(db, "123456", "bench")
-    names = {code: one(db, "SELECT p.name FROM badges b JOIN people p ON p.id = b.person_id WHERE b.code = ?",
-                       [code])["name"] for code in built["open_scenes"][SCENE]}
+    names = {code: one(db, "SELECT p.name FROM badges b JOIN people p ON p.ref = b.person WHERE b.digest = ?",
+                       [digest(code)])["name"] for code in built["open_scenes"][SCENE]}
     db.close()
     env = {"KIOSK_DB": str(path), "KIOSK_ID": "bench"}
     kiosk_command = [KIOSK, "run", "--scene", SCENE]
@@ -100,12 +101,14 @@ def run(path: Path, scale: tuple[int, int, int], scans: int, starts: int) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="10,000 people, 100 scenes, 100,000 scans")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests/test_benchmarks.py
     parser.add_argument("--scans", type=int, default=100, help="timed scans per contender (default 100)")
     parser.add_argument("--starts", type=int, default=15, help="timed start-ups per contender (default 15)")
     args = parser.parse_args()
-    scale = (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    scale = (200, 4, 1_000) if args.tiny else (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
+    scans, starts = (4, 1) if args.tiny else (args.scans, args.starts)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
-        run(Path(folder) / "bench.db", scale, args.scans, args.starts)
+        run(Path(folder) / "bench.db", scale, scans, starts)
 
 
 if __name__ == "__main__":

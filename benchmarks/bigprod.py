@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kiosk.core import codes
@@ -17,7 +18,7 @@ from kiosk.store import audit, connect, record
 from kiosk.store.db import write
 
 APPROVED_PER_SCENE = 20
-OPEN_SCENES = 50
+OPEN_SCENES = 50  # the first 50 scenes are open (at most half of them, in a tiny production); the rest lifted
 DEVICE = "bench"
 
 
@@ -33,6 +34,7 @@ def build(path: Path, people: int = 100_000, scenes: int = 1_000, scans: int = 1
     refs = [f"P{i:06d}" for i in range(1, people + 1)]
     badge_codes = {ref: codes.new_code() for ref in refs}
     approved = {f"S{s:04d}": rng.sample(refs, APPROVED_PER_SCENE) for s in range(1, scenes + 1)}
+    open_scenes = min(OPEN_SCENES, max(1, scenes // 2))
     changes = [(rules.PRODUCTION, rules.production_key(), {"name": "Benchmark"}),
                (rules.SETTING, rules.setting_key("duplicate_window"), {"name": "duplicate_window", "value": "0.0"})]
     changes += [(rules.PERSON, rules.person_key(ref), {"ref": ref, "name": f"Person {ref}", "department": "Crew",
@@ -48,10 +50,10 @@ def build(path: Path, people: int = 100_000, scenes: int = 1_000, scans: int = 1
                     for ref in members]
         changes.append((rules.SCENE_STATE, rules.state_key(scene), {"scene": scene, "from": "draft", "to": "open",
                                                                     "run": 1}))
-        if number > OPEN_SCENES:
+        if number > open_scenes:
             changes.append((rules.SCENE_STATE, rules.state_key(scene), {"scene": scene, "from": "open",
                                                                         "to": "lifted", "run": 1}))
-    lifted = list(approved)[OPEN_SCENES:]
+    lifted = list(approved)[open_scenes:]
     for i in range(1, scans + 1):  # history lives in lifted scenes
         scene = rng.choice(lifted)
         ref = rng.choice(approved[scene])
@@ -64,21 +66,102 @@ def build(path: Path, people: int = 100_000, scenes: int = 1_000, scans: int = 1
         audit.rebuild(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    open_scene_people = {scene: [badge_codes[ref] for ref in approved[scene]] for scene in list(approved)[:OPEN_SCENES]}
+    open_scene_people = {scene: [badge_codes[ref] for ref in approved[scene]]
+                         for scene in list(approved)[:open_scenes]}
     return {"path": path, "seconds": time.perf_counter() - started, "open_scenes": open_scene_people,
             "unknown_people_codes": [codes.new_code() for _ in range(100)], "codes": badge_codes}
 
 
-def build_apart(path: Path, people: int, scenes: int, scans: int) -> dict:
-    """``build`` in a process of its own, so that the memory a benchmark then measures is the kiosk's alone."""
+def add_day(path: Path, scene: str, scans: int, seed: int = 11) -> None:
+    """``scans`` door events at one open ``scene`` over a ten-hour shooting day, as real events: admits and exits
+    of its approved people (each toggling in and out), 5% refusals of people not on its list, and a take every
+    2,000 events: rolling for 200 of them (scans then are told to wait).
+
+    Events are appended with ``record.append_batch``, one batch per second of the day so that each keeps the
+    time it happened at; the set's state is projected after each change, as the kiosk does.
+    """
+    rng = random.Random(seed)
+    db = connect(path, device=DEVICE)
+    db.execute("PRAGMA synchronous = OFF")  # building only
+    approved = [ref for (ref,) in db.execute("SELECT person FROM approvals WHERE scene = ? ORDER BY person",
+                                             [scene])]
+    others = [ref for (ref,) in db.execute("SELECT ref FROM people WHERE ref NOT IN (SELECT person FROM approvals "
+                                           "WHERE scene = ?) ORDER BY ref LIMIT 500", [scene])]
+    badge = dict(db.execute("SELECT person, digest FROM badges WHERE status = 'active'"))
+    state, run = db.execute("SELECT state, run FROM scene_states WHERE scene = ?", [scene]).fetchone()
+    assert state == "open", f"scene {scene} is {state}: a day of scans needs an open one"
+    start = datetime(2026, 11, 20, 7, tzinfo=UTC)
+    step = 10 * 3600 / scans
+    inside: set[str] = set()
+    second: list[tuple[str, str, dict]] = []
+    second_at = ""
+
+    def flush() -> None:
+        record.append_batch(db, DEVICE, second, at=second_at)
+        if any(key == rules.state_key(scene) for _, key, _ in second):
+            record.project(db, rules.state_key(scene))
+        second.clear()
+
+    with write(db):
+        for i in range(scans):
+            at = (start + timedelta(seconds=int(i * step))).isoformat(timespec="microseconds")
+            if at != second_at and second:
+                flush()
+            second_at = at
+            if i % 2000 in (1799, 1999):
+                new = "rolling" if state == "open" else "open"
+                second.append((rules.SCENE_STATE, rules.state_key(scene),
+                               {"scene": scene, "from": state, "to": new, "run": run}))
+                state = new
+                continue
+            refused = rng.random() < 0.05
+            person = rng.choice(others if refused else approved)
+            if refused:
+                decision, reason = "deny", "not_approved"
+            elif state == "rolling":
+                decision, reason = "wait", "rolling"
+            else:
+                decision, reason = ("exit", "exit") if person in inside else ("admit", "approved")
+                (inside.discard if decision == "exit" else inside.add)(person)
+            second.append((rules.SCAN, rules.presence_key(scene, person, "set"),
+                           {"scan_id": f"day-{i}", "scene": scene, "run": run, "zone": "set", "person": person,
+                            "badge": badge[person], "decision": decision, "reason": reason, "layout": None,
+                            "raw": None}))
+        if second:
+            flush()
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def build_apart(path: Path, people: int, scenes: int, scans: int, keep: bool = False) -> dict:
+    """``build`` in a process of its own, so that the memory a benchmark then measures is the kiosk's alone.
+
+    With ``keep``, what was built is remembered beside the database (``<path>.built.json``, 0600: it holds the
+    badge codes) and a later call of the same size reuses the copy made then (``<path>.pristine``), so a
+    benchmark can be rerun without building a million events again."""
     import json
+    import shutil
     import subprocess
     import sys
 
+    memo, pristine = Path(f"{path}.built.json"), Path(f"{path}.pristine")
+    if keep and memo.exists() and pristine.exists():
+        built = json.loads(memo.read_text())
+        if built.get("scale") == [people, scenes, scans]:
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(pristine, path)
+            return built
     done = subprocess.run([sys.executable, "-m", "benchmarks.bigprod", str(path), str(people), str(scenes),
                            str(scans)], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parent.parent)
-    return json.loads(done.stdout)
+    built = json.loads(done.stdout)
+    if keep:
+        shutil.copyfile(path, pristine)
+        pristine.chmod(0o600)
+        memo.touch(mode=0o600)
+        memo.write_text(json.dumps({**built, "scale": [people, scenes, scans]}))
+    return built
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from kiosk.core.door import (
     is_duplicate,
     is_intimacy_coordinator,
     reason_words,
+    within_window,
 )
 
 GOOD = ParsedCode("X" * 18)
@@ -95,6 +96,15 @@ def test_duplicate_window():
     assert not is_duplicate(6.0, 5, changed_since=False)
     assert not is_duplicate(1.0, 5, changed_since=True)
     assert not is_duplicate(1.0, 0, changed_since=False)
+
+
+@given(since=st.floats(-10, 10), window=st.floats(0, 10), changed=st.booleans())
+def test_outside_the_window_no_change_makes_a_duplicate(since, window, changed):
+    """The door asks what changed only of a read within the window: outside it, the answer cannot depend on it."""
+    if not within_window(since, window):
+        assert not is_duplicate(since, window, changed)
+    else:
+        assert is_duplicate(since, window, changed) is (not changed)
 
 
 @given(zone=st.sampled_from(Zone), state=st.sampled_from(SceneState),

@@ -62,8 +62,8 @@ def test_any_sequence_of_service_calls_leaves_tables_a_rebuild_makes(db, crew, a
         act(db, codes_now, action, ref, zone)
     found = audit.check(db)
     assert found.log.ok and found.differences == []
-    live = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall() for table in rules.TABLES
-            if table != "production"}
+    live = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+            for table in (*rules.TABLES, "heads", "conflicts") if table != "production"}
     with write(db):
         store_audit.rebuild(db)
     assert {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall() for table in live} == live

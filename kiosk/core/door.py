@@ -175,10 +175,16 @@ def escalation_problem(person: str, coordinator: str, ad: str, coordinator_is_ic
     return None
 
 
+def within_window(seconds_since_last_scan: float, window: float) -> bool:
+    """Whether a read comes soon enough after the badge's last scan to be a double read of it (see
+    ``is_duplicate``); outside the window nothing else need be asked."""
+    return 0 <= seconds_since_last_scan < window
+
+
 def is_duplicate(seconds_since_last_scan: float, window: float, changed_since: bool) -> bool:
     """A scanner often reads one badge twice; within the window the second read is the same scan.
 
     Not when anything that decides the answer changed in between (the set went from rolling to open, the
     person was approved, the badge revoked): then the badge is being shown again for a new answer.
     """
-    return not changed_since and 0 <= seconds_since_last_scan < window
+    return not changed_since and within_window(seconds_since_last_scan, window)

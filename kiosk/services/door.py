@@ -22,6 +22,7 @@ from kiosk.core.door import (
     is_duplicate,
     is_intimacy_coordinator,
     reason_words,
+    within_window,
 )
 from kiosk.core.events import digest, new_id
 from kiosk.services import ServiceError, checked, checkins, now, seconds_between
@@ -135,18 +136,21 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         at = now()
         badge = queries.badge_holder(db, codes.digest(parsed.code)) if parsed.code else None
         person = badge["person"] if badge else None
+        inside = False
         if badge:
-            last = queries.last_scan(db, scene["ref"], badge["person"], str(zone))
-            if last and last["badge"] == badge["digest"] and is_duplicate(
-                    seconds_between(last["at"], at), get_production(db)["duplicate_window"],
-                    queries.changed_since(db, last["id"], scene["ref"], badge["person"])):
-                return _verdict(db, json.loads(last["payload"])["body"], last["at"], duplicate=True)
+            last, inside = queries.at_door(db, scene["ref"], badge["person"], str(zone))
+            if last and last["badge"] == badge["digest"]:
+                since, window = seconds_between(last["at"], at), get_production(db)["duplicate_window"]
+                # what changed since is asked only of a read within the window: outside it, it is a new scan
+                if within_window(since, window) and is_duplicate(
+                        since, window, queries.changed_since(db, last["id"], scene["ref"], badge["person"])):
+                    return _verdict(db, json.loads(last["payload"])["body"], last["at"], duplicate=True)
         approvals = queries.approvals_of(db, scene["ref"], person) if person else {}
         facts = DoorFacts(
             code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
             badge_status=BadgeStatus(badge["status"]) if badge else None,
             approved_zones=frozenset(Zone(name) for name in approvals),
-            inside=person is not None and queries.is_inside(db, scene["ref"], person, zone))
+            inside=inside)
         ruling = decide(facts)
         mismatch = mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone)) \
             if badge and ruling.decision is Decision.ADMIT else []

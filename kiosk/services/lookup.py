@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from kiosk.errors import ServiceError
 from kiosk.store import queries
 from kiosk.store.db import Store
-from kiosk.store.queries import many, one, setting
+from kiosk.store.queries import many, one
 
 DUPLICATE_WINDOW = 5.0  # seconds, until the production sets its own
 
 
 def get_production(db: Store) -> dict:
-    row = one(db, "SELECT name, created_at FROM production")
+    row = one(db, "SELECT name, created_at, (SELECT value FROM settings WHERE key = 'duplicate_window') "
+                  "AS duplicate_window FROM production")  # one query: the door asks it at most scans
     if row is None:
         raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
-    window = setting(db, "duplicate_window")
+    window = row.pop("duplicate_window")
     return {**row, "duplicate_window": float(window) if window is not None else DUPLICATE_WINDOW}
 
 

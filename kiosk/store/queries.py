@@ -76,11 +76,23 @@ def inside(db: Store, scenes: list[str]) -> list[dict[str, Any]]:
         ORDER BY moves.scene, moves.at""", scenes)
 
 
-def last_scan(db: Store, scene: str, person: str, zone: str) -> dict[str, Any] | None:
-    """The person's latest scan at this door (scene and zone), whatever its answer."""
-    return one(db, f"SELECT id, at, badge, payload FROM events WHERE scene = ? AND person = ? AND zone = ? "
-                   f"AND decision IS NOT NULL AND type = 'door.scan' ORDER BY {ORDER_DESC} LIMIT 1",
-               [scene, person, zone])
+def at_door(db: Store, scene: str, person: str, zone: str) -> tuple[dict[str, Any] | None, bool]:
+    """The person's latest scan at this door (scene and zone), whatever its answer, and whether they are inside
+    (``is_inside``): one walk of their door events there, newest first, that stops as soon as it has both
+    (almost always at the first row, the scan before this one)."""
+    cursor = db.execute(f"SELECT id, at, badge, payload, type, decision FROM events WHERE scene = ? AND person = ? "
+                        f"AND zone = ? AND decision IS NOT NULL ORDER BY {ORDER_DESC}", [scene, person, zone])
+    last: dict[str, Any] | None = None
+    inside: bool | None = None
+    for local_id, at, badge, payload, kind, decision in cursor:
+        if last is None and kind == "door.scan":
+            last = {"id": local_id, "at": at, "badge": badge, "payload": payload}
+        if inside is None and decision in ("admit", "exit"):
+            inside = decision == "admit"
+        if last is not None and inside is not None:
+            break
+    cursor.close()
+    return last, bool(inside)
 
 
 def policy_due(db: Store, scene: str, run: int, policy_prefix: str) -> list[dict[str, Any]]:
