@@ -125,7 +125,7 @@ COMMAND_MODULES = {
     "scan": "door", "inside": "door", "log": "door", "audit": "door", "run": "door", "demo": "door",
     "init": "people", "pin": "people", "people": "people", "badge": "people",
     "scene": "scenes", "report": "reports", "checkin": "checkins", "checkins": "checkins", "followups": "checkins",
-    "hub": "hub",
+    "hub": "hub", "sync": "sync", "join": "sync", "backup": "backup", "restore": "backup",
 }
 
 
