@@ -28,7 +28,7 @@ from kiosk.errors import KioskError
 from kiosk.hub import HubClient, HubError
 from kiosk.services import anomalies
 from kiosk.services.sync import BATCH, Clock, SyncResult, failed, sync_once, utc_now
-from kiosk.store import Store, connect
+from kiosk.store import Store, reopen
 from kiosk.store import sync as state
 
 FALLBACK_SECONDS = 30.0  # sync at least this often, woken or not
@@ -78,9 +78,10 @@ def follow(path: Path, dsn: str, kiosk: str, password: str | None = None, *, sto
            wake: threading.Event | None = None, on_result: Callable[[SyncResult], object] = lambda result: None,
            fallback: float = FALLBACK_SECONDS, poll: float = POLL_SECONDS, batch: int = BATCH,
            clock: Clock = utc_now, pause: Callable[[], Callable[[], float]] = pauses) -> SyncResult:
-    """Keep the kiosk file at ``path`` in step with the hub until ``stop`` is set, or a failure that trying
-    again cannot cure; returns the last result.  Each sync's result goes to ``on_result``."""
-    idle = _Idle(connect(path, device=kiosk), kiosk, stop, wake or threading.Event(), poll)
+    """Keep the kiosk file at ``path`` (open in this process already, through ``kiosk.store.connect``) in step
+    with the hub until ``stop`` is set, or a failure that trying again cannot cure; returns the last result.
+    Each sync's result goes to ``on_result``."""
+    idle = _Idle(reopen(path), kiosk, stop, wake or threading.Event(), poll)
     client: HubClient | None = None
     result = SyncResult(kiosk)
     next_pause = pause()

@@ -19,9 +19,9 @@ from kiosk.store.db import (
     explain,
     open_connection,
 )
-from kiosk.store.schema import FileKind, migrate, probe
+from kiosk.store.schema import FileKind, is_current, migrate, probe
 
-__all__ = ["Store", "StoreError", "connect"]
+__all__ = ["Store", "StoreError", "connect", "reopen"]
 
 
 def default_device() -> str:
@@ -68,4 +68,16 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
     except BaseException:
         db.close()
         raise
+    return db
+
+
+def reopen(path: str | Path) -> Store:
+    """Another connection to the kiosk file at ``path``, which this process has open already through
+    ``connect`` (for another thread: the hub's follower, a backup).  Without ``connect``'s checks: they read the
+    file outside SQLite, and closing a file descriptor of it would drop every lock SQLite holds on it in this
+    process (POSIX locks belong to the process), letting another kiosk delete a write-ahead log still in use."""
+    db = open_connection(Path(path))
+    if not is_current(db):
+        db.close()
+        raise StoreError(f"{path}: open it with the kiosk first (it is not at this version's schema).")
     return db

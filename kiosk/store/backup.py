@@ -57,13 +57,12 @@ def copy(db: Store, target: Path) -> None:
 
 
 def copy_file(source: Path, target: Path) -> None:
-    """Copy the database file ``source`` into ``target`` without writing a byte of ``source``."""
+    """Copy the database file ``source`` into ``target`` without writing a byte of ``source``
+    (``sqlite3.DatabaseError`` when it cannot be read)."""
     wal = Path(f"{source}-wal").exists()
     conn = sqlite3.connect(f"{source.resolve().as_uri()}?{'mode=ro' if wal else 'immutable=1'}", uri=True)
     try:
         copy(Store(conn, source), target)
-    except sqlite3.DatabaseError as error:
-        raise StoreError(explain(source, error)) from None
     finally:
         conn.close()
 
