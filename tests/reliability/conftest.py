@@ -40,6 +40,7 @@ SIZES = {  # name: (reduced, full)
     "stdin_examples": (100, 2_000),
     "guess_processes": (6, 120),
     "typed_examples": (150, 5_000),
+    "backup_rounds": (2, 30),
 }
 
 
