@@ -10,9 +10,12 @@ events show it:
   not seen each other's entry);
 - **an exit with no entry**: someone let out of a zone where they were not inside (their exit had been recorded
   at another door).  A lift's sweep of someone already out is none: two doors lifting the set both mark them
-  out.
+  out;
+- **a clock off by more than two minutes**: a device whose clock was that far from the hub's at a sync (its
+  times on the record are off by as much; the order of the record is not: it never rests on a wall clock alone).
 
-Every machine that has the same events finds the same anomalies.
+Conflicts the record settled (two machines changing one thing without seeing each other) are kept by the fold
+(``kiosk.core.record``) and shown beside these.  Every machine that has the same events finds the same anomalies.
 """
 
 from __future__ import annotations
@@ -27,7 +30,11 @@ from kiosk.core.events import Event
 ADMITTED_AFTER_REVOCATION = "admitted_after_revocation"
 ENTERED_TWICE = "entered_twice"
 EXIT_WITHOUT_ENTRY = "exit_without_entry"
+CONFLICT = "conflict"  # two changes of one thing made apart, settled by the record's rule
+CLOCK_SKEW = "clock_skew"
 KINDS = (ADMITTED_AFTER_REVOCATION, ENTERED_TWICE, EXIT_WITHOUT_ENTRY)
+SKEW_LIMIT_SECONDS = 120  # the hub flags a clock further off than this (kiosk.hub.schema.SKEW_LIMIT_SECONDS)
+SKEW_STEP_SECONDS = 60  # a flagged clock is noted again when its skew moved by this much since the last note
 
 Order = tuple[str, str, int]  # Event.order: hybrid clock, device, seq
 
@@ -104,7 +111,10 @@ def _anomaly(kind: str, move: DoorMove, earlier: DoorMove | BadgeEnd | None, wor
 def find(moves: Iterable[DoorMove], ends: Iterable[BadgeEnd]) -> list[Anomaly]:
     """Every anomaly in the door's moves of every device, each person's in the agreed order, found by scene,
     person and zone (in that order)."""
-    ended = {end.digest: end for end in ends}
+    ended: dict[str, BadgeEnd] = {}
+    for end in ends:  # the first end of a badge in the agreed order, whatever order they are given in
+        if end.digest not in ended or end.order < ended[end.digest].order:
+            ended[end.digest] = end
     found = []
     ordered = sorted(moves, key=lambda move: (move.scene, move.person, move.zone, move.order))
     for _, place in groupby(ordered, key=lambda move: (move.scene, move.person, move.zone)):
@@ -129,3 +139,39 @@ def find(moves: Iterable[DoorMove], ends: Iterable[BadgeEnd]) -> list[Anomaly]:
                                           + (f" (already let out at {last_exit.device})" if last_exit else "")))
                 entry, last_exit = None, move
     return found
+
+
+@dataclass(frozen=True)
+class ClockSkew:
+    """A device's clock as a sync found it against the hub's (``kiosk.core.record.CLOCK`` events)."""
+
+    device: str
+    event: str
+    at: str  # the device's own clock when it noted it
+    skew: float  # the hub's clock minus the device's, in seconds
+    flagged: bool
+
+    @property
+    def words(self) -> str:
+        if not self.flagged:
+            return f"the clock of {self.device} is back within two minutes of the hub's"
+        return (f"the clock of {self.device} was {span(abs(self.skew))} {'behind' if self.skew > 0 else 'ahead of'} "
+                "the hub's at a sync: its times on the record are off by as much")
+
+
+def span(seconds: float) -> str:
+    """A duration in plain words: "2 h 5 min", "3 min", "45 s"."""
+    whole = round(seconds)
+    hours, minutes = divmod(whole // 60, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{whole} s"
+
+
+def worth_noting(previous: ClockSkew | None, skew: float, flagged: bool) -> bool:
+    """Whether a sync that measured ``skew`` notes it on the record: a clock found too far off (first time,
+    or moved by a minute or more since the last note), or one back within the limit after a note that it was
+    not (a clock within the limit all along is never noted: the record does not grow at every sync)."""
+    if previous is None or not previous.flagged:
+        return flagged
+    return not flagged or abs(skew - previous.skew) >= SKEW_STEP_SECONDS

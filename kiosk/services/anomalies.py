@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from kiosk.core import anomalies as rules
 from kiosk.core import record as events
-from kiosk.core.anomalies import Anomaly, DoorMove
+from kiosk.core.anomalies import Anomaly, ClockSkew, DoorMove
 from kiosk.services.lookup import get_scene
 from kiosk.store import record
 from kiosk.store.db import Store
@@ -37,11 +37,13 @@ class Found:
     anomalies: list[Anomaly]
     conflicts: list[Conflict]
     names: dict[str, str] = field(default_factory=dict)  # person ref -> name, for the people named above
+    clocks: list[ClockSkew] = field(default_factory=list)  # clocks found more than two minutes off (or back)
 
     def involving(self, device: str) -> int:
         """How many of them an event of ``device`` is part of: its own door moves, and its changes that lost."""
         return (sum(1 for anomaly in self.anomalies if anomaly.device == device)
-                + sum(1 for conflict in self.conflicts if device in (conflict.kept_device, conflict.lost_device)))
+                + sum(1 for conflict in self.conflicts if device in (conflict.kept_device, conflict.lost_device))
+                + sum(1 for clock in self.clocks if clock.device == device and clock.flagged))
 
 
 def _moves(db: Store, scene: str | None) -> list[DoorMove]:
@@ -73,6 +75,24 @@ def _of_scene(key: str, scene: str) -> bool:
     return family in SCENE_FAMILIES and rest.split("/")[0] == scene
 
 
+def clock_notes(db: Store, device: str | None = None) -> list[ClockSkew]:
+    """The clocks noted at syncs (every device's, or one's), in the record's order."""
+    where, params = (("key = ?", [events.clock_key(device)]) if device
+                     else ("key >= 'clock/' AND key < 'clock0'", []))
+    rows = db.execute(f"SELECT event_id, device, at, payload FROM events WHERE {where} AND type = ? "
+                      "AND decision IS NULL ORDER BY hlc, device, seq", [*params, events.CLOCK]).fetchall()
+    notes = []
+    for event_id, device_name, at, payload in rows:
+        body = json.loads(payload)["body"]
+        notes.append(ClockSkew(device_name, event_id, at, float(body["skew"]), bool(body["flagged"])))
+    return notes
+
+
+def last_clock_note(db: Store, device: str) -> ClockSkew | None:
+    notes = clock_notes(db, device)
+    return notes[-1] if notes else None
+
+
 def find(db: Store, scene_ref: str | None = None) -> Found:
     """The anomalies at every door (of one scene, or all) and the conflicts the record settled."""
     scene = get_scene(db, scene_ref)["ref"] if scene_ref else None
@@ -81,4 +101,4 @@ def find(db: Store, scene_ref: str | None = None) -> Found:
     refs = sorted({anomaly.person for anomaly in found})
     names = dict(db.execute("SELECT ref, name FROM people WHERE ref IN (SELECT value FROM json_each(?))",
                             [json.dumps(refs)]).fetchall())
-    return Found(found, conflicts, names)
+    return Found(found, conflicts, names, clock_notes(db))

@@ -18,12 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from kiosk.core import anomalies as clock_rules
+from kiosk.core import record as rules
 from kiosk.core.events import EventError
 from kiosk.errors import KioskError
 from kiosk.hub import HubClient, HubError
 from kiosk.hub.connection import AUTH, CHAIN, CONFLICT, INVALID, REFUSED, REVOKED, TLS, UNREACHABLE
-from kiosk.services import ServiceError
+from kiosk.services import ServiceError, anomalies
 from kiosk.services.ic_session import empty_wal
+from kiosk.store import record
 from kiosk.store import sync as state
 from kiosk.store.db import Store, write
 
@@ -130,15 +133,25 @@ def sync_once(db: Store, client: HubClient, kiosk: str, *, batch: int = BATCH, c
                           f"{client.device!r}: they could never be pushed with it. Run this kiosk as "
                           f"{client.device!r} (--kiosk-id or $KIOSK_ID), or add device {kiosk!r} at the hub.")
     clock_report = client.report_clock(clock())
+    skew = clock_report.skew.total_seconds()
+    note_clock(db, kiosk, skew, clock_report.flagged)
     pushed = _push(db, client, batch)
     pulled = _pull(db, client, batch)
     heads = client.heads()
     stranded = {device: seq - heads.get(device, 0) for device, seq in state.cursors(db).items()
                 if device != kiosk and seq > heads.get(device, 0)}
-    skew = clock_report.skew.total_seconds()
     with write(db):
         state.note_success(db, kiosk, clock().isoformat(timespec="microseconds"), skew, clock_report.flagged)
     return replace(status(db, kiosk), pushed=pushed, pulled=pulled, stranded=stranded)
+
+
+def note_clock(db: Store, kiosk: str, skew: float, flagged: bool) -> None:
+    """Put on the record a clock found more than two minutes off the hub's (or back within after that), as an
+    event of this kiosk that travels to every other: each door's reports then flag it."""
+    if clock_rules.worth_noting(anomalies.last_clock_note(db, kiosk), skew, flagged):
+        with write(db):
+            record.append(db, kiosk, rules.CLOCK, rules.clock_key(kiosk),
+                          {"device": kiosk, "skew": round(skew, 3), "flagged": flagged})
 
 
 def _push(db: Store, client: HubClient, batch: int) -> int:
