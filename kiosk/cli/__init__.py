@@ -51,6 +51,13 @@ class Context:
             self._db = connect(self.db_path, create=create, device=self.kiosk_id)
         return self._db
 
+    def close(self) -> None:
+        """Close the database when the command ends: a command run in-process (tests, the TUI) leaves no
+        connection behind holding the file (a restore or another kiosk finds it free)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -137,7 +144,7 @@ COMMAND_MODULES = {
     "scan": "door", "inside": "door", "log": "door", "audit": "door", "run": "door", "demo": "door",
     "init": "people", "pin": "people", "people": "people", "badge": "people",
     "scene": "scenes", "report": "reports", "checkin": "checkins", "checkins": "checkins", "followups": "checkins",
-    "hub": "hub",
+    "hub": "hub", "sync": "sync", "join": "sync", "backup": "backup", "restore": "backup",
 }
 
 
@@ -177,6 +184,7 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
     Run without a command to open the door screen.
     """
     ctx.obj = Context(db_path or default_db_path(), kiosk_id, db_given=db_path is not None)
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from kiosk.cli.door import run
 

@@ -54,6 +54,23 @@ class DoorEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """Something the record of every door shows that should not have happened, or that needs a second look:
+    an anomaly across doors, a conflict the record settled, a clock found off at a sync (``kiosk.core.anomalies``
+    names the kinds)."""
+
+    kind: str  # admitted_after_revocation, entered_twice, exit_without_entry, conflict, clock_skew
+    at: datetime  # when it happened (for a conflict: the change kept)
+    kiosk: str  # the door (device) whose event it is
+    words: str
+    zone: str | None = None
+    person_ref: str | None = None
+    name: str | None = None
+    other_kiosk: str | None = None  # the door of the event it goes against (the revocation, the entry...)
+    other_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Approval:
     """A person on the approved list as it stands now."""
 
@@ -83,6 +100,7 @@ class SceneReport:
     peak: int
     peak_at: datetime | None
     checkins: Completion  # counts only, never what was said
+    flags: tuple[Flag, ...] = ()  # anomalies across doors and conflicts settled, of this scene, oldest first
 
     def _of(self, kinds: tuple[str, ...], decisions: tuple[str, ...] | None = None) -> list[DoorEvent]:
         return [e for e in self.events if e.kind in kinds and (decisions is None or e.decision in decisions)]
@@ -154,6 +172,12 @@ class Report:
     audit: AuditResult
     start: datetime | None = None  # the day's span, for a day report
     end: datetime | None = None
+    clocks: tuple[Flag, ...] = ()  # doors whose clock was found more than two minutes off at a sync
+
+    @property
+    def doors(self) -> tuple[str, ...]:
+        """Every door (device) with an event in the report."""
+        return tuple(sorted({event.kiosk for scene in self.scenes for event in scene.events if event.kiosk}))
 
     @property
     def title(self) -> str:

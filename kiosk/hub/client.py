@@ -79,9 +79,11 @@ class ClockReport:
 
 
 def sealed_digests(event: Event) -> list[str]:
-    """The sealed blobs an event refers to (its body's ``sealed`` list)."""
-    found = event.body.get(schema.SEALED_FIELD, [])
-    return list(found) if isinstance(found, list) else []
+    """The sealed blobs an event refers to (its body's ``sealed``: one digest, a list, or none)."""
+    try:
+        return events.named_digests(event.body, schema.SEALED_FIELD)
+    except EventError:
+        return []  # the hub refuses such an event: there is nothing to fetch for it
 
 
 class HubClient:
@@ -245,6 +247,18 @@ class HubClient:
         with self._call() as conn:
             skew, flagged = only_row(conn.execute("SELECT skew, flagged FROM hub.report_clock(%s)", [device_now]))
         return ClockReport(skew, flagged)
+
+    def report_anomalies(self, count: int) -> None:
+        """Record at the hub how many anomalies and conflicts this device's events are part of."""
+        with self._call() as conn:
+            conn.execute("SELECT hub.report_anomalies(%s)", [count])
+
+    def heads(self) -> dict[str, int]:
+        """The highest seq the hub holds of each device that has pushed (one index probe per device)."""
+        with self._call() as conn:
+            rows = conn.execute("SELECT d.name, (SELECT max(e.seq) FROM hub.events AS e WHERE e.device = d.name) "
+                                "FROM hub.devices AS d").fetchall()
+        return {name: seq for name, seq in rows if seq is not None}
 
     def wait(self, timeout: float) -> set[str]:
         """Block until another device pushes, or ``timeout`` seconds pass; returns the devices that pushed

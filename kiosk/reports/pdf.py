@@ -23,6 +23,8 @@ CHART_HEIGHT, CHART_BUCKETS = 42, 400
 GREY, DARK, RED = (235, 235, 235), (60, 60, 60), (170, 20, 20)
 Column = tuple[str, float, str]  # header, share of the page width, alignment
 HOW = {"scan": "badge", "sweep": "swept out at the lift"}  # how someone came in or went out; else the words
+FLAGS = {"admitted_after_revocation": "Admitted after a revocation", "entered_twice": "Two entries, no exit",
+         "exit_without_entry": "Exit with no entry", "conflict": "Conflict settled", "clock_skew": "Clock off"}
 
 
 def offset(at: datetime) -> str:
@@ -256,14 +258,19 @@ def _scene(doc: Document, scene: SceneReport, report: Report, clock: Callable[[d
     doc.section("Swept out when the closed set was lifted")
     doc.rows_table([("At", 0.17, "L"), ("Name", 0.35, "L"), ("Ref", 0.1, "L"), ("Zone", 0.15, "L")],
               ([clock(e.at), e.name, e.person_ref, e.zone] for e in scene.swept), empty="Nobody was inside.")
+    doc.section("Flagged across doors")
+    doc.rows_table([("At", 0.15, "L"), ("Door", 0.13, "L"), ("What", 0.22, "L"), ("Who", 0.18, "L"),
+               ("In plain words", 0.32, "L")],
+              ([clock(f.at), f.kiosk, FLAGS.get(f.kind, f.kind), f.name or f.person_ref or "", f.words]
+               for f in scene.flags), empty="Nothing: every door's record agrees.")
     doc.section("Refused attempts")
-    doc.rows_table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("Who (or what was scanned)", 0.3, "L"),
-                    ("Reason", 0.43, "L")],
-              ([clock(e.at), e.zone, e.name or e.raw, e.words] for e in scene.refused))
+    doc.rows_table([("At", 0.15, "L"), ("Door", 0.13, "L"), ("Zone", 0.09, "L"),
+                    ("Who (or what was scanned)", 0.26, "L"), ("Reason", 0.37, "L")],
+              ([clock(e.at), e.kiosk, e.zone, e.name or e.raw, e.words] for e in scene.refused))
     doc.section("Every entry and exit")
-    doc.rows_table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("In/out", 0.08, "L"), ("Name", 0.3, "L"),
-               ("Ref", 0.1, "L"), ("How", 0.25, "L")],
-              ([clock(e.at), e.zone, "in" if e.decision == "admit" else "out", e.name, e.person_ref,
+    doc.rows_table([("At", 0.15, "L"), ("Door", 0.13, "L"), ("Zone", 0.09, "L"), ("In/out", 0.07, "L"),
+               ("Name", 0.26, "L"), ("Ref", 0.08, "L"), ("How", 0.22, "L")],
+              ([clock(e.at), e.kiosk, e.zone, "in" if e.decision == "admit" else "out", e.name, e.person_ref,
                 HOW.get(e.kind) or e.words] for e in scene.movements))
 
 
@@ -281,6 +288,12 @@ def report_pdf(report: Report, paper: str = "a4") -> bytes:
         head.append(("Day", f"{stamp(report.start)} to {stamp(report.end)}"))
     doc.pairs(head)
     doc.pairs([("Audit of the log", audit.words)], red=not audit.ok)
+    if report.doors:
+        doc.pairs([("Doors on this report", ", ".join(report.doors))])
+    if report.clocks:
+        doc.section("Door clocks found off at a sync")
+        doc.rows_table([("At (that door's clock)", 0.2, "L"), ("Door", 0.15, "L"), ("In plain words", 0.65, "L")],
+                  ([clock(f.at), f.kiosk, f.words] for f in report.clocks))
     doc.note("Door records only: who was approved, who came and went, refusals, and the set's states. "
              "No wellbeing content.")
     if not report.scenes:
