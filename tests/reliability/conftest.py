@@ -40,6 +40,8 @@ SIZES = {  # name: (reduced, full)
     "stdin_examples": (100, 2_000),
     "guess_processes": (6, 120),
     "typed_examples": (150, 5_000),
+    "pin_burst": (12, 100),
+    "passphrase_burst": (6, 60),
 }
 
 
