@@ -100,7 +100,7 @@ def test_a_burst_of_pin_guesses_checks_no_more_than_the_allowed_tries(production
     db.close()
     figures.update(burst=burst, still_arriving_when_locked=still_arriving, right_pin_during_lock=len(right),
                    checked=outcomes["checked_wrong"], refused_unchecked=outcomes["locked"], right_pin_refused=2,
-                   pin_unchanged=True, notes_kept=True, seconds=round(took, 1))
+                   pin_unchanged=True, notes_kept=True, burst_seconds=round(took, 1))
 
 
 def test_a_burst_of_passphrase_guesses_is_counted_whole_and_told_to_the_ic(production_file, figures):
