@@ -9,6 +9,7 @@ badge or report still renders, every row is still there, and the reader can see 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +81,24 @@ def drawable(text: str, face: Face) -> str:
     """``text`` with each character ``face`` cannot draw replaced by a visible substitute."""
     charset = _charset(face)
     return "".join(char if char.isspace() or ord(char) in charset else SUBSTITUTE for char in text)
+
+
+# What to install (Debian's package names) when no font draws a character: CJK scripts, then anything else.
+CJK_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC")
+CJK_PACKAGE, OTHER_PACKAGE = "fonts-noto-cjk", "fonts-unifont"
+
+
+def undrawn(text: str, bold: bool = False) -> str:
+    """The characters of ``text`` (each once) that will be drawn as ``SUBSTITUTE``: no font here has them.
+
+    The same choice ``face_for`` makes when a badge or report draws the text, so a warning names exactly what
+    will print as a square.
+    """
+    charset = _charset(face_for(text, bold))
+    return "".join(dict.fromkeys(char for char in text if not char.isspace() and ord(char) not in charset))
+
+
+def font_package(chars: str) -> str:
+    """The Debian package of a font that draws ``chars`` and that ``system_fallbacks`` finds."""
+    cjk = any(unicodedata.name(char, "").startswith(CJK_SCRIPTS) for char in chars)
+    return CJK_PACKAGE if cjk else OTHER_PACKAGE

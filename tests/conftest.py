@@ -3,10 +3,12 @@ run in-process; and the keys of a person or a USB scanner for Pilot tests."""
 
 from __future__ import annotations
 
+import io
 import os
 import unicodedata
 
 import pytest
+from rich.console import Console
 from textual import events
 
 from kiosk import DATA
@@ -150,3 +152,14 @@ def rewrite_log(db, edits: dict) -> None:
 @pytest.fixture
 def forge():
     return rewrite_log
+
+
+@pytest.fixture
+def shown():
+    """The text a Static widget shows (a Rich table or grid included), laid out at the widget's width."""
+    def text(widget) -> str:
+        console = Console(file=io.StringIO(), width=max(widget.size.width, 20), record=True, color_system=None)
+        console.print(widget.content)
+        return console.export_text()
+
+    return text

@@ -18,6 +18,7 @@ from PIL import Image
 from pypdf import PdfReader
 from qrcode.constants import ERROR_CORRECT_M
 
+from kiosk import fonts
 from kiosk.badges import issue, layout, render_card, sheet, stage, terminal_qr
 from kiosk.core import codes
 from kiosk.core.door import SceneState
@@ -248,6 +249,16 @@ def test_names_in_other_scripts(db, crew):
     assert decode(render_card(cjk)) == cjk.code
 
 
+def test_a_name_no_installed_font_draws_is_warned_at_issue_naming_the_package(db, crew, tmp_path, monkeypatch,
+                                                                                cli):
+    monkeypatch.setattr(fonts, "system_fallbacks", lambda: ())  # a machine with no CJK font
+    status, _, err = cli("badge", "issue", "C04", "C01", "--out", tmp_path / "out")
+    assert status == 0 and (tmp_path / "out" / "C04.png").exists()  # issued all the same, with squares
+    assert "Warning: 山田 花子 (C04): 4 character(s) no installed font has" in err
+    assert "apt install fonts-noto-cjk" in err and "Zoë" not in err
+    assert fonts.font_package("ا") == "fonts-unifont"
+
+
 def ink_box(card: badges.BadgeCard) -> tuple[int, int, int, int]:
     return render_card(card).convert("L").point(lambda value: 255 - value).getbbox()
 
@@ -261,7 +272,7 @@ def test_long_texts_shrink_wrap_and_stay_on_the_card():
     built = layout.card_layout(long)
     assert len(built.name) == 2 and built.name[0].size < layout.NAME.largest
     assert built.production[0].text.endswith(layout.ELLIPSIS)
-    left, top, right, bottom = ink_box(long)
+    left, _top, right, bottom = ink_box(long)
     assert left >= layout.MARGIN - 4 and right <= layout.WIDTH - layout.MARGIN and bottom <= layout.HEIGHT - 30
     assert decode(render_card(long)) == long.code
 
@@ -293,11 +304,11 @@ def test_cut_marks_stay_outside_every_card(paper):
     cells = [(column, row) for row in range(grid.rows) for column in range(grid.columns)]
     cards = [(*grid.origin(*cell), *layout.CARD_MM) for cell in cells]
     for x, y, card_w, card_h in cards:
-        assert sheet.MIN_MARGIN <= x and x + card_w <= width - sheet.MIN_MARGIN
-        assert sheet.MIN_MARGIN <= y and y + card_h <= height - sheet.MIN_MARGIN
+        assert x >= sheet.MIN_MARGIN and x + card_w <= width - sheet.MIN_MARGIN
+        assert y >= sheet.MIN_MARGIN and y + card_h <= height - sheet.MIN_MARGIN
     for cell in cells:
         for x1, y1, x2, y2 in sheet.cut_marks(grid, *cell):
-            assert 0 < min(x1, x2) and max(x1, x2) < width and 0 < min(y1, y2) and max(y1, y2) < height
+            assert min(x1, x2) > 0 and max(x1, x2) < width and min(y1, y2) > 0 and max(y1, y2) < height
             for x, y, card_w, card_h in cards:  # a mark may touch no card, not even at its end
                 overlaps_x = max(x1, x2) > x - 0.01 and min(x1, x2) < x + card_w + 0.01
                 overlaps_y = max(y1, y2) > y - 0.01 and min(y1, y2) < y + card_h + 0.01

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -397,7 +397,7 @@ def test_an_overdue_follow_up_is_flagged(ic, db):
 # --- retention ----------------------------------------------------------------------------------------------------
 
 def backdate(db, ref: str, days: int) -> None:
-    at = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="microseconds")
+    at = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
     db.execute("UPDATE checkins SET updated_at = ? WHERE person = ?", [at, ref])
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 
 from kiosk.store import connect
 from kiosk.store.queries import one
@@ -68,6 +69,14 @@ def test_inside_log_and_audit(cli_production, capsys, cli):
     assert cli("inside")[0] == 2
     rows = json.loads(cli("log", "42", "--json")[1])
     assert [row["kind"] for row in rows][-1] == "scan"
+    assert rows[-1]["at"].endswith("+00:00") and code not in json.dumps(rows)  # ISO; the code masked
+    cli("scene", "state", "42", "rolling")
+    status, out, _ = cli("log", "42")
+    state = next(line for line in out.splitlines() if " state " in line and "rolling" in line)
+    assert "open -> rolling" in state
+    at = datetime.fromisoformat(json.loads(cli("log", "42", "--json")[1])[-1]["at"]).astimezone()
+    assert at.isoformat(sep=" ", timespec="seconds") in state  # local time, to the second, with the offset
+    assert code not in out  # the record keeps a badge's digest, never its code
     status, out, _ = cli("audit", "verify", "--json")
     assert status == 0 and json.loads(out)["ok"] is True
 
@@ -83,9 +92,9 @@ def test_audit_verify_names_the_first_broken_row(cli_production, capsys, cli):
 
 def test_import_is_atomic_and_lists_every_bad_row(cli_production, tmp_path, capsys, cli):
     bad = tmp_path / "bad.csv"
-    bad.write_bytes("ref,name,department,role,kind\nN1,New Person,Art,PA,crew\nN2,,Art,PA,crew\n"
-                    "N3,Bob,Art,PA,alien\nN1,Again,Art,PA,crew\n".encode() + b"N4,\xff\xfe,Art,PA,crew\n")
-    status, out, err = cli("people", "import", bad)
+    bad.write_bytes(b"ref,name,department,role,kind\nN1,New Person,Art,PA,crew\nN2,,Art,PA,crew\n"
+                    b"N3,Bob,Art,PA,alien\nN1,Again,Art,PA,crew\n" + b"N4,\xff\xfe,Art,PA,crew\n")
+    status, _out, err = cli("people", "import", bad)
     assert status == 2
     for expected in ("line 3: name is missing", "line 4: kind must be cast or crew", "line 5: ref 'N1' is used again",
                      "line 6: not UTF-8"):

@@ -64,7 +64,7 @@ def test_record_list_and_read(lifted, capsys, cli):
 def test_note_from_standard_input(lifted, capsys, monkeypatch, cli):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode() + b"\n")))
     assert cli("checkin", "42", "C01", "--status", "ok", "--note", "-")[0] == 0
-    status, out, _ = cli("checkins", "--notes", "--json")
+    _status, out, _ = cli("checkins", "--notes", "--json")
     assert json.loads(out)[0]["note"] == NOTE
 
 

@@ -92,3 +92,50 @@ def test_any_text_parses_without_raising(text):
 def test_garbage_is_malformed():
     for raw in ("", "hello", "x" * 10_000, "\x00" * 18, "0" * 17):
         assert codes.parse(raw).problem == "malformed"
+
+
+@given(code_strategy, st.lists(st.integers(1, codes.LENGTH - 1), max_size=4, unique=True),
+       st.sampled_from(["-", " - ", "\u2013", " "]))
+def test_codes_copied_with_hyphens_or_dashes_between_groups_are_read(code, cuts, separator):
+    typed = code
+    for cut in sorted(cuts, reverse=True):
+        typed = typed[:cut] + separator + typed[cut:]
+    assert codes.parse(typed) == codes.ParsedCode(code)
+
+
+def test_the_hyphenated_code_from_the_shift_is_a_code():
+    body = "EVVLRX3KK22LL6STE"
+    code = body + codes.check_symbol(body)
+    assert codes.parse(f"{code[:9]}-{code[9:]}").code == code
+
+
+@given(code_strategy)
+def test_a_hyphen_is_still_an_azerty_six_when_the_code_has_a_code_length(code):
+    altered = code.replace("6", "-")
+    assert codes.parse(altered).code == code
+
+
+@given(code_strategy, st.data())
+def test_masked_input_never_holds_a_code_or_most_of_one(code, data):
+    """Whatever was typed - a code, one with a typo, copied with separators, inside junk - masked, it is
+    no code and keeps at most a few of its symbols."""
+    position = data.draw(st.integers(0, len(code) - 1))
+    typed = data.draw(st.sampled_from([
+        code, code.lower(), codes.display(code), codes.display(code).replace(" ", "-"),
+        code[:position] + data.draw(st.sampled_from(codes.ALPHABET)) + code[position + 1:],
+        data.draw(st.text(max_size=5)) + code + data.draw(st.text(max_size=5))]))
+    shown = codes.masked(typed)
+    assert codes.parse(shown).code is None
+    kept, _, length = shown.rpartition(" (")
+    assert length == f"{len(typed)} characters)"
+    assert len(kept.rstrip("\u2026")) <= codes.MASK_SHOWN
+
+
+@given(st.text(max_size=300))
+def test_masking_keeps_a_few_characters_and_the_length_of_anything(text):
+    shown = codes.masked(text)
+    if text:
+        assert shown.endswith(f"({len(text)} characters)")
+        assert len(shown) <= codes.MASK_SHOWN + len(f"\u2026 ({len(text)} characters)")
+    else:
+        assert shown == ""

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from kiosk.core.codes import ParsedCode
 from kiosk.core.door import (
+    NOT_IN_FORCE,
     BadgeStatus,
     Decision,
     DoorFacts,
@@ -14,7 +15,10 @@ from kiosk.core.door import (
     SceneState,
     Zone,
     decide,
+    decide_presence,
+    escalation_problem,
     is_duplicate,
+    is_intimacy_coordinator,
     reason_words,
 )
 
@@ -91,3 +95,28 @@ def test_duplicate_window():
     assert not is_duplicate(6.0, 5, changed_since=False)
     assert not is_duplicate(1.0, 5, changed_since=True)
     assert not is_duplicate(1.0, 0, changed_since=False)
+
+
+@given(zone=st.sampled_from(Zone), state=st.sampled_from(SceneState),
+       approved=st.frozensets(st.sampled_from(Zone)), inside=st.booleans())
+def test_a_person_found_by_name_meets_the_same_rule_as_their_badge(zone, state, approved, inside):
+    by_badge = decide(facts(zone=zone, scene_state=state, approved_zones=approved, inside=inside))
+    assert decide_presence(zone, state, approved, inside) == by_badge
+
+
+def test_the_states_where_the_door_is_not_in_force_say_what_to_do():
+    assert {Reason.NOT_OPEN, Reason.LIFTED} == NOT_IN_FORCE
+    assert "not checking badges" in reason_words(Reason.LIFTED, "42")
+    assert "supervisor opens it" in reason_words(Reason.NOT_OPEN, "42")
+    assert "IC and the AD" in reason_words(Reason.ESCALATED, "42")
+    assert reason_words(Reason.ESCALATED, "42") != reason_words(Reason.OVERRIDE, "42")
+
+
+def test_who_may_approve_an_escalation():
+    assert is_intimacy_coordinator("Intimacy coordinator (2nd unit)")
+    assert is_intimacy_coordinator("Lead intimacy co-ordinator")
+    assert not is_intimacy_coordinator("1st AD") and not is_intimacy_coordinator("Intimacy")
+    assert escalation_problem("R01", "X01", "D02", coordinator_is_ic=True) is None
+    assert "not an intimacy coordinator" in escalation_problem("R01", "D03", "D02", coordinator_is_ic=False)
+    assert "two different people" in escalation_problem("R01", "X01", "X01", coordinator_is_ic=True)
+    assert "own entry" in escalation_problem("D02", "X01", "D02", coordinator_is_ic=True)

@@ -7,6 +7,7 @@ what the AD would see; the database says what was stored.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from kiosk import DATA
 from kiosk.services import access, badges
 from kiosk.store import connect
 from kiosk.store.queries import many
+from tests.support import SIZES
 from tests.tmux import Terminal
 
 pytestmark = [pytest.mark.e2e,
@@ -102,12 +104,12 @@ def test_keys_and_lockdown_in_a_real_terminal(production, terminal):
 
 
 def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
-    env, codes = production
+    _env, codes = production
     terminal.wait_for("READY - scan a badge")
     terminal.send(codes["C01"], "Enter")
     terminal.wait_for("Zoë Ødegård")
     terminal.send("x")
-    terminal.wait_for("1 still inside will be marked out")
+    terminal.wait_for("1 still inside now - they will be marked out")
     terminal.send("Enter")
     terminal.wait_for("Check-ins pending: 2 - the IC opens them with F9")
     terminal.send("Escape")
@@ -129,3 +131,117 @@ def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
     terminal.send("Escape")  # lock and leave
     shown = terminal.wait_for("Check-ins pending: 1")
     assert "OK" not in shown.split("Check-ins pending")[1].split("\n")[0]  # the door sees counts only
+
+
+LONG_NAME = "Maria Fernanda Concepcion de los Angeles Villalobos-Montenegro y Santisteban"
+PASSPHRASE = "violet harbour lantern"
+
+
+@pytest.fixture
+def long_named(tmp_path):
+    """The shift's production: the demo crew, one very long name approved for both zones, the IC passphrase."""
+    from kiosk.services import checkins
+
+    env = {"KIOSK_DB": str(tmp_path / "door.db"), "KIOSK_ID": "stage-door"}
+    run_cli(env, "init", "--production", "Night Garden")
+    run_cli(env, "people", "import", str(DATA / "demo-crew.csv"))
+    run_cli(env, "people", "add", "--name", LONG_NAME, "--kind", "cast", "--department", "Cast", "--role", "Lead")
+    run_cli(env, "scene", "add", "42", "--title", "Bedroom, night", "--location", "Stage 3",
+            "--coordinator", "X01", "--performer", "C01", "--performer", "C02")
+    run_cli(env, "scene", "approve", "42", "P01", LONG_NAME, "--by", "Sam Whitfield", "--zone", "both")
+    run_cli(env, "scene", "open", "42")
+    db = connect(env["KIOSK_DB"])
+    cards = badges.plan_badges(db)
+    badges.record_badges(db, cards, "setup")
+    access.set_pin(db, PIN, "setup")
+    checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", "setup")
+    db.close()
+    return env, {card.name: card.code for card in cards}
+
+
+def line_with(screen: str, *texts: str) -> str:
+    """The one screen line holding all of ``texts`` (fails with the screen when none does)."""
+    found = [line for line in screen.splitlines() if all(text in line for text in texts)]
+    assert found, f"no line with {texts} on:\n{screen}"
+    return found[0]
+
+
+def open_menu(terminal: Terminal, downs: int, until: str) -> str:
+    terminal.send("F10")
+    terminal.wait_for("Supervisor PIN")
+    terminal.send(PIN, "Enter")
+    terminal.wait_for("Exit the kiosk")
+    for _ in range(downs):
+        terminal.send("Down")
+    terminal.send("Enter")
+    return terminal.wait_for(until)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_columns_that_matter_are_readable_at_both_sizes(long_named, size):
+    """Door, setup, reports and IC mode in a real terminal, with one very long name among the people: each
+    screen's answer, time, zone and status columns stay on screen, and names are cut, not the columns."""
+    env, codes = long_named
+    terminal = Terminal([KIOSK, "run", "--scene", "42"], env, size=size)
+    try:
+        terminal.wait_for("READY - scan a badge")
+        for name in ("Ines Duarte", "Zoë Ødegård", "Hannah Cole", LONG_NAME):
+            terminal.send(codes[name], "Enter")
+            terminal.wait_for("Not on the approved" if name == "Hannah Cole" else name[:20])
+        time.sleep(0.5)
+        door = terminal.screen()
+        assert "Door: SET" in door.splitlines()[0]
+        assert re.search(r"^ Maria Fernanda[^\n]*? +set +\d\d:\d\d ", door, re.MULTILINE), door  # inside, cut
+        assert re.search(r"\d\d:\d\d:\d\d DENY +Hannah Cole", door), door
+        assert "Kiosk: stage-door" in door and "f10 Menu" in door and "Policy to confirm (P): 3" in door
+        lines = door.splitlines()
+        answer = lines.index(line_with(door, "✔ ADMIT", "Maria Fernanda"))
+        assert "Approved for set" in lines[answer + 1]  # the long name is cut on its line, the reason stays
+
+        open_menu(terminal, 1, "People: 41")
+        terminal.send("F5", "Maria")  # the filter
+        row = line_with(terminal.wait_for("1 of 41 shown"), "Maria Fernanda")
+        assert " cast " in row and "maria-fernanda-concepcion-de-los" not in row  # the made-up ref gives way
+        terminal.send("Escape")
+        terminal.wait_for("READY")
+
+        open_menu(terminal, 2, "Scenes: 1")
+        terminal.send("Enter")
+        approvals = terminal.wait_for("approved for the set")
+        assert line_with(approvals, "Maria Fernanda", " set ") != line_with(approvals, "Maria Fernanda", " monitors ")
+        assert "Sam Whitf" in line_with(approvals, "Maria Fernanda", " monitors ")  # who approved, if cut
+        terminal.send("Escape")
+        time.sleep(0.3)
+        terminal.send("Escape")
+        terminal.wait_for("READY")
+
+        open_menu(terminal, 4, "Scene ref, or a day")
+        terminal.type("42")
+        terminal.send("Enter")
+        terminal.wait_for("Log intact")
+        terminal.send("C-End")  # to the newest events, at the foot of the timeline
+        timeline = terminal.wait_for("Hannah Cole")
+        assert re.search(r"Name +Zone", timeline) and " set" in line_with(timeline, "Hannah Cole", "Not on the")
+        assert " set" in line_with(timeline, "Maria Fernanda", "Approved")
+        terminal.send("Escape")
+        terminal.wait_for("READY")
+
+        terminal.send("x")
+        terminal.wait_for("still inside now")
+        terminal.send("Enter")
+        terminal.wait_for("Marked out (3)")
+        terminal.send("Escape")
+        terminal.wait_for("CLOSED SET LIFTED")
+        terminal.send("F9")
+        terminal.wait_for("IC passphrase")
+        for text in ("Amara Mensah", PASSPHRASE):
+            terminal.type(text)
+            time.sleep(0.3)
+            terminal.send("Enter")
+            time.sleep(0.3)
+        terminal.wait_for("Only you see this screen")
+        ic_list = terminal.wait_for("Łukasz Nowak")
+        assert "Not checked in yet" in line_with(ic_list, "Zoë Ødegård")
+        assert "Not checked in yet" in line_with(ic_list, "Łukasz Nowak")
+    finally:
+        terminal.close()

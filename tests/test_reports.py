@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,13 +61,13 @@ def test_headcount_counts_people_inside_any_zone(events):
 def test_state_periods_follow_each_other_without_overlap(changes):
     changes.sort()
     periods = core.state_periods(changes)
-    for before, after in zip(periods, periods[1:]):
+    for before, after in itertools.pairwise(periods):
         assert before.end == after.start and before.start <= before.end and before.state != after.state
     assert all(p.end is not None for p in periods[:-1]) and (not periods or periods[-1].end is None)
     clipped = core.clip_periods(periods, 200, 600)
-    for before, after in zip(clipped, clipped[1:]):
+    for before, after in itertools.pairwise(clipped):
         assert before.end <= after.start
-    assert all(200 <= p.start and (p.end is None or p.end <= 600) for p in clipped)
+    assert all(p.start >= 200 and (p.end is None or p.end <= 600) for p in clipped)
 
 
 @given(st.lists(st.tuples(st.floats(0, 10_000), st.integers(0, 500)), max_size=300), st.integers(1, 50))
@@ -198,7 +199,7 @@ def append_scans(db, scene_ref: str, people: list[str], count: int, start: datet
 
 def test_thousands_of_scans_every_row_in_every_format(db, crew, tmp_path):
     people = [ref for (ref,) in db.execute("SELECT ref FROM people ORDER BY ref")]
-    append_scans(db, "42", people, 3000, datetime(2026, 11, 20, 9, tzinfo=timezone.utc))
+    append_scans(db, "42", people, 3000, datetime(2026, 11, 20, 9, tzinfo=UTC))
     made = reports.scene_report(db, "42", ZoneInfo("Europe/Paris"))
     assert len(made.scenes[0].movements) == 3000 and made.scenes[0].peak == 1
     pdf = render(made, tmp_path / "r.pdf", "pdf")
@@ -220,7 +221,7 @@ def test_csv_opens_in_spreadsheets_with_bom_and_offsets(db, shot, tmp_path):
     times = [row["at"] for row in rows if row["at"]]
     assert times and all(datetime.fromisoformat(at).utcoffset() == timedelta(hours=5, minutes=30) for at in times)
     refused = [row for row in rows if row["decision"] in ("wait", "deny")]
-    assert [row["words"] for row in refused][0] == "Not on the approved list for scene 42"
+    assert next(row["words"] for row in refused) == "Not on the approved list for scene 42"
     assert rows[-1]["record"] == "audit" and rows[-1]["value"] == "intact"
     assert not render(made, tmp_path / "plain.csv", "csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
@@ -260,14 +261,14 @@ def test_day_report_uses_local_midnight(db, crew, tmp_path):
     scenes.add_scene(db, "43", "Bath, morning", KIOSK)
     people = ["C01"]
     # 23:30 UTC on 10 March is 00:30 on 11 March in Paris: that day's, not the 10th's.
-    append_scans(db, "42", people, 2, datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc), step=60)
-    append_scans(db, "43", people, 1, datetime(2026, 3, 10, 12, tzinfo=timezone.utc))
+    append_scans(db, "42", people, 2, datetime(2026, 3, 10, 23, 30, tzinfo=UTC), step=60)
+    append_scans(db, "43", people, 1, datetime(2026, 3, 10, 12, tzinfo=UTC))
     paris = ZoneInfo("Europe/Paris")
     tenth, eleventh = reports.day_report(db, "2026-03-10", paris), reports.day_report(db, date(2026, 3, 11), paris)
     assert [s.ref for s in tenth.scenes] == ["43"] and [s.ref for s in eleventh.scenes] == ["42"]
     assert [e.at.hour for e in eleventh.scenes[0].movements] == [0, 0] and eleventh.scenes[0].peak == 1
     assert tenth.scenes[0].headcount[-1][1] == 1  # 43's admission, still inside at the day's end
-    assert [s.ref for s in reports.day_report(db, "2026-03-10", timezone.utc).scenes] == ["42", "43"]
+    assert [s.ref for s in reports.day_report(db, "2026-03-10", UTC).scenes] == ["42", "43"]
     assert "Closed sets on 2026-03-11" in pdf_text(render(eleventh, tmp_path / "d.pdf", "pdf"))
     empty = reports.day_report(db, "2020-01-01", paris)
     assert empty.scenes == () and "No closed-set activity" in pdf_text(render(empty, tmp_path / "e.pdf", "pdf"))
@@ -335,3 +336,22 @@ def test_bucket_peaks_never_hide_the_peak(series, buckets):
     bars = core.bucket_peaks(series, 0.0, 1000.0, buckets)
     assert len(bars) == buckets
     assert max(bars, default=0) == max((count for _, count in series), default=0)
+
+
+def test_no_report_or_export_shows_a_live_code_however_it_was_typed(db, crew, tmp_path):
+    """A code typed with a typo, or in a shape the door refused, is shown masked: a few characters and its
+    length, so nobody reading a report can type it in."""
+    from kiosk.core import codes
+
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    live = crew["R01"]
+    typo = live[:-1] + next(symbol for symbol in codes.ALPHABET if symbol != live[-1])
+    for typed in (typo, f"{live}!", f"x{live[:9]}--{live[9:]}"):
+        assert door.scan(db, "42", typed, "set", KIOSK).decision == "deny"
+    made = reports.scene_report(db, "42")
+    assert [event.raw for event in made.scenes[0].refused] == [
+        f"{typo[:3]}… (18 characters)", f"{live[:3]}… (19 characters)", f"x{live[:2]}… (21 characters)"]
+    for fmt in ("pdf", "csv", "json"):
+        out = render(made, tmp_path / f"r.{fmt}", fmt)
+        text = pdf_text(out) if fmt == "pdf" else out.read_text(encoding="utf-8")
+        assert live[:6] not in text and typo[:6] not in text, fmt

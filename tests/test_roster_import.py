@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import zipfile
-from dataclasses import asdict
 
 import openpyxl
 import pytest
@@ -160,6 +160,15 @@ def test_every_bad_row_is_named_by_line_and_a_stray_separator_is_caught():
         "line 5: more cells than the header has columns (4, not 3) - is a separator inside a name without quotes?"]
 
 
+def test_a_quote_never_closed_is_named_not_taken_for_a_missing_kind():
+    data = b'ref,name,kind\nA1,Ana,crew\nA2,"Bo Lima,crew\nA3,Cy,cast\nA4,Di,cast\n'
+    assert reasons(read_roster(data)) == [
+        'line 3: a quote (") opens a cell on this line and is never closed, so the rest of the file would be one '
+        "cell: close the quote, or remove it"]
+    closed = read_roster(b'ref,name,kind\nA1,"Ana, the elder",crew\n')  # a quoted comma is fine
+    assert [person.name for person in closed.people] == ["Ana, the elder"] and not closed.errors
+
+
 @pytest.mark.parametrize("data", [b"", codecs.BOM_UTF8, b"\r\n\r\n", b",,,\n,,\n"])
 def test_an_empty_list_is_refused(data):
     assert reasons(read_roster(data)) == ["line 1: the list is empty"]
@@ -286,7 +295,8 @@ def test_service_reads_a_workbook_with_options_and_keeps_the_old_call(db):
         roster.import_people(db, data, KIOSK, source=RosterSource(sheet="Cast"))
     assert roster.import_people(db, csv_bytes([HEADER, *ROWS], ";"), KIOSK).added == ["N1", "N2", "N3"]
     people = {person.ref: person for person in roster.list_people(db)}
-    assert set(asdict(people["N1"])) == {"ref", "name", "department", "role", "kind", "badge_issued_at"}  # no phone
+    assert set(dataclasses.asdict(people["N1"])) == {"ref", "name", "department", "role", "kind",
+                                                    "badge_issued_at"}  # no phone, no email
 
 
 def test_cli_dry_run_shows_the_mapping_and_the_names(db_path, tmp_path, capsys, cli):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kiosk.core.door import SceneState
@@ -45,7 +47,7 @@ def test_every_scan_is_stored_with_its_verdict(db, crew):
                     "FROM events WHERE type = 'door.scan' ORDER BY id")
     assert [(r["scan_id"], r["decision"], r["reason"]) for r in rows] == \
         [(v.scan_id, v.decision, v.reason) for v in verdicts]
-    assert rows[2]["raw"] == "non…nse (8 characters)" and rows[2]["device"] == KIOSK  # refused input: masked
+    assert rows[2]["raw"] == "non… (8 characters)" and rows[2]["device"] == KIOSK  # refused input: masked
     assert rows[0]["raw"] is None  # a working code is never stored
 
 
@@ -130,26 +132,86 @@ def test_lift_sweeps_everyone_out_and_the_door_stays_shut(db, crew):
     assert scan(db, crew["D01"]).reason == "lifted"
 
 
-def test_lookup_admit_needs_a_reason_and_approval(db, crew):
+def lookups(db) -> list[tuple]:
+    return [tuple(row.values()) for row in many(
+        db, "SELECT e.person, e.decision, e.reason FROM events e WHERE e.type = 'door.by_name' ORDER BY e.id")]
+
+
+def test_lookup_admit_needs_a_reason_and_approval_and_a_refusal_is_on_record(db, crew):
     open_42(db)
     with pytest.raises(ServiceError, match="why"):
         door.admit_by_lookup(db, "42", "Helen Marsh", "set", " ", KIOSK)
-    with pytest.raises(ServiceError, match="not approved"):
-        door.admit_by_lookup(db, "42", "R01", "set", "forgot badge", KIOSK)
+    refused = door.admit_by_lookup(db, "42", "R01", "set", "forgot badge", KIOSK)
+    assert (refused.decision, refused.reason, refused.name) == ("deny", "not_approved", "Hannah Cole")
     verdict = door.admit_by_lookup(db, "42", "Helen Marsh", "set", "badge left in trailer", KIOSK)
     assert (verdict.decision, verdict.reason) == ("admit", "override")
+    assert lookups(db) == [("R01", "deny", "not_approved"), ("D01", "admit", "override")]
+
+
+def test_someone_let_in_by_name_is_marked_out_by_name(db, crew):
+    open_42(db)
+    door.admit_by_lookup(db, "42", "D01", "set", "badge left in trailer", KIOSK)
+    scenes.set_state(db, "42", SceneState.ROLLING, KIOSK)
+    assert door.admit_by_lookup(db, "42", "D01", "set", "going for the badge", KIOSK).reason == "rolling"
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    out = door.admit_by_lookup(db, "42", "D01", "set", "going for the badge", KIOSK)
+    assert (out.decision, out.reason, out.words) == ("exit", "marked_out", "Marked out by the AD by name (no badge)")
+    assert door.inside(db, "42") == []
+    body = json.loads(one(db, "SELECT payload FROM events WHERE reason = 'marked_out'")["payload"])["body"]
+    assert (body["by"], body["why"]) == ("AD", "going for the badge")
 
 
 def test_escalation_admits_only_for_this_scene_with_both_names(db, crew):
     open_42(db)
     assert scan(db, crew["R01"]).decision == "deny"
     verdict = door.escalate(db, "42", "R01", "set", coordinator="Amara Mensah", ad="Sam Whitfield", kiosk=KIOSK)
-    assert verdict.decision == "admit"
+    assert (verdict.decision, verdict.reason) == ("admit", "escalated")
+    assert verdict.words == "Not on the list: approved at the door by the IC and the AD, scene 42 only"
     approval = one(db, "SELECT approved_by, temporary FROM approvals WHERE person = 'R01'")
     assert approval == {"approved_by": "IC Amara Mensah and AD Sam Whitfield", "temporary": 1}
     scenes.add_scene(db, "43", "Other scene", KIOSK)
     scenes.set_state(db, "43", SceneState.OPEN, KIOSK)
     assert scan(db, crew["R01"], scene="43").reason == "not_approved"
+
+
+def test_an_escalation_needs_an_ic_and_an_ad_who_are_people_of_the_production(db, crew):
+    open_42(db)
+    for coordinator, ad, problem in (("D03", "D02", "not an intimacy coordinator"), ("X01", "Nobody Here", "Nobody"),
+                                     ("X01", "X01", "two different people"), ("X01", "R01", "own entry"),
+                                     ("", "D02", "needs the intimacy coordinator")):
+        with pytest.raises(ServiceError, match=problem):
+            door.escalate(db, "42", "R01", "set", coordinator=coordinator, ad=ad, kiosk=KIOSK)
+    with pytest.raises(ServiceError, match="on the approved list for set already"):
+        door.escalate(db, "42", "P01", "set", coordinator="X01", ad="D02", kiosk=KIOSK)
+    assert door.escalate(db, "42", "R01", "set", coordinator="X02", ad="D02", kiosk=KIOSK).decision == "admit"
+    assert lookups(db) == [("R01", "admit", "escalated")]
+
+
+def test_an_escalation_refused_by_the_rule_approves_nobody(db, crew):
+    open_42(db)
+    scenes.set_state(db, "42", SceneState.ROLLING, KIOSK)
+    assert door.escalate(db, "42", "R01", "set", coordinator="X01", ad="D02", kiosk=KIOSK).reason == "rolling"
+    assert not one(db, "SELECT 1 AS x FROM approvals WHERE person = 'R01'")
+
+
+def test_the_policy_list_is_per_scene_stored_and_cleared_at_the_lift(db, crew):
+    open_42(db)
+    scan(db, crew["P01"])
+    scan(db, crew["C01"])
+    assert [due.ref for due in door.policy_due(db, "42")] == ["P01", "C01"]
+    door.acknowledge_policy(db, "42", "C01", by="AD", kiosk=KIOSK)
+    assert [due.ref for due in door.policy_due(db, "42")] == ["P01"]
+    scenes.add_scene(db, "43", "Other scene", KIOSK, performers=("C01",))
+    assert door.policy_due(db, "43") == []
+    lift(db, "42", KIOSK)
+    assert door.policy_due(db, "42") == [] and door.door_view(db, "42").policy_due == []
+
+
+def test_the_door_view_of_a_scene_the_production_lacks_says_so(db, crew):
+    view = door.door_view(db, "999")
+    assert view.scene is None and view.missing == "999" and view.production == "Night Garden"
+    with pytest.raises(ServiceError, match="No scene '999' in this production: the scenes are 42"):
+        door.scan(db, "999", crew["P01"], "set", KIOSK)
 
 
 def test_approval_changes_are_logged_with_who_and_when(db, crew):

@@ -6,10 +6,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from pypdf import PdfReader
-from textual.widgets import Input
+from textual import events
+from textual.widgets import Input, Label
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, door, scenes
@@ -17,10 +19,7 @@ from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.widgets import Banner, RowsPanel, Table, VerdictPanel
-from tests.support import (
-    KIOSK,
-    PIN,  # noqa: E402
-)
+from tests.support import KIOSK, PIN, SIZES
 
 
 @pytest.fixture
@@ -95,11 +94,16 @@ async def test_rolling_and_hold_keys(app, db, crew, keys):
         assert scenes.get_scene(db, "42")["state"] == "open"
 
 
-async def test_zone_key_switches_the_door_to_the_monitors(app, db, crew, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
+@pytest.mark.parametrize("size", SIZES)
+async def test_zone_key_switches_the_door_to_the_monitors_once_confirmed(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
         await keys.scanner(pilot, crew["V01"])
         assert "deny" in app.screen.query_one(VerdictPanel).classes
         await keys.press(pilot, "z")
+        assert app.zone == "set" and "Switch this door to MONITORS?" in str(app.screen.query_one(Label).render())
+        await keys.press(pilot, "escape")  # a stray Z changes nothing
+        assert app.zone == "set" and isinstance(app.screen, DoorScreen)
+        await keys.press(pilot, "z", "z")  # Z, and Z again to confirm
         assert app.zone == "monitors"
         await keys.scanner(pilot, crew["V01"])
         assert "ADMIT" in verdict_text(app)
@@ -117,70 +121,169 @@ async def test_a_code_typed_by_hand(app, db, crew, keys):
         assert "Helen Marsh" in verdict_text(app)
 
 
-async def test_forgotten_badge_lookup_admits_with_a_reason(app, db, crew, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
-        await keys.press(pilot, "l")
-        app.screen.query_one("#search", Input).value = "Helen"
-        await keys.settle(pilot)
-        await keys.press(pilot, "enter", "enter")  # to the list, choose the first match
-        app.screen.query_one("#why", Input).value = "badge left in the trailer"
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_typo_in_a_typed_code_is_fixed_in_the_dialog_and_hyphens_are_fine(app, db, crew, keys, size):
+    code = crew["D01"]
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    async with app.run_test(size=size) as pilot:
+        await keys.press(pilot, "c")
+        field = app.screen.query_one("#code", Input)
+        field.value = typo
         await keys.press(pilot, "enter")
+        assert type(app.screen).__name__ == "TypeCodeScreen"  # still open, to fix the code
+        assert "one character is wrong or two are swapped" in str(app.screen.query_one("#message").render())
+        assert scan_rows(db) == 0  # a typo is not a DENY on record
+        field.value = f"{code[:9]}-{code[9:]}"  # as people copy the printed groups
+        await keys.press(pilot, "enter")
+        assert isinstance(app.screen, DoorScreen) and "Helen Marsh" in verdict_text(app)
+        assert scan_rows(db) == 1
+
+
+async def by_name(pilot, keys, key: str, search: str, why: str = "") -> None:
+    """L (or E): find ``search``, Enter on the first match, then the reason (L) and Enter."""
+    await keys.press(pilot, key)
+    pilot.app.screen.query_one("#search", Input).value = search
+    await keys.settle(pilot)
+    await keys.press(pilot, "enter")  # chooses the highlighted match
+    if why:
+        pilot.app.screen.query_one("#why", Input).value = why
+        await keys.press(pilot, "enter")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_no_badge_admits_with_a_reason_and_marks_out_the_same_way(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
+        await by_name(pilot, keys, "l", "Helen", why="badge left in the trailer")
         assert isinstance(app.screen, DoorScreen)
         assert "Admitted by the AD after a name lookup" in verdict_text(app)
-        row = one(db, "SELECT reason, payload FROM events WHERE type = 'door.admitted_by_lookup'")
+        row = one(db, "SELECT reason, payload FROM events WHERE type = 'door.by_name'")
         assert row["reason"] == "override" and "trailer" in row["payload"]
+        await by_name(pilot, keys, "l", "Helen", why="went to fetch the badge")
+        assert "EXIT" in verdict_text(app) and "Marked out by the AD by name" in verdict_text(app)
+        assert door.inside(db, "42") == []
 
 
-async def test_lookup_refuses_someone_not_approved(app, db, crew, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_refused_lookup_is_shown_and_on_record(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
+        await by_name(pilot, keys, "l", "Hannah Cole", why="forgot it")
+        assert isinstance(app.screen, DoorScreen) and "deny" in app.screen.query_one(VerdictPanel).classes
+        assert "Not on the approved list for scene 42" in verdict_text(app)
+        assert one(db, "SELECT decision, reason FROM events WHERE type = 'door.by_name'") == \
+            {"decision": "deny", "reason": "not_approved"}
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_down_then_enter_chooses_the_next_match_at_once(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
         await keys.press(pilot, "l")
-        app.screen.query_one("#search", Input).value = "Hannah Cole"
+        app.screen.query_one("#search", Input).value = "Camera"
         await keys.settle(pilot)
-        await keys.press(pilot, "enter", "enter")
-        app.screen.query_one("#why", Input).value = "forgot it"
-        await keys.press(pilot, "enter")
-        assert "not approved" in str(app.screen.query_one("#message").render())
-        assert one(db, "SELECT COUNT(*) AS n FROM events WHERE type = 'door.admitted_by_lookup'")["n"] == 0
+        await keys.press(pilot, "down", "enter")  # from the search box: the second match, chosen by one Enter
+        assert "Chosen: Kwame Boateng" in str(app.screen.query_one("#chosen").render())
+        assert app.focused is app.screen.query_one("#why")
 
 
-async def test_escalation_records_a_temporary_approval_with_both_names(app, db, crew, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
+@pytest.mark.parametrize("size", SIZES)
+async def test_escalation_chooses_the_scenes_ic_and_an_ad_of_the_production(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
         await keys.scanner(pilot, crew["R01"])
         assert "deny" in app.screen.query_one(VerdictPanel).classes
-        await keys.press(pilot, "e")
+        await by_name(pilot, keys, "e", "Nobody By That Name")
+        assert "Nobody matches 'Nobody By That Name'" in str(app.screen.query_one("#chosen").render())
         app.screen.query_one("#search", Input).value = "Hannah"
         await keys.settle(pilot)
-        await keys.press(pilot, "enter", "enter")
-        app.screen.query_one("#ic", Input).value = "Amara Mensah"
-        app.screen.query_one("#ad", Input).value = "Sam Whitfield"
-        await keys.press(pilot, "enter", "enter")  # from the IC's name to the AD's, then done
-        assert "ADMIT" in verdict_text(app)
+        await keys.press(pilot, "enter")
+        matches = app.screen.query_one("#matches")
+        assert str(matches.get_option_at_index(0).prompt).startswith("Amara Mensah")  # the scene's IC first
+        assert all("Intimacy coordinator" in str(option.prompt) for option in matches.options)
+        await keys.press(pilot, "enter")  # the scene's IC, listed first
+        app.screen.query_one("#search", Input).value = "Sam Whitfield"
+        await keys.settle(pilot)
+        await keys.press(pilot, "enter")
+        assert isinstance(app.screen, DoorScreen)
+        assert "ADMIT" in verdict_text(app) and "approved at the door by the IC and the AD" in verdict_text(app)
         approval = one(db, "SELECT approved_by, temporary FROM approvals a JOIN people p ON p.ref = a.person "
                            "WHERE p.ref = 'R01'")
         assert approval == {"approved_by": "IC Amara Mensah and AD Sam Whitfield", "temporary": 1}
 
 
-async def test_first_entry_asks_for_the_device_policy_and_records_it(app, db, crew, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
+@pytest.fixture
+def status_text(shown):
+    return lambda app: shown(door_screen(app).query_one("#status"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_p_confirms_the_person_on_the_panel_and_the_list_is_kept(app, db, crew, keys, size, status_text):
+    async with app.run_test(size=size) as pilot:
         await keys.scanner(pilot, crew["P01"])
-        assert "FIRST ENTRY" in verdict_text(app)
-        assert door_screen(app).policy_due
+        await keys.scanner(pilot, crew["C01"])
+        assert "FIRST ENTRY" in verdict_text(app) and "Zoë Ødegård" in verdict_text(app)
+        assert "Policy to confirm (P): 2 - Ines Duarte, Zoë Ød" in status_text(app)
+        await keys.press(pilot, "p")  # the person on the panel, not the first in the list
+        assert door.policy_acknowledged(db, "42", "C01") and not door.policy_acknowledged(db, "42", "P01")
+        assert "Policy to confirm (P): 1 - Ines Duarte" in status_text(app)
+        door_screen(app).ready()  # the panel went back to READY: P asks whom
         await keys.press(pilot, "p")
-        assert door.policy_acknowledged(db, "42", "P01")
-        assert not door_screen(app).policy_due
+        assert type(app.screen).__name__ == "ChooseFromList"
+        await keys.press(pilot, "enter")
+        assert door.policy_acknowledged(db, "42", "P01") and "Policy to confirm" not in status_text(app)
 
 
-async def test_lift_shows_who_was_inside_and_marks_them_out(app, db, crew, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_policy_list_survives_a_restart_stays_on_one_line_and_ends_at_the_lift(db, crew, keys, size,
+                                                                                         status_text):
+    access.set_pin(db, PIN, KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    approved = [row.ref for row in scenes.approved_list(db, "42") if row.zone == "set"]
+    for ref in approved:
+        door.scan(db, "42", crew[ref], "set", KIOSK)
+    app = KioskApp(db, KIOSK, scene="42")  # a kiosk started after those scans
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        status = status_text(app)
+        assert f"Policy to confirm (P): {len(approved)} - " in status
+        assert "Door: SET" in status and "Kiosk: test-kiosk" in status  # the counts are never pushed off
+        await keys.press(pilot, "x", "enter", "escape")
+        assert "Policy to confirm" not in status_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_lift_keeps_its_count_live_marks_out_and_the_door_says_what_now(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
         await keys.scanner(pilot, crew["P01"])
         await keys.press(pilot, "x")
         assert app.screen.query_one(Table).row_count == 1
+        assert "1 still inside now" in str(app.screen.query_one("#message").render())
+        await keys.scanner(pilot, crew["C01"])  # someone comes in while the confirmation is open
+        await pilot.pause(1.2)
+        await keys.settle(pilot)
+        assert "2 still inside now" in str(app.screen.query_one("#message").render())
         await keys.press(pilot, "enter")
         assert scenes.get_scene(db, "42")["state"] == "lifted"
-        assert "Marked out (1)" in str(app.screen.query_one("#message").render())
+        assert "Marked out (2)" in str(app.screen.query_one("#message").render())
         await keys.press(pilot, "escape")
         assert app.screen.query_one(Banner).has_class("lifted")
         assert door.inside(db, "42") == []
+        assert "CLOSED SET LIFTED" in verdict_text(app) and "FIRST ENTRY" not in verdict_text(app)
+        await keys.scanner(pilot, crew["D01"])  # a scan after the lift is no red DENY: the door is not guarding
+        panel = app.screen.query_one(VerdictPanel)
+        assert panel.has_class("idle") and not panel.has_class("deny")
+        assert "not checking badges" in verdict_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_scene_the_production_lacks_says_so_in_plain_words(db, crew, keys, size, shown):
+    access.set_pin(db, PIN, KIOSK)
+    app = KioskApp(db, KIOSK, scene="999")
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        assert "Scene 999 is not in this production" in shown(app.screen.query_one(Banner))
+        assert "NO SCENE AT THIS DOOR" in verdict_text(app)
+        await keys.scanner(pilot, crew["P01"])
+        shown = verdict_text(app)
+        assert "NOT RECORDED" in shown and "No scene '999' in this production: the scenes are 42" in shown
+        assert "kiosk scene list" not in shown and scan_rows(db) == 0
 
 
 async def test_roll_call_lists_everyone_inside_and_prints(app, db, db_path, crew, keys):
@@ -203,20 +306,99 @@ async def test_the_kiosk_cannot_be_left_without_the_pin(app, key, keys):
         assert app.is_running and isinstance(app.screen, DoorScreen)
 
 
-async def test_supervisor_menu_needs_the_pin_and_exits(app, db, keys):
-    async with app.run_test(size=(100, 30)) as pilot:
-        await keys.press(pilot, "f10")
+async def menu(pilot, keys, choice: str) -> None:
+    await keys.press(pilot, "f10")
+    await pilot.press(*PIN, "enter")
+    await keys.settle(pilot)
+    assert type(pilot.app.screen).__name__ == "SupervisorMenu"
+    option_list = pilot.app.screen.query_one("OptionList")
+    option_list.highlighted = [option.id for option in option_list.options].index(choice)
+    await keys.press(pilot, "enter")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_supervisor_menu_needs_the_pin_and_exit_asks_saying_who_is_inside(app, db, crew, keys, size):
+    async with app.run_test(size=size) as pilot:
+        await keys.scanner(pilot, crew["P01"])
+        await keys.press(pilot, "f10", "enter")  # Enter on an empty PIN: no try at all
+        assert "Type the PIN" in str(app.screen.query_one("#message").render())
         await pilot.press(*"000000", "enter")
         await keys.settle(pilot)
-        assert "Wrong PIN" in str(app.screen.query_one("#message").render())
-        await pilot.press(*PIN, "enter")
-        await keys.settle(pilot)
-        assert type(app.screen).__name__ == "SupervisorMenu"
-        option_list = app.screen.query_one("OptionList")
-        option_list.highlighted = [option.id for option in option_list.options].index("exit")
+        assert "Wrong PIN - 4 tries left" in str(app.screen.query_one("#message").render())
+        await keys.press(pilot, "escape")
+        await menu(pilot, keys, "exit")
+        details = str(app.screen.query_one("#details").render())
+        assert "Still inside (1): Ines Duarte (set, scene 42)" in details
+        await keys.press(pilot, "escape")  # not now: back to the door, the menu closed behind it
+        assert isinstance(app.screen, DoorScreen) and app.is_running
+        await menu(pilot, keys, "exit")
         await keys.press(pilot, "enter")
     assert app.return_code == 0
     assert one(db, "SELECT COUNT(*) AS n FROM events WHERE key = 'attempts/supervisor' AND reason = 'wrong'")["n"] == 1
+
+
+async def test_the_pin_opens_the_menu_for_one_action(app, keys):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await menu(pilot, keys, "people")
+        assert type(app.screen).__name__ == "PeopleScreen"
+        await keys.press(pilot, "escape")
+        assert isinstance(app.screen, DoorScreen)  # not back in the menu: the next action asks for the PIN
+
+
+async def test_the_supervisors_screens_lock_when_the_kiosk_is_idle(db, crew, keys):
+    access.set_pin(db, PIN, KIOSK)
+    app = KioskApp(db, KIOSK, scene="42", idle_lock=2.5)  # long enough for a busy machine to open the form
+    async with app.run_test(size=(80, 24)) as pilot:
+        await menu(pilot, keys, "people")
+        await keys.press(pilot, "f2")  # a form open over the people screen
+        assert type(app.screen).__name__ == "PersonForm"
+        await pilot.pause(4.5)  # past the idle time and the next check
+        await keys.settle(pilot)
+        assert isinstance(app.screen, DoorScreen) and len(app.screen_stack) == 1
+
+
+async def test_a_paste_is_never_a_scan_and_lands_in_the_field(app, db, crew, keys):
+    async with app.run_test() as pilot:
+        app.post_message(events.Paste(crew["P01"]))  # on the door itself: nothing happens
+        await keys.settle(pilot)
+        assert scan_rows(db) == 0 and "READY" in verdict_text(app)
+        await keys.press(pilot, "l")
+        app.screen.query_one("#search", Input).focus()
+        app.post_message(events.Paste("Helen"))
+        await keys.settle(pilot)
+        assert app.screen.query_one("#search", Input).value == "Helen" and scan_rows(db) == 0
+
+
+async def test_a_long_name_typed_at_ten_keys_a_second_stays_in_the_field(app, db, crew, keys):
+    """The shift's failure: fast pairs in a long name started a burst, and its tail became a DENY row."""
+    name = "Maria Fernanda Concepcion de los Angeles Villalobos-Montenegro y Santisteban"
+    async with app.run_test() as pilot:
+        await keys.press(pilot, "l")
+        app.screen.query_one("#search", Input).focus()
+        at = time.monotonic()
+        for index, character in enumerate(name):
+            at += 0.1 if index % 3 else 0.035  # ten keys a second, a fast pair in every few
+            key = events.Key(keys.name(character), character)
+            key.time = at
+            app.post_message(key)
+        await pilot.pause(0.3)
+        await keys.settle(pilot)
+        assert app.screen.query_one("#search", Input).value == name and scan_rows(db) == 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_demo_notice_sits_on_the_ready_panel_not_over_the_keys(db, crew, keys, size, monkeypatch):
+    access.set_pin(db, PIN, KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    app = KioskApp(db, KIOSK, scene="42", notice="Supervisor PIN: 123456.")
+    toasts: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **options: toasts.append(message))
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        assert "Supervisor PIN: 123456." in verdict_text(app) and toasts == []  # no toast over the key legend
+        await keys.scanner(pilot, crew["P01"])
+        door_screen(app).ready()
+        assert "READY" in verdict_text(app) and "123456" not in verdict_text(app)
 
 
 async def test_first_run_asks_for_a_pin_before_anything(db, crew, keys):
@@ -253,12 +435,15 @@ async def test_a_failed_write_says_not_recorded_and_the_kiosk_carries_on(app, db
         assert scan_rows(db) == 1
 
 
-async def test_a_scan_behind_a_dialog_is_recorded_and_shown_over_it(app, db, crew, keys):
+async def test_a_scan_behind_a_dialog_is_recorded_and_shown_over_it(app, db, crew, keys, monkeypatch):
+    told = []
+    notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, **options: (told.append(message), notify(message, **options)))
     async with app.run_test(size=(100, 30)) as pilot:
         await keys.press(pilot, "i")  # the roll-call covers the door
         await keys.scanner(pilot, crew["P01"])
         assert type(app.screen).__name__ == "RollCallScreen"
-        assert any("ADMIT Ines Duarte" in str(toast.message) for toast in app._notifications)
+        assert any("ADMIT Ines Duarte" in message for message in told)
         assert scan_rows(db) == 1
 
 

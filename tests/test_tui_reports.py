@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-from textual.widgets import Input, Sparkline
+from textual.widgets import Input, Label, Sparkline
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, door, scenes
@@ -15,7 +15,7 @@ from kiosk.services.reports import scene_report
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen, headcount_bars
 from kiosk.tui.widgets import Table
-from tests.support import KIOSK, PIN
+from tests.support import KIOSK, PIN, SIZES
 
 
 @pytest.fixture
@@ -85,3 +85,42 @@ def test_headcount_bars_follow_the_log(db, crew):
     door.scan(db, "42", crew["P01"], "set", KIOSK)
     bars = headcount_bars(scene_report(db, "42").scenes[0])
     assert len(bars) == 60 and max(bars) == 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_timeline_keeps_its_name_and_zone_columns_and_masks_what_matched_no_badge(app, db, crew, keys,
+                                                                                            size):
+    door.scan(db, "42", f"{crew['R01'][:9]}-{crew['R01'][9:]}x", "set", KIOSK)  # a live code, mistyped
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        await app.push_screen(ReportsScreen())
+        await ask(pilot, "42", keys=keys)
+        timeline = app.screen.query_one(Table)
+        titles = [str(column.label) for column in timeline.columns.values()]
+        widths = {title: column.width for title, column in zip(titles, timeline.columns.values())}
+        assert titles == ["Time", "Scene", "What", "Name", "Zone"]
+        assert widths["Name"] >= 10 and widths["Zone"] == 8 and widths["Time"] == 14
+        assert sum(widths.values()) + 2 * len(widths) <= size[0]  # all of it on the screen
+        rows = [timeline.texts(index) for index in range(timeline.row_count)]
+        assert rows[-2][2:] == ["Not on the approved list for scene 42", "Hannah Cole", "set"]
+        assert rows[-1][3] == f"{crew['R01'][:3]}… (20 characters)"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_export_asks_before_replacing_a_file(app, db, db_path, keys, size):
+    target = db_path.parent / "scene42"
+    target.with_suffix(".pdf").write_bytes(b"the office's copy")
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        await app.push_screen(ReportsScreen())
+        await ask(pilot, "42", keys=keys)
+        await keys.press(pilot, "f2")
+        app.screen.query_one("#path", Input).value = str(target)
+        await keys.press(pilot, "f2")
+        assert "scene42.pdf exists already. Replace it?" in str(app.screen.query_one(Label).render())
+        await keys.press(pilot, "escape")
+        assert isinstance(app.screen, ExportForm) and "Not exported" in str(app.screen.query_one("#message").render())
+        assert target.with_suffix(".pdf").read_bytes() == b"the office's copy"
+        await keys.press(pilot, "f2", "enter")
+        assert isinstance(app.screen, ReportsScreen)
+    assert target.with_suffix(".pdf").read_bytes().startswith(b"%PDF")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, RadioButton, RadioSet
+from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from kiosk.services import access, scenes
 from kiosk.services.lookup import get_person
@@ -13,7 +13,7 @@ from kiosk.tui.screens.importing import ImportScreen
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
 from kiosk.tui.widgets import Table
-from tests.support import KIOSK, PIN
+from tests.support import KIOSK, PIN, SIZES
 
 GOOD_CSV = "ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\nP02,Tom Brennan,Camera,Operator,crew\n"
 BAD_CSV = ("ref,name,department,role,kind\nN01,Noor Haddad,Camera,Loader,crew\n,,Camera,Grip,robot\n"
@@ -45,7 +45,7 @@ async def choose(pilot, picker_id: str, text: str, keys) -> None:
     search.focus()
     search.value = text
     await keys.settle(pilot)
-    await keys.press(pilot, "enter", "enter")
+    await keys.press(pilot, "enter")
 
 
 def message(app) -> str:
@@ -94,7 +94,7 @@ async def test_the_menu_opens_people_where_one_is_added_then_edited(app, db, key
         await fill(pilot, filter="camera", keys=keys)
         assert people.row_count == 6 and "6 of 41" in str(app.screen.query_one("#heading").render())
         await keys.press(pilot, "escape")
-        assert type(app.screen).__name__ == "SupervisorMenu"
+        assert type(app.screen).__name__ == "DoorScreen"  # the PIN opened the menu for that one action
 
 
 async def test_form_problems_are_shown_in_words_and_nothing_is_saved(app, db, keys):
@@ -298,3 +298,71 @@ async def test_a_spreadsheet_with_its_own_headers_is_imported_from_the_setup_scr
     person = get_person(db, "N01")
     assert (person["name"], person["department"], person["role"], person["kind"]) == \
         ("Noor Haddad", "Camera", "Loader", "crew")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_tabbing_into_a_field_and_typing_adds_to_what_is_there(app, db, keys, size):
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        people = table(app, "rows")
+        people.move_cursor(row=people.get_row_index("P04"))
+        await keys.press(pilot, "f3")
+        assert app.focused is app.screen.query_one("#name")
+        await keys.press(pilot, "tab", "tab")  # to Role, as the supervisor did
+        assert app.focused is app.screen.query_one("#role")
+        await keys.press(pilot, "space", "x")
+        await keys.press(pilot, "f2")
+    assert get_person(db, "P04")["role"] == "2nd AC x"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_badges_screen_counts_badges_and_shows_a_revoked_one(app, db, keys, size):
+    from kiosk.tui.screens.badges import BadgesScreen, RevokeForm
+
+    async with app.run_test(size=size) as pilot:
+        await open_screen(pilot, BadgesScreen(), keys=keys)
+        assert str(app.screen.query_one("#heading").render()) == "Badges: 40 valid, 0 revoked, 0 none (40 people)"
+        badges_table = table(app, "rows")
+        badges_table.move_cursor(row=badges_table.get_row_index("D01"))
+        await keys.press(pilot, "f8")
+        assert "Revoke the badge of Helen Marsh (D01)" in str(app.screen.query_one(Label).render())
+        await fill(pilot, reason="lost on location", keys=keys)
+        await keys.press(pilot, "f2")
+        assert not isinstance(app.screen, RevokeForm)
+        row = badges_table.texts("D01")
+        assert row[1:3] == ["Helen Marsh", "REVOKED"] and row[4] == "lost on location"
+        assert str(app.screen.query_one("#heading").render()) == "Badges: 39 valid, 1 revoked, 0 none (40 people)"
+
+
+async def test_issuing_a_badge_no_installed_font_can_print_warns_first(app, db, crew, tmp_path, keys):
+    from kiosk.badges import undrawable
+    from kiosk.services import badges
+    from kiosk.tui.screens.badges import BadgePreview, BadgesScreen, IssueForm
+
+    squares = undrawable(badges.plan_badges(db, ["C04"]))  # none on a machine with a CJK font installed
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, BadgesScreen(), keys=keys)
+        people = table(app, "rows")
+        people.move_cursor(row=people.get_row_index("C04"))
+        await keys.press(pilot, "f2")
+        await fill(pilot, out=str(tmp_path / "out"), sheet="", keys=keys)
+        await keys.press(pilot, "f2")
+        if squares:
+            assert isinstance(app.screen, IssueForm) and "apt install fonts-noto-cjk" in message(app)
+            assert not (tmp_path / "out" / "C04.png").exists()
+            await keys.press(pilot, "f2")  # again: issued all the same
+        assert isinstance(app.screen, BadgePreview) and (tmp_path / "out" / "C04.png").exists()  # its QR to try
+        await keys.press(pilot, "escape")
+        assert isinstance(app.screen, BadgesScreen)
+
+
+async def test_a_long_import_error_is_shown_whole_at_80_columns(app, tmp_path, keys):
+    (tmp_path / "list.csv").write_text("Performer;Dept\nNoor Haddad;Camera\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, PeopleScreen(), keys=keys)
+        await keys.press(pilot, "f4")
+        await fill(pilot, path=str(tmp_path / "list.csv"), keys=keys)
+        await keys.press(pilot, "enter")
+        details = table(app, "details")
+        assert "no header row naming the name column" in details.texts(0)[1]
+        assert details.ordered_rows[0].height > 1  # wrapped onto more lines, not cut at the screen's edge

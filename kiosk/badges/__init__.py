@@ -15,8 +15,9 @@ from kiosk.badges.card import draw_card
 from kiosk.badges.issue import Staged, stage
 from kiosk.badges.layout import QUIET, card_layout, qr_symbol
 from kiosk.core.badge import BadgeCard
+from kiosk.fonts import SUBSTITUTE, font_package, undrawn
 
-__all__ = ["Staged", "render_card", "stage", "terminal_qr"]
+__all__ = ["Staged", "render_card", "stage", "terminal_qr", "undrawable"]
 
 
 def render_card(card: BadgeCard) -> Image.Image:
@@ -34,3 +35,17 @@ def terminal_qr(code: str) -> str:
     text = io.StringIO()
     qr_symbol(code, border=QUIET).print_ascii(out=text, invert=True)
     return text.getvalue().rstrip("\n")
+
+
+def undrawable(cards: list[BadgeCard]) -> list[str]:
+    """A warning for each badge with a character no font on this machine has (it would print as a square),
+    naming the font package to install; empty when every badge draws as written."""
+    warnings = []
+    for card in cards:
+        missing = "".join(dict.fromkeys(undrawn(card.name) + undrawn(card.department) + undrawn(card.role)))
+        if missing:
+            warnings.append(f"{card.name} ({card.ref}): {len(missing)} character(s) no installed font has "
+                            f"({missing}) will print as {SUBSTITUTE} on the badge, the sheet and reports - "
+                            f"install a font for them (Debian: apt install {font_package(missing)}) and issue "
+                            "again.")
+    return warnings

@@ -115,6 +115,14 @@ def read_stdin(what: str) -> str:
                                    "recorded.") from None
 
 
+def warn_undrawable(cards: list) -> None:
+    """Say on standard error which badges hold characters no installed font has, and what to install."""
+    from kiosk.badges import undrawable
+
+    for warning in undrawable(cards):
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def json_option(function):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(function)
 

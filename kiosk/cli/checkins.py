@@ -31,7 +31,7 @@ from kiosk.cli import (
     secret_input,
     table,
 )
-from kiosk.core.checkins import RECORDABLE
+from kiosk.core.checkins import RECORDABLE, Status
 from kiosk.services import checkins as service
 from kiosk.services.access import PinRefused
 
@@ -152,6 +152,11 @@ def checkin(ctx, scene, person, status, note, signposting, follow_up_owner, due,
     for it (hidden), and $KIOSK_IC_NOTE, $KIOSK_IC_SIGNPOSTING, $KIOSK_IC_FOLLOW_UP_OWNER hold them.
     """
     sealed = sealed_values(note=note, signposting=signposting, follow_up_owner=follow_up_owner)
+    owner, when = (sealed.get("follow_up_owner") or "").strip(), (due or "").strip()
+    if status == Status.FOLLOW_UP and not (owner and when):
+        raise click.UsageError("A follow-up needs --follow-up-owner and --due.")
+    if bool(owner) != bool(when):
+        raise click.UsageError("Give both --follow-up-owner and --due, or neither.")
     service.check_entry(status, due=due, **sealed)  # bad input: exit 2 before the passphrase is even tried
     row = service.record(ic_session(ctx, by), scene, person, status, due=due, **sealed)
     if as_json:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, cli, default_db_path, emit_json, json_option, pass_context, table
+from kiosk.cli import (
+    EXIT_REFUSED,
+    cli,
+    default_db_path,
+    emit_json,
+    json_option,
+    pass_context,
+    table,
+    warn_undrawable,
+)
 from kiosk.files import owner_only
 from kiosk.services import door
 
@@ -62,10 +72,18 @@ def inside(ctx, scene: str | None, everyone: bool, pdf: str | None, as_json: boo
 @json_option
 @pass_context
 def log_(ctx, scene: str, as_json: bool) -> None:
-    """Every scan and change recorded for SCENE, oldest first."""
+    """Every scan and change recorded for SCENE, oldest first, in local time (--json: ISO, UTC).
+
+    Input that matched no badge is kept masked (its first characters and its length): the log never holds a
+    code someone could type in.
+    """
     rows = door.scene_log(ctx.db(), scene)
-    emit_json(rows) if as_json else table(rows, ["id", "at", "kiosk", "kind", "to", "zone", "decision", "reason",
-                                                 "person_name", "by", "raw"])
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        row["at"] = datetime.fromisoformat(row["at"]).astimezone().isoformat(sep=" ", timespec="seconds")
+    table(rows, ["id", "at", "kiosk", "kind", "zone", "decision", "what", "person_name", "raw"])
 
 
 @cli.group()
@@ -130,7 +148,11 @@ def audit_rebuild(ctx) -> None:
 @click.option("--scene", help="Open the door screen on this scene.")
 @pass_context
 def run(ctx, scene: str | None) -> None:
-    """Open the door screen (full-screen kiosk)."""
+    """Open the door screen (full-screen kiosk).
+
+    IC mode and the supervisor's screens close by themselves after $KIOSK_IDLE_LOCK seconds without a key
+    (default 180).
+    """
     from kiosk.tui import run_kiosk
 
     run_kiosk(ctx.db(), ctx.kiosk_id, scene)
@@ -166,6 +188,7 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     db = ctx.db(create=True)
     build_demo(db, ctx.kiosk_id)
     cards, _ = badges.issue(db, None, badge_dir, badge_dir / "sheet.pdf", "a4", ctx.kiosk_id)
+    warn_undrawable(cards)
     codes_file = badge_dir / "codes.txt"  # every working code: readable by its owner only, like the badges
     codes_file.unlink(missing_ok=True)
     with open(codes_file, "x", encoding="utf-8", opener=owner_only) as file:

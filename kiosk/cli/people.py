@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import EXIT_REFUSED, EXIT_USAGE, cli, emit_json, json_option, pass_context, secret_input, table
+from kiosk.cli import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    cli,
+    emit_json,
+    json_option,
+    pass_context,
+    secret_input,
+    table,
+    warn_undrawable,
+)
 from kiosk.core.roster import RosterOptionError, RosterSource, parse_column_map
 from kiosk.services import access, production, roster
 from kiosk.services import badges as badge_service
@@ -150,6 +160,7 @@ def badge_issue(ctx, refs, everyone, out, sheet, paper, as_json) -> None:
         raise click.UsageError("Name people by ref, or give --all (not both).")
     cards, files = badge_service.issue(ctx.db(), None if everyone else list(refs), out, sheet, paper.lower(),
                                        ctx.kiosk_id)
+    warn_undrawable(cards)
     if as_json:
         emit_json({"issued": [card.ref for card in cards], "files": [str(path) for path in files]})
     else:

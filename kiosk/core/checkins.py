@@ -117,7 +117,7 @@ def check_entry(status: str, today: date, note: str | None = "", signposting: st
         due = due.isoformat()
     due_date = parse_due(due, today) if due and due.strip() else None
     if chosen is Status.FOLLOW_UP and not (owner and due_date):
-        raise CheckinRuleError("A follow-up needs an owner and a due date (--follow-up-owner, --due).")
+        raise CheckinRuleError("A follow-up needs an owner and a due date.")
     if bool(owner) != bool(due_date):
         raise CheckinRuleError("Give both the follow-up owner and the due date, or neither.")
     confidential = Confidential(lines(note or "", "note", NOTE_MAX),

@@ -32,6 +32,10 @@ AZERTY_TO_US = {
 }
 
 MAX_INPUT = 256  # anything longer than this is not a badge, whatever it contains
+# What people type between the printed groups when they copy a code: hyphens and dashes (spaces are ignored
+# anyway).  Only removed when the rest is a code's length of symbols: on an AZERTY host "-" is a typed 6.
+SEPARATORS = str.maketrans("", "", "-\u2010\u2011\u2012\u2013\u2014\u2212")
+MASK_SHOWN = 3  # characters of refused input a report or screen may show
 
 
 @dataclass(frozen=True)
@@ -90,21 +94,28 @@ def _undo_azerty(text: str) -> str:
     return "".join(AZERTY_TO_US.get(char.lower(), char) for char in text)
 
 
+def _checked(text: str) -> ParsedCode:
+    return ParsedCode(text) if is_valid(text) else ParsedCode(None, "bad_check")
+
+
 def parse(raw: str) -> ParsedCode:
     """Read anything a scanner or a person might type; never raises.
 
-    Case, control characters and the spaces of the printed grouping are ignored, and O and I are read as 0
-    and 1.  Input that only makes sense as an AZERTY-altered code is mapped back and reported with
-    ``layout="azerty"``.
+    Case, control characters, the spaces of the printed grouping and the hyphens people type between groups
+    (``EVVLRX-3KK22L-L6STEF``) are ignored, and O and I are read as 0 and 1.  Input that only makes sense as an
+    AZERTY-altered code is mapped back and reported with ``layout="azerty"``.
     """
     if len(raw) > MAX_INPUT:
         return ParsedCode(None, "malformed")
     printable = "".join(char for char in raw if char.isprintable() and not char.isspace())
-    if len(printable) != LENGTH:
-        return ParsedCode(None, "malformed")
     text = printable.upper().translate(LOOKALIKES)
+    if len(printable) != LENGTH:
+        joined = text.translate(SEPARATORS)
+        if len(joined) == LENGTH and all(symbol in _VALUE for symbol in joined):
+            return _checked(joined)
+        return ParsedCode(None, "malformed")
     if all(symbol in _VALUE for symbol in text):
-        return ParsedCode(text) if is_valid(text) else ParsedCode(None, "bad_check")
+        return _checked(text)
     remapped = _undo_azerty(printable).upper().translate(LOOKALIKES)
     if not all(symbol in _VALUE for symbol in remapped):
         return ParsedCode(None, "malformed")
@@ -113,17 +124,15 @@ def parse(raw: str) -> ParsedCode:
     return ParsedCode(None, "bad_check", layout="azerty")
 
 
-MASK_SHOWN = 3  # characters of refused input shown at each end
+def masked(raw: str | None) -> str:
+    """Refused input as reports, log views and screens may show it: its first few characters and its length.
 
-
-def masked(raw: str) -> str:
-    """Refused input as reports and screens show it: its first and last few characters and its length.
-
-    A misread is often one symbol away from a working code, and a code typed with stray characters is still a
-    code: shown whole in a report, either would hand out a working badge.  Short input (under eight
-    characters, nothing like a code) is shown as it is.
+    What was scanned or typed may be a live code with a typo, or one the parser refused for a reason a later
+    version fixes; shown whole, anyone reading a report could type it in.  ``MASK_SHOWN`` characters of 18
+    leave a code as unguessable as ever.  The log row itself keeps the input for the audit.
     """
-    text = "".join(char if char.isprintable() else "?" for char in raw)
-    if len(text) < 8:
-        return text
-    return f"{text[:MASK_SHOWN]}…{text[-MASK_SHOWN:]} ({len(text)} characters)"
+    if not raw:
+        return ""
+    printable = "".join(char for char in raw if char.isprintable())
+    cut = "\u2026" if len(printable) > MASK_SHOWN else ""
+    return f"{printable[:MASK_SHOWN]}{cut} ({len(raw)} characters)"

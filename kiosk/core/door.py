@@ -6,6 +6,7 @@ scan service and returns a decision with a reason code (stored) and plain words 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
@@ -61,6 +62,8 @@ class Reason(StrEnum):
     NOT_OPEN = "not_open"
     LIFTED = "lifted"
     OVERRIDE = "override"  # admitted by the AD after a name lookup, with a reason
+    ESCALATED = "escalated"  # not on the list: approved at the door by the IC and the AD, this scene only
+    MARKED_OUT = "marked_out"  # left without a badge: marked out by the AD by name, with a reason
     SWEPT = "swept"  # marked out when the closed set was lifted
     RECORD_MISMATCH = "record_mismatch"  # a table the answer depends on is not what the log says
 
@@ -77,12 +80,17 @@ _WORDS = {
     Reason.SUPERSEDED: "Old badge - a newer one was issued",
     Reason.NOT_APPROVED: "Not on the approved list for scene {scene}",
     Reason.WRONG_ZONE: "Approved for {other} only, not {zone} - scene {scene}",
-    Reason.NOT_OPEN: "Scene {scene} is not open yet",
-    Reason.LIFTED: "Closed set lifted for scene {scene}",
+    Reason.NOT_OPEN: "Scene {scene}'s closed set is not in force yet - the supervisor opens it (F10)",
+    Reason.LIFTED: "Scene {scene}'s closed set is lifted - this door is not checking badges now",
     Reason.OVERRIDE: "Admitted by the AD after a name lookup",
+    Reason.ESCALATED: "Not on the list: approved at the door by the IC and the AD, scene {scene} only",
+    Reason.MARKED_OUT: "Marked out by the AD by name (no badge)",
     Reason.SWEPT: "Marked out when the closed set was lifted",
     Reason.RECORD_MISMATCH: "Record mismatch - call the supervisor (the tables differ from the log)",
 }
+# Refusals that say the door is not guarding a closed set at all (not in force yet, or lifted): nobody is
+# being turned away from a closed set, so the door shows them as its state, not as a red DENY.
+NOT_IN_FORCE = frozenset({Reason.NOT_OPEN, Reason.LIFTED})
 
 
 def reason_words(reason: Reason | str, scene: str = "", zone: str = "", approved_zones=()) -> str:
@@ -118,24 +126,53 @@ def decide(facts: DoorFacts) -> Ruling:
         return Ruling(Decision.DENY, Reason.REVOKED)
     if facts.badge_status is not BadgeStatus.ACTIVE:
         return Ruling(Decision.DENY, Reason.SUPERSEDED)
-    if facts.scene_state is SceneState.DRAFT:
+    return decide_presence(facts.zone, facts.scene_state, facts.approved_zones, facts.inside)
+
+
+def decide_presence(zone: Zone, state: SceneState, approved_zones: frozenset[Zone] | frozenset[str],
+                    inside: bool) -> Ruling:
+    """The rule once the person is known (by a valid badge, or by name when the AD looks them up)."""
+    if state is SceneState.DRAFT:
         return Ruling(Decision.DENY, Reason.NOT_OPEN)
-    if facts.scene_state is SceneState.LIFTED:
+    if state is SceneState.LIFTED:
         return Ruling(Decision.DENY, Reason.LIFTED)
-    if facts.inside:
+    if inside:
         # Leaving needs no approval (it may have been withdrawn), but nobody opens the door on a take.
-        if facts.scene_state is SceneState.ROLLING:
+        if state is SceneState.ROLLING:
             return Ruling(Decision.WAIT, Reason.ROLLING)
         return Ruling(Decision.EXIT, Reason.EXIT)
-    if facts.zone not in facts.approved_zones:
-        return Ruling(Decision.DENY, Reason.WRONG_ZONE if facts.approved_zones else Reason.NOT_APPROVED)
-    if facts.scene_state is SceneState.ROLLING:
+    if zone not in approved_zones:
+        return Ruling(Decision.DENY, Reason.WRONG_ZONE if approved_zones else Reason.NOT_APPROVED)
+    if state is SceneState.ROLLING:
         return Ruling(Decision.WAIT, Reason.ROLLING)
-    if facts.scene_state is SceneState.HOLD:
+    if state is SceneState.HOLD:
         return Ruling(Decision.WAIT, Reason.HOLD)
-    if facts.scene_state is SceneState.OPEN:
+    if state is SceneState.OPEN:
         return Ruling(Decision.ADMIT, Reason.APPROVED)
     return Ruling(Decision.DENY, Reason.NOT_OPEN)
+
+
+_IC_ROLE = re.compile(r"\bintimacy co-?ordinat", re.IGNORECASE)
+
+
+def is_intimacy_coordinator(role: str) -> bool:
+    """Whether a role names an intimacy coordinator ("Intimacy coordinator (2nd unit)")."""
+    return bool(_IC_ROLE.search(role))
+
+
+def escalation_problem(person: str, coordinator: str, ad: str, coordinator_is_ic: bool) -> str | None:
+    """Why an escalation cannot stand with these three people (refs or ids), or None when it can.
+
+    The IC named must be an intimacy coordinator (the scene's own, or anyone whose role says so); the IC and
+    the AD are two people, neither of them the person being let in.
+    """
+    if not coordinator_is_ic:
+        return "The IC named is not an intimacy coordinator: choose the scene's IC (or another IC)."
+    if coordinator == ad:
+        return "The IC and the AD must be two different people."
+    if person in (coordinator, ad):
+        return "The person let in cannot approve their own entry: choose another IC or AD."
+    return None
 
 
 def is_duplicate(seconds_since_last_scan: float, window: float, changed_since: bool) -> bool:

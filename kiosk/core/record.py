@@ -42,9 +42,8 @@ CHECKIN_READ = "checkin.read"
 FOLLOW_UP_DONE = "checkin.follow_up_done"
 CHECKIN_PURGED = "checkin.purged"
 SCAN = "door.scan"
-LOOKUP = "door.admitted_by_lookup"
+BY_NAME = "door.by_name"  # the AD named the person (no badge): admitted, marked out or refused
 SWEEP = "door.swept"
-MARKED_OUT = "door.marked_out"
 POLICY = "door.policy_acknowledged"
 ATTEMPT = "secret.attempt"  # a PIN or passphrase try, recorded before it is checked
 ATTEMPT_RESULT = "secret.result"
@@ -52,11 +51,10 @@ REBUILT = "audit.rebuilt"
 MIGRATED = "record.migrated"
 LEGACY = "record.legacy"  # a row of the first release's log, kept as it was
 
-DOOR_MOVES = (SCAN, LOOKUP, SWEEP, MARKED_OUT)  # the events that say someone came in or went out
 # The door's record of a scene, by the names reports give its events (docs/report-json.md): nothing of a
 # check-in, a secret or a setting is among them.
 DOOR_RECORD = {SCENE: "scene_added", APPROVED: "approve", UNAPPROVED: "unapprove", SCENE_STATE: "state",
-               POLICY: "policy_ack", SCAN: "scan", LOOKUP: "override", SWEEP: "sweep", MARKED_OUT: "marked_out"}
+               POLICY: "policy_ack", SCAN: "scan", BY_NAME: "override", SWEEP: "sweep"}
 STATE_RANK = {"draft": 0, "open": 1, "hold": 2, "rolling": 3, "lifted": 4}  # higher: fewer people may pass
 
 
@@ -201,14 +199,20 @@ def _fold_credential(events: Sequence[Event]) -> Folded:
     return Folded({"settings": rows}, head, conflicts)
 
 
-def _fold_person(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
-    rows = []
-    if head:
-        body = head.body
-        rows = [{"ref": body["ref"], "name": body["name"], "department": body["department"], "role": body["role"],
-                 "kind": body["kind"], "updated_at": head.at}]
-    return Folded({"people": rows}, head, conflicts)
+def _replacing(table: str, fields: tuple[str, ...], stamp: str | None = None) -> Callable[[Sequence[Event]], Folded]:
+    """The fold of a key a new event alone decides: one row, the winning event's ``fields`` (and its time as
+    ``stamp``)."""
+    def fold(events: Sequence[Event]) -> Folded:
+        head, conflicts = _heads(events, _later, _same_body)
+        rows = [{**{name: head.body[name] for name in fields}, **({stamp: head.at} if stamp else {})}] if head else []
+        return Folded({table: rows}, head, conflicts)
+
+    return fold
+
+
+_fold_person = _replacing("people", ("ref", "name", "department", "role", "kind"), "updated_at")
+_fold_scene = _replacing("scenes", ("ref", "title", "location", "date", "coordinator"), "created_at")
+_fold_performer = _replacing("performers", ("scene", "person"))
 
 
 def _fold_badges(events: Sequence[Event]) -> Folded:
@@ -237,16 +241,6 @@ def _fold_badges(events: Sequence[Event]) -> Folded:
     return Folded({"badges": list(badges.values())}, last, conflicts)
 
 
-def _fold_scene(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
-    rows = []
-    if head:
-        body = head.body
-        rows = [{"ref": body["ref"], "title": body["title"], "location": body["location"], "date": body["date"],
-                 "coordinator": body["coordinator"], "created_at": head.at}]
-    return Folded({"scenes": rows}, head, conflicts)
-
-
 def _safer_state(first: Event, second: Event) -> Event:
     """Between two concurrent changes of a set's state, the one that lets fewer people pass."""
     return max(first, second, key=lambda event: (STATE_RANK[event.body["to"]], event.order))
@@ -257,12 +251,6 @@ def _fold_state(events: Sequence[Event]) -> Folded:
     rows = [{"scene": head.body["scene"], "state": head.body["to"], "run": head.body["run"],
              "state_at": head.at}] if head else []
     return Folded({"scene_states": rows}, head, conflicts)
-
-
-def _fold_performer(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
-    rows = [{"scene": head.body["scene"], "person": head.body["person"]}] if head else []
-    return Folded({"performers": rows}, head, conflicts)
 
 
 def _safer_approval(first: Event, second: Event) -> Event:

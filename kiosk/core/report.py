@@ -43,7 +43,7 @@ class DoorEvent:
     reason: str | None = None  # the stored reason code
     person_ref: str | None = None
     name: str | None = None
-    raw: str | None = None  # the input as scanned, for refusals of unknown codes
+    raw: str | None = None  # for refusals of unknown codes: the input, masked (``codes.masked``)
     by: str | None = None  # who approved, removed an approval or admitted by lookup
     kiosk: str = ""
 
@@ -88,7 +88,7 @@ class SceneReport:
 
     @property
     def exits(self) -> list[DoorEvent]:
-        return self._of(("scan",), (Decision.EXIT,))
+        return self._of(("scan", "override"), (Decision.EXIT,))
 
     @property
     def movements(self) -> list[DoorEvent]:
@@ -97,7 +97,8 @@ class SceneReport:
 
     @property
     def refused(self) -> list[DoorEvent]:
-        return self._of(("scan",), REFUSALS)
+        """Refused badges, and refused lookups by name (the AD found someone the rule turned away)."""
+        return self._of(("scan", "override"), REFUSALS)
 
     @property
     def swept(self) -> list[DoorEvent]:

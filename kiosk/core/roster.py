@@ -227,10 +227,11 @@ def read_roster(data: bytes, source: RosterSource | None = None) -> Roster:
     if header is None:
         mapped = f" ({columns['name']!r}, as --map says)" if columns.get("name") else ""
         first = next((line for line, cells in table.rows if any(cell.strip() for cell in cells)), None)
-        return Roster([], sorted(table.errors + [RowError(1, "the list is empty") if first is None else RowError(
+        missing = RowError(1, "the list is empty") if first is None else RowError(
             first, f"no header row naming the name column{mapped} in the first {HEADER_SEARCH} rows: the header "
             "needs Name (or First name and Last name), Kind (cast or crew), and may have Ref, Department and "
-            "Role; other names with --map name=COLUMN")], key=_order), Reading(table.format))
+            "Role; other names with --map name=COLUMN")
+        return Roster([], sorted([*table.errors, missing], key=_order), Reading(table.format))
     header_line, cells = header
     found, problems = _match(cells, columns)
     if "name" in found:

@@ -85,7 +85,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
+    except Exception as error:  # any damage to the file is a message, never a traceback
         return Table("Excel workbook", [], True, [RowError(1, f"the workbook cannot be read ({error})")])
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
@@ -155,7 +155,23 @@ def _split(text: str, delimiter: str) -> tuple[list[Row], list[RowError]]:
                 break
     except csv.Error as error:
         return rows, [RowError(reader.line_num, f"the CSV cannot be read here ({error})")]
+    if rows and _quote_left_open(text, rows[-1][0], delimiter):
+        line = rows.pop()[0]
+        return rows, [RowError(line, 'a quote (") opens a cell on this line and is never closed, so the rest of '
+                                     "the file would be one cell: close the quote, or remove it")]
     return rows, []
+
+
+def _quote_left_open(text: str, line: int, delimiter: str) -> bool:
+    """Whether the row starting on ``line`` (the last one) ends inside a quoted cell that never closes: the
+    lenient reader takes everything to the end of the file into that cell."""
+    rest = "".join(text.splitlines(keepends=True)[line - 1:])
+    try:
+        for _ in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
 
 
 def _read_csv(data: bytes, encoding: str | None, fit: Callable[[list[Row]], tuple[int, ...]]) -> Table:

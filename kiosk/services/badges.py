@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core import codes, text
@@ -62,7 +63,7 @@ def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, pape
 def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:
     reason = checked(text.line, reason, "reason for revoking")
     if not reason:
-        raise ServiceError("Say why the badge is revoked (--reason).")
+        raise ServiceError("Say why the badge is revoked.")
     with write(db):
         person = get_person(db, ref)
         badge = one(db, "SELECT digest FROM badges WHERE person = ? AND status = 'active'", [ref])
@@ -80,3 +81,27 @@ def active_card(db: Store, ref: str) -> BadgeCard | None:
     if row is None:
         return None
     return BadgeCard(get_production(db)["name"], row["ref"], row["name"], row["department"], row["role"], "")
+
+
+@dataclass(frozen=True)
+class BadgeState:
+    """A person and their latest badge: valid (active), revoked or superseded, or none issued."""
+
+    ref: str
+    name: str
+    department: str
+    role: str
+    kind: str
+    status: str | None  # None: never issued one
+    issued_at: str | None = None
+    ended_at: str | None = None
+    end_reason: str | None = None  # why it was revoked ("reissued" for a superseded one)
+
+
+def badge_states(db: Store) -> list[BadgeState]:
+    """Everyone with their latest badge's status, by name: what the badges screen lists."""
+    return [BadgeState(**row) for row in many(db, """
+        SELECT p.ref, p.name, p.department, p.role, p.kind, b.status, b.issued_at, b.ended_at, b.end_reason
+        FROM people p LEFT JOIN badges b ON b.digest = (SELECT digest FROM badges WHERE person = p.ref
+                                                       ORDER BY issued_at DESC, status = 'active' DESC LIMIT 1)
+        ORDER BY p.name COLLATE NOCASE""")]

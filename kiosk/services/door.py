@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kiosk.core import codes, text
 from kiosk.core import record as rules
@@ -17,20 +17,23 @@ from kiosk.core.door import (
     SceneState,
     Zone,
     decide,
+    decide_presence,
+    escalation_problem,
     is_duplicate,
+    is_intimacy_coordinator,
     reason_words,
 )
 from kiosk.core.events import digest, new_id
 from kiosk.services import ServiceError, checked, checkins, now, seconds_between
 from kiosk.services.facts import mismatches
-from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
+from kiosk.services.lookup import SCENE, Inside, get_production, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
 from kiosk.services.scenes import active_scenes, approve
 from kiosk.store import queries, record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
 
-DOOR_ANSWERS = (rules.SCAN, rules.LOOKUP)  # the events that are answers at the door
+DOOR_ANSWERS = (rules.SCAN, rules.BY_NAME)  # the events that are answers at the door
 STORED_INPUT = 120  # characters of raw input kept in the log; longer input is cut and its length noted
 
 
@@ -111,10 +114,10 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
     """Decide and record one scan; returns only after its event is committed to disk.
 
     A ``scan_id`` this kiosk already stored with the same request (scene, zone, code) returns the stored
-    verdict: a resent scan is stored once.  The same id with another request is refused as a conflict.  The same badge at
-    the same door within the production's duplicate window returns the earlier verdict, unless anything that
-    decides the answer changed since (a state, an approval, a new or revoked badge).  An admission whose facts
-    the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
+    verdict: a resent scan is stored once.  The same id with another request is refused as a conflict.  The
+    same badge at the same door within the production's duplicate window returns the earlier verdict, unless
+    anything that decides the answer changed since (a state, an approval, a new or revoked badge).  An admission
+    whose facts the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
     """
     zone = Zone(zone)
     parsed = codes.parse(raw)
@@ -145,7 +148,7 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
             approved_zones=frozenset(Zone(name) for name in approvals),
             inside=bool(person) and queries.is_inside(db, scene["ref"], person, zone))
         ruling = decide(facts)
-        mismatch = mismatches(db, scene, badge, zone, approvals.get(zone)) \
+        mismatch = mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone)) \
             if badge and ruling.decision is Decision.ADMIT else []
         if mismatch:
             ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
@@ -162,52 +165,79 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                         mismatch=tuple(mismatch))
 
 
+def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, said: dict, admitted_as: Reason,
+             approve_first: bool = False) -> Verdict:
+    """The door rule for a person the AD named instead of a badge, recorded whatever it decides.
+
+    An admission is recorded as ``admitted_as`` (a lookup, or an escalation: then the temporary approval is
+    granted first, in the same transaction); someone inside is marked out; a refusal keeps the rule's reason.
+    An admission whose approval or set state the log does not bear out is refused for a record mismatch.
+    """
+    approvals = queries.approvals_of(db, scene["ref"], found["ref"])
+    approved = frozenset(Zone(name) for name in approvals) | ({zone} if approve_first else frozenset())
+    ruling = decide_presence(zone, SceneState(scene["state"]), approved,
+                             queries.is_inside(db, scene["ref"], found["ref"], zone))
+    mismatch = mismatches(db, scene, found["ref"], str(zone), None, approvals.get(zone),
+                          check_approval=not approve_first) if ruling.decision is Decision.ADMIT else []
+    if mismatch:
+        ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
+    if ruling.decision is Decision.ADMIT:
+        reason = admitted_as
+        if approve_first:
+            approve(db, scene["ref"], (found["ref"],), by=said["by"], kiosk=kiosk, zone=str(zone), temporary=True)
+    else:
+        reason = Reason.MARKED_OUT if ruling.decision is Decision.EXIT else ruling.reason
+    first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["ref"], found["ref"])
+    at = now()
+    body = {"scan_id": new_id(), "scene": scene["ref"], "run": scene["run"], "zone": str(zone),
+            "person": found["ref"], "decision": str(ruling.decision), "reason": str(reason), **said,
+            **({"mismatch": mismatch} if mismatch else {})}
+    record.append(db, kiosk, rules.BY_NAME, rules.presence_key(scene["ref"], found["ref"], str(zone)), body, at=at)
+    return _verdict(db, body, at, first_entry=first_entry, mismatch=tuple(mismatch))
+
+
 def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
                     by: str = "AD") -> Verdict:
-    """A forgotten badge: the AD finds the person by name and admits them, with a reason on record.
+    """No badge: the AD finds the person by name, and the door rule decides as it would for their badge.
 
-    Only people approved for this scene and zone, while the set is open: the lookup replaces the badge,
-    not the approved list.
+    Admitted (approved people only, while the set is open) or, when they are inside, marked out - each with
+    the AD's reason on record.  A refusal (not approved, rolling, not in force) is recorded like a refused
+    scan and returned, not raised: the lookup replaces the badge, not the approved list.
     """
     zone = Zone(zone)
     why, by = checked(text.line, why, "reason"), checked(text.line, by, "name of who admits")
     if not why:
-        raise ServiceError("Say why the person is admitted without their badge.")
+        raise ServiceError("Say why the person has no badge with them.")
     with write(db):
-        scene = get_scene(db, scene_ref)
-        found = resolve_person(db, person)
-        if scene["state"] != SceneState.OPEN:
-            raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: nobody is admitted now.")
-        if zone not in queries.approvals_of(db, scene["ref"], found["ref"]):
-            raise ServiceError(f"{found['name']} is not approved for {zone} on scene {scene['ref']}; "
-                               "use an escalation to add them.")
-        if queries.is_inside(db, scene["ref"], found["ref"], zone):
-            raise ServiceError(f"{found['name']} is already inside {zone}.")
-        first_entry = not queries.has_entered_before(db, scene["ref"], found["ref"])
-        at = now()
-        body = {"scan_id": new_id(), "scene": scene["ref"], "run": scene["run"], "zone": str(zone),
-                "person": found["ref"], "decision": str(Decision.ADMIT), "reason": str(Reason.OVERRIDE),
-                "why": why, "by": by}
-        record.append(db, kiosk, rules.LOOKUP, rules.presence_key(scene["ref"], found["ref"], str(zone)), body,
-                      at=at)
-        return _verdict(db, body, at, first_entry=first_entry)
+        return _by_name(db, get_scene(db, scene_ref), resolve_person(db, person), zone, kiosk,
+                        {"why": why, "by": by}, Reason.OVERRIDE)
 
 
 def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str,
              kiosk: str) -> Verdict:
-    """Someone not on the list, admitted for this scene only with the IC's and the AD's names on record.
+    """Someone not on the list, admitted for this scene only, approved at the door by an IC and the AD.
 
-    The approval is marked temporary (it ends at the lift); the admission itself is an event like any other.
+    ``person``, ``coordinator`` and ``ad`` are people of the production (ref, or a full name that is one
+    person's).  The IC must be the scene's coordinator or have an intimacy coordinator's role; the three are
+    different people.  The approval is marked temporary (it ends at the lift) and granted only if the door rule
+    then admits; a refusal (rolling, not in force) is recorded and returned like any other.
     """
     zone = Zone(zone)
-    coordinator, ad = checked(text.line, coordinator, "IC's name"), checked(text.line, ad, "AD's name")
-    if not coordinator or not ad:
-        raise ServiceError("An escalation needs both the intimacy coordinator's and the AD's names.")
+    if not coordinator.strip() or not ad.strip():
+        raise ServiceError("An escalation needs the intimacy coordinator and the AD who approve it.")
     with write(db):
-        approve(db, scene_ref, (person,), by=f"IC {coordinator} and AD {ad}", kiosk=kiosk, zone=str(zone),
-                temporary=True)
-        return admit_by_lookup(db, scene_ref, person, zone, why="escalation: temporary approval", kiosk=kiosk,
-                               by=f"IC {coordinator} and AD {ad}")
+        scene = get_scene(db, scene_ref)
+        found, ic, assistant = (resolve_person(db, who) for who in (person, coordinator, ad))
+        problem = escalation_problem(found["ref"], ic["ref"], assistant["ref"],
+                                     ic["ref"] == scene["coordinator"] or is_intimacy_coordinator(ic["role"]))
+        if problem:
+            raise ServiceError(problem)
+        if zone in queries.approvals_of(db, scene["ref"], found["ref"]):
+            raise ServiceError(f"{found['name']} is on the approved list for {zone} already: use the "
+                               "forgotten-badge lookup.")
+        said = {"why": "escalation: temporary approval", "by": f"IC {ic['name']} and AD {assistant['name']}",
+                "coordinator": ic["ref"], "ad": assistant["ref"]}
+        return _by_name(db, scene, found, zone, kiosk, said, Reason.ESCALATED, approve_first=True)
 
 
 def acknowledge_policy(db: Store, scene_ref: str, person_ref: str, by: str, kiosk: str) -> None:
@@ -227,6 +257,31 @@ def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
                       [rules.policy_key(scene["ref"], person["ref"])]).fetchone() is not None
 
 
+@dataclass(frozen=True)
+class PolicyDue:
+    """Someone admitted to a scene who has not yet acknowledged "no phones, no photos" there."""
+
+    ref: str
+    name: str
+    since: str  # their first admission since the closed set was last lifted
+
+
+def _policy_due(db: Store, scene: dict) -> list[PolicyDue]:
+    if scene["state"] == SceneState.LIFTED:
+        return []  # the lift ends the closed set, and with it what was left to confirm
+    return [PolicyDue(row["ref"], row["name"], row["since"])
+            for row in queries.policy_due(db, scene["ref"], scene["run"], rules.policy_key(scene["ref"], ""))]
+
+
+def policy_due(db: Store, scene_ref: str) -> list[PolicyDue]:
+    """Who is still to acknowledge the device policy at this scene, oldest first.
+
+    Read from the log (admissions without a ``policy_ack``), so it is per scene, survives a restart and is
+    the same on every kiosk; it is empty once the closed set is lifted.
+    """
+    return _policy_due(db, get_scene(db, scene_ref))
+
+
 def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
     """Who is inside now: one scene, or (roll-call) every scene whose closed set is in force."""
     return inside_of(db, [get_scene(db, scene_ref)] if scene_ref else active_scenes(db))
@@ -234,6 +289,17 @@ def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
 
 CARE_RECORD = (rules.CHECKIN_OPENED, rules.CHECKIN_RECORDED, rules.CHECKIN_RESEALED, rules.CHECKIN_READ,
                rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED)  # shown in the scene's log by who and when only
+
+
+def _what(kind: str, body: dict, reason: str | None) -> str:
+    """What a log row says, in a few words: a state change's new state, who approved, the reason."""
+    if kind == "state":
+        return f"{body.get('from')} -> {body.get('to')}"
+    if kind in ("approve", "unapprove"):
+        return f"by {body.get('by')}" + (" (temporary)" if body.get("temporary") else "")
+    if kind == "policy_ack":
+        return f"confirmed by {body.get('confirmed_by')}"
+    return f"{reason or ''}: {body['why']}" if body.get("why") else reason or ""
 
 
 def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first: bool = False) -> list[dict]:
@@ -245,11 +311,12 @@ def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first:
     for row in rows:
         body = json.loads(row.pop("payload"))["body"]
         door_event = row["type"] in rules.DOOR_RECORD
-        shown.append({"id": row["id"], "at": row["at"], "kiosk": row["device"],
-                      "kind": rules.DOOR_RECORD.get(row["type"], row["type"]), "zone": row["zone"],
+        kind = rules.DOOR_RECORD.get(row["type"], row["type"])
+        shown.append({"id": row["id"], "at": row["at"], "kiosk": row["device"], "kind": kind, "zone": row["zone"],
                       "decision": row["decision"], "reason": row["reason"], "person_ref": row["person"],
                       "person_name": row["person_name"], "raw": body.get("raw") if door_event else None,
-                      "to": body.get("to") if door_event else None, "by": body.get("by")})
+                      "to": body.get("to") if door_event else None, "by": body.get("by"),
+                      "what": _what(kind, body, row["reason"]) if door_event else ""})
     return shown
 
 
@@ -271,6 +338,9 @@ class RecentScan:
     decision: str
     name: str | None  # None: nobody's badge (an unknown or misread code)
     words: str
+    zone: str = ""
+    reason: str = ""
+    read: str = ""  # for nobody's badge: what was read, masked (never a code someone could type in)
 
 
 @dataclass(frozen=True)
@@ -278,11 +348,13 @@ class DoorView:
     """Everything the door screen shows about one scene, read in one go."""
 
     production: str
-    scene: SceneAtDoor | None  # None: no scene chosen, and not exactly one closed set in force
+    scene: SceneAtDoor | None  # None: no scene chosen (or the one asked for is not in the production)
     inside: list[Inside]
     approved_people: int
     recent: list[RecentScan]
     checkins: Completion  # counts only, never what was said
+    policy_due: list[PolicyDue] = field(default_factory=list)
+    missing: str | None = None  # the scene ref asked for when the production has no such scene
 
     @property
     def people_inside(self) -> int:
@@ -291,23 +363,32 @@ class DoorView:
 
 
 def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
-    """The door's screen for ``scene_ref``; with none chosen, for the one closed set in force if exactly one is."""
+    """The door's screen for ``scene_ref``; with none chosen, for the one closed set in force if exactly one is.
+
+    A ref the production does not have is no failure here: the view says so (``missing``), for the door to
+    tell the AD to have the supervisor choose a scene.
+    """
     if scene_ref is None:
         active = active_scenes(db)
         if len(active) != 1:
             return DoorView(get_production(db)["name"], None, [], 0, [], Completion())
         scene = active[0]
     else:
-        scene = get_scene(db, scene_ref)
+        found = one(db, f"{SCENE} WHERE s.ref = ?", [scene_ref.strip()])
+        if found is None:
+            return DoorView(get_production(db)["name"], None, [], 0, [], Completion(), missing=scene_ref)
+        scene = found
     approved = one(db, "SELECT COUNT(DISTINCT person) AS n FROM approvals WHERE scene = ?", [scene["ref"]])
     return DoorView(
         production=get_production(db)["name"],
         scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"]),
         inside=inside_of(db, [scene]), approved_people=approved["n"],
         recent=[RecentScan(row["at"], row["decision"], row["person_name"],
-                           reason_words(row["reason"], scene["ref"], row["zone"] or ""))
+                           reason_words(row["reason"], scene["ref"], row["zone"] or ""), row["zone"] or "",
+                           row["reason"] or "",
+                           "" if row["person_name"] else json.loads(row["payload"])["body"].get("raw") or "")
                 for row in queries.events_of_scene(db, scene["ref"], recent, newest_first=True,
                                                    types=DOOR_ANSWERS)],
-        checkins=checkins.completion(db, scene["ref"]),
+        checkins=checkins.completion(db, scene["ref"]), policy_due=_policy_due(db, scene),
     )
 

@@ -30,19 +30,23 @@ def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_
         made(folded.rows.get(rules.FAMILY_TABLES[rules.family(key)], []))
 
 
-def mismatches(db: Store, scene: dict, badge: dict, zone: str, approval: dict | None) -> list[str]:
-    """Which of an admission's facts the log does not bear out (empty: all do)."""
-    badge_key = rules.badges_key(badge["person"])
-    approval_key = rules.approval_key(scene["ref"], badge["person"], zone)
+def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None,
+               check_approval: bool = True) -> list[str]:
+    """Which of an admission's facts the log does not bear out (empty: all do).  ``badge`` None: admitted by
+    name, with no badge to check; ``check_approval`` False: the approval is granted in this transaction."""
+    badge_key = rules.badges_key(person)
+    approval_key = rules.approval_key(scene["ref"], person, zone)
     state_key = rules.state_key(scene["ref"])
     latest = record.latest_intact(db, (badge_key, approval_key, state_key))
     found = []
-    if not _agrees(db, latest.get(badge_key), badge_key, badge["set_by"],
-                   lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
-                   lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
+    if badge is not None and not _agrees(
+            db, latest.get(badge_key), badge_key, badge["set_by"],
+            lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
+            lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
         found.append("badge")
-    if approval is None or not _agrees(db, latest.get(approval_key), approval_key, approval["set_by"],
-                                       lambda event: event.type == rules.APPROVED, bool):
+    if check_approval and (approval is None or not _agrees(db, latest.get(approval_key), approval_key,
+                                                           approval["set_by"],
+                                                           lambda event: event.type == rules.APPROVED, bool)):
         found.append("approval")
     if not _agrees(db, latest.get(state_key), state_key, scene["state_set_by"],
                    lambda event: event.body["to"] == scene["state"],

@@ -53,7 +53,10 @@ SCENE = """SELECT s.ref, s.title, s.location, s.date, s.coordinator, s.created_a
 def get_scene(db: Store, ref: str) -> dict:
     scene = one(db, f"{SCENE} WHERE s.ref = ?", [ref.strip()])
     if scene is None:
-        raise ServiceError(f"No scene {ref.strip()!r} here - check the scene's ref with the supervisor.")
+        known = [row["ref"] for row in many(db, "SELECT ref FROM scenes ORDER BY ref LIMIT 13")]
+        listed = f"the scenes are {', '.join(known[:12])}{'...' if len(known) > 12 else ''}" if known else \
+            "it has no scenes yet"
+        raise ServiceError(f"No scene {ref.strip()!r} in this production: {listed}.")
     return scene
 
 

@@ -72,10 +72,10 @@ def _stored(at: datetime) -> str:
 
 def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[str, str | None]:
     """Plain words for a door event, and who acted when the event names someone."""
-    if kind in ("scan", "override", "sweep", "marked_out"):
+    if kind in ("scan", "override", "sweep"):
         words = reason_words(body["reason"], body["scene"], body.get("zone") or "",
                              zones_of.get(body.get("person") or "", ()))
-        if body.get("why"):
+        if kind == "override" and body.get("why") and body["reason"] != "escalated":
             words = f"{words}: {body['why']}"
         return words, body.get("by")
     if kind == "state":

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kiosk.core import record as rules
 from kiosk.core import text
-from kiosk.core.door import ZONES, SceneState, Zone
+from kiosk.core.door import ZONES, SceneState, Zone, is_intimacy_coordinator
 from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
 from kiosk.services.roster import Person
@@ -103,7 +103,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
             temporary: bool = False) -> list[Person]:
     by = checked(text.line, by, "name of who approves")
     if not by:
-        raise ServiceError("Say who approves (--by).")
+        raise ServiceError("Say who approves.")
     with write(db):
         scene = get_scene(db, ref)
         persons = [resolve_person(db, name) for name in people]
@@ -116,7 +116,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
 def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "both") -> None:
     by = checked(text.line, by, "name of who removes the approval")
     if not by:
-        raise ServiceError("Say who removes the approval (--by).")
+        raise ServiceError("Say who removes the approval.")
     with write(db):
         scene = get_scene(db, ref)
         for name in people:
@@ -209,3 +209,15 @@ def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, run: int
 def active_scenes(db: Store) -> list[dict]:
     marks = ", ".join("?" * len(ACTIVE_STATES))
     return many(db, f"{SCENE} WHERE t.state IN ({marks}) ORDER BY s.ref", [str(state) for state in ACTIVE_STATES])
+
+
+def coordinators(db: Store, ref: str, text: str = "") -> list[Person]:
+    """Who may approve an escalation at this scene's door as the IC: its own coordinator first, then anyone
+    whose role says intimacy coordinator; ``text`` narrows them (part of a name, ref or department)."""
+    scene = get_scene(db, ref)
+    wanted = text.strip().casefold()
+    rows = many(db, "SELECT ref, name, department, role, kind FROM people ORDER BY ref = ? DESC, "
+                    "name COLLATE NOCASE", [scene["coordinator"]])
+    return [Person.from_row(row) for row in rows
+            if (row["ref"] == scene["coordinator"] or is_intimacy_coordinator(row["role"]))
+            and (not wanted or any(wanted in row[name].casefold() for name in ("name", "ref", "department")))]

@@ -74,6 +74,17 @@ def last_scan(db: Store, scene: str, person: str, zone: str) -> dict[str, Any] |
                [scene, person, zone])
 
 
+def policy_due(db: Store, scene: str, run: int, policy_prefix: str) -> list[dict[str, Any]]:
+    """People admitted in this run of the scene's closed set who have not acknowledged the device policy
+    there (no event under ``policy_prefix`` + their ref), each with their first admission, oldest first."""
+    return many(db, """
+        SELECT p.ref, p.name, MIN(e.at) AS since FROM events e JOIN people p ON p.ref = e.person
+        WHERE e.scene = :scene AND e.decision = 'admit' AND json_extract(e.payload, '$.body.run') = :run
+          AND NOT EXISTS (SELECT 1 FROM events a WHERE a.key = :prefix || e.person
+                                                   AND a.decision IS NULL)
+        GROUP BY p.ref ORDER BY since""", {"scene": scene, "run": run, "prefix": policy_prefix})
+
+
 def changed_since(db: Store, event_id: int, scene: str, person: str) -> bool:
     """Whether anything that decides this person's answer at this scene changed after event ``event_id``: the
     set's state, their approvals, their badges (a new one, a revoked one)."""

@@ -23,7 +23,7 @@ from kiosk.store.db import Store
 
 DROP_ORDER = ("log", "log_head", "checkins", "approvals", "performers", "badges", "scenes", "people", "settings",
               "production")
-DOOR = {"scan": rules.SCAN, "override": rules.LOOKUP, "sweep": rules.SWEEP, "policy_ack": rules.POLICY}
+DOOR = {"scan": rules.SCAN, "override": rules.BY_NAME, "sweep": rules.SWEEP, "policy_ack": rules.POLICY}
 
 
 def _rows(db: Store, sql: str) -> list[dict[str, Any]]:

@@ -2,10 +2,16 @@
 
 App-wide state is held here as reactives that screens watch: the scene this door guards, the zone, the last
 answer at the door (a verdict, or a scan that was not recorded), and a failed write (NOT RECORDED).
+
+What the PIN or the IC's passphrase opened does not stay open for whoever walks up next: screens marked
+``GUARDED`` (the supervisor's, IC mode) close after ``idle_lock`` seconds without a key, back to the door,
+and those marked ``CONFIDENTIAL`` (IC mode) close as soon as a badge is scanned - someone is at the door.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
+from textual.widget import Widget
 
 from kiosk.core.door import Zone
 from kiosk.services import access, door
@@ -26,6 +33,9 @@ from kiosk.tui.screens.pin import SetPinScreen
 
 if TYPE_CHECKING:
     from kiosk.store.db import Store
+
+IDLE_LOCK = 180  # seconds without a key before IC mode and the supervisor's screens lock ($KIOSK_IDLE_LOCK)
+IDLE_LOCK_ENV = "KIOSK_IDLE_LOCK"
 
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast", dark=True, primary="#5fafff", secondary="#ffffff", accent="#ffd700",
@@ -47,6 +57,7 @@ class KioskApp(App, inherit_bindings=False):
     CSS_PATH = "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Closed-set door"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # 80x24 gets the compact door, 120x40 the roomy one
 
     scene_ref: reactive[str | None] = reactive(None)
     zone: reactive[Zone] = reactive(Zone.SET)
@@ -54,12 +65,14 @@ class KioskApp(App, inherit_bindings=False):
     failure: reactive[str | None] = reactive(None)  # why the last database call failed; None once one works
 
     def __init__(self, db: Store, kiosk_id: str, scene: str | None = None,
-                 scan_gap: float = SCAN_GAP, notice: str = ""):
+                 scan_gap: float = SCAN_GAP, notice: str = "", idle_lock: float = IDLE_LOCK):
         super().__init__()
+        self.idle_lock = idle_lock
+        self._last_key = time.monotonic()
         self.services = Services(self, db)
         self.kiosk_id = kiosk_id
         self.set_reactive(KioskApp.scene_ref, scene)
-        self.notice = notice  # shown once at start (the demo's PIN and badge folder)
+        self.notice = notice  # the demo's PIN and badge folder: on the READY panel until the first answer
         self.keys = KeyBurst(scan_gap)
         self._pause: Timer | None = None
         self._passing_through: set[int] = set()
@@ -80,8 +93,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.services.run(self, self._first_run())
-        if self.notice:
-            self.notify(self.notice, title="Demo production", timeout=30)
+        self.set_interval(min(5.0, self.idle_lock / 2), self._check_idle)
 
     async def _first_run(self) -> None:
         if not await self.services.db(access.pin_is_set):
@@ -89,6 +101,30 @@ class KioskApp(App, inherit_bindings=False):
 
     async def on_unmount(self) -> None:
         self.services.close()
+
+    # --- locking what the PIN or the passphrase opened ----------------------------------------------------
+
+    def _check_idle(self) -> None:
+        if time.monotonic() - self._last_key >= self.idle_lock:
+            minutes = f"{self.idle_lock / 60:.0f} min" if self.idle_lock >= 60 else f"{self.idle_lock:.0f} s"
+            self.lock("GUARDED", f"Locked after {minutes} without a key: the PIN or the IC passphrase opens it again.")
+
+    def lock(self, mark: str, why: str) -> None:
+        """Close every screen marked ``mark`` (and whatever is open over them), back to what lay beneath.
+
+        Not while one of them is still working (an import, a badge issue): it locks when that is done.
+        """
+        stack = self.screen_stack
+        first = next((index for index, screen in enumerate(stack) if getattr(screen, mark, False)), None)
+        if first is None:
+            return
+        closing = set(stack[first:])
+        if any(isinstance(worker.node, Widget) and worker.node.screen in closing and not worker.is_finished
+               for worker in self.workers):
+            return
+        for _ in closing:
+            self.pop_screen()
+        self.notify(why, timeout=8)
 
     # --- the scanner ------------------------------------------------------------------------------------
 
@@ -98,6 +134,8 @@ class KioskApp(App, inherit_bindings=False):
         Only keys fresh from the terminal are held: not one let through after a burst, nor one that comes
         back up to the app after the focused widget left it to the bindings.
         """
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_key = time.monotonic()
         if isinstance(event, events.Key) and not event.is_forwarded and id(event) not in self._passing_through:
             if self.keys.takes(event.key, event.character):
                 for burst in self.keys.feed(event, event.key, event.character, event.time):
@@ -126,9 +164,13 @@ class KioskApp(App, inherit_bindings=False):
             await self.on_event(event)
 
     def scan(self, text: str) -> None:
-        """Decide and record a scan at this door; the answer shows once its row is on disk."""
+        """Decide and record a scan at this door; the answer shows once its row is on disk.
+
+        Someone is at the door: IC mode closes first, so nothing of it stays on the screen they can see.
+        """
+        self.lock("CONFIDENTIAL", "IC mode locked: a badge was scanned at the door.")
         if self.scene_ref is None:
-            self.notify("No closed scene chosen: the supervisor chooses one (F10).", severity="warning")
+            self.answer = NotRecorded("No scene is chosen at this door: the supervisor chooses one (F10).")
             return
         self.services.run(self, self._scan(text, self.scene_ref, self.zone), group="scans",
                           say=lambda message: setattr(self, "answer", NotRecorded(message)))
@@ -137,5 +179,13 @@ class KioskApp(App, inherit_bindings=False):
         self.answer = await self.services.db(door.scan, scene, text, zone, kiosk=self.kiosk_id)
 
 
+def idle_lock_from_environment() -> float:
+    """``$KIOSK_IDLE_LOCK`` (seconds, at least 10), else ``IDLE_LOCK``."""
+    try:
+        return max(10.0, float(os.environ.get(IDLE_LOCK_ENV, IDLE_LOCK)))
+    except ValueError:
+        return IDLE_LOCK
+
+
 def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
-    KioskApp(db, kiosk_id, scene, notice=notice).run()
+    KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment()).run()

@@ -1,11 +1,16 @@
 """Telling a barcode scanner from a person at the keyboard.  Plain Python: no Textual, easy to test.
 
 A USB scanner "types" a badge code as a burst of key presses 2 to 10 ms apart, then Enter, Tab or nothing.
-A person presses keys at least ~80 ms apart.  ``KeyBurst`` starts a burst when a second key follows the
-first within ``gap`` seconds; once under way, a burst may stall for up to ``stall`` (a busy machine can
-deliver a scanner's keys in two lumps) before it counts as ended.  It ends at Enter or Tab, at a key later
-than that, or when the caller reports a pause (its timer ran out, or a non-text key such as F10 arrived).
-The caller then asks ``is_scan`` and either scans the text or lets the held keys through as key presses.
+A person's keys come 80 ms or more apart, and even a fast bigram ("th", "er") takes 30 ms or more.  So a burst
+is held only while keys keep coming within ``gap`` of each other: a person's fastest pair never starts one.
+Once a burst has run ``STALL_AFTER`` keys at scanner speed, it has shown itself to be a scanner and may stall
+once, for up to ``stall`` (a busy machine can hand over a scanner's keys in two lumps) - a person's typing,
+never that fast for that long, gets no such allowance, so what a person types always reaches the field.
+
+A burst ends at Enter or Tab, at a key too late for it, or when the caller reports a pause (its timer ran
+out, or a non-text key such as F10 arrived).  The caller then asks ``is_scan`` and either scans the text or
+lets the held keys through as key presses.  A paste is not keys at all (the terminal sends it as one paste
+event), so it is never a scan.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SCAN_GAP = 0.05  # seconds; the slowest scanners stay well under, the fastest typists well over
-SCAN_STALL = 0.25  # a burst under way survives a stall this long; nobody scans two badges this fast
+SCAN_GAP = 0.025  # seconds; scanners are well under (2-10 ms), a person's fastest bigram well over (30 ms+)
+SCAN_STALL = 0.25  # a burst proven to be a scanner survives one stall this long; nobody scans two badges this fast
+STALL_AFTER = 4  # keys at scanner speed before a burst may stall: no person types four keys 25 ms apart
 SCAN_MIN_IN_FIELD = 8  # in a text field, shorter bursts are fast typing, not a badge (codes are 18 long)
 TERMINATORS = ("enter", "tab")
 
@@ -26,6 +32,7 @@ class Burst:
     events: list[Any] = field(default_factory=list)
     text: str = ""
     terminated: bool = False  # ended by Enter or Tab within the gap, as scanners end a code
+    stalled: bool = False  # it used its one stall
 
     def is_scan(self, typing_into_field: bool) -> bool:
         """A scan, or keys for the widget in focus?
@@ -50,9 +57,13 @@ class KeyBurst:
         return bool(self._burst.events)
 
     @property
+    def _may_stall(self) -> bool:
+        return len(self._burst.text) >= STALL_AFTER and not self._burst.stalled
+
+    @property
     def wait(self) -> float:
         """How long after the last key the held burst ends if nothing more comes."""
-        return self.stall if len(self._burst.text) >= 2 else self.gap
+        return self.stall if self._may_stall else self.gap
 
     def takes(self, key: str, character: str | None) -> bool:
         """Whether this key belongs to a burst: any printable character, and Enter or Tab ending one."""
@@ -63,8 +74,12 @@ class KeyBurst:
     def feed(self, event: Any, key: str, character: str | None, at: float) -> list[Burst]:
         """Hold one key (``takes`` said yes); return the bursts it ended, oldest first."""
         ended = []
-        if self.holding and at - self._last_at > self.wait:
-            ended.append(self.flush())
+        if self.holding:
+            late = at - self._last_at
+            if late > self.gap and self._may_stall and late <= self.stall:
+                self._burst.stalled = True
+            elif late > self.gap:
+                ended.append(self.flush())
         self._burst.events.append(event)
         if key in TERMINATORS:
             self._burst.terminated = at - self._last_at <= self.gap and bool(self._burst.text)

@@ -7,13 +7,13 @@ import os
 import platform
 import sqlite3
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def main(report: str) -> None:
     with open(report, encoding="utf-8") as handle:
         proofs = [json.loads(line) for line in handle if line.strip()]
-    print(f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.platform()}, {os.cpu_count()} cores, "
+    print(f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.platform()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}\n")
     print("| proof | form | seconds | figures |\n|---|---|---:|---|")
     for proof in proofs:

@@ -13,7 +13,7 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -134,7 +134,7 @@ def test_files_are_created_readable_by_their_owner_only(tmp_path, capsys):
 def test_scrypt_parameters_protect_the_stored_pin(db, figures):
     access.set_pin(db, "482913", KIOSK)
     stored = queries.setting(db, "supervisor_pin")
-    name, n, r, p, salt, digest = stored.split("$")
+    name, n, r, p, _salt, _digest = stored.split("$")
     assert (name, int(n), int(r), int(p)) == ("scrypt", 2**16, 8, 1)
     assert len(secrets.KdfParams.decode("$".join(stored.split("$")[:5])).salt) == 16
     assert "482913" not in stored and secrets.hash_secret("482913") != stored  # salted
@@ -148,7 +148,7 @@ def test_scrypt_parameters_protect_the_stored_pin(db, figures):
 
 def test_five_wrong_pins_lock_the_supervisor_menu_for_five_minutes(db, monkeypatch):
     access.set_pin(db, "482913", KIOSK)
-    clock = [datetime(2026, 11, 23, 22, 0, tzinfo=timezone.utc)]
+    clock = [datetime(2026, 11, 23, 22, 0, tzinfo=UTC)]
     monkeypatch.setattr(attempts, "now", lambda: clock[0].isoformat())
     for left in (4, 3, 2, 1):
         with pytest.raises(access.PinRefused, match=f"{left} tries left"):

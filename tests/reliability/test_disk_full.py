@@ -93,7 +93,7 @@ def test_full_disk_through_the_cli_exits_3_saying_not_recorded(production_file, 
         return db
 
     monkeypatch.setattr(store, "connect", full_disk)
-    for attempt in range(FILL_LIMIT):
+    for _attempt in range(FILL_LIMIT):
         with pytest.raises(SystemExit) as exit_info:
             main(["--db", str(path), "scan", "42", codes["P01"]])
         out, err = capsys.readouterr()
@@ -140,7 +140,7 @@ def test_a_really_full_disk(tiny_disk, capsys, figures):
     db.close()
     with pytest.raises(SystemExit) as exit_info:  # a kiosk started on the full disk says so too
         main(["--db", str(path), "scan", "42", codes["P01"]])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert exit_info.value.code == 3 and "NOT RECORDED" in err and str(path) in err and "Traceback" not in err
     ballast.unlink()  # space returns
     with pytest.raises(SystemExit) as exit_info:
@@ -148,5 +148,6 @@ def test_a_really_full_disk(tiny_disk, capsys, figures):
     assert exit_info.value.code == 0
     assert "after-space-returns" in stored_scan_ids(path)
     assert health(path)[:2] == ("ok", True)
-    figures.update(filesystem="tmpfs 1 MiB", scans_recorded_until_full=recorded, refused="NOT RECORDED", restart_on_full_disk="exit 3, NOT RECORDED",
+    figures.update(filesystem="tmpfs 1 MiB", scans_recorded_until_full=recorded, refused="NOT RECORDED",
+                   restart_on_full_disk="exit 3, NOT RECORDED",
                    resumed=True, audit="intact")

@@ -12,10 +12,13 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.core import codes
+from kiosk.core import events as ev
+from kiosk.core import record as rules
 from kiosk.services import audit, badges, door, scenes
 from kiosk.services.lift import lift
 from kiosk.store import audit as store_audit
-from kiosk.store import connect
+from kiosk.store import connect, record
+from kiosk.store.db import write
 from tests.reliability.conftest import KIOSK
 
 NOW = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -110,13 +113,25 @@ def test_an_edited_table_admits_nobody_and_the_audit_names_it(forgery, productio
     verdict = door.scan(db, scene, code, "set", KIOSK)
     assert (verdict.decision, verdict.reason) == ("deny", "record_mismatch"), (forgery, verdict)
     assert verdict.mismatch and "call the supervisor" in verdict.words
-    logged = db.execute("SELECT reason FROM events WHERE json_extract(payload, '$.body.scan_id') = ?", [verdict.scan_id]).fetchone()
+    logged = db.execute("SELECT reason FROM events WHERE json_extract(payload, '$.body.scan_id') = ?",
+                        [verdict.scan_id]).fetchone()
     assert logged == ("record_mismatch",)  # the refusal is on record, with what did not match
     found = audit.check(db)
     assert found.log.ok and found.differences, forgery  # the log itself is intact: the tables are not
     db.close()
     verify_names(path, capsys, str(found.differences[0]))
     figures.update(forgery=forgery, verdict="deny record_mismatch", named=len(found.differences))
+
+
+def test_a_forged_approval_admits_nobody_by_name_either(production_file):
+    """The AD's lookup (L) and an escalation decide from the same tables: the forged row is refused there too."""
+    path, codes_by_ref = production_file
+    approval_inserted(path, codes_by_ref)
+    db = connect(path)
+    verdict = door.admit_by_lookup(db, "42", "R01", "set", "badge in the trailer", KIOSK)
+    assert (verdict.decision, verdict.reason, verdict.mismatch) == ("deny", "record_mismatch", ("approval",))
+    assert door.inside(db, "42") == []
+    db.close()
 
 
 NOT_ADMITTING = {
@@ -156,10 +171,50 @@ def test_the_supervisor_rebuilds_the_tables_from_an_intact_log(production_file, 
     assert db.execute("SELECT COUNT(*) FROM events WHERE type = 'audit.rebuilt'").fetchone()[0] == 1
 
 
-def test_a_log_rewritten_whole_is_caught_by_an_anchor_filed_before(production_file, forge, figures):
-    """An approval event inserted and the whole chain recomputed after it satisfies the chains alone; the
-    anchor printed before the forgery does not match any more."""
+def insert_event(db, after: int, event: ev.Event) -> None:
+    """A forger's insertion: the rows after ``after`` moved down one, the event put in the gap, its device's
+    head added.  The chain is then recomputed with ``forge``."""
+    db.execute("UPDATE events SET id = -(id + 1) WHERE id > ?", [after])
+    db.execute("UPDATE events SET id = -id WHERE id < 0")
+    columns = record.columns_of_body(event.body)
+    db.execute(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
+               f"{', '.join(columns)}) VALUES ({', '.join('?' * (11 + len(columns)))})",
+               [after + 1, event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key,
+                event.payload, event.hash, "", *columns.values()])
+    db.execute("INSERT INTO chains (device, seq, hash) VALUES (?, ?, ?)", [event.device, event.seq, event.hash])
+
+
+def test_an_event_inserted_with_everything_recomputed_is_caught_by_an_anchor_filed_before(production_file, forge,
+                                                                                          figures):
+    """The attack the chain alone cannot stop: a forged approval event inserted in the middle of the log, every
+    hash after it recomputed and the tables rebuilt to match.  The file is then self-consistent and R01 is
+    admitted; the anchor printed before the forgery no longer matches, naming the row."""
     path, codes_by_ref = production_file
+    db = connect(path)
+    filed = store_audit.verify(db).anchor
+    anchor_row = int(filed.split(":")[0])
+    after = anchor_row - 3
+    hlc = db.execute("SELECT hlc FROM events WHERE id = ?", [after]).fetchone()[0]
+    forged = ev.make("door-9", 1, ev.GENESIS, hlc, NOW, rules.APPROVED, rules.approval_key("42", "R01", "set"),
+                     {"scene": "42", "person": "R01", "zone": "set", "by": "Sam Whitfield", "temporary": False})
+    db.execute("DROP TRIGGER IF EXISTS events_no_update")
+    insert_event(db, after, forged)
+    forge(db, {})  # every payload, device chain, local chain and head recomputed
+    with write(db):
+        store_audit.rebuild(db)
+    found = audit.check(db)
+    assert found.log.ok and found.differences == []  # self-consistent: the chain and the tables agree
+    assert door.scan(db, "42", codes_by_ref["R01"], "set", KIOSK).decision == "admit"  # said plainly: it admits
+    result = store_audit.verify(db, filed)
+    assert not result.ok and "rewritten" in result.problem
+    db.close()
+    figures.update(inserted_after=after, anchor_row=anchor_row, caught_by_anchor=True)
+
+
+def test_a_log_rewritten_whole_is_caught_by_an_anchor_filed_before(production_file, forge, figures):
+    """An event's body rewritten and the whole chain recomputed after it satisfies the chains alone; the anchor
+    printed before the forgery does not match any more."""
+    path, _ = production_file
     db = connect(path)
     filed = store_audit.verify(db).anchor
     target = int(filed.split(":")[0]) - 3  # an event before the anchor's row

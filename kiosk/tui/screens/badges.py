@@ -8,6 +8,7 @@ that fails records nothing; a record that fails discards the drawn files.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,21 +19,27 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
-from kiosk.badges import Staged, stage, terminal_qr
+from kiosk.badges import Staged, stage, terminal_qr, undrawable
 from kiosk.core.badge import BadgeCard
 from kiosk.services import badges
 from kiosk.tui.screens.form import Form
 from kiosk.tui.screens.people import PersonList
-from kiosk.tui.widgets import Table
+from kiosk.tui.widgets import Col, Table, local_time
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
 
 
+BADGE_WORDS = {"active": "valid", "revoked": "REVOKED", "superseded": "replaced", None: "none"}
+
+
 class BadgesScreen(PersonList):
-    """Everyone with their badge: Enter previews one, F2 issues a new one, F4 everyone's, F8 revokes one."""
+    """Everyone with their latest badge and its status (valid, REVOKED and why, replaced, none): Enter previews
+    one, F2 issues a new one, F4 everyone's, F8 revokes one."""
 
     TITLE_WORD = "Badges"
+    COLUMNS = (Col("Ref", share=1, least=4), Col("Name", share=3), Col("Badge", width=8), Col("Since", width=10),
+               Col("Why", share=2), Col("Department", share=1))
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Back"),
         Binding("f2", "issue", "New badge"),
@@ -41,20 +48,36 @@ class BadgesScreen(PersonList):
         Binding("f8", "revoke", "Revoke"),
     ]
 
+    async def fetch(self) -> list[badges.BadgeState]:  # type: ignore[override]
+        return await self.app.services.db(badges.badge_states)
+
+    def cells(self, row: badges.BadgeState) -> tuple[str, ...]:  # type: ignore[override]
+        since = local_time(row.ended_at if row.status == "revoked" else row.issued_at, date=True)[:10]
+        why = row.end_reason if row.status == "revoked" else ""
+        return row.ref, row.name, BADGE_WORDS[row.status], since, why or "", row.department
+
+    def shown(self) -> None:
+        counts = Counter(row.status for row in self.rows)
+        shown = self.table().row_count
+        filtered = f", {shown} shown" if shown != len(self.rows) else ""
+        self.query_one("#heading", Label).update(
+            f"Badges: {counts['active']} valid, {counts['revoked']} revoked, {counts[None]} none "
+            f"({len(self.rows)} people{filtered})")
+
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         if (person := self.current()) is not None:
             self.app.push_screen(BadgePreview(person.ref))
 
     def action_issue(self) -> None:
         if (person := self.current()) is not None:
-            self.app.push_screen(IssueForm([person.ref]), self._changed)
+            self.app.push_screen(IssueForm([(person.ref, person.name)]), self._changed)
 
     def action_issue_all(self) -> None:
         self.app.push_screen(IssueForm(None), self._changed)
 
     def action_revoke(self) -> None:
         if (person := self.current()) is not None:
-            self.app.push_screen(RevokeForm(person.ref), self._changed)
+            self.app.push_screen(RevokeForm(person.ref, person.name), self._changed)
 
     def _changed(self, done: bool | None) -> None:
         if done:
@@ -67,6 +90,7 @@ class BadgePreview(ModalScreen[None]):
     valid and since when, and a reprint is a new badge."""
 
     app: KioskApp
+    GUARDED = True
     BINDINGS = [Binding("escape,enter", "dismiss(None)", "Back")]
 
     def __init__(self, ref: str, card: BadgeCard | None = None) -> None:
@@ -97,17 +121,23 @@ class BadgePreview(ModalScreen[None]):
 
 
 class IssueForm(Form):
-    """Where to write new badges: a folder of PNGs and a PDF sheet to print at actual size."""
+    """Where to write new badges: a folder of PNGs and a PDF sheet to print at actual size.
+
+    A name with characters no installed font has would print as squares: the first F2 says so, and which font
+    package to install; F2 again issues them all the same.
+    """
 
     SUBMIT_FROM = "sheet"
 
-    def __init__(self, refs: list[str] | None) -> None:
+    def __init__(self, people: list[tuple[str, str]] | None) -> None:
         super().__init__()
-        self.refs = refs
+        self.people = people  # (ref, name) of each, or None for everyone
+        self.refs = [ref for ref, _ in people] if people else None
+        self.warned = False
 
     def compose(self) -> ComposeResult:
         folder = self.app.store.path.parent / "badges"
-        who = ", ".join(self.refs) if self.refs else "everyone on the roster"
+        who = ", ".join(f"{name} ({ref})" for ref, name in self.people) if self.people else "everyone on the roster"
         with Vertical(classes="dialog"):
             yield Label(f"New badges for {who}: their old badges stop working", classes="title", markup=False)
             yield Input(str(folder), placeholder="Folder for the PNGs", id="out")
@@ -125,6 +155,13 @@ class IssueForm(Form):
         sheet_path = Path(sheet).expanduser() if sheet else None
         paper = next(str(button.id) for button in self.query(RadioButton) if button.value)
         cards = await services.db(badges.plan_badges, self.refs)
+        if not self.warned:
+            warnings = await services.draw(undrawable, cards)
+            self.warned = True
+            if warnings:
+                self.say("\n".join(warnings[:3]) + (f"\n...and {len(warnings) - 3} more." if len(warnings) > 3 else "")
+                         + "\nF2 again: issue them all the same.")
+                return
         self.say(f"Drawing {len(cards)} badge(s)...")
         staged: Staged = await services.draw(stage, cards, out, sheet_path, paper)
         try:
@@ -144,18 +181,18 @@ class RevokeForm(Form):
 
     SUBMIT_FROM = "reason"
 
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: str, name: str) -> None:
         super().__init__()
-        self.ref = ref
+        self.ref, self.holder = ref, name
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Revoke the badge of {self.ref}: refused at every door from now on", classes="title",
-                        markup=False)
+            yield Label(f"Revoke the badge of {self.holder} ({self.ref}): refused at every door from now on",
+                        classes="title", markup=False)
             yield Input(placeholder="Why (for the record), then Enter", id="reason")
             yield Static(id="message", classes="message", markup=False)
 
     async def save(self) -> None:
         await self.app.services.db(badges.revoke_badge, self.ref, self.value("#reason"), kiosk=self.app.kiosk_id)
-        self.notify(f"Badge of {self.ref} revoked.")
+        self.notify(f"Badge of {self.holder} ({self.ref}) revoked.")
         self.dismiss(True)

@@ -1,4 +1,9 @@
-"""The door screen: the set state, the last verdict, who is inside, the last scans, and the AD's keys."""
+"""The door screen: the set state, the last verdict, who is inside, the last scans, and the AD's keys.
+
+Laid out for 80x24 as much as for 120x40: the verdict panel keeps one height whatever it shows, the tables
+give names what the columns that matter (time, answer, zone) leave, and the status line cuts the list of
+people still to confirm the device policy before it would push the counts off the screen.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,23 @@ from textual.widgets import Label, Static
 
 from kiosk.core.door import SceneState, Zone
 from kiosk.services import door, scenes
-from kiosk.tui.widgets import Banner, KeyLegend, RowsPanel, VerdictPanel, local_time
+from kiosk.tui.widgets import Banner, Col, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp, NotRecorded
 
 VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old ADMIT as theirs
 REFRESH_SECONDS = 3  # other kiosks may share the file: their scans and state changes show within this
+INSIDE_COLUMNS = (Col("Name", least=8), Col("Zone", width=8), Col("In", width=5))
+RECENT_COLUMNS = (Col("Time", width=8), Col("Answer", width=6), Col("Name", share=3, least=8),
+                  Col("Why", share=2, least=6))
+
+
+def policy_words(due: list[door.PolicyDue]) -> str:
+    """The people still to confirm the device policy, for one line: the count first, then the names."""
+    if not due:
+        return ""
+    return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)
 
 
 class DoorScreen(Screen):
@@ -30,7 +45,7 @@ class DoorScreen(Screen):
         Binding("h,H", "hold", "Hold"),
         Binding("z,Z", "zone", "Zone"),
         Binding("c,C", "type_code", "Type code"),
-        Binding("l,L", "lookup", "Lookup"),
+        Binding("l,L", "lookup", "No badge"),
         Binding("e,E", "escalate", "Unlisted"),
         Binding("p,P", "policy", "Policy OK"),
         Binding("i,I", "rollcall", "Roll-call"),
@@ -41,9 +56,10 @@ class DoorScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.policy_due: list[tuple[str, str, str]] = []  # (scene, person ref, name) awaiting the AD's P
         self._verdict_timer: Timer | None = None
         self.view: door.DoorView | None = None
+        self.on_panel: door.Verdict | None = None  # the answer the panel shows, None while it says READY
+        self.answered = False  # the demo's notice shows on the READY panel until the first answer
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -51,17 +67,17 @@ class DoorScreen(Screen):
         yield Static(id="mismatch", markup=False)
         yield VerdictPanel(id="verdict")
         with Horizontal(id="lists"):
-            with Vertical():
+            with Vertical(id="inside-box"):
                 yield Label("Inside now", id="inside-title", classes="title")
-                yield RowsPanel("Name", "Zone", "In since", id="inside")
-            with Vertical():
+                yield RowsPanel(*INSIDE_COLUMNS, id="inside")
+            with Vertical(id="recent-box"):
                 yield Label("Last scans", classes="title")
-                yield RowsPanel("Time", "Answer", "Name", "Why", id="recent")
-        yield Static(id="status", markup=False)
+                yield RowsPanel(*RECENT_COLUMNS, id="recent")
+        yield StatusLine(id="status")
         yield KeyLegend(per_row=6)
 
     def on_mount(self) -> None:
-        self.query_one(VerdictPanel).ready()
+        self.ready()
         self.query_one("#mismatch").display = False
         self.watch(self.app, "failure", self.show_failure)
         self.watch(self.app, "answer", self.show_answer, init=False)
@@ -84,23 +100,32 @@ class DoorScreen(Screen):
         self.view = view
         if view.scene is not None and self.app.scene_ref is None:  # the one closed set in force
             self.app.scene_ref = view.scene.ref
-        self.query_one(Banner).show(view.production, view.scene, self.app.zone)
+        self.query_one(Banner).show(view.production, view.scene, self.app.zone, view.missing)
         self.query_one("#inside-title", Label).update(
             f"Inside now: {view.people_inside} of {view.approved_people} approved" if view.scene else "Inside now")
         self.query_one("#inside", RowsPanel).show([(row.name, row.zone, local_time(row.since)) for row in view.inside])
         self.query_one("#recent", RowsPanel).show(
-            [(local_time(row.at, seconds=True), row.decision.upper(), row.name or "-", row.words)
+            [(local_time(row.at, seconds=True), row.decision.upper(), row.name or row.read or "-", row.words)
              for row in view.recent])
+        if self.on_panel is None:
+            self.ready()
         self.show_status()
 
+    def ready(self) -> None:
+        """The panel between answers: the door's state and what the AD does in it."""
+        self.on_panel = None
+        view = self.view
+        state = "none" if view is None or view.scene is None else view.scene.state
+        if view is None and self.app.scene_ref is not None:
+            state = "open"  # not read yet: the usual case, until the first read says otherwise
+        self.query_one(VerdictPanel).ready(state, "" if self.answered else self.app.notice)
+
     def show_status(self) -> None:
-        due = f"Policy to confirm (P): {', '.join(name for _, _, name in self.policy_due)}   " \
-            if self.policy_due else ""
         counts = self.view.checkins if self.view else None
         care = (f"Check-ins pending: {counts.pending}, follow-ups open: {counts.follow_up_open}   "
                 if counts and (counts.pending or counts.follow_up_open) else "")
-        self.query_one("#status", Static).update(f"{due}{care}Door: {self.app.zone.upper()}   "
-                                                 f"Kiosk: {self.app.kiosk_id}")
+        self.query_one(StatusLine).show(policy_words(self.view.policy_due if self.view else []),
+                                        f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
@@ -111,40 +136,41 @@ class DoorScreen(Screen):
         """A scan's answer, once it is stored (or the news that it could not be)."""
         if answer is None:
             return
-        panel = self.query_one(VerdictPanel)
         if isinstance(answer, door.Verdict):
             self.show_verdict(answer)
             if answer.mismatch:  # stays until the kiosk restarts: the supervisor must look at the record
                 mismatch = self.query_one("#mismatch", Static)
                 mismatch.display = True
                 mismatch.update(f"RECORD MISMATCH ({', '.join(answer.mismatch)}): the database's tables differ from "
-                                "its log. Admit nobody on a badge it doubts; the supervisor runs `kiosk audit "
-                                "verify`.")
+                                "its log. Call the supervisor to check the record; nobody is let in on what it "
+                                "doubts.")
             if self.app.screen is not self:  # a dialog or setup screen covers the door: say it there too
                 self.app.notify(f"{answer.decision.upper()} {answer.name or 'unknown badge'}: {answer.words}",
                                 title="Scan at the door", severity="information" if answer.passes else "error",
                                 timeout=VERDICT_SECONDS)
             self.refresh_view()
         else:
-            panel.show_failure(answer.message)
+            self.answered = True
+            self.on_panel = None
+            self.query_one(VerdictPanel).show_failure(answer.message)
             self._restart_verdict_timer()
 
     def show_verdict(self, verdict: door.Verdict) -> None:
+        self.answered = True
+        self.on_panel = verdict
         self.query_one(VerdictPanel).show_verdict(verdict)
-        if verdict.first_entry and verdict.person_ref:
-            self.policy_due.append((verdict.scene, verdict.person_ref, verdict.name or verdict.person_ref))
         self._restart_verdict_timer()
 
     def _restart_verdict_timer(self) -> None:
         if self._verdict_timer is not None:
             self._verdict_timer.stop()
-        self._verdict_timer = self.set_timer(VERDICT_SECONDS, self.query_one(VerdictPanel).ready)
+        self._verdict_timer = self.set_timer(VERDICT_SECONDS, self.ready)
 
     # --- the AD's keys ----------------------------------------------------------------------------------
 
     def _scene_state(self) -> str | None:
         if self.app.scene_ref is None or self.view is None or self.view.scene is None:
-            self.notify("No closed scene chosen: the supervisor chooses one (F10).", severity="warning")
+            self.notify("No scene at this door: the supervisor chooses one (F10).", severity="warning")
             return None
         return self.view.scene.state
 
@@ -168,7 +194,16 @@ class DoorScreen(Screen):
             self._set_state(SceneState.OPEN if state == SceneState.HOLD else SceneState.HOLD)
 
     def action_zone(self) -> None:
-        self.app.zone = Zone.MONITORS if self.app.zone is Zone.SET else Zone.SET
+        """Switch the zone this door guards, once the AD confirms (Enter, or Z again): one stray key must not
+        turn the set's door into the monitors' door."""
+        from kiosk.tui.screens.confirm import Confirm
+
+        other = Zone.MONITORS if self.app.zone is Zone.SET else Zone.SET
+        where = "the monitors (video village)" if other is Zone.MONITORS else "the set itself"
+        self.app.push_screen(
+            Confirm(f"Switch this door to {other.upper()}?",
+                    f"Scans here will be checked against the list for {where}.", yes="switch", also="z,Z"),
+            lambda yes: setattr(self.app, "zone", other) if yes else None)
 
     def action_type_code(self) -> None:
         from kiosk.tui.screens.dialogs import TypeCodeScreen
@@ -193,18 +228,32 @@ class DoorScreen(Screen):
             self.refresh_view()
 
     def action_policy(self) -> None:
-        """The AD confirms that the person at the door acknowledged "no phones, no photos"."""
-        if not self.policy_due:
+        """The AD confirms that the person on the panel acknowledged "no phones, no photos"; with nobody
+        waiting on the panel, the AD picks whom from the list of those still to confirm."""
+        from kiosk.tui.screens.dialogs import ChooseFromList
+
+        due = self.view.policy_due if self.view else []
+        if not due or self.app.scene_ref is None:
             self.notify("Nobody is waiting to confirm the device policy.")
             return
-        scene, ref, name = self.policy_due[0]
+        shown = self.on_panel.person_ref if self.on_panel is not None else None
+        if shown in {person.ref for person in due}:
+            self._acknowledge(self.app.scene_ref, shown)
+            return
+        scene = self.app.scene_ref
+        self.app.push_screen(
+            ChooseFromList("Who acknowledged no phones, no photos?",
+                           [(person.ref, f"{person.name} (in since {local_time(person.since)})") for person in due]),
+            lambda ref: self._acknowledge(scene, ref) if ref else None)
 
+    def _acknowledge(self, scene: str, ref: str) -> None:
         async def acknowledge() -> None:
             await self.app.services.db(door.acknowledge_policy, scene, ref, by=f"AD at {self.app.kiosk_id}",
                                        kiosk=self.app.kiosk_id)
-            self.policy_due.remove((scene, ref, name))
+            name = next((person.name for person in (self.view.policy_due if self.view else []) if person.ref == ref),
+                        ref)
             self.notify(f"{name}: no phones, no photos - acknowledged.")
-            self.show_status()
+            self.refresh_view()
 
         self.app.services.run(self, acknowledge())
 
@@ -216,8 +265,15 @@ class DoorScreen(Screen):
     def action_lift(self) -> None:
         from kiosk.tui.screens.dialogs import LiftScreen
 
+        def lifted(done: bool | None) -> None:
+            if done:
+                if self._verdict_timer is not None:
+                    self._verdict_timer.stop()
+                self.on_panel = None  # the panel says the set is lifted, not the last ADMIT
+            self.refresh_view()
+
         if self._scene_state() is not None and self.app.scene_ref is not None:
-            self.app.push_screen(LiftScreen(self.app.scene_ref), lambda _: self.refresh_view())
+            self.app.push_screen(LiftScreen(self.app.scene_ref), lifted)
 
     def action_ic_mode(self) -> None:
         """The intimacy coordinator's own screens, opened with the IC's passphrase (not the supervisor PIN)."""

@@ -1,9 +1,12 @@
 """What dialogs with fields and screens of rows have in common: the one way each saves or loads.
 
 - ``Form``: F2 saves, Enter moves on (or saves from ``SUBMIT_FROM``), Escape cancels.  ``save`` is the form's
-  task; a refusal shows in its ``#message`` and nothing is saved.
-- ``ListScreen``: rows fetched through the services, shown in a ``Table``, the cursor kept on the same row across
-  reloads.  A failed load leaves the rows as they were and says why.
+  task; a refusal shows in its ``#message`` and nothing is saved.  Tabbing into a field puts the cursor at the
+  end of what is there: typing adds to it, never replaces it unseen.
+- ``ListScreen``: rows fetched through the services, shown in a ``Table`` laid out by its ``COLUMNS``, the cursor
+  kept on the same row across reloads.  A failed load leaves the rows as they were and says why.
+
+Both are behind the supervisor PIN or the IC's passphrase: ``GUARDED``, they close when the kiosk is idle.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from kiosk.tui.widgets import Table
+from kiosk.tui.widgets import Col, Table
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
@@ -27,11 +30,16 @@ class Form(ModalScreen[Any]):
     """A dialog that saves with F2: ``save`` runs as the form's task; problems show in ``#message``."""
 
     app: KioskApp
+    GUARDED = True
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("f2", "save", "Save")]
     AUTO_FOCUS = "Input"
     SUBMIT_FROM: str | None = None  # id of the input whose Enter saves
     REFUSED = ""  # put before a refusal's words, e.g. "Not saved: "
     save: Callable[[], Awaitable[None]]  # the form's task: checks, calls the services, dismisses with the answer
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.select_on_focus = False
 
     def say(self, words: str) -> None:
         self.query_one("#message", Static).update(words)
@@ -55,8 +63,9 @@ class ListScreen(Screen[Any], Generic[Row]):
     """A screen around one ``Table`` (``#rows``) of what ``fetch`` returns."""
 
     app: KioskApp
+    GUARDED = True
     BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
-    COLUMNS: ClassVar[Sequence[str]] = ()
+    COLUMNS: ClassVar[Sequence[Col | str]] = ()
     fetch: Callable[[], Awaitable[list[Row]]]  # the rows, through ``self.app.services.db``
     key: Callable[[Row], str]  # the row's key in the table
     cells: Callable[[Row], Sequence[object]]  # what the table shows of it
@@ -70,7 +79,7 @@ class ListScreen(Screen[Any], Generic[Row]):
 
     def on_mount(self) -> None:
         table = self.table()
-        table.add_columns(*self.COLUMNS)
+        table.set_columns(*self.COLUMNS)
         table.focus()
         self.load()
 

@@ -1,7 +1,8 @@
 """IC mode: the intimacy coordinator's check-ins, behind the IC's own passphrase.
 
 Only here is anything of a check-in shown beyond done / pending; every opening of a record's notes is
-audited by the service.  Leaving IC mode (Escape) locks the session: the key is dropped.
+audited by the service.  IC mode locks itself - the key is dropped - whenever it closes: Escape, a few minutes
+without a key (``KioskApp.idle_lock``), or a badge scanned at the door (someone is there to see the screen).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 from kiosk.core.checkins import RECORDABLE, STATUS_WORDS, Status
 from kiosk.services import checkins
 from kiosk.services.checkins import ICCheckin
+from kiosk.tui.pickers import PersonPicker
 from kiosk.tui.screens.form import Form, ListScreen
-from kiosk.tui.widgets import Table, local_time
+from kiosk.tui.widgets import Col, Table, local_time
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
@@ -84,13 +86,15 @@ class ICUnlockScreen(ModalScreen["checkins.ICSession | None"]):
 class ICScreen(ListScreen[ICCheckin]):
     """Every check-in, newest scene first: status and dates only until the IC opens one (audited)."""
 
+    CONFIDENTIAL = True
     BINDINGS = [
         Binding("enter", "check_in", "Check in"),
         Binding("a,A", "add", "Add someone"),
         Binding("f,F", "follow_ups", "Follow-ups"),
         Binding("escape", "leave", "Lock and leave"),
     ]
-    COLUMNS = ("Scene", "Name", "Cast/crew", "Status", "Follow-up due", "Checked in")
+    COLUMNS = (Col("Scene", width=5), Col("Name", least=10), Col("Kind", width=4), Col("Status", width=20),
+               Col("Due", width=10), Col("Checked in", width=11))
 
     def __init__(self, session: checkins.ICSession) -> None:
         super().__init__()
@@ -109,8 +113,8 @@ class ICScreen(ListScreen[ICCheckin]):
         return str(row.id)
 
     def cells(self, row: ICCheckin) -> tuple[str, ...]:
-        return (row.scene, row.name, row.kind, row.status_words, row.follow_up_due or "",
-                local_time(row.checked_in_at, date=True))
+        checked_in = local_time(row.checked_in_at, date=True)[5:]  # MM-DD HH:MM: the year is this year's
+        return row.scene, row.name, row.kind, row.status_words, row.follow_up_due or "", checked_in
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         self.action_check_in()
@@ -131,8 +135,10 @@ class ICScreen(ListScreen[ICCheckin]):
             self.load()
 
     def action_leave(self) -> None:
-        self.session.lock()
         self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        self.session.lock()  # however IC mode closes
 
 
 class CheckInForm(Form):
@@ -144,6 +150,10 @@ class CheckInForm(Form):
 
     SUBMIT_FROM = "note"
     AUTO_FOCUS = "RadioSet"
+    CONFIDENTIAL = True
+    FIELDS = (("follow_up_owner", "Follow-up owner", "who follows up"), ("due", "Follow-up due", "YYYY-MM-DD"),
+              ("signposting", "Signposting", "e.g. union helpline, counsellor"),
+              ("note", "Short note", "optional; only the IC can read it"))
 
     def __init__(self, session: checkins.ICSession, row: ICCheckin) -> None:
         super().__init__()
@@ -155,13 +165,11 @@ class CheckInForm(Form):
             with RadioSet(id="statuses"):
                 for status in RECORDABLE:
                     yield RadioButton(STATUS_WORDS[status], id=status.value.replace("-", "_"))
-            with Horizontal(classes="fields"):
-                yield Input(placeholder="Follow-up owner", id="follow_up_owner", compact=True)
-                yield Input(placeholder="Due YYYY-MM-DD", id="due", compact=True)
-            yield Input(placeholder="Signposting offered (e.g. union helpline, counsellor)", id="signposting",
-                        compact=True)
-            yield Input(placeholder="Short note (optional; only the IC can read it)", id="note", compact=True)
-            yield Static("Arrows and Space: status    F2: save    Escape: cancel", id="keys")
+            for field, label, hint in self.FIELDS:
+                with Horizontal(classes="form-row"):
+                    yield Label(label)
+                    yield Input(placeholder=hint, id=field, compact=True)
+            yield Static("Arrows and Space: status    Tab: next field    F2: save    Escape: cancel", id="keys")
             yield Static(id="message", classes="message", markup=False)
 
     def on_mount(self) -> None:
@@ -191,9 +199,11 @@ class CheckInForm(Form):
 
 
 class AddToCheckIns(Form):
-    """Add someone else (crew too) to a scene's check-ins."""
+    """Add someone else (crew too) to a scene's check-ins: the scene (the door's, unless changed), and the
+    person found by name like everywhere else; Enter on them adds them."""
 
-    SUBMIT_FROM = "person"
+    CONFIDENTIAL = True
+    AUTO_FOCUS = "#search"
 
     def __init__(self, session: checkins.ICSession) -> None:
         super().__init__()
@@ -202,20 +212,31 @@ class AddToCheckIns(Form):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Add someone to a scene's check-ins", classes="title")
-            yield Input(placeholder="Scene ref", id="scene")
-            yield Input(placeholder="Person: ref or full name", id="person")
+            with Horizontal(classes="form-row"):
+                yield Label("Scene")
+                yield Input(self.app.scene_ref or "", placeholder="scene ref, e.g. 42", id="scene", compact=True)
+            yield PersonPicker("Who? Name, ref or department, then Enter on them")
             yield Static(id="message", classes="message", markup=False)
 
+    def on_person_picker_chosen(self, event: PersonPicker.Chosen) -> None:
+        self.action_save()
+
     async def save(self) -> None:
-        await self.app.services.ic(checkins.add, self.session, self.value("#scene"), self.value("#person"))
+        people = self.query_one(PersonPicker).refs
+        if not people:
+            self.say("Choose the person: type part of the name, then Enter on them.")
+            return
+        await self.app.services.ic(checkins.add, self.session, self.value("#scene"), people[0])
         self.dismiss(True)
 
 
 class FollowUpsScreen(ListScreen[ICCheckin]):
     """Follow-ups across all scenes, open ones first (soonest due); D marks the highlighted one done today."""
 
+    CONFIDENTIAL = True
     BINDINGS = [Binding("escape", "close", "Back"), Binding("d,D", "done", "Done today")]
-    COLUMNS = ("Scene", "Name", "Owner", "Due", "Done on", "")
+    COLUMNS = (Col("Scene", width=5), Col("Name", share=2), Col("Owner", share=1), Col("Due", width=10),
+               Col("Done on", width=10), Col("", width=7))
 
     def __init__(self, session: checkins.ICSession) -> None:
         super().__init__()

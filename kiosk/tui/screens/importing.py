@@ -20,7 +20,7 @@ from kiosk.errors import ServiceError
 from kiosk.services import roster
 from kiosk.services.roster import ImportResult
 from kiosk.tui.screens.form import Form
-from kiosk.tui.widgets import Table
+from kiosk.tui.widgets import Col, Table
 
 MAX_LIST_BYTES = 5_000_000  # a production's cast-and-crew list is a few hundred kilobytes at most
 
@@ -57,7 +57,7 @@ class ImportScreen(Form):
 
     def on_mount(self) -> None:
         details = self.query_one("#details", Table)
-        details.add_columns("Where", "What")
+        details.set_columns(Col("Where", width=16), Col("What", wrap=True))  # a long error is read whole
         details.display = False
 
     def on_input_changed(self, event: Input.Changed) -> None:

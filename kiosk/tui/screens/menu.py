@@ -1,4 +1,8 @@
-"""The supervisor menu (behind the PIN): leave the kiosk, choose the scene, setup, reports."""
+"""The supervisor menu (behind the PIN): leave the kiosk, choose the scene, setup, reports.
+
+The PIN opens the menu for one action: choosing one closes the menu, and when that action is done the kiosk
+is back at the door - the next action asks for the PIN again.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from kiosk.core.door import SceneState
-from kiosk.services import scenes
+from kiosk.services import door, scenes
 from kiosk.tui.screens.form import ListScreen
-from kiosk.tui.widgets import Table
+from kiosk.tui.widgets import Col, Table
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
 
 class SupervisorMenu(ModalScreen[None]):
     app: KioskApp
+    GUARDED = True
     BINDINGS = [Binding("escape", "dismiss(None)", "Back to the door")]
     CHOICES = (
         ("scene", "Choose the scene at this door"),
@@ -44,26 +49,41 @@ class SupervisorMenu(ModalScreen[None]):
 
         choice = event.option.id
         if choice == "exit":
-            self.app.exit()
+            self.app.services.run(self, self._exit(), exclusive=True)
         elif choice == "door":
             self.dismiss(None)
         elif choice == "scene":
             self.app.push_screen(ChooseSceneScreen(), self._scene_chosen)
         else:
+            self.dismiss(None)
             self.app.push_screen({"people": people.PeopleScreen, "scenes": scene_screens.ScenesScreen,
                                   "badges": badges.BadgesScreen, "reports": reports.ReportsScreen}[str(choice)]())
 
     def _scene_chosen(self, ref: str | None) -> None:
         if ref:
             self.app.scene_ref = ref
-            self.dismiss(None)
+        self.dismiss(None)
+
+    async def _exit(self) -> None:
+        """Leaving stops the door: say who is still inside before the supervisor confirms."""
+        from kiosk.tui.screens.confirm import Confirm
+
+        inside = await self.app.services.db(door.inside)
+        if inside:
+            who = "; ".join(f"{row.name} ({row.zone}, scene {row.scene})" for row in inside[:8])
+            who = f"Still inside ({len(inside)}): {who}{'; ...' if len(inside) > 8 else ''}"
+        else:
+            who = "Nobody is inside any closed set."
+        self.app.push_screen(Confirm("Leave the kiosk?", f"{who}\nUntil it is started again this door answers no "
+                                                         "scans and records nothing.", yes="exit the kiosk"),
+                             lambda leave: self.app.exit() if leave else self.dismiss(None))
 
 
 class ChooseSceneScreen(ListScreen[scenes.SceneSummary]):
     """Pick the scene this door guards (Enter); O puts the highlighted scene's closed set in force."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("o,O", "open_scene", "Open closed set")]
-    COLUMNS = ("Ref", "State", "Title", "Approved")
+    COLUMNS = (Col("Ref", width=6), Col("State", width=8), Col("Title", share=3), Col("Approved", width=8))
 
     def compose(self) -> ComposeResult:
         yield Label("Choose the scene at this door (Enter); O puts its closed set in force", classes="title",

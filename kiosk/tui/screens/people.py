@@ -15,13 +15,14 @@ from kiosk.core.roster import KINDS, ref_from_name
 from kiosk.services import roster
 from kiosk.services.roster import ImportResult, Person
 from kiosk.tui.screens.form import Form, ListScreen
-from kiosk.tui.widgets import Table, local_time
+from kiosk.tui.widgets import Col, Table, local_time
 
 
 class PersonList(ListScreen[Person]):
     """Everyone in the production, filtered as the supervisor types."""
 
-    COLUMNS = ("Ref", "Name", "Kind", "Badge issued", "Department", "Role")
+    COLUMNS = (Col("Ref", share=1, least=4), Col("Name", share=4), Col("Kind", width=4), Col("Badge issued", width=12),
+               Col("Department", share=2), Col("Role", share=2))
     TITLE_WORD = "People"
 
     def compose(self) -> ComposeResult:
@@ -38,7 +39,7 @@ class PersonList(ListScreen[Person]):
         return row.ref
 
     def cells(self, row: Person) -> tuple[str, ...]:
-        issued = local_time(row.badge_issued_at, date=True) if row.badge_issued_at else "no badge"
+        issued = local_time(row.badge_issued_at, date=True)[:10] if row.badge_issued_at else "no badge"
         return row.ref, row.name, row.kind, issued, row.department, row.role
 
     def visible(self) -> list[Person]:

@@ -32,7 +32,11 @@ class PinScreen(ModalScreen[bool]):
         self.query_one("#message", Static).update(words)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Check the PIN typed; Enter on an empty field is no try at all (it is not counted as a wrong PIN)."""
         event.input.value = ""
+        if not event.value.strip():
+            self.say("Type the PIN, then Enter.")
+            return
         self.app.services.run(self, self._check(event.value), say=self.say, exclusive=True)
 
     async def _check(self, pin: str) -> None:

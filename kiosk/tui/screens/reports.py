@@ -25,7 +25,7 @@ from textual.widgets import (
 from kiosk.core.report import Report, SceneReport, bucket_peaks
 from kiosk.services import reports
 from kiosk.tui.screens.form import Form
-from kiosk.tui.widgets import Table
+from kiosk.tui.widgets import Col, Table
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
@@ -45,6 +45,7 @@ def headcount_bars(scene: SceneReport, bars: int = CHART_BARS) -> list[int]:
 
 class ReportsScreen(Screen[None]):
     app: KioskApp
+    GUARDED = True
     BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("f2", "export", "Export"),
                 Binding("f5", "choose", "Scene or day")]
 
@@ -61,7 +62,8 @@ class ReportsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Table).add_columns("Time", "Scene", "What", "Name", "Zone")
+        self.query_one(Table).set_columns(Col("Time", width=14), Col("Scene", width=5), Col("What", share=3),
+                                          Col("Name", share=2), Col("Zone", width=8))
 
     def action_choose(self) -> None:
         self.query_one("#which", Input).focus()
@@ -89,8 +91,8 @@ class ReportsScreen(Screen[None]):
         table.clear()
         for scene in report.scenes:
             for event in scene.events:
-                table.add_row(event.at.strftime("%m-%d %H:%M:%S"), scene.ref, event.words, event.name or "",
-                              event.zone or "")
+                table.add_row(event.at.strftime("%m-%d %H:%M:%S"), scene.ref, event.words,
+                              event.name or event.raw or "", event.zone or "")
         table.focus()
 
     def action_export(self) -> None:
@@ -125,12 +127,35 @@ class ExportForm(Form):
             yield Static("F2: export    Escape: cancel")
             yield Static(id="message", classes="message", markup=False)
 
+    def _format(self) -> str:
+        return next(str(button.id) for button in self.query_one("#format").query(RadioButton) if button.value)
+
+    def _path(self) -> Path:
+        return Path(self.value("#path")).expanduser().with_suffix(f".{self._format()}")
+
+    def action_save(self) -> None:
+        """Export; a file already there is replaced only once the supervisor says so."""
+        from kiosk.tui.screens.confirm import Confirm
+
+        path = self._path()
+        if not path.exists():
+            super().action_save()
+            return
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                Form.action_save(self)
+            else:
+                self.say("Not exported: choose another name, or F2 again to replace it.")
+
+        self.app.push_screen(Confirm(f"{path.name} exists already. Replace it?", str(path), yes="replace it"),
+                             answered)
+
     async def save(self) -> None:
         from kiosk.reports import render
 
-        fmt = next(str(button.id) for button in self.query_one("#format").query(RadioButton) if button.value)
+        fmt, path = self._format(), self._path()
         paper = next(str(button.id) for button in self.query_one("#paper").query(RadioButton) if button.value)
-        path = Path(self.value("#path")).expanduser().with_suffix(f".{fmt}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -11,7 +11,7 @@ from kiosk.services import scenes
 from kiosk.services.scenes import ApprovedPerson, SceneSummary
 from kiosk.tui.pickers import PersonPicker
 from kiosk.tui.screens.form import Form, ListScreen
-from kiosk.tui.widgets import Table, local_time
+from kiosk.tui.widgets import Col, Table, local_time
 
 
 class ScenesScreen(ListScreen[SceneSummary]):
@@ -22,7 +22,8 @@ class ScenesScreen(ListScreen[SceneSummary]):
         Binding("f2", "add", "New scene"),
         Binding("f3", "approvals", "Approved list"),
     ]
-    COLUMNS = ("Ref", "Title", "Location", "Date", "State", "Coordinator", "Approved")
+    COLUMNS = (Col("Ref", width=5), Col("Title", share=3), Col("Location", share=2), Col("Date", width=10),
+               Col("State", width=7), Col("Coordinator", share=2), Col("Approved", width=8))
 
     def compose(self) -> ComposeResult:
         yield Label("Scenes", id="heading", classes="title")
@@ -105,7 +106,8 @@ class ApprovalsScreen(ListScreen[ApprovedPerson]):
         Binding("f2", "approve", "Approve people"),
         Binding("delete,f8", "remove", "Remove approval"),
     ]
-    COLUMNS = ("Name", "Ref", "Zone", "Approved by", "When", "Note")
+    COLUMNS = (Col("Name", share=3), Col("Ref", share=1, least=4), Col("Zone", width=8), Col("Approved by", share=2),
+               Col("When", width=16), Col("Note", width=9))
 
     def __init__(self, scene: SceneSummary) -> None:
         super().__init__()
@@ -124,13 +126,15 @@ class ApprovalsScreen(ListScreen[ApprovedPerson]):
 
     def cells(self, row: ApprovedPerson) -> tuple[str, ...]:
         return (row.name, row.ref, row.zone, row.approved_by, local_time(row.approved_at, date=True),
-                "temporary (escalated at the door)" if row.temporary else "")
+                "temporary" if row.temporary else "")
 
     def shown(self) -> None:
         counts = {zone: sum(row.zone == zone for row in self.rows) for zone in ("set", "monitors")}
+        temporary = " (temporary: let in by an escalation at the door)" if any(row.temporary for row in self.rows) \
+            else ""
         self.query_one("#heading", Label).update(
             f"Scene {self.scene.ref}: {self.scene.title} - approved for the set: {counts['set']}, "
-            f"for the monitors: {counts['monitors']}")
+            f"for the monitors: {counts['monitors']}{temporary}")
 
     def action_approve(self) -> None:
         self.app.push_screen(ApproveForm(self.scene.ref), self._changed)
