@@ -42,6 +42,7 @@ SIZES = {  # name: (reduced, full)
     "typed_examples": (150, 5_000),
     "pin_burst": (12, 100),
     "passphrase_burst": (6, 60),
+    "tui_examples": (3, 150),
 }
 
 
@@ -136,7 +137,8 @@ def health(path: Path) -> tuple[str, bool, int]:
 def stored_scan_ids(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return [scan_id for (scan_id,) in conn.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
+        return [scan_id for (scan_id,) in conn.execute(
+            "SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
     finally:
         conn.close()
 
