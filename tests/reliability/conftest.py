@@ -43,6 +43,7 @@ SIZES = {  # name: (reduced, full)
     "pin_burst": (12, 100),
     "passphrase_burst": (6, 60),
     "tui_examples": (3, 150),
+    "import_rows": (5_000, 150_000),
 }
 
 
