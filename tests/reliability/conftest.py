@@ -42,7 +42,7 @@ SIZES = {  # name: (reduced, full)
     "typed_examples": (150, 5_000),
     "pin_burst": (12, 100),
     "passphrase_burst": (6, 60),
-    "tui_examples": (3, 150),
+    "tui_examples": (3, 40),
     "import_rows": (5_000, 150_000),
 }
 
