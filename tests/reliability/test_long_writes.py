@@ -6,7 +6,8 @@ checked, compared with the roster and its events made before the lock is taken (
 under the lock the events are only chained on to the log and written in bulk statements (``write_batch``),
 still one transaction, so the import stays all-or-nothing.
 
-A real ``kiosk people import`` (another process) of ``import_rows`` new people, while this process scans at
+A real ``kiosk people import`` (another process) of ``import_rows`` new people (full size: 99,999, the most a
+crew list may hold), while this process scans at
 the door without pause, each scan as the kiosk makes it (``door.scan``, the kiosk's 30-second busy timeout).
 Held: every scan answered and on record, none refused; the scans surround the import's block of events (the
 door was scanning when it was written); every row imported; the file intact and the tables what the log says.
