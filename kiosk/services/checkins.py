@@ -13,6 +13,7 @@ A check-in belongs to one run of a closed set: a set reopened and lifted again o
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -282,7 +283,8 @@ def _erase(db: Store, rows: list[dict], kiosk: str, by: str, why: str) -> int:
     return len(rows)
 
 
-PURGE_CHUNK = 100
+PURGE_CHUNK = 50  # check-ins erased per transaction
+PURGE_PAUSE = 0.1  # seconds between transactions, for the door's scans (SQLite's busy wait polls, 1-100 ms)
 
 
 def purge(session: ICSession, older_than: str) -> dict:
@@ -290,7 +292,8 @@ def purge(session: ICSession, older_than: str) -> dict:
 
     Open follow-ups are kept until done.  Statuses and times stay for the record; each erasure is an event.
     Each erasure stands alone, so they are recorded ``PURGE_CHUNK`` at a time, each batch a short transaction
-    that the door's scans can come between (a purge cut off half way is finished by running it again).
+    with a pause after it that the door's scans come in by (a purge cut off half way is finished by running it
+    again).
     """
     period = checked(rules.parse_period, older_than)
     db = session.db
@@ -308,6 +311,8 @@ def purge(session: ICSession, older_than: str) -> dict:
             chunk = [row for row in due[start:start + PURGE_CHUNK]  # as read, unless changed meanwhile
                      if (row["scene"], row["run"], row["person"], row["sealed"]) in current]
             erased += _erase(db, chunk, session.kiosk, session.reader, why)
+        if start + PURGE_CHUNK < len(due):
+            time.sleep(PURGE_PAUSE)  # give way: a door waiting for the lock polls for it, and would miss a gap
     return {"erased": erased, "kept_open_follow_ups": len(old) - len(due), "older_than": rules.format_period(period),
             "cutoff": cutoff, "wal_emptied": empty_wal(db)}
 
