@@ -228,6 +228,19 @@ def hlc_parts(text: str) -> tuple[int, int]:
     return int(wall), int(counter)
 
 
+def hlc_run(first: str, count: int) -> list[str]:
+    """``count`` readings in a row from ``first``, each the next after the one before (as ``hlc_next`` makes
+    them when the wall clock stands still): the clock of a batch recorded at once."""
+    wall, counter = hlc_parts(first)
+    readings = []
+    for _ in range(count):
+        readings.append(f"{wall:013d}-{counter:04d}")
+        counter += 1
+        if counter > HLC_COUNTER_MAX:
+            wall, counter = wall + 1, 0
+    return readings
+
+
 def hlc_next(last: str | None, wall_ms: int, seen: str | None = None) -> str:
     """The reading for a new event: after ``last`` (this device's previous reading) and after ``seen`` (the
     newest reading received from elsewhere), and equal to the wall clock when the wall clock is ahead of both.

@@ -41,6 +41,10 @@ SIZES = {  # name: (reduced, full)
     "guess_processes": (6, 120),
     "typed_examples": (150, 5_000),
     "backup_rounds": (2, 30),
+    "pin_burst": (12, 100),
+    "passphrase_burst": (6, 60),
+    "tui_examples": (3, 40),
+    "import_rows": (5_000, 99_999),  # full: the most a crew list holds (100,000 lines with its header)
 }
 
 
@@ -136,7 +140,8 @@ def health(path: Path) -> tuple[str, bool, int]:
 def stored_scan_ids(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return [scan_id for (scan_id,) in conn.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
+        return [scan_id for (scan_id,) in conn.execute(
+            "SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
     finally:
         conn.close()
 

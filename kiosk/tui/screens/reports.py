@@ -24,6 +24,7 @@ from textual.widgets import (
 )
 
 from kiosk.core.report import Report, SceneReport, bucket_peaks
+from kiosk.files import private_folder
 from kiosk.services import reports
 from kiosk.tui.screens.form import Form
 from kiosk.tui.widgets import Col, Table
@@ -159,7 +160,7 @@ class ExportForm(Form):
         fmt, path = self._format(), self._path()
         paper = next(str(button.id) for button in self.query_one("#paper").query(RadioButton) if button.value)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)  # a report names people: a folder made for it is 0700
         except OSError as error:
             self.say(f"Cannot write there: {error.strerror}.")
             return
