@@ -22,7 +22,7 @@ from kiosk.core.audit import AuditResult
 from kiosk.services import ServiceError
 from kiosk.services import audit as auditing
 from kiosk.services.lookup import get_production
-from kiosk.store import Store, connect
+from kiosk.store import Store, connect, refuse_unless_kiosk_file
 from kiosk.store import backup as files
 from kiosk.store.db import check_file
 from kiosk.store.schema import FileKind, probe
@@ -156,6 +156,8 @@ def restore(target: Path, source: Path, kiosk: str) -> Restored:
     if target.exists() and source.resolve() == target.resolve():
         raise ServiceError(f"{source} is the kiosk file itself: name the backup to restore from.")
     check_file(source)
+    if target.exists():
+        refuse_unless_kiosk_file(target)  # another program's file, or a newer kiosk's, is never replaced
     temp = files.temporary(target)
     try:
         try:

@@ -45,6 +45,22 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
             create_private(path)
         except OSError as error:
             raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
+    kind = refuse_unless_kiosk_file(path, create=create)
+    db = open_connection(path)
+    try:
+        migrate(db, device or default_device())
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise StoreError(explain(path, error)) from None
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def refuse_unless_kiosk_file(path: Path, *, create: bool = False) -> FileKind:
+    """What the existing file at ``path`` is, or ``StoreError`` in plain words when it is not a kiosk database of
+    this version or an older one (an empty file passes only with ``create``); never changes a byte of it."""
     try:
         kind = probe(path)  # through SQLite first: reading the file outside it could drop this process's locks
     except sqlite3.DatabaseError as error:
@@ -59,16 +75,7 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
     if kind is FileKind.EMPTY and not create:
         raise StoreError(f"{path} is an empty file, not a kiosk database - create one with "
                          "`kiosk init --production NAME`.")
-    db = open_connection(path)
-    try:
-        migrate(db, device or default_device())
-    except sqlite3.DatabaseError as error:
-        db.close()
-        raise StoreError(explain(path, error)) from None
-    except BaseException:
-        db.close()
-        raise
-    return db
+    return kind
 
 
 def reopen(path: str | Path) -> Store:
