@@ -347,11 +347,13 @@ async def test_the_pin_opens_the_menu_for_one_action(app, keys):
 
 async def test_the_supervisors_screens_lock_when_the_kiosk_is_idle(db, crew, keys):
     access.set_pin(db, PIN, KIOSK)
-    app = KioskApp(db, KIOSK, scene="42", idle_lock=2.5)  # long enough for a busy machine to open the form
+    app = KioskApp(db, KIOSK, scene="42", idle_lock=2.5)  # checked every 1.25 s
     async with app.run_test(size=(80, 24)) as pilot:
+        app.idle_lock = 3600  # held off while a busy machine checks the PIN and opens the form
         await menu(pilot, keys, "people")
         await keys.press(pilot, "f2")  # a form open over the people screen
         assert type(app.screen).__name__ == "PersonForm"
+        app.idle_lock = 2.5
         await pilot.pause(4.5)  # past the idle time and the next check
         await keys.settle(pilot)
         assert isinstance(app.screen, DoorScreen) and len(app.screen_stack) == 1

@@ -152,12 +152,14 @@ async def test_ic_mode_locks_itself_when_idle_and_when_a_badge_is_scanned(db, cr
     scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
     checkins.set_passphrase(db, PASSPHRASE, "Amara Mensah", KIOSK)
     lift(db, "42", KIOSK)
-    app = KioskApp(db, KIOSK, scene="42", idle_lock=2.5)  # long enough for a busy machine to open the form
+    app = KioskApp(db, KIOSK, scene="42", idle_lock=2.5)  # checked every 1.25 s
     async with app.run_test(size=size) as pilot:
+        app.idle_lock = 3600  # held off while a busy machine checks the passphrase and opens the form
         await open_ic_mode(pilot, first_time=False, keys=keys)
         session = app.screen.session
         await keys.press(pilot, "enter")  # a check-in open over the list
         assert isinstance(app.screen, CheckInForm)
+        app.idle_lock = 2.5
         await pilot.pause(4.5)  # past the idle time and the next check
         await keys.settle(pilot)
         assert isinstance(app.screen, DoorScreen) and len(app.screen_stack) == 1 and session.locked
