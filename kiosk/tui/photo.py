@@ -55,7 +55,7 @@ class Cells:
 def _not_a_terminal() -> Iterator[None]:
     """While textual-image is imported: no terminal to ask (it asks only when standard output is a tty)."""
     real = sys.__stdout__
-    sys.__stdout__ = io.StringIO()  # type: ignore[misc]
+    sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment]
     try:
         yield
     finally:
