@@ -6,6 +6,7 @@ Usage: python -m tests.photo_door DB SCENE [PHOTO_FOLDER]   (no folder: nobody h
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def folder_photos(folder: Path):
 def main(argv: list[str]) -> None:
     database, scene, *rest = argv
     photos = folder_photos(Path(rest[0])) if rest else None
-    run_kiosk(connect(database), "stage-door", scene, photos=photos)
+    run_kiosk(connect(database), os.environ.get("KIOSK_ID", "stage-door"), scene, photos=photos)
 
 
 if __name__ == "__main__":
