@@ -69,10 +69,11 @@ def choose(environ: Mapping[str, str] = os.environ) -> str:
     if environ.get(GRAPHICS_ENV, "").lower() == HALFBLOCKS or "TMUX" in environ or out is None \
             or not out.isatty():
         with _not_a_terminal():
-            import textual_image.widget  # noqa: F401
+            import textual_image.widget
         _graphics = HALFBLOCKS
         return _graphics
-    from textual_image.renderable import Image as Best  # asks the terminal, once
+    import textual_image.widget  # noqa: F401  (measures the cell's pixels now: it asks the terminal if need be)
+    from textual_image.renderable import Image as Best  # asked the terminal, once: Sixel? Kitty graphics?
     from textual_image.renderable.sixel import Image as SixelRenderable
     from textual_image.renderable.tgp import Image as KittyRenderable
 

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label, Static
 
-from kiosk.core.door import SceneState, Zone
+from kiosk.core.door import NOT_IN_FORCE, SceneState, Zone
 from kiosk.services import door, scenes
 from kiosk.tui import photo
 from kiosk.tui.photo import DoorPhoto
@@ -42,6 +42,11 @@ def policy_words(due: list[door.PolicyDue]) -> str:
     if not due:
         return ""
     return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)
+
+
+def photo_colours(verdict: door.Verdict) -> str:
+    """The photo's frame takes the panel's colours: the answer's, or grey when the door is not in force."""
+    return "idle" if verdict.reason in NOT_IN_FORCE else verdict.decision
 
 
 class DoorScreen(Screen):
@@ -183,7 +188,7 @@ class DoorScreen(Screen):
 
         def say(message: str) -> None:
             if self.on_panel is verdict:
-                shown.unreadable(ref, message, verdict.decision)
+                shown.unreadable(ref, message, photo_colours(verdict))
 
         self.app.services.run(self, self._load_photo(verdict, ref), group="door-photo", exclusive=True, say=say)
 
@@ -194,7 +199,7 @@ class DoorScreen(Screen):
         box = self.query_one(DoorPhoto)
         picture, size = await self.app.services.picture(photo.prepare, data, box.room(), photo.cells())
         if self.on_panel is verdict:  # still the answer on the panel: no later scan came first
-            box.show(ref, picture, size, verdict.decision)
+            box.show(ref, picture, size, photo_colours(verdict))
 
     def _restart_verdict_timer(self) -> None:
         if self._verdict_timer is not None:
