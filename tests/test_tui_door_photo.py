@@ -5,6 +5,8 @@ last person's photo beside a new answer; a photo that cannot be read is a plain 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -167,7 +169,7 @@ async def test_a_photo_that_cannot_be_read_is_a_plain_note_and_the_door_goes_on(
         await keys.scanner(pilot, crew["P01"])
         shown = app.screen.query_one(DoorPhoto)
         assert "ADMIT" in verdict_text(app) and "Ines Duarte" in verdict_text(app)
-        assert shown.display and not app.screen.query_one("#picture").display
+        assert shown.display and not any(picture.display for picture in app.screen.query("#picture"))
         assert str(app.screen.query_one("#photo-note").render()) == photo.UNREADABLE
         await keys.scanner(pilot, crew["D01"])  # the next one shows as usual
         assert shown.person == "D01" and app.screen.query_one("#picture").display
@@ -217,3 +219,12 @@ def test_any_bytes_make_a_picture_or_the_plain_note(data):
         assert picture.mode == "RGB" and picture.width <= 14 and picture.height <= 16
         assert 1 <= across <= 14 and 1 <= down <= 8
 
+
+
+def test_start_up_in_tmux_loads_neither_pillow_nor_textual_image():
+    """Half blocks need no question to the terminal, so the door starts without them: they load with the
+    first photo, on the photo thread."""
+    probe = ("import sys; from kiosk.tui import photo; photo.choose({'TMUX': 'x'}); "
+             "print(sorted(name for name in ('PIL', 'textual_image') if name in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"

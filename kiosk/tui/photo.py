@@ -22,14 +22,17 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Static
 
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 GRAPHICS_ENV = "KIOSK_PHOTO_GRAPHICS"  # "halfblocks" forces half blocks; anything else lets the terminal say
 HALFBLOCKS, SIXEL, KITTY = "halfblocks", "sixel", "kitty"
@@ -68,9 +71,7 @@ def choose(environ: Mapping[str, str] = os.environ) -> str:
     out = sys.__stdout__
     if environ.get(GRAPHICS_ENV, "").lower() == HALFBLOCKS or "TMUX" in environ or out is None \
             or not out.isatty():
-        with _not_a_terminal():
-            import textual_image.widget
-        _graphics = HALFBLOCKS
+        _graphics = HALFBLOCKS  # textual-image and Pillow are loaded with the first photo, not at start-up
         return _graphics
     import textual_image.widget  # noqa: F401  (measures the cell's pixels now: it asks the terminal if need be)
     from textual_image.renderable import Image as Best  # asked the terminal, once: Sixel? Kitty graphics?
@@ -83,6 +84,16 @@ def choose(environ: Mapping[str, str] = os.environ) -> str:
 
 def graphics() -> str:
     return _graphics or HALFBLOCKS
+
+
+def load_drawing() -> None:
+    """Import textual-image for the chosen graphics (on the photo thread, with the first photo: start-up never
+    waits for it).  For half blocks it is imported as if there were no terminal, so it asks nothing."""
+    if graphics() == HALFBLOCKS:
+        with _not_a_terminal():
+            import textual_image.widget
+    else:
+        import textual_image.widget  # noqa: F401  (``choose`` imported it already, before the app started)
 
 
 def cells() -> Cells:
@@ -98,6 +109,9 @@ def cells() -> Cells:
 def prepare(data: bytes, box: tuple[int, int], per_cell: Cells) -> tuple[Image.Image, tuple[int, int]]:
     """The photo for a box of ``box`` cells: decoded, upright (EXIF), in RGB, scaled to fit whole (nothing cut
     off), and the cells it takes.  Runs on the photo thread; raises ``PhotoUnreadable`` for a bad picture."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    load_drawing()
     width, height = box[0] * per_cell.width, box[1] * per_cell.height
     try:
         with Image.open(io.BytesIO(data)) as opened:
@@ -141,8 +155,7 @@ class DoorPhoto(Widget):
         self.person: str | None = None  # whose photo is shown (or was asked for), None when cleared
 
     def compose(self) -> ComposeResult:
-        yield _image_widget()
-        yield Static(id="photo-note", markup=False)
+        yield Static(id="photo-note", markup=False)  # the picture widget is added with the first photo
 
     def on_mount(self) -> None:
         self.query_one("#photo-note").display = False
@@ -159,9 +172,12 @@ class DoorPhoto(Widget):
         """Nothing shown: no answer, or an answer about nobody, or a new answer whose photo is on its way."""
         self.person = None
         self.display = False
-        self.query_one("#picture").image = None  # type: ignore[attr-defined]
+        for image in self.query("#picture"):
+            image.image = None  # type: ignore[attr-defined]
 
-    def show(self, person: str, picture: Image.Image, size: tuple[int, int], answer: str) -> None:
+    async def show(self, person: str, picture: Image.Image, size: tuple[int, int], answer: str) -> None:
+        if not self.query("#picture"):
+            await self.mount(_image_widget(), before=0)
         self.person = person
         image = self.query_one("#picture")
         image.styles.width, image.styles.height = size
@@ -174,9 +190,9 @@ class DoorPhoto(Widget):
     def unreadable(self, person: str, message: str, answer: str) -> None:
         """No photo, and a plain note why: the door goes on."""
         self.person = person
-        image = self.query_one("#picture")
-        image.image = None  # type: ignore[attr-defined]
-        image.display = False
+        for image in self.query("#picture"):
+            image.image = None  # type: ignore[attr-defined]
+            image.display = False
         note = self.query_one("#photo-note", Static)
         note.update(Text(message))
         note.display = True

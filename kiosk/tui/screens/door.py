@@ -199,7 +199,7 @@ class DoorScreen(Screen):
         box = self.query_one(DoorPhoto)
         picture, size = await self.app.services.picture(photo.prepare, data, box.room(), photo.cells())
         if self.on_panel is verdict:  # still the answer on the panel: no later scan came first
-            box.show(ref, picture, size, photo_colours(verdict))
+            await box.show(ref, picture, size, photo_colours(verdict))
 
     def _restart_verdict_timer(self) -> None:
         if self._verdict_timer is not None:
