@@ -99,6 +99,8 @@ class DoorScreen(Screen):
         self.watch(self.app, "zone", lambda _: self.refresh_view(), init=False)
         self.refresh_view()
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
+        if self.app.photos is not None:  # load the photo drawing now, while nobody waits, not at the first scan
+            self.app.services.run(self, self.app.services.picture(photo.load_drawing), group="door-photo-load")
 
     # --- what the screen shows --------------------------------------------------------------------------
 
