@@ -12,13 +12,17 @@ import uuid
 
 
 class Terminal:
-    """One tmux session on a private server, running ``command`` in a pane of a fixed size."""
+    """One tmux session on a private server, running ``command`` in a pane of a fixed size.
+
+    ``COLUMNS`` and ``LINES`` are removed from the program's environment: under pytest they say 80x24, and Rich
+    (so Textual) takes them over the pane's real size.
+    """
 
     def __init__(self, command: list[str], env: dict[str, str], size: tuple[int, int] = (100, 30)):
         self.socket = f"kiosk-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         self._tmux("new-session", "-d", "-s", "kiosk", "-x", str(size[0]), "-y", str(size[1]),
-                   f"env {exports} TERM=xterm-256color {shlex.join(command)}; sleep 600")
+                   f"env -u COLUMNS -u LINES {exports} TERM=xterm-256color {shlex.join(command)}; sleep 600")
 
     def _tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,

@@ -13,9 +13,10 @@ import functools
 import zlib
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
-from kiosk.badges.layout import DPI, HEIGHT, MODULE, RULE, WIDTH, CardLayout, Line, font
+from kiosk.badges.layout import DPI, HEIGHT, MODULE, PHOTO, RULE, WIDTH, CardLayout, Line, font
+from kiosk.badges.photo import dithered
 from kiosk.files import owner_only
 from kiosk.fonts import Face
 
@@ -72,6 +73,8 @@ def draw_card(layout: CardLayout) -> Image.Image:
         for index, symbol in enumerate(line.text):
             _press(card, line, symbol, line.x + round(index * advance))
     card.paste(qr_image(layout.matrix, MODULE), (layout.qr_x, layout.qr_y))
+    if layout.photo is not None:  # black dots where the photo is dark, white elsewhere
+        card.paste(BLACK, (PHOTO.x, PHOTO.y), ImageChops.invert(dithered(layout.photo)))
     return card
 
 

@@ -14,9 +14,10 @@ import unicodedata
 from dataclasses import dataclass
 
 import qrcode
-from PIL import ImageFont
+from PIL import Image, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
+from kiosk.badges.photo import photo_for_box
 from kiosk.core.badge import BadgeCard
 from kiosk.fonts import MONO, Face, drawable, face_for
 
@@ -59,6 +60,16 @@ DEPARTMENT = Style(Box(MARGIN, 294, COLUMN, 50), bold=True, largest=40, smallest
 ROLE = Style(Box(MARGIN, 348, COLUMN, 100), bold=False, largest=40, smallest=24, lines=2)
 CODE = Style(Box(MARGIN, 536, COLUMN, 62), bold=False, largest=50, smallest=30, lines=1, mono=True)
 
+# With a photo: the photo (3:4, 19.3 x 25.7 mm) takes the left under the rule, and the name, department and
+# role move right of it, each keeping its sizes (they shrink or wrap only when the text is long).  The code
+# line below the photo and the QR stay where they are on every card.
+PHOTO = Box(MARGIN, 104, 228, 304)
+BESIDE = PHOTO.x + PHOTO.width + 24  # left of the texts beside the photo
+NAME_BESIDE = Style(Box(BESIDE, 104, WIDTH - MARGIN - BESIDE, 172), bold=True, largest=88, smallest=36, lines=2)
+DEPARTMENT_BESIDE = Style(Box(BESIDE, 294, MARGIN + COLUMN - BESIDE, 50), bold=True, largest=40, smallest=24,
+                          lines=1)
+ROLE_BESIDE = Style(Box(BESIDE, 348, MARGIN + COLUMN - BESIDE, 100), bold=False, largest=40, smallest=24, lines=2)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -84,6 +95,7 @@ class CardLayout:
     matrix: tuple[tuple[bool, ...], ...]  # QR modules without the quiet zone, True for dark
     qr_x: int  # top-left of the first module
     qr_y: int
+    photo: Image.Image | None = None  # grey, exactly the size of ``PHOTO``; None: a card without a photo
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -188,6 +200,11 @@ def card_layout(card: BadgeCard) -> CardLayout:
     # The symbol sits bottom-right; its quiet zone may reach the card's edge, which is white too.
     qr_x = WIDTH - 6 - QUIET * MODULE - side
     qr_y = HEIGHT - 6 - QUIET * MODULE - side
-    return CardLayout(card.ref, fit(card.production, PRODUCTION), fit(card.name, NAME),
-                      fit(card.department, DEPARTMENT), fit(card.role, ROLE), fit(card.code_text, CODE),
-                      matrix, qr_x, qr_y)
+    if card.photo is None:
+        name, department, role, photo = NAME, DEPARTMENT, ROLE, None
+    else:
+        name, department, role = NAME_BESIDE, DEPARTMENT_BESIDE, ROLE_BESIDE
+        photo = photo_for_box(card.photo, (PHOTO.width, PHOTO.height), f"{card.name} ({card.ref})")
+    return CardLayout(card.ref, fit(card.production, PRODUCTION), fit(card.name, name),
+                      fit(card.department, department), fit(card.role, role), fit(card.code_text, CODE),
+                      matrix, qr_x, qr_y, photo)

@@ -3,7 +3,8 @@ page for a direct-to-card printer.
 
 Cards are drawn as vectors (text in the embedded fonts, QR modules as filled rectangles), not as placed
 images: the print is as sharp as the printer, the file stays small, and it is several times faster to make
-than embedding 300 dpi bitmaps.  The paper is turned to landscape when that fits more cards (Letter: 9, not 8).
+than embedding 300 dpi bitmaps.  A person's photo is the one placed image (grey, 300 dpi, the size of its box).
+The paper is turned to landscape when that fits more cards (Letter: 9, not 8).
 A card printer (Zebra, Evolis, Magicard...) takes one card per page from its driver: with ``cr80`` paper each
 page is exactly the card, 85.6 x 54 mm landscape, edge to edge, with no cut marks.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import RenderStyle
 
-from kiosk.badges.layout import CARD_MM, DPI, MM_PER_PX, MODULE, RULE, CardLayout
+from kiosk.badges.layout import CARD_MM, DPI, MM_PER_PX, MODULE, PHOTO, RULE, CardLayout
 from kiosk.fonts import Face
 
 CARD_PAPER = "cr80"  # a direct-to-card printer: the page is the card
@@ -100,6 +101,8 @@ class _Sheet(FPDF):
         for line in layout.lines:
             self.use_font(line.face, line.size)
             self.text(x + line.x * mm, y + line.baseline * mm, line.text)
+        if layout.photo is not None:  # the grey photo at 300 dpi; the printer makes its halftone
+            self.image(layout.photo, x + PHOTO.x * mm, y + PHOTO.y * mm, PHOTO.width * mm, PHOTO.height * mm)
         qr_x, qr_y, module = x + layout.qr_x * mm, y + layout.qr_y * mm, MODULE * mm
         for left, top, width, height in layout.qr_runs():
             self.rect(qr_x + left * module, qr_y + top * module, width * module, height * module,

@@ -15,6 +15,7 @@ class BadgeCard:
     department: str
     role: str
     code: str
+    photo: bytes | None = None  # the person's photo (JPEG), printed beside the name; None prints the card without
 
     @property
     def code_text(self) -> str:

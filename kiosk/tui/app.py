@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from textual.widget import Widget
 
 from kiosk.core.door import Zone
 from kiosk.services import access, door
+from kiosk.tui import photo
 from kiosk.tui.calls import Services
 from kiosk.tui.scanner import SCAN_GAP, Burst, KeyBurst
 from kiosk.tui.screens.door import DoorScreen
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
 IDLE_LOCK = 180  # seconds without a key before IC mode and the supervisor's screens lock ($KIOSK_IDLE_LOCK)
 IDLE_LOCK_ENV = "KIOSK_IDLE_LOCK"
+
+PhotoLookup = Callable[["Store", str], "bytes | None"]  # (database, person ref) -> the person's photo, a JPEG
 
 HIGH_CONTRAST = Theme(
     name="kiosk-high-contrast", dark=True, primary="#5fafff", secondary="#ffffff", accent="#ffd700",
@@ -65,8 +69,10 @@ class KioskApp(App, inherit_bindings=False):
     failure: reactive[str | None] = reactive(None)  # why the last database call failed; None once one works
 
     def __init__(self, db: Store, kiosk_id: str, scene: str | None = None,
-                 scan_gap: float = SCAN_GAP, notice: str = "", idle_lock: float = IDLE_LOCK):
+                 scan_gap: float = SCAN_GAP, notice: str = "", idle_lock: float = IDLE_LOCK,
+                 photos: PhotoLookup | None = None):
         super().__init__()
+        self.photos = photos
         self.idle_lock = idle_lock
         self._last_key = time.monotonic()
         self.services = Services(self, db)
@@ -78,6 +84,18 @@ class KioskApp(App, inherit_bindings=False):
         self._passing_through: set[int] = set()
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
+
+    async def photo_of(self, person_ref: str) -> bytes | None:
+        """THE PHOTO SEAM: the photo (JPEG bytes) of the person a verdict names, for the door to show beside it,
+        or None for nobody's.  Read on the database thread; called only inside ``Services.run``.
+
+        Photo storage is not on this branch, so by default nobody has one and this returns None (nothing is
+        read).  A ``photos`` lookup given to the app answers instead; wiring the storage is one line, the
+        default of ``photos`` in ``__init__`` (``photos: PhotoLookup | None = photos.photo_of``).
+        """
+        if self.photos is None:
+            return None
+        return await self.services.db(self.photos, person_ref)
 
     @property
     def store(self) -> Store:
@@ -187,5 +205,7 @@ def idle_lock_from_environment() -> float:
         return IDLE_LOCK
 
 
-def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "") -> None:
-    KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment()).run()
+def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "",
+              photos: PhotoLookup | None = None) -> None:
+    photo.choose()  # before the app starts: textual-image may ask the terminal which graphics it has
+    KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment(), photos=photos).run()

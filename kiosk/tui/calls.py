@@ -5,6 +5,8 @@ the database and ``await draw(...)`` for rendering.
   screen never waits on the disk, and a scan is never reordered behind a later call.
 - Rendering (report and roll-call PDFs, badge PNGs and sheets, the terminal QR) runs in a separate process at
   low priority, so a long export neither holds the database thread nor takes the interpreter from the door.
+- The door's photo is decoded and scaled on a thread of its own (``picture``): quick work that must neither
+  queue behind the database nor wait behind a long export in the render process.
 - A failure is told to the person in words (in the screen's own message line when it gave one, else as a
   notification), a failed database write also raises the app's NOT RECORDED state, and the task ends there.
   Nothing a service raises can close the kiosk: ``db`` and ``draw`` may only be awaited inside ``run``, whose
@@ -80,6 +82,7 @@ class Services:
         self.app, self.store = app, db
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
         self._render: Executor | None = None
+        self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-photo")
 
     # --- tasks ------------------------------------------------------------------------------------------------
 
@@ -140,9 +143,23 @@ class Services:
             self._tell(task, message, severity="warning")
             raise Refused(message) from None
 
+    async def picture(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` on the photo thread.  A failure is told in words (a note, never NOT
+        RECORDED: no record depends on a picture)."""
+        task = self._task()
+        try:
+            return await self._on(self._pictures, function, *args, **kwargs)
+        except Exception as error:
+            message = str(error) if isinstance(error, KioskError) else \
+                f"Photo not shown ({type(error).__name__}: {error})."
+            if task.say is not None:
+                task.say(message)
+            raise Refused(message) from None
+
     def close(self) -> None:
         """Finish the calls under way (the database stays open for whoever opened it)."""
         self._database.shutdown(wait=True)
+        self._pictures.shutdown(wait=False, cancel_futures=True)
         if self._render is not None:
             self._render.shutdown(wait=True, cancel_futures=True)
 

@@ -1,8 +1,13 @@
-"""The door screen: the set state, the last verdict, who is inside, the last scans, and the AD's keys.
+"""The door screen: the set state, the last verdict (with the person's photo), who is inside, the last scans,
+and the AD's keys.
 
 Laid out for 80x24 as much as for 120x40: the verdict panel keeps one height whatever it shows, the tables
 give names what the columns that matter (time, answer, zone) leave, and the status line cuts the list of
 people still to confirm the device policy before it would push the counts off the screen.
+
+The photo of the person a verdict names shows beside it, in the verdict's colours, once it is read and scaled
+(off the database thread): the answer never waits for it, and a new answer clears the last person's photo
+at once, so nobody's face is ever shown beside someone else's answer.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label, Static
 
-from kiosk.core.door import SceneState, Zone
+from kiosk.core.door import NOT_IN_FORCE, SceneState, Zone
 from kiosk.services import door, scenes
+from kiosk.tui import photo
+from kiosk.tui.photo import DoorPhoto
 from kiosk.tui.widgets import Banner, Col, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
 
 if TYPE_CHECKING:
@@ -35,6 +42,11 @@ def policy_words(due: list[door.PolicyDue]) -> str:
     if not due:
         return ""
     return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)
+
+
+def photo_colours(verdict: door.Verdict) -> str:
+    """The photo's frame takes the panel's colours: the answer's, or grey when the door is not in force."""
+    return "idle" if verdict.reason in NOT_IN_FORCE else verdict.decision
 
 
 class DoorScreen(Screen):
@@ -65,7 +77,9 @@ class DoorScreen(Screen):
         yield Banner(id="banner")
         yield Static(id="failure", markup=False)
         yield Static(id="mismatch", markup=False)
-        yield VerdictPanel(id="verdict")
+        with Horizontal(id="answer"):
+            yield VerdictPanel(id="verdict")
+            yield DoorPhoto(id="photo")
         with Horizontal(id="lists"):
             with Vertical(id="inside-box"):
                 yield Label("Inside now", id="inside-title", classes="title")
@@ -85,6 +99,8 @@ class DoorScreen(Screen):
         self.watch(self.app, "zone", lambda _: self.refresh_view(), init=False)
         self.refresh_view()
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
+        if self.app.photos is not None:  # load the photo drawing now, while nobody waits, not at the first scan
+            self.app.services.run(self, self.app.services.picture(photo.load_drawing), group="door-photo-load")
 
     # --- what the screen shows --------------------------------------------------------------------------
 
@@ -114,6 +130,7 @@ class DoorScreen(Screen):
     def ready(self) -> None:
         """The panel between answers: the door's state and what the AD does in it."""
         self.on_panel = None
+        self.query_one(DoorPhoto).clear()
         view = self.view
         state = "none" if view is None or view.scene is None else view.scene.state
         if view is None and self.app.scene_ref is not None:
@@ -152,6 +169,7 @@ class DoorScreen(Screen):
         else:
             self.answered = True
             self.on_panel = None
+            self.query_one(DoorPhoto).clear()
             self.query_one(VerdictPanel).show_failure(answer.message)
             self._restart_verdict_timer()
 
@@ -160,6 +178,30 @@ class DoorScreen(Screen):
         self.on_panel = verdict
         self.query_one(VerdictPanel).show_verdict(verdict)
         self._restart_verdict_timer()
+        self._show_photo(verdict)
+
+    def _show_photo(self, verdict: door.Verdict) -> None:
+        """Beside the answer now on the panel: its person's photo, once read (nothing while there is none)."""
+        shown = self.query_one(DoorPhoto)
+        shown.clear()  # never the last person's photo beside a new answer
+        ref = verdict.person_ref
+        if ref is None:
+            return
+
+        def say(message: str) -> None:
+            if self.on_panel is verdict:
+                shown.unreadable(ref, message, photo_colours(verdict))
+
+        self.app.services.run(self, self._load_photo(verdict, ref), group="door-photo", exclusive=True, say=say)
+
+    async def _load_photo(self, verdict: door.Verdict, ref: str) -> None:
+        data = await self.app.photo_of(ref)
+        if data is None or self.on_panel is not verdict:
+            return
+        box = self.query_one(DoorPhoto)
+        picture, size = await self.app.services.picture(photo.prepare, data, box.room(), photo.cells())
+        if self.on_panel is verdict:  # still the answer on the panel: no later scan came first
+            await box.show(ref, picture, size, photo_colours(verdict))
 
     def _restart_verdict_timer(self) -> None:
         if self._verdict_timer is not None:
@@ -270,6 +312,7 @@ class DoorScreen(Screen):
                 if self._verdict_timer is not None:
                     self._verdict_timer.stop()
                 self.on_panel = None  # the panel says the set is lifted, not the last ADMIT
+                self.query_one(DoorPhoto).clear()
             self.refresh_view()
 
         if self._scene_state() is not None and self.app.scene_ref is not None:
