@@ -45,7 +45,7 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
             create_private(path)
         except OSError as error:
             raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
-    kind = refuse_unless_kiosk_file(path, create=create)
+    refuse_unless_kiosk_file(path, create=create)
     db = open_connection(path)
     try:
         migrate(db, device or default_device())
