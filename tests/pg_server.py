@@ -11,6 +11,7 @@ for 127.0.0.1 and localhost, and a second, unrelated CA for tests that must be r
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import secrets
@@ -137,8 +138,9 @@ class PgServer:
             "hostnossl all all 0.0.0.0/0 reject\n")
         settings = {
             "listen_addresses": f"'{HOST}'", "port": str(self.port), "unix_socket_directories": "''",
-            "ssl": "on", "ssl_cert_file": f"'{self.tls / 'server.crt'}'", "ssl_key_file": f"'{self.tls / 'server.key'}'",
-            "password_encryption": "'scram-sha-256'", "max_connections": "100", "fsync": "on" if self.durable else "off",
+            "ssl": "on", "ssl_cert_file": f"'{self.tls / 'server.crt'}'",
+            "ssl_key_file": f"'{self.tls / 'server.key'}'", "password_encryption": "'scram-sha-256'",
+            "max_connections": "100", "fsync": "on" if self.durable else "off",
             "synchronous_commit": "on" if self.durable else "off",
         }
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
@@ -202,10 +204,8 @@ class PgServer:
         backends = self._backends()
         self._process.send_signal(signal.SIGKILL)
         for pid in backends:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self._process.wait()
         deadline = time.monotonic() + 10
         while any(_alive(pid) for pid in backends):

@@ -43,7 +43,8 @@ def test_admit_then_exit_and_the_inside_list(db, crew):
 def test_every_scan_is_stored_with_its_verdict(db, crew):
     open_42(db)
     verdicts = [scan(db, crew["P01"]), scan(db, crew["R01"]), scan(db, "nonsense")]
-    rows = many(db, "SELECT json_extract(payload, '$.body.scan_id') AS scan_id, decision, reason, json_extract(payload, '$.body.raw') AS raw, device, zone "
+    rows = many(db, "SELECT json_extract(payload, '$.body.scan_id') AS scan_id, decision, reason, "
+                    "json_extract(payload, '$.body.raw') AS raw, device, zone "
                     "FROM events WHERE type = 'door.scan' ORDER BY id")
     assert [(r["scan_id"], r["decision"], r["reason"]) for r in rows] == \
         [(v.scan_id, v.decision, v.reason) for v in verdicts]
@@ -85,7 +86,8 @@ def test_replayed_scan_id_is_stored_once(db, crew):
     production.set_duplicate_window(db, 0, KIOSK)
     replay = scan(db, crew["P01"], scan_id="kiosk-a-0001")
     assert replay.replay and (replay.decision, replay.at) == (first.decision, first.at)
-    assert one(db, "SELECT COUNT(*) AS n FROM events WHERE json_extract(payload, '$.body.scan_id') = 'kiosk-a-0001'")["n"] == 1
+    assert one(db, "SELECT COUNT(*) AS n FROM events "
+                   "WHERE json_extract(payload, '$.body.scan_id') = 'kiosk-a-0001'")["n"] == 1
 
 
 def test_reissued_and_revoked_badges_are_refused(db, crew):
@@ -105,8 +107,8 @@ def test_azerty_scan_is_recognised_and_noted(db, crew):
     assert verdict.decision == "admit"
     if azerty != crew["P01"]:
         assert verdict.layout == "azerty"
-        assert one(db, "SELECT json_extract(payload, '$.body.layout') AS layout FROM events WHERE json_extract(payload, '$.body.scan_id') = ?",
-                   [verdict.scan_id])["layout"] == "azerty"
+        assert one(db, "SELECT json_extract(payload, '$.body.layout') AS layout FROM events "
+                       "WHERE json_extract(payload, '$.body.scan_id') = ?", [verdict.scan_id])["layout"] == "azerty"
 
 
 def test_garbage_is_denied_and_stored_safely(db, crew):

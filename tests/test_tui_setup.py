@@ -208,7 +208,8 @@ async def test_approve_for_the_monitors_shows_who_approved(app, db, keys):
         assert isinstance(app.screen, ApprovalsScreen)
         assert approvals.row_count == before + 1
         assert approvals.texts("S01/monitors")[:4] == ["Owen Price", "S01", "monitors", "Helen Marsh"]
-    assert one(db, "SELECT zone, approved_by FROM approvals WHERE person = 'S01'") == {"zone": "monitors", "approved_by": "Helen Marsh"}
+    assert one(db, "SELECT zone, approved_by FROM approvals WHERE person = 'S01'") == \
+        {"zone": "monitors", "approved_by": "Helen Marsh"}
 
 
 async def test_a_performer_stays_approved_and_a_crew_approval_can_be_removed(app, db, keys):

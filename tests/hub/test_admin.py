@@ -86,7 +86,8 @@ def test_verify_passes_a_sound_hub_and_finds_the_first_break_of_each_device(hub,
     broken = verify(hub.admin_dsn, hub.password)
     assert not broken.ok
     assert [(found.device, found.seq) for found in broken.breaks] == [("door-1", 3), ("door-2", 5)]
-    assert "hash is not the SHA-256" in broken.breaks[0].problem and "does not follow event 3" in broken.breaks[1].problem
+    assert "hash is not the SHA-256" in broken.breaks[0].problem
+    assert "does not follow event 3" in broken.breaks[1].problem
 
 
 def test_verify_finds_a_blob_changed_at_rest(hub, chain):
@@ -169,7 +170,8 @@ def test_cli_exit_codes(cli_hub, capsys, pg_server, monkeypatch):
     code, _, err = kiosk(capsys, "hub", "status")
     assert code == 1 and "refused the password" in err and "wrong-password" not in err
     monkeypatch.setenv("KIOSK_HUB_PASSWORD", cli_hub.password)
-    code, _, err = kiosk(capsys, "hub", "status", "--hub", cli_hub.admin_dsn + " sslrootcert=" + str(pg_server.other_ca))
+    other_ca = f"{cli_hub.admin_dsn} sslrootcert={pg_server.other_ca}"
+    code, _, err = kiosk(capsys, "hub", "status", "--hub", other_ca)
     assert code == 1 and "TLS" in err
     pg_server.stop()
     code, _, err = kiosk(capsys, "hub", "status")

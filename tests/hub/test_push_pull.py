@@ -159,10 +159,11 @@ def test_the_hub_checks_each_payload_against_its_hash_and_columns(hub, chain, ch
         row["payload"] = {"spaces": event.payload.replace(",", ", "),
                           "extra key": event.payload.replace('"v":1}', '"v":1,"x":1}'),
                           "v2": event.payload.replace('"v":1}', '"v":2}'),
-                          "body array": event.payload.replace('"body":{"decision":"admit","n":1}', '"body":[1]')}[change]
+                          "body array": event.payload.replace('"body":{"decision":"admit","n":1}',
+                                                              '"body":[1]')}[change]
     if change != "hash":
         row["hash"] = events.digest(row["payload"])  # a hash that matches: only the columns or the form are wrong
-    with pytest.raises(psycopg.Error, match="hash is not the SHA-256|columns do not match"):
+    with pytest.raises(psycopg.Error, match=r"hash is not the SHA-256|columns do not match"):
         hub.sql(dsn).execute(f"INSERT INTO hub.events ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
                              list(row.values()))
 
