@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import io
 import os
-import unicodedata
 
 import pytest
 from rich.console import Console
-from textual import events
 
 from kiosk import DATA
 from kiosk.cli import main
 from kiosk.core.secrets import SALT_BYTES, KdfParams
-from kiosk.services import badges, production, roster, scenes
+from kiosk.services import access, badges, roster, scenes
+from kiosk.services.production import init_production
 from kiosk.store import connect
-from tests.support import KIOSK
+from tests.support import KIOSK, PIN, Keys
+from tests.tmux import run_cli
 
 pytest_plugins = ("tests.hub_fixtures",)  # pg_server, hub, chain: a real PostgreSQL hub, for any test folder
 
@@ -32,7 +32,7 @@ def db_path(tmp_path, monkeypatch):
 @pytest.fixture
 def db(db_path):
     database = connect(db_path, create=True)
-    production.init_production(database, "Night Garden", KIOSK)
+    init_production(database, "Night Garden", KIOSK)
     yield database
     database.close()
 
@@ -83,42 +83,6 @@ def cli_production(db_path, cli):
     return db_path
 
 
-def key_name(character: str) -> str:
-    """Textual's key name for a printable character: itself for letters and digits, else its Unicode name."""
-    if character.isalnum() and character.isascii():
-        return character
-    return unicodedata.name(character).lower().replace(" ", "_").replace("-", "_")
-
-
-class Keys:
-    """A person at the keyboard and a USB scanner, for Pilot tests."""
-
-    name = staticmethod(key_name)
-
-    @staticmethod
-    async def settle(pilot) -> None:
-        """Let the scanner pause pass, background work finish and the screen repaint."""
-        await pilot.pause()
-        if pilot.app.keys.holding:
-            await pilot.pause(pilot.app.keys.wait + 0.05)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    async def scanner(self, pilot, text: str, end: str | None = "enter") -> None:
-        """Type ``text`` the way a USB scanner does: every key at once, then Enter (or Tab, or nothing)."""
-        for character in text:
-            pilot.app.post_message(events.Key(key_name(character), character))
-        if end:
-            pilot.app.post_message(events.Key(end, "\r" if end == "enter" else "\t"))
-        await self.settle(pilot)
-
-    async def press(self, pilot, *keys: str) -> None:
-        """A person pressing keys, one at a time."""
-        for key in keys:
-            await pilot.press(key)
-            await self.settle(pilot)
-
-
 @pytest.fixture
 def keys() -> Keys:
     return Keys()
@@ -165,3 +129,21 @@ def shown():
         return console.export_text()
 
     return text
+
+
+@pytest.fixture
+def production(tmp_path):
+    """A production made with the real CLI, as an AD would set it up; returns (env, badge codes)."""
+    env = {"KIOSK_DB": str(tmp_path / "door.db"), "KIOSK_ID": "stage-door"}
+    run_cli(env, "init", "--production", "Night Garden", "--duplicate-window", "1")
+    run_cli(env, "people", "import", str(DATA / "demo-crew.csv"))
+    run_cli(env, "scene", "add", "42", "--title", "Bedroom, night", "--location", "Stage 3",
+            "--coordinator", "X01", "--performer", "C01", "--performer", "C02")
+    run_cli(env, "scene", "approve", "42", "P01", "--by", "Sam Whitfield")
+    run_cli(env, "scene", "open", "42")
+    db = connect(env["KIOSK_DB"])
+    cards = badges.plan_badges(db)
+    badges.record_badges(db, cards, "setup")
+    access.set_pin(db, PIN, "setup")
+    db.close()
+    return env, {card.ref: card.code for card in cards}

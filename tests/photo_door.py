@@ -6,9 +6,12 @@ Usage: python -m tests.photo_door DB SCENE [PHOTO_FOLDER]   (no folder: nobody h
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
+
+from PIL import Image, ImageDraw
 
 from kiosk.store import connect
 from kiosk.store.db import Store
@@ -32,3 +35,15 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def portrait_jpeg(skin=(214, 190, 160), hair=(70, 45, 30), size=(480, 640)) -> bytes:
+    """A real JPEG made by Pillow: a light background, a dark head, dark shoulders."""
+    picture = Image.new("RGB", size, skin)
+    draw = ImageDraw.Draw(picture)
+    width, height = size
+    draw.ellipse((width * .25, height * .15, width * .75, height * .6), fill=hair)
+    draw.rectangle((width * .1, height * .72, width * .9, height), fill=(25, 25, 80))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()

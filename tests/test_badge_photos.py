@@ -17,7 +17,7 @@ from kiosk.badges.photo import photo_for_box
 from kiosk.core import codes
 from kiosk.core.badge import BadgeCard
 from kiosk.errors import RenderError
-from tests.test_badges import decode, page_scans
+from tests.printed import decode, page_scans
 
 
 def portrait_jpeg(size=(480, 640), orientation: int | None = None) -> bytes:

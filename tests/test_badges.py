@@ -8,10 +8,8 @@ import os
 import re
 import stat
 
-import pypdfium2
 import pytest
 import qrcode
-import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -25,6 +23,7 @@ from kiosk.core.door import SceneState
 from kiosk.errors import RenderError, ServiceError
 from kiosk.fonts import SUBSTITUTE
 from kiosk.services import badges, door, scenes
+from tests.printed import decode, page_scans
 from tests.support import KIOSK
 
 MM_TO_PT = 72 / 25.4
@@ -48,28 +47,10 @@ def digests(codes_by_ref: dict[str, str]) -> dict[str, str]:
     return {ref: codes.digest(code) for ref, code in codes_by_ref.items()}
 
 
-def decode(path_or_image) -> str:
-    image = Image.open(path_or_image) if not isinstance(path_or_image, Image.Image) else path_or_image
-    results = zxingcpp.read_barcodes(image)
-    assert len(results) == 1
-    assert (results[0].ec_level, results[0].extra["Version"]) == ("M", "1")
-    return results[0].text
-
-
 def sheet_codes(path) -> list[str]:
     """The codes printed as text on the sheet, page by page."""
     pages = PdfReader(path).pages
     return [match.replace(" ", "") for page in pages for match in CODE_TEXT.findall(page.extract_text())]
-
-
-def page_scans(path, dpi: int = 200) -> list[list[str]]:
-    """The QR codes a scanner reads off each page of the sheet printed at ``dpi``."""
-    document = pypdfium2.PdfDocument(path)
-    try:
-        images = (page.render(scale=dpi / 72).to_pil() for page in document)
-        return [[result.text for result in zxingcpp.read_barcodes(image)] for image in images]
-    finally:
-        document.close()
 
 
 def sheet_scans(path) -> list[str]:

@@ -6,13 +6,9 @@ what the AD would see; the database says what was stored.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,41 +17,18 @@ from kiosk.services import access, badges
 from kiosk.store import connect
 from kiosk.store.queries import many
 from tests.support import SIZES
-from tests.tmux import Terminal
+from tests.tmux import KIOSK_COMMAND, Terminal, run_cli
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")]
 
-KIOSK = str(Path(sys.executable).with_name("kiosk"))
 PIN = "246810"
-
-
-def run_cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run([KIOSK, *args], env={**os.environ, **env}, check=True, capture_output=True)
-
-
-@pytest.fixture
-def production(tmp_path):
-    """A production made with the real CLI, as an AD would set it up; returns (env, badge codes)."""
-    env = {"KIOSK_DB": str(tmp_path / "door.db"), "KIOSK_ID": "stage-door"}
-    run_cli(env, "init", "--production", "Night Garden", "--duplicate-window", "1")
-    run_cli(env, "people", "import", str(DATA / "demo-crew.csv"))
-    run_cli(env, "scene", "add", "42", "--title", "Bedroom, night", "--location", "Stage 3",
-            "--coordinator", "X01", "--performer", "C01", "--performer", "C02")
-    run_cli(env, "scene", "approve", "42", "P01", "--by", "Sam Whitfield")
-    run_cli(env, "scene", "open", "42")
-    db = connect(env["KIOSK_DB"])
-    cards = badges.plan_badges(db)
-    badges.record_badges(db, cards, "setup")
-    access.set_pin(db, PIN, "setup")
-    db.close()
-    return env, {card.ref: card.code for card in cards}
 
 
 @pytest.fixture
 def terminal(production):
     env, _ = production
-    opened = Terminal([KIOSK, "run", "--scene", "42"], env)
+    opened = Terminal([KIOSK_COMMAND, "run", "--scene", "42"], env)
     yield opened
     opened.close()
 
@@ -182,7 +155,7 @@ def test_the_columns_that_matter_are_readable_at_both_sizes(long_named, size):
     """Door, setup, reports and IC mode in a real terminal, with one very long name among the people: each
     screen's answer, time, zone and status columns stay on screen, and names are cut, not the columns."""
     env, codes = long_named
-    terminal = Terminal([KIOSK, "run", "--scene", "42"], env, size=size)
+    terminal = Terminal([KIOSK_COMMAND, "run", "--scene", "42"], env, size=size)
     try:
         terminal.wait_for("READY - scan a badge")
         for name in ("Ines Duarte", "Zoë Ødegård", "Hannah Cole", LONG_NAME):

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.photo_door import portrait_jpeg
 from tests.support import SIZES
-from tests.test_e2e_tmux import production  # noqa: F401  (the fixture: a production made with the CLI)
-from tests.test_tui_door_photo import portrait_jpeg
 from tests.tmux import Terminal
 
 pytestmark = [pytest.mark.e2e,
@@ -33,7 +32,7 @@ def door_with_photos(env: dict[str, str], folder: Path, size: tuple[int, int]) -
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_photo_shows_in_half_blocks_beside_the_answer(production, tmp_path, size):  # noqa: F811
+def test_the_photo_shows_in_half_blocks_beside_the_answer(production, tmp_path, size):
     env, codes = production
     folder = tmp_path / "photos"
     folder.mkdir(mode=0o700)

@@ -4,7 +4,6 @@ last person's photo beside a new answer; a photo that cannot be read is a plain 
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 import threading
@@ -12,7 +11,6 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw
 from textual import events
 from textual.geometry import Region
 
@@ -22,21 +20,8 @@ from kiosk.tui import KioskApp, photo
 from kiosk.tui.photo import Cells, DoorPhoto, PhotoUnreadable
 from kiosk.tui.screens import door as door_screen
 from kiosk.tui.widgets import VerdictPanel
-from tests.conftest import key_name
-from tests.support import KIOSK, PIN, SIZES
-
-
-def portrait_jpeg(skin=(214, 190, 160), hair=(70, 45, 30), size=(480, 640)) -> bytes:
-    """A real JPEG made by Pillow: a light background, a dark head, dark shoulders."""
-    picture = Image.new("RGB", size, skin)
-    draw = ImageDraw.Draw(picture)
-    width, height = size
-    draw.ellipse((width * .25, height * .15, width * .75, height * .6), fill=hair)
-    draw.rectangle((width * .1, height * .72, width * .9, height), fill=(25, 25, 80))
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
+from tests.photo_door import portrait_jpeg
+from tests.support import KIOSK, PIN, SIZES, key_name
 
 PHOTOS = {"P01": portrait_jpeg(), "D01": portrait_jpeg(hair=(200, 40, 40))}
 

@@ -5,10 +5,13 @@ Used by the end-to-end tests and by the terminal benchmarks, so both type and re
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 
 class Terminal:
@@ -62,3 +65,10 @@ class Terminal:
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+KIOSK_COMMAND = str(Path(sys.executable).with_name("kiosk"))  # this venv's kiosk
+
+
+def run_cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run([KIOSK_COMMAND, *args], env={**os.environ, **env}, check=True, capture_output=True)

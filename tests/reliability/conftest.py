@@ -1,8 +1,7 @@
-"""The reliability proofs: sizes, the shared production, and the figures each proof reports.
+"""The reliability proofs' fixtures: the shared production, and the figures each proof reports.
 
-Every proof takes its size from ``SIZES``: the reduced size runs in the default ``pytest`` run (seconds);
-``KIOSK_PROOF=full`` (``scripts/reliability``) runs the full size.  With ``KIOSK_PROOF_REPORT=FILE`` each
-proof appends one JSON line of figures (what was tried, how many times, what held) to FILE.
+With ``KIOSK_PROOF_REPORT=FILE`` each proof appends one JSON line of figures (what was tried, how many times,
+what held) to FILE.  Sizes and helpers are in ``tests/reliability/support.py``.
 """
 
 from __future__ import annotations
@@ -10,46 +9,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from kiosk import DATA
-from kiosk.services import badges, checkins, production, roster, scenes
+from kiosk.services import checkins
 from kiosk.store import connect
-from kiosk.store.audit import verify
-
-FULL = os.environ.get("KIOSK_PROOF", "reduced") == "full"
-KIOSK = "proof-kiosk"
-IC_PASSPHRASE = "tangerine orbit lantern velvet"
-SIZES = {  # name: (reduced, full)
-    "crash_rounds": (4, 300),
-    "concurrency_processes": (3, 4),
-    "concurrency_seconds": (2, 60),
-    "disk_full_cycles": (1, 20),
-    "fuzz_examples": (150, 20_000),
-    "cli_fuzz_examples": (150, 10_000),
-    "attack_codes": (20_000, 1_000_000),
-    "attack_scans": (150, 20_000),
-    "tamper_examples": (40, 3_000),
-    "csv_examples": (150, 3_000),
-    "stdin_examples": (100, 2_000),
-    "guess_processes": (6, 120),
-    "typed_examples": (150, 5_000),
-    "backup_rounds": (2, 30),
-    "pin_burst": (12, 100),
-    "passphrase_burst": (6, 60),
-    "tui_examples": (3, 40),
-    "import_rows": (5_000, 99_999),  # full: the most a crew list holds (100,000 lines with its header)
-}
-
-
-def size(name: str) -> int:
-    return SIZES[name][FULL]
+from tests.reliability.support import FULL, IC_PASSPHRASE, KIOSK, build_production, checkpoint
 
 
 @pytest.fixture
@@ -63,27 +30,6 @@ def figures(request):
         record["seconds"] = round(time.monotonic() - started, 1)
         with open(report, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
-
-
-def build_production(path: Path, name: str = "Night Garden", duplicate_window: float = 0,
-                     kiosk: str = KIOSK) -> dict[str, str]:
-    """A production on ``path`` made by ``kiosk``: the demo crew with badges, scene 42 open.  Returns {ref: code}.
-
-    The duplicate window is 0 by default so that every scan is a row: the proofs count rows.
-    """
-    db = connect(path, create=True, device=kiosk)
-    try:
-        production.init_production(db, name, kiosk, duplicate_window)
-        assert roster.import_people(db, (DATA / "demo-crew.csv").read_bytes(), kiosk).ok
-        cards = badges.plan_badges(db)
-        badges.record_badges(db, cards, kiosk)
-        scenes.add_scene(db, "42", "Bedroom, night", kiosk, coordinator="X01", performers=("C01", "C02"))
-        scenes.approve(db, "42", ("D01", "P01", "P02"), by="Sam Whitfield", kiosk=kiosk)
-        scenes.approve(db, "42", ("V01",), by="Sam Whitfield", kiosk=kiosk, zone="monitors")
-        scenes.set_state(db, "42", scenes.SceneState.OPEN, kiosk)
-        return {card.ref: card.code for card in cards}
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="session")
@@ -115,38 +61,3 @@ def ic_file(production_file, cheap_kdf) -> Path:
     finally:
         db.close()
     return path
-
-
-def checkpoint(path: Path) -> None:
-    """Fold the write-ahead log into the file, so that the file alone holds the database."""
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-
-
-def health(path: Path) -> tuple[str, bool, int]:
-    """(PRAGMA integrity_check, hash chain intact, log rows), read by a fresh connection."""
-    conn = sqlite3.connect(path)
-    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    conn.close()
-    db = connect(path)
-    try:
-        audit = verify(db)
-        return integrity, audit.ok, audit.rows
-    finally:
-        db.close()
-
-
-def stored_scan_ids(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return [scan_id for (scan_id,) in conn.execute(
-            "SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
-    finally:
-        conn.close()
-
-
-def kiosk_process(*args: str) -> subprocess.Popen:
-    """A real `kiosk` process (``python -m kiosk``), as a crew laptop runs it."""
-    return subprocess.Popen([sys.executable, "-m", "kiosk", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)

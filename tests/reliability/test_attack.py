@@ -22,7 +22,7 @@ from kiosk.core import codes, secrets
 from kiosk.core.door import Decision
 from kiosk.services import access, attempts, badges, checkins, door, ic_session
 from kiosk.store import audit, connect, queries
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, build_production, size
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, build_production, ic_passphrase_rows, size
 
 
 def near_misses(code: str):
@@ -164,13 +164,6 @@ def test_five_wrong_pins_lock_the_supervisor_menu_for_five_minutes(db, monkeypat
         "SELECT reason FROM events WHERE key = 'attempts/supervisor' ORDER BY id")]
     assert events == [*["attempt", "wrong"] * 5, "locked", "attempt", "right"]  # every attempt on record
     assert access.MAX_FAILURES == 5 and access.LOCKOUT_SECONDS == 300
-
-
-def ic_passphrase_rows(db, event: str) -> list[dict]:
-    """The outcomes of the tries at the IC passphrase that ended as ``event`` (wrong, right), as recorded."""
-    rows = queries.many(db, "SELECT at, device AS kiosk, json_extract(payload, '$.body') AS detail FROM events "
-                            "WHERE key = 'attempts/ic' AND reason = ? ORDER BY id", [event])
-    return rows
 
 
 def test_every_failed_ic_unlock_is_on_record_and_told_to_the_ic(ic_file, capsys, monkeypatch, figures):

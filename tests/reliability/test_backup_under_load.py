@@ -8,8 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.reliability.conftest import size, stored_scan_ids
-from tests.reliability.test_power_cut import scan_inputs
+from tests.reliability.support import scan_inputs, size, stored_scan_ids
 
 ROOT = Path(__file__).parents[2]
 

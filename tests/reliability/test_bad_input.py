@@ -21,7 +21,7 @@ from kiosk.core.door import Decision
 from kiosk.core.roster import read_roster
 from kiosk.services import door, roster
 from kiosk.store import connect
-from tests.reliability.conftest import KIOSK, size
+from tests.reliability.support import KIOSK, size
 
 # Any character at all, lone surrogates (what undecodable terminal bytes become) and controls included.
 ANY_CHAR = st.characters(codec=None, categories=None)

@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.store import db as store_db
-from tests.reliability.conftest import health, kiosk_process, stored_scan_ids
+from tests.reliability.support import health, kiosk_process, stored_scan_ids
 
 COMMANDS = (["scan", "42", "PG7JGEEBHH1LUF5CEL"], ["audit", "verify"], ["people", "list"],
             ["init", "--production", "Other"])

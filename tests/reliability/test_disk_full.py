@@ -18,7 +18,7 @@ import kiosk.store as store
 from kiosk.cli import main
 from kiosk.services import door
 from kiosk.store import StoreError, connect
-from tests.reliability.conftest import KIOSK, build_production, health, size, stored_scan_ids
+from tests.reliability.support import KIOSK, build_production, health, size, stored_scan_ids
 
 FILL_LIMIT = 20_000  # scans; the file fills up long before
 

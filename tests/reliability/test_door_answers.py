@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.services import badges, door, production
 from kiosk.store import connect
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, health
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, health
 
 
 @pytest.fixture

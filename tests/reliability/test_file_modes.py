@@ -24,7 +24,7 @@ from kiosk.services import access, badges, door, roster, scenes
 from kiosk.store import connect
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen
-from tests.reliability.conftest import KIOSK
+from tests.reliability.support import KIOSK
 from tests.support import PIN
 
 

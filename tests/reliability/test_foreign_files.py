@@ -18,7 +18,7 @@ import pytest
 from kiosk import DATA
 from kiosk.cli import cli as kiosk_group
 from kiosk.store.schema import APPLIED, MIGRATION_SET
-from tests.reliability.conftest import checkpoint, kiosk_process
+from tests.reliability.support import checkpoint, kiosk_process
 
 CODE = "PG7JGEEBHH1LUF5CEL"
 # Every command that opens the database, with arguments that get it as far as opening it.  The hub's commands

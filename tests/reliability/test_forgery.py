@@ -19,7 +19,7 @@ from kiosk.services.lift import lift
 from kiosk.store import audit as store_audit
 from kiosk.store import connect, record
 from kiosk.store.db import write
-from tests.reliability.conftest import KIOSK
+from tests.reliability.support import KIOSK
 
 NOW = datetime.now(UTC).isoformat(timespec="microseconds")
 

@@ -23,7 +23,7 @@ from kiosk.services import access, checkins
 from kiosk.services.attempts import LOCKOUT_SECONDS, MAX_TRIES
 from kiosk.services.lift import lift
 from kiosk.store import audit, connect, queries
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, size
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, size
 
 RIGHT_PIN = "482913"
 NOTE = "said the second take felt rushed"

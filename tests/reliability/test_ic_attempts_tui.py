@@ -20,8 +20,7 @@ from kiosk.store import connect
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import ICScreen
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK
-from tests.reliability.test_attack import ic_passphrase_rows
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, ic_passphrase_rows
 from tests.support import PIN
 
 WRONG = "not the passphrase at all"

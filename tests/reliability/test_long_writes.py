@@ -25,7 +25,7 @@ import time
 from kiosk.errors import StoreError
 from kiosk.services import door
 from kiosk.store import connect
-from tests.reliability.conftest import KIOSK, health, size
+from tests.reliability.support import KIOSK, health, size
 
 LISTED = "N"  # the imported people's refs: N000001, ...
 

@@ -15,17 +15,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.reliability.conftest import health, kiosk_process, size, stored_scan_ids
+from tests.reliability.support import health, kiosk_process, scan_inputs, size, stored_scan_ids
 
 ROOT = Path(__file__).parents[2]  # where `tests.reliability.scanner` can be imported from
-
-
-def scan_inputs(codes: dict[str, str], tmp_path) -> str:
-    """Every badge, a few times over, plus refusals: garbage and a code with a bad check symbol."""
-    inputs = list(codes.values()) * 3 + ["garbage", "PG7JGEEBHH1LUF5CEX", " ", "é" * 18]
-    path = tmp_path / "inputs.json"
-    path.write_text(json.dumps(inputs), encoding="utf-8")
-    return str(path)
 
 
 def scanner(db_path, inputs: str, name: str, seconds: float) -> subprocess.Popen:

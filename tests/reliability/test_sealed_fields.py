@@ -24,7 +24,7 @@ from kiosk.core import text
 from kiosk.core.checkins import NOTE_MAX
 from kiosk.services import checkins
 from kiosk.store import connect
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, size
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, size
 
 NOTE = "Felt rushed in take 3, ZEBRA-PAPAYA-7431"
 SIGNPOSTING = "Equity helpline, MANGO-QUARTZ-2209"

@@ -14,7 +14,7 @@ from kiosk.cli import main
 from kiosk.services import door
 from kiosk.store import connect
 from kiosk.store.record import COLUMNS as INDEXED
-from tests.reliability.conftest import KIOSK, checkpoint, size
+from tests.reliability.support import KIOSK, checkpoint, size
 
 COLUMNS = ("id", "event_id", "device", "seq", "hlc", "at", "type", "key", "payload", "hash", "chain", *INDEXED)
 INTEGER_COLUMNS = ("id", "seq")

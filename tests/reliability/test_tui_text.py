@@ -45,9 +45,8 @@ from kiosk.tui.screens.menu import ChooseSceneScreen
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen
 from kiosk.tui.screens.scenes import ApprovalsScreen, RemoveApprovalForm, ScenesScreen
-from tests.conftest import Keys
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK, size
-from tests.support import PIN
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, size
+from tests.support import PIN, Keys
 
 WIDE = 4_000  # cells: wide enough that no field's text (at most 500 characters, each at most 2 cells) wraps
 MARKUP = ["[/]", "[bold]", "[b]x[/b]", "Alex Kim [they/them]", "Dr [/]Klein", "Eve [/]", "[red]", "[/red]",

@@ -22,7 +22,7 @@ from kiosk.core import text
 from kiosk.core.roster import MAX_FIELD, REF_PATTERN
 from kiosk.services import badges
 from kiosk.store import connect
-from tests.reliability.conftest import KIOSK, size
+from tests.reliability.support import KIOSK, size
 
 ANY_CHAR = st.characters(codec=None, categories=None)  # controls, format characters, lone surrogates
 INVISIBLE = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u202e",

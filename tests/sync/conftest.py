@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.services import badges as badge_service
-from tests.reliability.conftest import build_production
+from tests.reliability.support import build_production
 from tests.syncing import OFFICE, Machine, joined
 
 

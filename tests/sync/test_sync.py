@@ -12,7 +12,7 @@ from kiosk.services import checkins, door, scenes
 from kiosk.services import sync as service
 from kiosk.store import sync as state
 from kiosk.store.db import write
-from tests.reliability.conftest import IC_PASSPHRASE
+from tests.reliability.support import IC_PASSPHRASE
 from tests.syncing import OFFICE, Machine, settle, tables
 
 NOTE = "step out at 14:10, wants to talk to the union rep"
