@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from kiosk.core.door import SceneState, Zone
-from kiosk.services import door, scenes
+from kiosk.services import door, door_view, scenes
 from kiosk.tui.widgets import Banner, Col, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class DoorScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._verdict_timer: Timer | None = None
-        self.view: door.DoorView | None = None
+        self.view: door_view.DoorView | None = None
         self.on_panel: door.Verdict | None = None  # the answer the panel shows, None while it says READY
         self.answered = False  # the demo's notice shows on the READY panel until the first answer
 
@@ -96,7 +96,7 @@ class DoorScreen(Screen):
         self.app.services.run(self, self._load_view(), group="door-view", exclusive=True)
 
     async def _load_view(self) -> None:
-        view = await self.app.services.db(door.door_view, self.app.scene_ref)
+        view = await self.app.services.db(door_view.door_view, self.app.scene_ref)
         self.view = view
         if view.scene is not None and self.app.scene_ref is None:  # the one closed set in force
             self.app.scene_ref = view.scene.ref
