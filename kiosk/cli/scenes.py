@@ -85,15 +85,6 @@ def scene_unapprove(ctx, ref, people, by, zone) -> None:
     click.echo(f"Removed from {zone} on scene {ref}: " + ", ".join(people))
 
 
-@scene.command("open")
-@click.argument("ref")
-@pass_context
-def scene_open(ctx, ref: str) -> None:
-    """Put the closed set in force for scene REF."""
-    scene_service.set_state(ctx.db(), ref, SceneState.OPEN, ctx.kiosk_id)
-    click.echo(f"Scene {ref}: closed set in force (OPEN).")
-
-
 @scene.command("close")
 @click.argument("ref")
 @json_option
@@ -120,3 +111,4 @@ def scene_state(ctx, ref: str, state: str) -> None:
     """Set scene REF to open, rolling (red light) or hold."""
     scene_service.set_state(ctx.db(), ref, SceneState(state), ctx.kiosk_id)
     click.echo(f"Scene {ref}: {state.upper()}.")
+
