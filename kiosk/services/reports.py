@@ -10,6 +10,7 @@ hours across a clock change) and every scene with a door event in that span.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,7 @@ from kiosk.core.report import (
     Approval,
     DoorEvent,
     Present,
+    Protocol,
     Report,
     RollCall,
     SceneReport,
@@ -29,6 +31,8 @@ from kiosk.core.report import (
 from kiosk.services import ServiceError, audit, checkins
 from kiosk.services.door import inside
 from kiosk.services.lookup import get_production, get_scene
+from kiosk.services.report_protocol import protocol_of
+from kiosk.services.report_protocol import words_of as protocol_words
 from kiosk.store.db import Store
 from kiosk.store.queries import many, one
 
@@ -80,6 +84,13 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
         return words, body.get("by")
     if kind == "state":
         words = STATE_WORDS.get(body.get("to"), str(body.get("to")))
+        if body.get("until") == "ic":
+            return f"{words} until the IC is here: {body.get('why')}", body.get("by")
+        if body.get("outstanding"):
+            return (f"{words} with items outstanding" + (f" (supervisor's override: {body['why']})"
+                                                         if body.get("from") == "draft" and body.get("why") else "")
+                    + (f" again (run {body['run']}): {body['why']}" if body.get("from") == "lifted" else "")), \
+                body.get("by")
         return (f"{words} again (run {body['run']}): {body['why']}" if body.get("why") else words), body.get("by")
     if kind == "approve":
         temporary = " (temporary, this scene only)" if body.get("temporary") else ""
@@ -89,7 +100,9 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
         return f"Approval for {body['zone']} removed by {body.get('by')}{why}", body.get("by")
     if kind == "policy_ack":
         return f"Acknowledged: {body.get('policy', 'device policy')}", body.get("confirmed_by")
-    return "Scene added", None
+    if kind == "scene_added":
+        return "Scene added", None
+    return protocol_words(kind, body) or (kind, body.get("by"))
 
 
 def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | None,
@@ -140,7 +153,17 @@ def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | 
         approved=tuple(Approval(a["zone"], a["ref"], a["name"], a["department"], a["role"], a["approved_by"],
                                 local(a["approved_at"], tz), bool(a["temporary"])) for a in approvals),
         events=tuple(events), periods=tuple(periods), headcount=tuple(series), peak=count, peak_at=peak_at,
-        checkins=checkins.completion(db, scene["ref"]))
+        checkins=checkins.completion(db, scene["ref"]),
+        protocol=_within(protocol_of(db, scene["ref"], lambda at: local(at, tz)), start, end))
+
+
+def _within(protocol: Protocol, start: datetime | None, end: datetime | None) -> Protocol:
+    """A day report's protocol: the openings and choices of that day; the checklist and list as they stand."""
+    if start is None or end is None:
+        return protocol
+    return dataclasses.replace(protocol, opened_outstanding=tuple(o for o in protocol.opened_outstanding
+                                                                  if start <= o.at < end),
+                               no_ic=tuple(c for c in protocol.no_ic if start <= c.at < end))
 
 
 def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
