@@ -106,18 +106,19 @@ def without_ic(performers: Iterable[str], chose: Iterable[str]) -> bool:
 def not_told(approvals: Mapping[str, frozenset[str]], acknowledged: Mapping[str, frozenset[str]],
              told: frozenset[str], performers: Iterable[str], exempt: Iterable[str] = ()) -> list[str]:
     """The people on the list the performers have not all been told of: whose approval (each zone's, named by
-    the event that granted it) is neither in every performer's latest acknowledgement of the list nor in a
-    record of the IC's that the performers were told and agreed.  ``approvals``: person -> their approvals'
-    event ids; ``acknowledged``: performer -> the ids their latest acknowledgement covered; ``exempt``: the
-    performers themselves and the IC."""
+    the event that granted it) is neither in the latest acknowledgement of every performer who has acknowledged
+    the list nor in a record of the IC's that the performers were told and agreed.  ``approvals``: person ->
+    their approvals' event ids; ``acknowledged``: performer -> the ids their latest acknowledgement covered;
+    ``exempt``: the performers themselves and the IC.  Before any performer has acknowledged the list, nobody is flagged
+    (the checklist's "told" item says the list is not seen yet)."""
     performers = list(performers)
-    skip = set(exempt) | set(performers)
+    seen = [acknowledged[p] for p in performers if p in acknowledged]  # a performer yet to see the list at all
+    skip = set(exempt) | set(performers)  # is the checklist's "told" item, not this flag
     missing = []
     for person, granted in approvals.items():
         if person in skip:
             continue
-        if any(grant not in told and not all(grant in acknowledged.get(p, frozenset()) for p in performers)
-               for grant in granted):
+        if any(grant not in told and not all(grant in covered for covered in seen) for grant in granted):
             missing.append(person)
     return missing
 

@@ -23,7 +23,7 @@ from kiosk.core.door import (
     reason_words,
 )
 from kiosk.core.events import digest, new_id
-from kiosk.core.protocol import IC_ARRIVAL_REASONS
+from kiosk.core.protocol import IC_ARRIVAL_REASONS, IC_ARRIVAL_WORDS
 from kiosk.services import ServiceError, checked, now, presence, seconds_between
 from kiosk.services.facts import mismatches
 from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
@@ -93,9 +93,14 @@ def _verdict(db: Store, body: dict, at: str, person: dict | None = None, approve
         person = one(db, "SELECT ref, name, department, role FROM people WHERE ref = ?", [body.get("person")]) or {}
     if approved is None:
         approved = frozenset(queries.approvals_of(db, body["scene"], person["ref"])) if person else frozenset()
+    words = reason_words(body["reason"], body["scene"], body["zone"], approved)
+    if body.get("ic_present"):
+        words = IC_ARRIVAL_WORDS.format(scene=body["scene"], rest=words)
+    if flags.get("held_for_ic"):
+        words = f"{words}. The set is ON HOLD until the IC is back"
     return Verdict(
         scan_id=body["scan_id"], at=at, scene=body["scene"], zone=body["zone"], decision=body["decision"],
-        reason=body["reason"], words=reason_words(body["reason"], body["scene"], body["zone"], approved),
+        reason=body["reason"], words=words,
         raw=body.get("raw") or "", layout=body.get("layout"), person_ref=person.get("ref"), name=person.get("name"),
         department=person.get("department"), role=person.get("role"), **flags)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from kiosk.core.checkins import Completion
 from kiosk.core.door import reason_words
 from kiosk.services import checkins, presence, readiness
-from kiosk.services.agreed_list import agreed_list
+from kiosk.services.agreed_list import AgreedList, agreed_list
 from kiosk.services.door import DOOR_ANSWERS, PolicyDue, policy_due_at
 from kiosk.services.lookup import SCENE, Inside, get_production
 from kiosk.services.lookup import inside as inside_of
@@ -117,3 +117,21 @@ def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
         checkins=checkins.completion(db, scene["ref"]), policy_due=policy_due_at(db, scene),
         protocol=_protocol(db, scene), photos=photos,
     )
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    """What the door's checklist screen shows: the items, the performers' acknowledgements, and the approved
+    list a performer acknowledges (names and zones, as it stands)."""
+
+    checklist: readiness.SceneChecklist
+    agreed: AgreedList
+    approved: tuple[str, ...]  # "name (zone)"
+
+
+def checklist_view(db: Store, scene_ref: str) -> ChecklistView:
+    shown = readiness.checklist(db, scene_ref)
+    approved = tuple(f"{row['name']} ({row['zone']})" for row in queries.many(
+        db, "SELECT p.name, a.zone FROM approvals a JOIN people p ON p.ref = a.person WHERE a.scene = ? "
+            "ORDER BY p.name COLLATE NOCASE, a.zone", [shown.scene]))
+    return ChecklistView(shown, agreed_list(db, scene_ref), approved)

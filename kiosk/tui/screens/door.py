@@ -37,6 +37,21 @@ def policy_words(due: list[door.PolicyDue]) -> str:
     return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)
 
 
+def protocol_words(view: door_view.DoorView) -> str:
+    """What the closed-set protocol waits for, most urgent first: the IC, the performers told, the checklist."""
+    if view.scene is None:
+        return ""
+    protocol = view.protocol
+    words = []
+    if view.scene.waiting_for_ic:
+        words.append("ON HOLD until the IC is here")
+    if protocol.outstanding and view.scene.state in (SceneState.DRAFT, SceneState.LIFTED):
+        words.append(f"Checklist (K): {protocol.outstanding} open")
+    if protocol.not_told:
+        words.append(f"Performers not yet told: {len(protocol.not_told)}")
+    return "   ".join(words)
+
+
 class DoorScreen(Screen):
     app: KioskApp
 
@@ -49,6 +64,7 @@ class DoorScreen(Screen):
         Binding("e,E", "escalate", "Unlisted"),
         Binding("p,P", "policy", "Policy OK"),
         Binding("i,I", "rollcall", "Roll-call"),
+        Binding("k,K", "checklist", "Ready?"),
         Binding("x,X", "lift", "Lift"),
         Binding("f9", "ic_mode", "IC mode"),
         Binding("f10", "supervisor", "Menu"),
@@ -122,10 +138,14 @@ class DoorScreen(Screen):
 
     def show_status(self) -> None:
         counts = self.view.checkins if self.view else None
-        care = (f"Check-ins pending: {counts.pending}, follow-ups open: {counts.follow_up_open}   "
-                if counts and (counts.pending or counts.follow_up_open) else "")
-        self.query_one(StatusLine).show(policy_words(self.view.policy_due if self.view else []),
-                                        f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
+        care = ""
+        if counts and (counts.pending or counts.offered or counts.follow_up_open):
+            care = "Check-ins pending: " + f"{counts.pending}" + (f", offered: {counts.offered}" if counts.offered
+                                                                  else "") \
+                + (f", follow-ups open: {counts.follow_up_open}" if counts.follow_up_open else "") + "   "
+        waiting = "   ".join(filter(None, (protocol_words(self.view) if self.view else "",
+                                           policy_words(self.view.policy_due if self.view else []))))
+        self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
@@ -256,6 +276,13 @@ class DoorScreen(Screen):
             self.refresh_view()
 
         self.app.services.run(self, acknowledge())
+
+    def action_checklist(self) -> None:
+        """The set's checklist: confirm an item that is ready, or a performer's acknowledgement of the list."""
+        from kiosk.tui.screens.readiness import ChecklistScreen
+
+        if self._scene_state() is not None and self.app.scene_ref is not None:
+            self.app.push_screen(ChecklistScreen(self.app.scene_ref), lambda _: self.refresh_view())
 
     def action_rollcall(self) -> None:
         from kiosk.tui.screens.dialogs import RollCallScreen
