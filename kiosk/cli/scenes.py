@@ -95,12 +95,15 @@ def scene_close(ctx, ref: str, as_json: bool) -> None:
 
     lifted = lift(ctx.db(), ref, ctx.kiosk_id)
     if as_json:
-        emit_json({"scene": ref, "swept": lifted.swept, "checkins_pending": lifted.pending})
+        emit_json({"scene": ref, "swept": lifted.swept, "checkins_pending": lifted.pending,
+                   "checkins_offered": lifted.offered})
         return
     click.echo(f"Scene {ref}: closed set lifted." if not lifted.already else f"Scene {ref} was lifted already.")
     if lifted.swept:
         click.echo("Marked out (were still inside):")
         table(lifted.swept, ["ref", "name", "zone", "since"])
+    click.echo(f"Check-ins pending (performers): {len(lifted.pending)}; offered (everyone else who was inside): "
+               f"{len(lifted.offered)}. The IC records them, or closes an offered one as not needed.")
 
 
 @scene.command("state")

@@ -299,7 +299,7 @@ def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
 
 
 CARE_RECORD = (rules.CHECKIN_OPENED, rules.CHECKIN_RECORDED, rules.CHECKIN_RESEALED, rules.CHECKIN_READ,
-               rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED)  # shown in the scene's log by who and when only
+               rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED, rules.CHECKIN_CLOSED)  # in the scene's log: who, when
 
 
 def _what(kind: str, body: dict, reason: str | None) -> str:
