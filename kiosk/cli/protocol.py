@@ -3,6 +3,8 @@ performers' acknowledgement of the approved list.  Registered on ``kiosk scene``
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from kiosk.cli import emit_json, json_option, pass_context, plain, secret_input, table
@@ -183,3 +185,33 @@ def _echo_agreed(shown: agreed_list.AgreedList, as_json: bool) -> None:
         click.echo(f"  {ack.name}: {said}")
     click.echo(f"Performers not yet told: {len(shown.not_told)}"
                + (" - " + ", ".join(unseen.name for unseen in shown.not_told) if shown.not_told else ""))
+
+
+BADGE_ENV = "KIOSK_BADGE_CODE"
+
+
+@scene.command("no-ic")
+@click.argument("ref")
+@click.option("--withdraw", is_flag=True, help="Withdraw the choice: the set waits for an IC.")
+@click.option("--confirmed", is_flag=True, help="The performer has read the words this command shows.")
+@pass_context
+def scene_no_ic(ctx, ref: str, withdraw: bool, confirmed: bool) -> None:
+    """A performer's own choice to work on scene REF without an IC (or --withdraw it): their own badge code
+    from KIOSK_BADGE_CODE or standard input, never the command line."""
+    from kiosk.cli import read_stdin
+    from kiosk.core.protocol import NO_IC_PROMISE
+    from kiosk.services import no_ic
+
+    code = os.environ.get(BADGE_ENV) or read_stdin("badge code").strip()
+    performer = no_ic.identify(ctx.db(), ref, code)
+    if not withdraw and not confirmed:
+        click.echo(f"{performer.name}: {NO_IC_PROMISE}")
+        raise click.UsageError("Nothing was recorded: when the performer has read this, run again with --confirmed.")
+    choice = no_ic.choose(ctx.db(), ref, code, ctx.kiosk_id, withdraw=withdraw)
+    if withdraw:
+        click.echo(f"{performer.name}: your choice is withdrawn." + (" The set is ON HOLD until an IC is here."
+                                                                    if choice.held else ""))
+    else:
+        click.echo(f"{performer.name}: your choice is recorded. You can withdraw it at any time, without a reason.")
+        click.echo("Scene runs without an IC: every performer chose it." if choice.without_ic else
+                   "The scene still needs an IC until every performer has made this choice.")
