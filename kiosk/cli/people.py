@@ -128,6 +128,28 @@ def people_add(ctx, name, kind, department, role, ref, as_json) -> None:
     emit_json(person) if as_json else click.echo(f"{person.ref}: {person.name}")
 
 
+@people.command("photo")
+@click.argument("ref")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=False)
+@click.option("--remove", is_flag=True, help="Take the person's photo away (its bytes are erased for good).")
+@click.option("--by", default="setup", help="Who sets or removes it (name), for the record.")
+@pass_context
+def people_photo(ctx, ref: str, file: Path | None, remove: bool, by: str) -> None:
+    """Keep FILE as REF's photo for the door (stored downscaled, at most about 50 KB), or --remove it."""
+    from kiosk.services import photos
+
+    if remove:
+        photos.remove_photo(ctx.db(), ref, by, ctx.kiosk_id)
+        click.echo(f"{ref}: photo removed.")
+        return
+    if file is None:
+        raise click.UsageError("Give the photo's FILE (or --remove).")
+    with file.open("rb") as handle:
+        data = handle.read(photos.MAX_FILE + 1)
+    kept = photos.set_photo(ctx.db(), ref, data, by, ctx.kiosk_id, what=f"'{file.name}'")
+    click.echo(f"{kept.person}: photo kept ({kept.width}x{kept.height}, {kept.size // 1000} KB).")
+
+
 @people.command("list")
 @json_option
 @pass_context
