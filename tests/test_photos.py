@@ -92,3 +92,23 @@ def test_cli_photo_and_remove(cli_production, cli, tmp_path, db_path):
     status, out, _ = cli("people", "photo", "C01", "--remove")
     assert status == 0 and "removed" in out
     assert oct(os.stat(db_path).st_mode & 0o777) == "0o600"
+
+
+def test_the_import_reads_a_photo_column_relative_to_the_list(cli_production, cli, tmp_path):
+    (tmp_path / "faces").mkdir()
+    (tmp_path / "faces" / "zoe.png").write_bytes(picture(800, 1000, "PNG"))
+    crew_list = tmp_path / "crew.csv"
+    crew_list.write_text("Ref,Name,Kind,Photo\nC01,Zoë Ødegård,cast,faces/zoe.png\nC02,Łukasz Nowak,cast,\n",
+                         encoding="utf-8")
+    status, _, err = cli("people", "import", crew_list)
+    assert status == 0, err
+    from kiosk.store import connect
+
+    database = connect(os.environ["KIOSK_DB"])
+    assert photos.photo_of(database, "C01") is not None and photos.photo_of(database, "C02") is None
+    database.close()
+    crew_list.write_text("Ref,Name,Kind,Photo\nC03,Ольга Иванова,cast,../secret.png\nC04,山田 花子,cast,nope.jpg\n",
+                         encoding="utf-8")
+    status, _, err = cli("people", "import", crew_list)
+    assert status == 2 and "line 2" in err and "relative to the list" in err and "line 3" in err
+    assert "nope.jpg" in err and "Nothing was imported" in err

@@ -89,10 +89,12 @@ def import_(ctx, file, dry_run: bool, sheet, encoding, columns, kind, as_json: b
     """Import FILE, a cast and crew list (.xlsx, or CSV with , ; or tab): all rows or none.
 
     The header names the columns: Name (or First name and Last name) and Kind (cast or crew), and may have
-    Ref (ID), Department (Dept) and Role (Position, Title, Job); other columns are not read.
+    Ref (ID), Department (Dept), Role (Position, Title, Job) and Photo (a path relative to FILE's folder: the
+    photo is kept small for the door, never printed in a report); other columns are not read.
     """
     source = RosterSource(sheet=sheet, encoding=encoding, columns=columns, kind=kind)
-    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run, source=source)
+    base = Path(file.name).resolve().parent if file.name and file.name != "<stdin>" else None
+    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run, source=source, base=base)
     if as_json:
         emit_json(result.as_dict())
     elif result.ok:

@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -72,8 +73,30 @@ def downscaled(data: bytes, what: str = "the file") -> tuple[bytes, int, int]:
 
 def set_photo(db: Store, person: str, data: bytes, by: str, kiosk: str, what: str = "the file") -> Photo:
     """Keep ``data`` (downscaled) as ``person``'s photo, replacing any before it (whose bytes are erased)."""
+    return keep(db, person, downscaled(data, what), by, kiosk)
+
+
+def from_list(base: Path | None, written: str) -> tuple[bytes, int, int]:
+    """The photo a cast and crew list names (``written``: a path relative to the list's own file), downscaled;
+    ``PhotoRefused`` saying what is wrong (read before anything is recorded)."""
+    if base is None:
+        raise PhotoRefused("a photo in the list needs the list's own file to be found from")
+    relative = Path(written.replace("\\", "/"))
+    if relative.is_absolute() or ".." in relative.parts:
+        raise PhotoRefused(f"photo {written!r}: give its path relative to the list's file, inside its folder")
+    path = base / relative
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE + 1)
+    except OSError as error:
+        raise PhotoRefused(f"photo {written!r} could not be read ({error.strerror or error})") from None
+    return downscaled(data, f"photo {written!r}")
+
+
+def keep(db: Store, person: str, prepared: tuple[bytes, int, int], by: str, kiosk: str) -> Photo:
+    """Keep an already downscaled photo as ``person``'s."""
     by = checked(text.line, by, "name of who sets the photo") or "setup"
-    image, width, height = downscaled(data, what)
+    image, width, height = prepared
     found = hashlib.sha256(image).hexdigest()
     with write(db):
         ref = resolve_person(db, person)["ref"]
