@@ -92,3 +92,33 @@ async def test_performers_not_yet_told_shows_on_the_door(db, crew, keys, shown):
     async with app.run_test(size=(80, 24)) as pilot:
         await keys.settle(pilot)
         assert "Performers not yet told: 2" in shown(door_screen(app).query_one("#status"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_n_a_performer_chooses_with_their_own_badge_and_withdraws_it(db, crew, keys, size, shown):
+    from kiosk.services import no_ic
+    from kiosk.tui.screens.no_ic import NoIcScreen
+
+    access.set_pin(db, PIN, KIOSK)
+    app = KioskApp(db, KIOSK, scene="42")
+    scans = lambda: db.execute("SELECT COUNT(*) FROM events WHERE type = 'door.scan'").fetchone()[0]  # noqa: E731
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        await keys.press(pilot, "n")
+        assert isinstance(app.screen, NoIcScreen)
+        await keys.scanner(pilot, crew["D01"])  # not a performer: refused, nothing recorded
+        await until(pilot, keys, lambda: "not a performer" in str(app.screen.query_one("#message").content))
+        await keys.scanner(pilot, crew["C01"])
+        await until(pilot, keys, lambda: "withdraw it at any time" in str(app.screen.query_one("#message").content))
+        assert no_ic.choices(db, "42")[0].chose is False and scans() == 0  # nothing until Enter; no door scan
+        await keys.press(pilot, "enter")
+        await until(pilot, keys, lambda: any(p.chose for p in no_ic.choices(db, "42")))
+        assert "still needs an IC" in str(app.screen.query_one("#message").content)
+        await keys.press(pilot, "enter")
+        assert isinstance(app.screen, DoorScreen)
+        await keys.press(pilot, "n")
+        await keys.scanner(pilot, crew["C01"])  # the same badge again: offered to withdraw
+        await until(pilot, keys, lambda: "Withdraw that choice" in str(app.screen.query_one("#message").content))
+        await keys.press(pilot, "enter")
+        await until(pilot, keys, lambda: not any(p.chose for p in no_ic.choices(db, "42")))
+        assert scans() == 0

@@ -166,8 +166,14 @@ class KioskApp(App, inherit_bindings=False):
     def scan(self, text: str) -> None:
         """Decide and record a scan at this door; the answer shows once its row is on disk.
 
-        Someone is at the door: IC mode closes first, so nothing of it stays on the screen they can see.
+        Someone is at the door: IC mode closes first, so nothing of it stays on the screen they can see.  A
+        screen that asks for a badge of its own (a performer's, to choose to work without an IC) takes it
+        instead: it is no door scan.
         """
+        taker = getattr(self.screen, "take_scan", None)
+        if callable(taker):
+            taker(text)
+            return
         self.lock("CONFIDENTIAL", "IC mode locked: a badge was scanned at the door.")
         if self.scene_ref is None:
             self.answer = NotRecorded("No scene is chosen at this door: the supervisor chooses one (F10).")

@@ -45,6 +45,8 @@ def protocol_words(view: door_view.DoorView) -> str:
     words = []
     if view.scene.waiting_for_ic:
         words.append("ON HOLD until the IC is here")
+    elif protocol.without_ic:
+        words.append("No IC: every performer's own choice (N withdraws)")
     if protocol.outstanding and view.scene.state in (SceneState.DRAFT, SceneState.LIFTED):
         words.append(f"Checklist (K): {protocol.outstanding} open")
     if protocol.not_told:
@@ -65,6 +67,7 @@ class DoorScreen(Screen):
         Binding("p,P", "policy", "Policy OK"),
         Binding("i,I", "rollcall", "Roll-call"),
         Binding("k,K", "checklist", "Ready?"),
+        Binding("n,N", "no_ic", "No IC"),
         Binding("x,X", "lift", "Lift"),
         Binding("f9", "ic_mode", "IC mode"),
         Binding("f10", "supervisor", "Menu"),
@@ -90,7 +93,7 @@ class DoorScreen(Screen):
                 yield Label("Last scans", classes="title")
                 yield RowsPanel(*RECENT_COLUMNS, id="recent")
         yield StatusLine(id="status")
-        yield KeyLegend(per_row=6)
+        yield KeyLegend(per_row=7)
 
     def on_mount(self) -> None:
         self.ready()
@@ -283,6 +286,13 @@ class DoorScreen(Screen):
 
         if self._scene_state() is not None and self.app.scene_ref is not None:
             self.app.push_screen(ChecklistScreen(self.app.scene_ref), lambda _: self.refresh_view())
+
+    def action_no_ic(self) -> None:
+        """A performer's own choice to work without an IC, or its withdrawal: their own badge, scanned here."""
+        from kiosk.tui.screens.no_ic import NoIcScreen
+
+        if self._scene_state() is not None and self.app.scene_ref is not None:
+            self.app.push_screen(NoIcScreen(self.app.scene_ref), lambda _: self.refresh_view())
 
     def action_rollcall(self) -> None:
         from kiosk.tui.screens.dialogs import RollCallScreen
