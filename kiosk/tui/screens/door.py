@@ -93,7 +93,7 @@ class DoorScreen(Screen):
                 yield Label("Last scans", classes="title")
                 yield RowsPanel(*RECENT_COLUMNS, id="recent")
         yield StatusLine(id="status")
-        yield KeyLegend(per_row=7)
+        yield KeyLegend(per_row=6)
 
     def on_mount(self) -> None:
         self.ready()
@@ -143,9 +143,9 @@ class DoorScreen(Screen):
         counts = self.view.checkins if self.view else None
         care = ""
         if counts and (counts.pending or counts.offered or counts.follow_up_open):
-            care = "Check-ins pending: " + f"{counts.pending}" + (f", offered: {counts.offered}" if counts.offered
-                                                                  else "") \
-                + (f", follow-ups open: {counts.follow_up_open}" if counts.follow_up_open else "") + "   "
+            care = (f"Check-ins pending: {counts.pending}, " + (f"offered: {counts.offered}, " if counts.offered
+                                                                    else "")
+                    + f"follow-ups open: {counts.follow_up_open}   ")
         waiting = "   ".join(filter(None, (protocol_words(self.view) if self.view else "",
                                            policy_words(self.view.policy_due if self.view else []))))
         self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")

@@ -43,7 +43,11 @@ class NoIcScreen(ModalScreen[bool]):
             yield Static("Escape: back to the door", id="keys", markup=False)
 
     def take_scan(self, text: str) -> None:
-        if self.recorded or self.performer is not None:
+        if self.recorded:  # done here: the next badge is someone at the door
+            self.dismiss(True)
+            self.app.call_after_refresh(self.app.scan, text)
+            return
+        if self.performer is not None:
             return
         self.app.services.run(self, self._identify(text), say=self._say)
 
