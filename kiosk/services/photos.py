@@ -12,8 +12,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from kiosk.core import record as rules
 from kiosk.core import text
 from kiosk.services import ServiceError, checked
@@ -43,6 +41,8 @@ class Photo:
 def downscaled(data: bytes, what: str = "the file") -> tuple[bytes, int, int]:
     """``data`` (any image Pillow reads) as a JPEG of at most ``MAX_BYTES``, upright, at most ``SIDE``; a file
     that is not an image, or one that would expand past ``MAX_PIXELS`` when decoded, is refused."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # here: `kiosk scan` starts without Pillow
+
     if len(data) > MAX_FILE:
         raise PhotoRefused(f"{what} is {len(data) // 1_000_000} MB: a photo for a badge is a few MB at most.")
     try:
