@@ -51,7 +51,7 @@ def test_record_list_and_read(lifted, capsys, cli):
     for args in (("checkins", "42"), ("checkins",), ("checkins", "list", "42", "--json"), ("checkins", "--json")):
         status, out, _ = cli(*args)
         assert status == 0 and NOTE not in out and "needs-a-moment" not in out and "Needs a moment" not in out
-    assert "1 done, 1 follow-up open" in cli("checkins", "42")[1]
+    assert "0 offered, 1 done, 1 follow-up open" in cli("checkins", "42")[1]
     reads = log_count(lifted)
     status, out, _ = cli("checkins", "42", "--notes", "--json")
     rows = {row["ref"]: row for row in json.loads(out)}

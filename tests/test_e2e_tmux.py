@@ -218,3 +218,27 @@ def test_the_columns_that_matter_are_readable_at_both_sizes(long_named, size):
         assert "Not checked in yet" in line_with(ic_list, "Łukasz Nowak")
     finally:
         terminal.close()
+
+
+def test_the_protocol_at_a_real_door(production, terminal):
+    """A performer's own choice to work without an IC, made with their badge at the door; at the lift the crew
+    who were inside are offered check-ins, counted apart from the performers' pending ones."""
+    env, codes = production
+    terminal.wait_for("READY - scan a badge")
+    terminal.send("n")
+    terminal.wait_for("Performer: scan your own badge here")
+    terminal.send(codes["C02"], "Enter")  # the performer's own badge: taken by the screen, not a door scan
+    terminal.wait_for("This is your choice alone")
+    terminal.send("Enter")
+    terminal.wait_for("your choice is recorded")
+    terminal.send("Escape")
+    terminal.wait_until_gone("working without an intimacy coordinator")
+    assert stored_scans(env) == []
+    terminal.send(codes["P01"], "Enter")
+    terminal.wait_for("Ines Duarte")
+    terminal.send("x")
+    terminal.wait_for("1 still inside now - they will be marked out")
+    terminal.send("Enter")
+    terminal.wait_for("Check-ins offered to 1")
+    terminal.send("Escape")
+    terminal.wait_for("Check-ins pending: 2, offered: 1, follow-ups open: 0")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kiosk.core.door import SceneState
-from kiosk.services import ServiceError, badges, door, production, scenes
+from kiosk.services import ServiceError, badges, door, door_view, production, scenes
 from kiosk.services.lift import lift
 from kiosk.store import audit, connect
 from kiosk.store.queries import many, one
@@ -206,11 +206,11 @@ def test_the_policy_list_is_per_scene_stored_and_cleared_at_the_lift(db, crew):
     scenes.add_scene(db, "43", "Other scene", KIOSK, performers=("C01",))
     assert door.policy_due(db, "43") == []
     lift(db, "42", KIOSK)
-    assert door.policy_due(db, "42") == [] and door.door_view(db, "42").policy_due == []
+    assert door.policy_due(db, "42") == [] and door_view.door_view(db, "42").policy_due == []
 
 
 def test_the_door_view_of_a_scene_the_production_lacks_says_so(db, crew):
-    view = door.door_view(db, "999")
+    view = door_view.door_view(db, "999")
     assert view.scene is None and view.missing == "999" and view.production == "Night Garden"
     with pytest.raises(ServiceError, match="No scene '999' in this production: the scenes are 42"):
         door.scan(db, "999", crew["P01"], "set", KIOSK)

@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Input, Label
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, door, scenes
+from kiosk.services import access, door, door_view, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
@@ -465,7 +465,7 @@ async def test_a_failing_database_with_no_scene_chosen_leaves_the_door_running(d
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(door, "active_scenes", broken)
+    monkeypatch.setattr(door_view, "active_scenes", broken)
     app = KioskApp(db, KIOSK)  # no scene given: the door looks for the one in force
     async with app.run_test(size=(100, 30)) as pilot:
         await keys.settle(pilot)

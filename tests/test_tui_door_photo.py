@@ -15,7 +15,7 @@ from textual import events
 from textual.geometry import Region
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, scenes
+from kiosk.services import access, badges, photos, scenes
 from kiosk.tui import KioskApp, photo
 from kiosk.tui.photo import Cells, DoorPhoto, PhotoUnreadable
 from kiosk.tui.screens import door as door_screen
@@ -213,3 +213,20 @@ def test_start_up_in_tmux_loads_neither_pillow_nor_textual_image():
              "print(sorted(name for name in ('PIL', 'textual_image') if name in sys.modules))")
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "[]"
+
+
+async def test_the_door_shows_the_photo_kept_in_the_production_by_default(db, crew, keys):
+    """Wired end to end: a photo set as `kiosk people photo` sets it shows beside the verdict of a door started
+    as `kiosk run` starts it (no lookup given), and a badge planned for that person carries it."""
+    access.set_pin(db, PIN, KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    photos.set_photo(db, "P01", portrait_jpeg(), "Sam Whitfield", KIOSK)
+    app = KioskApp(db, KIOSK, scene="42")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await keys.scanner(pilot, crew["P01"])
+        shown = app.screen.query_one(DoorPhoto)
+        assert shown.display and shown.person == "P01"
+        await keys.scanner(pilot, crew["D01"])  # D01 has no photo: no face beside the answer
+        assert not app.screen.query_one(DoorPhoto).display
+    card = badges.plan_badges(db, ["P01", "D01"])
+    assert card[0].photo == photos.photo_of(db, "P01") is not None and card[1].photo is None

@@ -143,8 +143,8 @@ def json_option(function):
 COMMAND_MODULES = {
     "scan": "door", "inside": "door", "log": "door", "audit": "door", "run": "door", "demo": "door",
     "init": "people", "pin": "people", "people": "people", "badge": "people",
-    "scene": "scenes", "report": "reports", "checkin": "checkins", "checkins": "checkins", "followups": "checkins",
-    "hub": "hub", "sync": "sync", "join": "sync", "backup": "backup", "restore": "backup",
+    "scene": "scenes protocol", "report": "reports", "checkin": "checkins", "checkins": "checkins",
+    "followups": "checkins", "hub": "hub", "sync": "sync", "join": "sync", "backup": "backup", "restore": "backup",
 }
 
 
@@ -157,7 +157,8 @@ class KioskGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMAND_MODULES and name not in self.commands:
-            importlib.import_module(f"kiosk.cli.{COMMAND_MODULES[name]}")
+            for module in COMMAND_MODULES[name].split():  # a group's commands may live in several modules
+                importlib.import_module(f"kiosk.cli.{module}")
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):

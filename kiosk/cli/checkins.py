@@ -195,7 +195,8 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
         return
     table(states, OVERVIEW_COLUMNS)
     counts = service.completion(ctx.db(), scene)
-    click.echo(f"\n{counts.pending} pending, {counts.done} done, {counts.follow_up_open} follow-up open.")
+    click.echo(f"\n{counts.pending} pending, {counts.offered} offered, {counts.done} done, "
+               f"{counts.follow_up_open} follow-up open.")
 
 
 @checkins.command("add")
@@ -287,6 +288,20 @@ def followups_list(ctx, by: str, as_json: bool) -> None:
         row["open"] = "OVERDUE" if row["overdue"] else "open" if row["open"] else "done"
     table(rows, ["open", "scene", "ref", "name", "status_words", "follow_up_owner", "follow_up_due",
                  "follow_up_done_on"])
+
+
+@checkins.command("close")
+@click.argument("scene")
+@click.argument("person")
+@by_option
+@pass_context
+@refused
+def checkins_close(ctx, scene: str, person: str, by: str) -> None:
+    """Close PERSON's offered check-in for SCENE as not needed (IC passphrase needed)."""
+    from kiosk.services.offered import close_not_needed
+
+    row = close_not_needed(ic_session(ctx, by), scene, person)
+    click.echo(f"Offered check-in of {row.name} for scene {row.scene}: closed, not needed.")
 
 
 @followups.command("done")

@@ -90,10 +90,12 @@ def import_(ctx, file, dry_run: bool, sheet, encoding, columns, kind, as_json: b
     """Import FILE, a cast and crew list (.xlsx, or CSV with , ; or tab): all rows or none.
 
     The header names the columns: Name (or First name and Last name) and Kind (cast or crew), and may have
-    Ref (ID), Department (Dept) and Role (Position, Title, Job); other columns are not read.
+    Ref (ID), Department (Dept), Role (Position, Title, Job) and Photo (a path relative to FILE's folder: the
+    photo is kept small for the door, never printed in a report); other columns are not read.
     """
     source = RosterSource(sheet=sheet, encoding=encoding, columns=columns, kind=kind)
-    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run, source=source)
+    base = Path(file.name).resolve().parent if file.name and file.name != "<stdin>" else None
+    result = roster.import_people(ctx.db(), file.read(), ctx.kiosk_id, dry_run=dry_run, source=source, base=base)
     if as_json:
         emit_json(result.as_dict())
     elif result.ok:
@@ -127,6 +129,28 @@ def people_add(ctx, name, kind, department, role, ref, as_json) -> None:
     """Add one person (or update the one with this ref)."""
     person = roster.add_person(ctx.db(), ctx.kiosk_id, name, kind, department, role, ref)
     emit_json(person) if as_json else click.echo(f"{person.ref}: {person.name}")
+
+
+@people.command("photo")
+@click.argument("ref")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=False)
+@click.option("--remove", is_flag=True, help="Take the person's photo away (its bytes are erased for good).")
+@click.option("--by", default="setup", help="Who sets or removes it (name), for the record.")
+@pass_context
+def people_photo(ctx, ref: str, file: Path | None, remove: bool, by: str) -> None:
+    """Keep FILE as REF's photo for the door (stored downscaled, at most about 50 KB), or --remove it."""
+    from kiosk.services import photos
+
+    if remove:
+        photos.remove_photo(ctx.db(), ref, by, ctx.kiosk_id)
+        click.echo(f"{ref}: photo removed.")
+        return
+    if file is None:
+        raise click.UsageError("Give the photo's FILE (or --remove).")
+    with file.open("rb") as handle:
+        data = handle.read(photos.MAX_FILE + 1)
+    kept = photos.set_photo(ctx.db(), ref, data, by, ctx.kiosk_id, what=f"'{file.name}'")
+    click.echo(f"{kept.person}: photo kept ({kept.width}x{kept.height}, {kept.size // 1000} KB).")
 
 
 @people.command("list")

@@ -85,15 +85,6 @@ def scene_unapprove(ctx, ref, people, by, zone) -> None:
     click.echo(f"Removed from {zone} on scene {ref}: " + ", ".join(people))
 
 
-@scene.command("open")
-@click.argument("ref")
-@pass_context
-def scene_open(ctx, ref: str) -> None:
-    """Put the closed set in force for scene REF."""
-    scene_service.set_state(ctx.db(), ref, SceneState.OPEN, ctx.kiosk_id)
-    click.echo(f"Scene {ref}: closed set in force (OPEN).")
-
-
 @scene.command("reopen")
 @click.argument("ref")
 @click.option("--by", required=True, help="Who reopens the closed set (name), for the record.")
@@ -118,12 +109,15 @@ def scene_close(ctx, ref: str, as_json: bool) -> None:
 
     lifted = lift(ctx.db(), ref, ctx.kiosk_id)
     if as_json:
-        emit_json({"scene": ref, "swept": lifted.swept, "checkins_pending": lifted.pending})
+        emit_json({"scene": ref, "swept": lifted.swept, "checkins_pending": lifted.pending,
+                   "checkins_offered": lifted.offered})
         return
     click.echo(f"Scene {ref}: closed set lifted." if not lifted.already else f"Scene {ref} was lifted already.")
     if lifted.swept:
         click.echo("Marked out (were still inside):")
         table(lifted.swept, ["ref", "name", "zone", "since"])
+    click.echo(f"Check-ins pending (performers): {len(lifted.pending)}; offered (everyone else who was inside): "
+               f"{len(lifted.offered)}. The IC records them, or closes an offered one as not needed.")
 
 
 @scene.command("state")
@@ -134,3 +128,4 @@ def scene_state(ctx, ref: str, state: str) -> None:
     """Set scene REF to open, rolling (red light) or hold."""
     scene_service.set_state(ctx.db(), ref, SceneState(state), ctx.kiosk_id)
     click.echo(f"Scene {ref}: {state.upper()}.")
+

@@ -2,8 +2,12 @@
 the IC types.  Pure: no I/O and no clock (today's date is passed in).
 
 What the IC records (status, note, signposting, follow-up) is the IC's alone.  The production sees only a
-``State``: pending, done, or follow-up open.  Declining to check in is a respected answer: it is recorded as
-declined and shows to the production as done, exactly like any other completed check-in.
+``State``: pending, offered, done, or follow-up open.  Declining to check in is a respected answer: it is
+recorded as declined and shows to the production as done, exactly like any other completed check-in.
+
+Performers get a *pending* check-in at the lift; everyone else who was inside is *offered* one: an IC "isn't
+just there for the lead actors", but a crew member's check-in is theirs to take up, never overdue.  The IC
+records it like any other, or closes it as not needed (which the production sees as done).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Status(StrEnum):
     NEEDS_A_MOMENT = "needs-a-moment"
     FOLLOW_UP = "follow-up"
     DECLINED = "declined"
+    NOT_NEEDED = "not-needed"  # an offered check-in the IC closed: not needed
 
 
 STATUS_WORDS = {
@@ -40,14 +45,16 @@ STATUS_WORDS = {
     Status.NEEDS_A_MOMENT: "Needs a moment",
     Status.FOLLOW_UP: "Follow-up needed",
     Status.DECLINED: "Declined to check in",
+    Status.NOT_NEEDED: "Closed: not needed",
 }
-RECORDABLE = tuple(status for status in Status if status is not Status.PENDING)
+RECORDABLE = tuple(status for status in Status if status not in (Status.PENDING, Status.NOT_NEEDED))
 
 
 class State(StrEnum):
     """All the production (AD screens, door count, reports) ever learns of a check-in."""
 
     PENDING = "pending"
+    OFFERED = "offered"  # offered to someone who was inside, not a performer: theirs to take up, never overdue
     DONE = "done"
     FOLLOW_UP_OPEN = "follow-up open"
 
@@ -59,15 +66,17 @@ class Completion:
     pending: int = 0
     done: int = 0
     follow_up_open: int = 0
+    offered: int = 0
 
 
 def follow_up_open(follow_up_due: str | None, follow_up_done_on: str | None) -> bool:
     return follow_up_due is not None and follow_up_done_on is None
 
 
-def state_of(status: Status | str, follow_up_due: str | None, follow_up_done_on: str | None) -> State:
+def state_of(status: Status | str, follow_up_due: str | None, follow_up_done_on: str | None,
+             offered: bool = False) -> State:
     if Status(status) is Status.PENDING:
-        return State.PENDING
+        return State.OFFERED if offered else State.PENDING
     return State.FOLLOW_UP_OPEN if follow_up_open(follow_up_due, follow_up_done_on) else State.DONE
 
 

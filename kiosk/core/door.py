@@ -65,6 +65,7 @@ class Reason(StrEnum):
     ESCALATED = "escalated"  # not on the list: approved at the door by the IC and the AD, this scene only
     MARKED_OUT = "marked_out"  # left without a badge: marked out by the AD by name, with a reason
     SWEPT = "swept"  # marked out when the closed set was lifted
+    OBJECTED = "objected"  # marked out: a performer objected to their presence (no reason is asked)
     RECORD_MISMATCH = "record_mismatch"  # a table the answer depends on is not what the log says
 
 
@@ -86,6 +87,7 @@ _WORDS = {
     Reason.ESCALATED: "Not on the list: approved at the door by the IC and the AD, scene {scene} only",
     Reason.MARKED_OUT: "Marked out by the AD by name (no badge)",
     Reason.SWEPT: "Marked out when the closed set was lifted",
+    Reason.OBJECTED: "Marked out: a performer objected to their presence (no reason is asked)",
     Reason.RECORD_MISMATCH: "Record mismatch - call the supervisor (the tables differ from the log)",
 }
 # Refusals that say the door is not guarding a closed set at all (not in force yet, or lifted): nobody is

@@ -13,15 +13,19 @@ them all supersedes them all.
 
 Door facts (scans, entries by lookup, sweeps, acknowledgements, PIN attempts) make no table row: they are read
 from the log itself.
+
+A photo (personal data) is not in any event: its bytes live in the ``photo_blobs`` table under their SHA-256
+digest, and the event names the digest in its ``sealed`` list (the hub's word for "the blobs this event refers
+to"); removing the photo names it in ``erase`` and the bytes go for good, while the record of who set and
+removed it stays, verifiable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from kiosk.core.events import Event
+from kiosk.core.fold import Conflict, Folded, Row, frontier, heads, later, same_body, toggle
 
 # --- event types ----------------------------------------------------------------------------------------------
 PRODUCTION = "production.created"
@@ -31,6 +35,7 @@ BADGE_ISSUED = "badge.issued"
 BADGE_REVOKED = "badge.revoked"
 SCENE = "scene.added"
 SCENE_STATE = "scene.state"
+SCENE_IC = "scene.coordinator"  # an intimacy coordinator assigned to a scene after it was added
 PERFORMER = "performer.added"
 APPROVED = "approval.granted"
 UNAPPROVED = "approval.removed"
@@ -41,9 +46,23 @@ CHECKIN_RESEALED = "checkin.resealed"
 CHECKIN_READ = "checkin.read"
 FOLLOW_UP_DONE = "checkin.follow_up_done"
 CHECKIN_PURGED = "checkin.purged"
+CHECKIN_CLOSED = "checkin.closed"  # the IC closed an offered check-in: not needed
+PHOTO_SET = "photo.set"
+PHOTO_REMOVED = "photo.removed"
+CHECKLIST_ITEM = "checklist.item"  # the production's checklist: an item added, reworded, made optional or removed
+READY = "ready.confirmed"  # one item of a scene's checklist confirmed, by whom
+NOT_READY = "ready.withdrawn"
+RIDER = "rider.recorded"  # a performer's intimacy rider is on file, agreed on a date (never its content)
+RIDER_REMOVED = "rider.removed"
+NO_IC = "no_ic.chosen"  # a performer's own choice, made with their own badge, to work without an IC
+NO_IC_WITHDRAWN = "no_ic.withdrawn"
+LIST_ACK = "list.acknowledged"  # a performer was shown the approved list (by themselves, or the IC for them)
+LIST_TOLD = "list.told"  # the IC told the performers of someone added, and they agreed
+LIST_OBJECTION = "list.objection"  # a performer objected to someone on the list: they are taken off it
 SCAN = "door.scan"
 BY_NAME = "door.by_name"  # the AD named the person (no badge): admitted, marked out or refused
 SWEEP = "door.swept"
+OBJECTED_OUT = "door.objected"  # marked out because a performer objected to their presence
 POLICY = "door.policy_acknowledged"
 ATTEMPT = "secret.attempt"  # a PIN or passphrase try, recorded before it is checked
 ATTEMPT_RESULT = "secret.result"
@@ -55,7 +74,10 @@ CLOCK = "sync.clock"  # a device's clock found off the hub's by more than two mi
 # The door's record of a scene, by the names reports give its events (docs/report-json.md): nothing of a
 # check-in, a secret or a setting is among them.
 DOOR_RECORD = {SCENE: "scene_added", APPROVED: "approve", UNAPPROVED: "unapprove", SCENE_STATE: "state",
-               POLICY: "policy_ack", SCAN: "scan", BY_NAME: "override", SWEEP: "sweep"}
+               POLICY: "policy_ack", SCAN: "scan", BY_NAME: "override", SWEEP: "sweep", SCENE_IC: "ic_assigned",
+               OBJECTED_OUT: "objected", READY: "ready", NOT_READY: "not_ready", RIDER: "rider",
+               RIDER_REMOVED: "rider_removed", NO_IC: "no_ic", NO_IC_WITHDRAWN: "no_ic_withdrawn",
+               LIST_ACK: "list_ack", LIST_TOLD: "list_told", LIST_OBJECTION: "objection"}
 STATE_RANK = {"draft": 0, "open": 1, "hold": 2, "rolling": 3, "lifted": 4}  # higher: fewer people may pass
 
 
@@ -120,86 +142,66 @@ def clock_key(device: str) -> str:
     return f"clock/{device}"
 
 
+def photo_key(ref: str) -> str:
+    return f"photo/{ref}"
+
+
+def checklist_key(item: str) -> str:
+    return f"checklist/{item}"
+
+
+def ready_key(scene: str, item: str) -> str:
+    return f"ready/{scene}/{item}"
+
+
+def rider_key(scene: str, ref: str) -> str:
+    return f"rider/{scene}/{ref}"
+
+
+def no_ic_key(scene: str, ref: str) -> str:
+    return f"no_ic/{scene}/{ref}"
+
+
+def ack_key(scene: str, ref: str) -> str:
+    """A performer's acknowledgements of a scene's approved list (door facts, read from the log)."""
+    return f"ack/{scene}/{ref}"
+
+
+def told_key(scene: str, ref: str) -> str:
+    """The IC's records that the performers were told of ``ref`` and agreed (door facts)."""
+    return f"told/{scene}/{ref}"
+
+
+def objection_key(scene: str, ref: str) -> str:
+    return f"objection/{scene}/{ref}"
+
+
 # --- the fold -------------------------------------------------------------------------------------------------
-
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Two changes of one thing made without knowledge of each other, and which one every machine kept."""
-
-    key: str
-    kept: str  # event id
-    lost: str  # event id
-    words: str
-
-
-@dataclass
-class Folded:
-    """What one key's events make: rows per table, the event that decided them, and any conflicts."""
-
-    rows: dict[str, list[Row]] = field(default_factory=dict)
-    winner: Event | None = None
-    conflicts: list[Conflict] = field(default_factory=list)
-    frontier: tuple[str, ...] = ()  # the ids nothing supersedes: the parents of the key's next event
-
 
 KEYS = {  # each projected table and its key columns: how a row is named when tables are compared
     "production": ("id",), "settings": ("key",), "people": ("ref",), "badges": ("digest",), "scenes": ("ref",),
     "scene_states": ("scene",), "performers": ("scene", "person"), "approvals": ("scene", "person", "zone"),
-    "checkins": ("scene", "run", "person"),
+    "checkins": ("scene", "run", "person"), "photos": ("person",), "checklist_items": ("item",),
+    "readiness": ("scene", "item"), "riders": ("scene", "person"), "no_ic": ("scene", "person"),
 }
+BOOLEANS = ("temporary", "required", "removed", "offered")  # columns SQLite keeps as 0 and 1
 TABLES = tuple(KEYS)
 
 
-def frontier(events: Sequence[Event]) -> list[Event]:
-    """The events of a key that no other event of it supersedes, in order."""
-    seen = {parent for event in events for parent in event.parents}
-    return [event for event in events if event.id not in seen]
-
-
-def _heads(events: Sequence[Event], safer: Callable[[Event, Event], Event],
-           same: Callable[[Event, Event], bool]) -> tuple[Event | None, list[Conflict]]:
-    """The winning event of a key: the one event of its frontier, or between concurrent ones, ``safer``."""
-    head: Event | None = None
-    conflicts = []
-    for event in frontier(events):
-        if head is None:
-            head = event
-            continue
-        kept = safer(head, event)
-        if not same(head, event):
-            lost = event if kept is head else head
-            conflicts.append(Conflict(event.key, kept.id, lost.id,
-                                      f"changed on {head.device} and {event.device} without either seeing the "
-                                      f"other: kept the {kept.type} of {kept.device}"))
-        head = kept
-    return head, conflicts
-
-
-def _later(first: Event, second: Event) -> Event:
-    return max(first, second, key=lambda event: event.order)
-
-
-def _same_body(first: Event, second: Event) -> bool:
-    return first.type == second.type and first.body == second.body
-
-
 def _fold_production(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
+    head, conflicts = heads(events, later, same_body)
     rows = [{"id": 1, "name": head.body["name"], "created_at": head.at}] if head else []
     return Folded({"production": rows}, head, conflicts)
 
 
 def _fold_setting(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
+    head, conflicts = heads(events, later, same_body)
     rows = [{"key": head.body["name"], "value": head.body["value"]}] if head and head.body["value"] is not None else []
     return Folded({"settings": rows}, head, conflicts)
 
 
 def _fold_credential(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _later, _same_body)
+    head, conflicts = heads(events, later, same_body)
     rows = [{"key": name, "value": value} for name, value in sorted(head.body["values"].items())] if head else []
     return Folded({"settings": rows}, head, conflicts)
 
@@ -208,7 +210,7 @@ def _replacing(table: str, fields: tuple[str, ...], stamp: str | None = None) ->
     """The fold of a key a new event alone decides: one row, the winning event's ``fields`` (and its time as
     ``stamp``)."""
     def fold(events: Sequence[Event]) -> Folded:
-        head, conflicts = _heads(events, _later, _same_body)
+        head, conflicts = heads(events, later, same_body)
         rows = [{**{name: head.body[name] for name in fields}, **({stamp: head.at} if stamp else {})}] if head else []
         return Folded({table: rows}, head, conflicts)
 
@@ -247,32 +249,58 @@ def _fold_badges(events: Sequence[Event]) -> Folded:
 
 
 def _safer_state(first: Event, second: Event) -> Event:
-    """Between two concurrent changes of a set's state, the one that lets fewer people pass."""
-    return max(first, second, key=lambda event: (STATE_RANK[event.body["to"]], event.order))
+    """Between two concurrent changes of a set's state, the one that lets fewer people pass: a lift above all,
+    then a hold that waits for the IC (a performer withdrew their choice to work without one, or the IC left),
+    then by rank."""
+    return max(first, second, key=lambda event: (event.body["to"] == "lifted", bool(event.body.get("until")),
+                                                 STATE_RANK[event.body["to"]], event.order))
 
 
 def _fold_state(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _safer_state, lambda a, b: a.body["to"] == b.body["to"])
+    head, conflicts = heads(events, _safer_state,
+                             lambda a, b: (a.body["to"], a.body.get("until")) == (b.body["to"], b.body.get("until")))
     rows = [{"scene": head.body["scene"], "state": head.body["to"], "run": head.body["run"],
-             "state_at": head.at}] if head else []
+             "state_at": head.at, "waiting_for": head.body.get("until")}] if head else []
     return Folded({"scene_states": rows}, head, conflicts)
 
 
-def _safer_approval(first: Event, second: Event) -> Event:
-    """A removal made concurrently with a grant wins: nobody is admitted on a disputed approval."""
-    if (first.type == UNAPPROVED) != (second.type == UNAPPROVED):
-        return first if first.type == UNAPPROVED else second
-    return _later(first, second)
+def _approval_row(head: Event) -> Row:
+    body = head.body
+    return {"scene": body["scene"], "person": body["person"], "zone": body["zone"], "approved_by": body["by"],
+            "approved_at": head.at, "temporary": bool(body["temporary"])}
 
 
-def _fold_approval(events: Sequence[Event]) -> Folded:
-    head, conflicts = _heads(events, _safer_approval, lambda a, b: a.type == b.type)
-    rows = []
-    if head and head.type == APPROVED:
-        body = head.body
-        rows = [{"scene": body["scene"], "person": body["person"], "zone": body["zone"], "approved_by": body["by"],
-                 "approved_at": head.at, "temporary": bool(body["temporary"])}]
-    return Folded({"approvals": rows}, head, conflicts)
+def _photo_row(head: Event) -> Row:
+    body = head.body
+    return {"person": body["person"], "digest": body["sealed"][0], "width": body["width"],
+            "height": body["height"], "added_by": body["by"], "added_at": head.at}
+
+
+def _ready_row(head: Event) -> Row:
+    return {"scene": head.body["scene"], "item": head.body["item"], "confirmed_by": head.body["by"],
+            "confirmed_at": head.at}
+
+
+def _rider_row(head: Event) -> Row:
+    return {"scene": head.body["scene"], "person": head.body["person"], "agreed_on": head.body["agreed_on"],
+            "recorded_by": head.body["by"], "recorded_at": head.at}
+
+
+def _no_ic_row(head: Event) -> Row:
+    return {"scene": head.body["scene"], "person": head.body["person"], "chosen_at": head.at}
+
+
+def _safer_item(first: Event, second: Event) -> Event:
+    """Between concurrent changes of a checklist item, the one that asks more before a set opens: kept over
+    removed, required over optional."""
+    return max(first, second, key=lambda event: (not event.body["removed"], event.body["required"], event.order))
+
+
+def _fold_checklist(events: Sequence[Event]) -> Folded:
+    head, conflicts = heads(events, _safer_item, same_body)
+    rows = [{"item": head.body["item"], "words": head.body["words"], "required": bool(head.body["required"]),
+             "removed": bool(head.body["removed"]), "changed_at": head.at}] if head else []
+    return Folded({"checklist_items": rows}, head, conflicts)
 
 
 def _fold_checkin(events: Sequence[Event]) -> Folded:
@@ -284,7 +312,7 @@ def _fold_checkin(events: Sequence[Event]) -> Folded:
         body = event.body
         if row is None:
             row = {"scene": body["scene"], "run": body["run"], "person": body["person"], "status": "pending",
-                   "created_at": event.at,
+                   "offered": bool(body.get("offered")), "created_at": event.at,
                    "updated_at": event.at, "checked_in_at": None, "follow_up_due": None, "follow_up_done_on": None,
                    "notes_read_at": None, "purged_at": None, "sealed": None, "binding": None}
         if event.type == CHECKIN_RECORDED:
@@ -303,6 +331,8 @@ def _fold_checkin(events: Sequence[Event]) -> Folded:
             row["notes_read_at"] = event.at
         elif event.type == CHECKIN_PURGED:
             row.update(sealed=None, purged_at=event.at)
+        elif event.type == CHECKIN_CLOSED and row["status"] == "pending":
+            row.update(status="not-needed", checked_in_at=event.at, updated_at=event.at)
         last = event
     return Folded({"checkins": [row] if row else []}, last, conflicts)
 
@@ -310,9 +340,10 @@ def _fold_checkin(events: Sequence[Event]) -> Folded:
 FAMILY_TABLES = {  # which table each key's family writes
     "production": "production", "setting": "settings", "credential": "settings", "person": "people",
     "badges": "badges", "scene": "scenes", "state": "scene_states", "performer": "performers",
-    "approval": "approvals", "checkin": "checkins",
+    "approval": "approvals", "checkin": "checkins", "photo": "photos", "checklist": "checklist_items",
+    "ready": "readiness", "rider": "riders", "no_ic": "no_ic",
 }
-REPLACING = ("production", "setting", "credential", "person", "scene", "performer")  # a new event alone decides
+REPLACING = ("production", "setting", "credential", "person", "scene", "performer", "photo")  # a new event decides
 
 
 def family(key: str) -> str:
@@ -322,7 +353,11 @@ def family(key: str) -> str:
 _FOLDS: dict[str, Callable[[Sequence[Event]], Folded]] = {
     "production": _fold_production, "setting": _fold_setting, "credential": _fold_credential,
     "person": _fold_person, "badges": _fold_badges, "scene": _fold_scene, "state": _fold_state,
-    "performer": _fold_performer, "approval": _fold_approval, "checkin": _fold_checkin,
+    "performer": _fold_performer, "approval": toggle("approvals", APPROVED, UNAPPROVED, _approval_row),
+    "checkin": _fold_checkin, "photo": toggle("photos", PHOTO_SET, PHOTO_REMOVED, _photo_row),
+    "checklist": _fold_checklist, "ready": toggle("readiness", READY, NOT_READY, _ready_row),
+    "rider": toggle("riders", RIDER, RIDER_REMOVED, _rider_row),
+    "no_ic": toggle("no_ic", NO_IC, NO_IC_WITHDRAWN, _no_ic_row),
 }
 
 

@@ -7,17 +7,18 @@ times are anything ordered (aware datetimes in practice) and events must be give
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from kiosk.core.audit import AuditResult
 from kiosk.core.checkins import Completion
 from kiosk.core.door import Decision
 
 
-class _Ordered(Protocol):
+class _Ordered(typing.Protocol):
     def __lt__(self, other: Any, /) -> bool: ...
 
 
@@ -84,6 +85,62 @@ class Approval:
     temporary: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ChecklistLine:
+    """One item of the scene's checklist as it stands: met or not, who confirmed it and when, any warning."""
+
+    item: str
+    words: str
+    required: bool
+    met: bool
+    detail: str
+    by: str | None = None
+    at: datetime | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedOutstanding:
+    """The set was opened with required items of its checklist outstanding: which, by whom, and why."""
+
+    at: datetime
+    items: tuple[str, ...]  # the items' words, with what was missing
+    by: str | None = None  # "supervisor" for an override with the PIN; None when the checklist was advisory
+    why: str | None = None  # the supervisor's reason (an override)
+
+
+@dataclass(frozen=True, slots=True)
+class ListAck:
+    """A performer's latest acknowledgement of the approved list (None: not yet)."""
+
+    performer: str
+    at: datetime | None = None
+    by: str | None = None
+    for_them: bool = False  # recorded by the IC for them
+
+
+@dataclass(frozen=True, slots=True)
+class NoIcChoice:
+    """A performer's own choice to work without an IC, made or withdrawn with their own badge."""
+
+    performer: str
+    at: datetime
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The closed-set protocol of one scene in the report: ready before it opened, the performers told of who
+    would be there, and any choice to work without an IC."""
+
+    checklist: tuple[ChecklistLine, ...] = ()
+    opened_outstanding: tuple[OpenedOutstanding, ...] = ()
+    acknowledged: tuple[ListAck, ...] = ()
+    not_told: tuple[str, ...] = ()  # on the list, the performers not yet told of them
+    no_ic: tuple[NoIcChoice, ...] = ()
+    without_ic: bool = False  # the scene runs without an IC now, by every performer's own choice
+
+
 @dataclass(frozen=True)
 class SceneReport:
     ref: str
@@ -101,6 +158,7 @@ class SceneReport:
     peak_at: datetime | None
     checkins: Completion  # counts only, never what was said
     flags: tuple[Flag, ...] = ()  # anomalies across doors and conflicts settled, of this scene, oldest first
+    protocol: Protocol = field(default_factory=Protocol)
 
     def _of(self, kinds: tuple[str, ...], decisions: tuple[str, ...] | None = None) -> list[DoorEvent]:
         return [e for e in self.events if e.kind in kinds and (decisions is None or e.decision in decisions)]
@@ -155,7 +213,10 @@ class SceneReport:
             ("Hold periods", sum(p.state == "hold" for p in self.periods)),
             ("Check-ins done", self.checkins.done),
             ("Check-ins pending", self.checkins.pending),
+            ("Check-ins offered", self.checkins.offered),
             ("Follow-ups open", self.checkins.follow_up_open),
+            ("Opened with items outstanding", len(self.protocol.opened_outstanding)),
+            ("Performers not yet told", len(self.protocol.not_told)),
         ]
 
 

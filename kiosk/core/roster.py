@@ -36,6 +36,7 @@ ALIASES = {
     "department": ("department", "dept"),
     "role": ("role", "position", "title", "job", "job title"),
     "kind": ("kind", "type", "cast/crew", "cast or crew"),
+    "photo": ("photo", "photo file", "picture", "headshot"),  # a path relative to the list's own file
 }
 FIELDS = tuple(ALIASES)
 
@@ -62,6 +63,7 @@ class PersonRow:
     role: str
     kind: str
     line: int = 0
+    photo: str = ""  # the photo's path as written in the list (relative to the list's file); "" for none
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,7 @@ def read_roster(data: bytes, source: RosterSource | None = None) -> Roster:
         where["name"] = where.pop("first name") + where.pop("last name")
     described: dict[str, str] = {
         name: _describe(where[name], cells, table.spreadsheet) if name in where else "made from the name"
-        for name in ("ref", "name", "department", "role", "kind") if name in where or name == "ref"}
+        for name in ("ref", "name", "department", "role", "kind", "photo") if name in where or name == "ref"}
     if source.kind:
         described["kind"] = (f"{described['kind']}, else {source.kind.lower()}" if "kind" in where else
                              f"{source.kind.lower()} for everyone")
@@ -276,8 +278,9 @@ def _people(table: Table, header_line: int, width: int, where: dict[str, list[in
             continue
         values = {name: " ".join(part for part in (cells[index].strip() if index < len(cells) else ""
                                                    for index in where.get(name, ())) if part)
-                  for name in ("ref", "name", "department", "role", "kind")}
+                  for name in ("ref", "name", "department", "role", "kind", "photo")}
         values["kind"] = values["kind"] or (kind or "")
+        photo = values.pop("photo")
         problems = _problems(**values)
         if not table.spreadsheet and any(cell.strip() for cell in cells[width:]):
             problems.append(("", (f"more cells than the header has columns ({len(cells)}, not {width}) - "
@@ -292,7 +295,7 @@ def _people(table: Table, header_line: int, width: int, where: dict[str, list[in
             errors.extend(RowError(line, words, _cell(table, where.get(name), line)) for name, words in problems)
             continue
         people.append(PersonRow(ref, values["name"], values["department"], values["role"],
-                                values["kind"].lower(), line))
+                                values["kind"].lower(), line, photo))
     return people, errors
 
 

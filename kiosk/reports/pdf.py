@@ -16,6 +16,7 @@ from fpdf.enums import XPos, YPos
 
 from kiosk import fonts
 from kiosk.core.report import Report, RollCall, SceneReport, bucket_max
+from kiosk.reports.pdf_protocol import protocol_pages
 
 FAMILY = "dejavu"
 SIZE, ROW = 8, 4.6  # body font size (pt) and table row height (mm)
@@ -252,6 +253,7 @@ def _scene(doc: Document, scene: SceneReport, report: Report, clock: Callable[[d
                   ([a.name + (" (temporary)" if a.temporary else ""), a.person_ref,
                     ", ".join(filter(None, (a.department, a.role))), a.by, clock(a.at)]
                    for a in scene.approved_in(zone)), empty="Nobody.")
+    protocol_pages(doc, scene.protocol, clock)
     doc.section("Changes to the approved list")
     doc.rows_table([("At", 0.17, "L"), ("Name", 0.28, "L"), ("Change", 0.55, "L")],
               ([clock(e.at), e.name, e.words] for e in scene.approval_changes))

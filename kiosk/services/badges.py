@@ -10,6 +10,7 @@ from kiosk.core import record as rules
 from kiosk.core.badge import BadgeCard
 from kiosk.services import ServiceError, checked
 from kiosk.services.lookup import get_person, get_production
+from kiosk.services.photos import photo_of
 from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
@@ -29,7 +30,7 @@ def plan_badges(db: Store, refs: list[str] | None = None) -> list[BadgeCard]:
     else:
         people = [get_person(db, ref) for ref in dict.fromkeys(refs)]
     return [BadgeCard(production, person["ref"], person["name"], person["department"], person["role"],
-                      codes.new_code()) for person in people]
+                      codes.new_code(), photo=photo_of(db, person["ref"])) for person in people]
 
 
 def record_badges(db: Store, cards: list[BadgeCard], kiosk: str) -> None:

@@ -50,7 +50,7 @@ __all__ = ["LOST_PASSPHRASE_WARNING", "ICSession", "PassphraseRefused", "passphr
 SECRET_FIELDS = ("note", "signposting", "follow_up_owner")
 _COLUMNS = """c.scene, c.run, c.person, p.ref, p.name, p.kind, c.status, c.created_at, c.updated_at,
               c.checked_in_at, c.follow_up_due, c.follow_up_done_on, c.notes_read_at, c.purged_at, c.sealed,
-              c.binding, c.source_key"""
+              c.binding, c.source_key, c.offered"""
 _FROM = "FROM checkins c JOIN people p ON p.ref = c.person"
 
 
@@ -105,7 +105,8 @@ def _ic_row(row: dict) -> ICCheckin:
     return ICCheckin(
         id=row["source_key"], scene=row["scene"], run=row["run"], ref=row["ref"], name=row["name"],
         kind=row["kind"], status=row["status"], status_words=rules.STATUS_WORDS[Status(row["status"])],
-        state=str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
+        state=str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"],
+                                 bool(row["offered"]))),
         created_at=row["created_at"], checked_in_at=row["checked_in_at"], updated_at=row["updated_at"],
         follow_up_due=row["follow_up_due"], follow_up_done_on=row["follow_up_done_on"],
         notes_read_at=row["notes_read_at"], purged_at=row["purged_at"])
@@ -138,9 +139,9 @@ def _change(db: Store, kiosk: str, type: str, row: dict, **body) -> None:
                   {"scene": row["scene"], "run": row["run"], "person": row["person"], **body})
 
 
-def _open_one(db: Store, scene: dict, person: str, kiosk: str, by: str) -> dict:
+def _open_one(db: Store, scene: dict, person: str, kiosk: str, by: str, offered: bool = False) -> dict:
     base = {"scene": scene["ref"], "run": scene["run"], "person": person}
-    _change(db, kiosk, events.CHECKIN_OPENED, base, by=by)
+    _change(db, kiosk, events.CHECKIN_OPENED, base, by=by, **({"offered": True} if offered else {}))
     return _row(db, events.checkin_key(scene["ref"], scene["run"], person))
 
 
@@ -367,7 +368,8 @@ def reset_lost_passphrase(db: Store, new: str, supervisor_pin: str, reader: str,
 def overview(db: Store, scene_ref: str | None = None) -> list[CheckinState]:
     """Check-ins as the AD, the door screen and reports see them: who, and pending / done / follow-up open."""
     return [CheckinState(row["scene"], row["ref"], row["name"], row["kind"],
-                         str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"])),
+                         str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"],
+                                            bool(row["offered"]))),
                          row["updated_at"]) for row in _rows(db, scene_ref)]
 
 
@@ -375,19 +377,20 @@ def pending_names(db: Store, scene: dict) -> list[str]:
     """Who still has a pending check-in for ``scene``: names only, as the lift shows the AD."""
     return [name for (name,) in db.execute(
         "SELECT p.name FROM checkins c JOIN people p ON p.ref = c.person WHERE c.scene = ? "
-        "AND c.status = 'pending' ORDER BY p.name COLLATE NOCASE", [scene["ref"]])]
+        "AND c.status = 'pending' AND c.offered = 0 ORDER BY p.name COLLATE NOCASE", [scene["ref"]])]
 
 
 def completion(db: Store, scene_ref: str | None = None) -> Completion:
-    """How many check-ins are pending, done, and done with a follow-up still open (of one scene, or all).
+    """How many check-ins are pending, offered, done, and done with a follow-up still open (of one scene, or
+    all).
 
     Counted by SQL per distinct (status, due, done) - a few dozen groups - and sorted into states by the core.
     """
     where, params = ("WHERE scene = ?", [get_scene(db, scene_ref)["ref"]]) if scene_ref else ("", [])
     counts: Counter = Counter()
-    for status, due, done_on, count in db.execute(
-            f"SELECT status, follow_up_due, follow_up_done_on, COUNT(*) FROM checkins {where} GROUP BY 1, 2, 3",
-            params):
-        counts[rules.state_of(status, due, done_on)] += count
+    for status, due, done_on, offered, count in db.execute(
+            f"SELECT status, follow_up_due, follow_up_done_on, offered, COUNT(*) FROM checkins {where} "
+            "GROUP BY 1, 2, 3, 4", params):
+        counts[rules.state_of(status, due, done_on, bool(offered))] += count
     return Completion(pending=counts[rules.State.PENDING], done=counts[rules.State.DONE],
-                      follow_up_open=counts[rules.State.FOLLOW_UP_OPEN])
+                      follow_up_open=counts[rules.State.FOLLOW_UP_OPEN], offered=counts[rules.State.OFFERED])

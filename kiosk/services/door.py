@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from kiosk.core import codes, text
 from kiosk.core import record as rules
-from kiosk.core.checkins import Completion
 from kiosk.core.door import (
     BadgeStatus,
     Decision,
@@ -25,11 +24,12 @@ from kiosk.core.door import (
     within_window,
 )
 from kiosk.core.events import digest, new_id
-from kiosk.services import ServiceError, checked, checkins, now, seconds_between
+from kiosk.core.protocol import IC_ARRIVAL_REASONS, IC_ARRIVAL_WORDS
+from kiosk.services import ServiceError, checked, now, presence, seconds_between
 from kiosk.services.facts import mismatches
-from kiosk.services.lookup import SCENE, Inside, get_production, get_scene, resolve_person
+from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
-from kiosk.services.scenes import active_scenes, approve
+from kiosk.services.scenes import active_scenes, after_exit, approve
 from kiosk.store import queries, record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
@@ -59,6 +59,8 @@ class Verdict:
     replay: bool = False  # this scan id was stored before: this is that stored scan
     first_entry: bool = False  # first admission to this scene: the device policy is to be acknowledged
     mismatch: tuple[str, ...] = ()  # the facts a record mismatch was found in (badge, approval, scene state)
+    ic_present: bool = False  # the scene's IC, here while nobody may enter: counted for its checklist
+    held_for_ic: bool = False  # the IC just left the set: the door went on hold until they are back
 
     @property
     def passes(self) -> bool:
@@ -92,9 +94,14 @@ def _verdict(db: Store, body: dict, at: str, person: dict | None = None, approve
         person = one(db, "SELECT ref, name, department, role FROM people WHERE ref = ?", [body.get("person")]) or {}
     if approved is None:
         approved = frozenset(queries.approvals_of(db, body["scene"], person["ref"])) if person else frozenset()
+    words = reason_words(body["reason"], body["scene"], body["zone"], approved)
+    if body.get("ic_present"):
+        words = IC_ARRIVAL_WORDS.format(scene=body["scene"], rest=words)
+    if flags.get("held_for_ic"):
+        words = f"{words}. The set is ON HOLD until the IC is back"
     return Verdict(
         scan_id=body["scan_id"], at=at, scene=body["scene"], zone=body["zone"], decision=body["decision"],
-        reason=body["reason"], words=reason_words(body["reason"], body["scene"], body["zone"], approved),
+        reason=body["reason"], words=words,
         raw=body.get("raw") or "", layout=body.get("layout"), person_ref=person.get("ref"), name=person.get("name"),
         department=person.get("department"), role=person.get("role"), **flags)
 
@@ -158,16 +165,19 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
             ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
         first_entry = ruling.decision is Decision.ADMIT and person is not None \
             and not queries.has_entered_before(db, scene["ref"], person)
+        ic_present = (facts.badge_status is BadgeStatus.ACTIVE and zone is Zone.SET and not facts.inside
+                      and ruling.reason in IC_ARRIVAL_REASONS and person == presence.coordinator(db, scene["ref"]))
         body = {"scan_id": scan_id or new_id(), "request": request, "scene": scene["ref"],
                 "run": scene["run"], "zone": str(zone), "person": person,
                 "badge": badge["digest"] if badge else None, "decision": str(ruling.decision),
                 "reason": str(ruling.reason), "layout": parsed.layout,
-                "raw": None if parsed.code else codes.masked(printable_input(raw)), **({"mismatch": mismatch}
-                                                                                      if mismatch else {})}
+                "raw": None if parsed.code else codes.masked(printable_input(raw)),
+                **({"mismatch": mismatch} if mismatch else {}), **({"ic_present": True} if ic_present else {})}
         record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body, at=at,
                       id=event_id)
+        held = ruling.decision is Decision.EXIT and after_exit(db, scene, str(person), str(zone), kiosk)
         return _verdict(db, body, at, badge or {}, frozenset(approvals), first_entry=first_entry,
-                        mismatch=tuple(mismatch))
+                        mismatch=tuple(mismatch), ic_present=ic_present, held_for_ic=held)
 
 
 def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, said: dict, admitted_as: Reason,
@@ -198,7 +208,8 @@ def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, said: 
             "person": found["ref"], "decision": str(ruling.decision), "reason": str(reason), **said,
             **({"mismatch": mismatch} if mismatch else {})}
     record.append(db, kiosk, rules.BY_NAME, rules.presence_key(scene["ref"], found["ref"], str(zone)), body, at=at)
-    return _verdict(db, body, at, first_entry=first_entry, mismatch=tuple(mismatch))
+    held = ruling.decision is Decision.EXIT and after_exit(db, scene, found["ref"], str(zone), kiosk)
+    return _verdict(db, body, at, first_entry=first_entry, mismatch=tuple(mismatch), held_for_ic=held)
 
 
 def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
@@ -271,7 +282,7 @@ class PolicyDue:
     since: str  # their first admission since the closed set was last lifted
 
 
-def _policy_due(db: Store, scene: dict) -> list[PolicyDue]:
+def policy_due_at(db: Store, scene: dict) -> list[PolicyDue]:
     if scene["state"] == SceneState.LIFTED:
         return []  # the lift ends the closed set, and with it what was left to confirm
     return [PolicyDue(row["ref"], row["name"], row["since"])
@@ -284,7 +295,7 @@ def policy_due(db: Store, scene_ref: str) -> list[PolicyDue]:
     Read from the log (admissions without a ``policy_ack``), so it is per scene, survives a restart and is
     the same on every kiosk; it is empty once the closed set is lifted.
     """
-    return _policy_due(db, get_scene(db, scene_ref))
+    return policy_due_at(db, get_scene(db, scene_ref))
 
 
 def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
@@ -293,7 +304,7 @@ def inside(db: Store, scene_ref: str | None = None) -> list[Inside]:
 
 
 CARE_RECORD = (rules.CHECKIN_OPENED, rules.CHECKIN_RECORDED, rules.CHECKIN_RESEALED, rules.CHECKIN_READ,
-               rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED)  # shown in the scene's log by who and when only
+               rules.FOLLOW_UP_DONE, rules.CHECKIN_PURGED, rules.CHECKIN_CLOSED)  # in the scene's log: who, when
 
 
 def _what(kind: str, body: dict, reason: str | None) -> str:
@@ -323,77 +334,3 @@ def scene_log(db: Store, scene_ref: str, limit: int | None = None, newest_first:
                       "to": body.get("to") if door_event else None, "by": body.get("by"),
                       "what": _what(kind, body, row["reason"]) if door_event else ""})
     return shown
-
-
-@dataclass(frozen=True)
-class SceneAtDoor:
-    """The scene a door guards, as its banner shows it."""
-
-    ref: str
-    title: str
-    location: str
-    state: str
-
-
-@dataclass(frozen=True)
-class RecentScan:
-    """One of the door's last answers."""
-
-    at: str
-    decision: str
-    name: str | None  # None: nobody's badge (an unknown or misread code)
-    words: str
-    zone: str = ""
-    reason: str = ""
-    read: str = ""  # for nobody's badge: what was read, masked (never a code someone could type in)
-
-
-@dataclass(frozen=True)
-class DoorView:
-    """Everything the door screen shows about one scene, read in one go."""
-
-    production: str
-    scene: SceneAtDoor | None  # None: no scene chosen (or the one asked for is not in the production)
-    inside: list[Inside]
-    approved_people: int
-    recent: list[RecentScan]
-    checkins: Completion  # counts only, never what was said
-    policy_due: list[PolicyDue] = field(default_factory=list)
-    missing: str | None = None  # the scene ref asked for when the production has no such scene
-
-    @property
-    def people_inside(self) -> int:
-        """Heads inside: someone in both zones counts once."""
-        return len({row.ref for row in self.inside})
-
-
-def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
-    """The door's screen for ``scene_ref``; with none chosen, for the one closed set in force if exactly one is.
-
-    A ref the production does not have is no failure here: the view says so (``missing``), for the door to
-    tell the AD to have the supervisor choose a scene.
-    """
-    if scene_ref is None:
-        active = active_scenes(db)
-        if len(active) != 1:
-            return DoorView(get_production(db)["name"], None, [], 0, [], Completion())
-        scene = active[0]
-    else:
-        found = one(db, f"{SCENE} WHERE s.ref = ?", [scene_ref.strip()])
-        if found is None:
-            return DoorView(get_production(db)["name"], None, [], 0, [], Completion(), missing=scene_ref)
-        scene = found
-    approved = queries.count(db, "SELECT COUNT(DISTINCT person) FROM approvals WHERE scene = ?", [scene["ref"]])
-    return DoorView(
-        production=get_production(db)["name"],
-        scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"]),
-        inside=inside_of(db, [scene]), approved_people=approved,
-        recent=[RecentScan(row["at"], row["decision"], row["person_name"],
-                           reason_words(row["reason"], scene["ref"], row["zone"] or ""), row["zone"] or "",
-                           row["reason"] or "",
-                           "" if row["person_name"] else json.loads(row["payload"])["body"].get("raw") or "")
-                for row in queries.events_of_scene(db, scene["ref"], recent, newest_first=True,
-                                                   types=DOOR_ANSWERS)],
-        checkins=checkins.completion(db, scene["ref"]), policy_due=_policy_due(db, scene),
-    )
-

@@ -47,7 +47,8 @@ def resolve_person(db: Store, text: str) -> dict:
 
 
 SCENE = """SELECT s.ref, s.title, s.location, s.date, s.coordinator, s.created_at,
-                  COALESCE(t.state, 'draft') AS state, COALESCE(t.run, 1) AS run, t.set_by AS state_set_by
+                  COALESCE(t.state, 'draft') AS state, COALESCE(t.run, 1) AS run, t.set_by AS state_set_by,
+                  t.waiting_for
            FROM scenes s LEFT JOIN scene_states t ON t.scene = s.ref"""
 
 

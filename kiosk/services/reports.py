@@ -10,6 +10,7 @@ hours across a clock change) and every scene with a door event in that span.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,7 @@ from kiosk.core.report import (
     DoorEvent,
     Flag,
     Present,
+    Protocol,
     Report,
     RollCall,
     SceneReport,
@@ -31,6 +33,8 @@ from kiosk.core.report import (
 from kiosk.services import ServiceError, anomalies, audit, checkins
 from kiosk.services.door import inside
 from kiosk.services.lookup import get_production, get_scene
+from kiosk.services.report_protocol import protocol_of
+from kiosk.services.report_protocol import words_of as protocol_words
 from kiosk.store.db import Store
 from kiosk.store.queries import many, one
 
@@ -82,6 +86,13 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
         return words, body.get("by")
     if kind == "state":
         words = STATE_WORDS.get(str(body.get("to")), str(body.get("to")))
+        if body.get("until") == "ic":
+            return f"{words} until the IC is here: {body.get('why')}", body.get("by")
+        if body.get("outstanding"):
+            return (f"{words} with items outstanding" + (f" (supervisor's override: {body['why']})"
+                                                         if body.get("from") == "draft" and body.get("why") else "")
+                    + (f" again (run {body['run']}): {body['why']}" if body.get("from") == "lifted" else "")), \
+                body.get("by")
         return (f"{words} again (run {body['run']}): {body['why']}" if body.get("why") else words), body.get("by")
     if kind == "approve":
         temporary = " (temporary, this scene only)" if body.get("temporary") else ""
@@ -91,10 +102,12 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
         return f"Approval for {body['zone']} removed by {body.get('by')}{why}", body.get("by")
     if kind == "policy_ack":
         return f"Acknowledged: {body.get('policy', 'device policy')}", body.get("confirmed_by")
-    return "Scene added", None
+    if kind == "scene_added":
+        return "Scene added", None
+    return protocol_words(kind, body) or (kind, body.get("by"))
 
 
-def _within(flags: list[Flag], start: datetime | None, end: datetime | None) -> tuple[Flag, ...]:
+def _flags_within(flags: list[Flag], start: datetime | None, end: datetime | None) -> tuple[Flag, ...]:
     kept = [flag for flag in flags if (start is None or flag.at >= start) and (end is None or flag.at < end)]
     return tuple(sorted(kept, key=lambda flag: (flag.at, flag.kiosk, flag.kind)))
 
@@ -111,12 +124,12 @@ def _flags(db: Store, ref: str, tz: tzinfo | None, start: datetime | None, end: 
         flags.append(Flag(CONFLICT, local(at, tz), conflict.kept_device or "", f"{conflict.key}: {conflict.words}",
                           other_kiosk=conflict.lost_device,
                           other_at=local(conflict.lost_at, tz) if conflict.lost_at else None))
-    return _within(flags, start, end)
+    return _flags_within(flags, start, end)
 
 
 def _clocks(db: Store, tz: tzinfo | None, start: datetime | None, end: datetime | None) -> tuple[Flag, ...]:
     """Doors whose clock a sync found more than two minutes off the hub's."""
-    return _within([Flag(CLOCK_SKEW, local(note.at, tz), note.device, note.words)
+    return _flags_within([Flag(CLOCK_SKEW, local(note.at, tz), note.device, note.words)
                     for note in anomalies.clock_notes(db) if note.flagged], start, end)
 
 
@@ -168,7 +181,17 @@ def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | 
         approved=tuple(Approval(a["zone"], a["ref"], a["name"], a["department"], a["role"], a["approved_by"],
                                 local(a["approved_at"], tz), bool(a["temporary"])) for a in approvals),
         events=tuple(events), periods=tuple(periods), headcount=tuple(series), peak=count, peak_at=peak_at,
-        checkins=checkins.completion(db, scene["ref"]), flags=_flags(db, scene["ref"], tz, start, end))
+        checkins=checkins.completion(db, scene["ref"]), flags=_flags(db, scene["ref"], tz, start, end),
+        protocol=_within(protocol_of(db, scene["ref"], lambda at: local(at, tz)), start, end))
+
+
+def _within(protocol: Protocol, start: datetime | None, end: datetime | None) -> Protocol:
+    """A day report's protocol: the openings and choices of that day; the checklist and list as they stand."""
+    if start is None or end is None:
+        return protocol
+    return dataclasses.replace(protocol, opened_outstanding=tuple(o for o in protocol.opened_outstanding
+                                                                  if start <= o.at < end),
+                               no_ic=tuple(c for c in protocol.no_ic if start <= c.at < end))
 
 
 def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:

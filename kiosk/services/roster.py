@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kiosk.core import record as rules
 from kiosk.core.roster import (
@@ -15,7 +16,7 @@ from kiosk.core.roster import (
     read_roster,
     ref_from_name,
 )
-from kiosk.services import ServiceError
+from kiosk.services import ServiceError, photos
 from kiosk.services.lookup import get_person
 from kiosk.store import record
 from kiosk.store.db import Store, write
@@ -85,10 +86,11 @@ def _changes(db: Store, people: list[PersonRow], result: ImportResult) -> list[t
 
 
 def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
-                  source: RosterSource | None = None) -> ImportResult:
+                  source: RosterSource | None = None, base: Path | None = None) -> ImportResult:
     """All rows or none: a list (CSV text or an .xlsx workbook, told apart by their bytes) with any bad row
     changes nothing and reports every bad row.  ``source`` says how to read it (sheet, encoding, which column
-    is which, the kind for everyone); an option that cannot be used is a ServiceError.
+    is which, the kind for everyone); an option that cannot be used is a ServiceError.  A ``photo`` column
+    names each person's photo by its path relative to ``base``, the list's own folder.
 
     The list is read and checked, compared with the roster and its events made before the write lock is taken;
     under the lock the events are chained on to the log and written in a few bulk statements, one transaction.
@@ -98,6 +100,13 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
     except RosterOptionError as error:
         raise ServiceError(str(error)) from None
     result = ImportResult(errors=roster.errors, dry_run=dry_run, reading=roster.reading)
+    pictures = {}
+    for person in roster.people:  # every photo read and downscaled before anything is recorded
+        if person.photo:
+            try:
+                pictures[person.ref] = photos.from_list(base, person.photo)
+            except photos.PhotoRefused as error:
+                result.errors.append(RowError(person.line, str(error)))
     if result.errors:
         return result
     seen = _roster_state(db)
@@ -110,6 +119,8 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
             result = ImportResult(dry_run=dry_run, reading=roster.reading)
             batch = record.prepare_batch(kiosk, _changes(db, roster.people, result))
         record.write_batch(db, batch)
+        for ref, prepared in pictures.items():
+            photos.keep(db, ref, prepared, "import", kiosk)
     return result
 
 

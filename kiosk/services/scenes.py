@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from kiosk.core import record as rules
 from kiosk.core import text
 from kiosk.core.door import ZONES, SceneState, Zone, is_intimacy_coordinator
-from kiosk.services import ServiceError, checked
+from kiosk.services import ServiceError, checked, presence, readiness
+from kiosk.services.access import check_pin
 from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
 from kiosk.services.roster import Person
 from kiosk.store import record
@@ -157,9 +158,29 @@ def show_scene(db: Store, ref: str) -> dict:
     }
 
 
+def _refuse_unready(db: Store, scene: dict) -> dict:
+    """A set opens only when its checklist is met (as the log says), where the production requires it: else
+    refused, naming what is missing.  Where it does not (``readiness.required`` off), the set opens and the
+    state change names the items outstanding, for every report.  Returns that detail for the state change."""
+    missing = readiness.outstanding(db, scene)
+    if missing and readiness.required(db):
+        raise NotReady(f"Scene {scene['ref']} is not ready to open: {readiness.outstanding_words(missing)}. "
+                       "Nothing was changed; the supervisor may open it anyway with the reason "
+                       "(--override REASON and the PIN), and the report will say so.")
+    return {"outstanding": readiness.outstanding_detail(missing)} if missing else {}
+
+
+def _refuse_without_ic(db: Store, scene: dict) -> None:
+    """A hold that waits for the IC ends only when the IC is here (or every performer chose to work without)."""
+    held = record.rows_from_log(db, "scene_states", rules.state_key(scene["ref"]))
+    if held and held[0]["waiting_for"] == "ic" and (missing := presence.ic_missing(db, scene["ref"])):
+        raise ServiceError(f"The set stays on hold until its IC is here: {missing}")
+
+
 def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
     """Open the closed set, or switch between open, rolling and hold.  Lifting is ``lift``; a lifted set opens
-    again only by ``reopen``."""
+    again only by ``reopen``.  A set opens only when its checklist is met (``open_scene`` overrides that with
+    the supervisor PIN); a hold that waits for the IC ends only once the IC is here."""
     state = SceneState(state)
     if state is SceneState.LIFTED:
         raise ServiceError("Use lift (`kiosk scene close`) to lift the closed set.")
@@ -175,12 +196,79 @@ def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
                                f"(`kiosk scene reopen {scene['ref']} --by NAME --reason WHY`).")
         if state is not SceneState.OPEN and scene["state"] not in ACTIVE_STATES:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: open it first.")
-        change_state(db, scene, state, kiosk)
+        detail = {}
+        if scene["state"] == SceneState.DRAFT:
+            detail = _refuse_unready(db, scene)
+        elif scene["state"] == SceneState.HOLD:
+            _refuse_without_ic(db, scene)
+        change_state(db, scene, state, kiosk, detail=detail)
+        return get_scene(db, ref)
+
+
+class NotReady(ServiceError):
+    """The set's checklist is not met: it was not opened."""
+
+
+def open_scene(db: Store, ref: str, kiosk: str, override: str | None = None, pin: str | None = None) -> dict:
+    """Put the closed set in force.  With ``override`` (the reason) and the supervisor PIN it opens with items
+    outstanding, and the record - and every report - says which, and why."""
+    if override is None:
+        return set_state(db, ref, SceneState.OPEN, kiosk)
+    why = checked(text.line, override, "reason for opening with items outstanding")
+    if not why:
+        raise ServiceError("Say why the set opens with items outstanding: the report prints it.")
+    check_pin(db, pin or "", kiosk)  # counted, then checked, before anything else is read
+    with write(db):
+        scene = get_scene(db, ref)
+        if scene["state"] != SceneState.DRAFT:
+            raise ServiceError(f"Scene {scene['ref']} is {scene['state']}, not waiting to open.")
+        missing = readiness.outstanding(db, scene)
+        change_state(db, scene, SceneState.OPEN, kiosk, detail={} if not missing else {
+            "by": "supervisor", "why": why, "outstanding": readiness.outstanding_detail(missing)})
+        return get_scene(db, ref)
+
+
+def hold_for_ic(db: Store, scene: dict, kiosk: str, why: str) -> bool:
+    """Put a set in force on hold until its IC is here (inside the caller's write); False when it is not in
+    force (it will not open without the IC anyway)."""
+    if scene["state"] not in ACTIVE_STATES:
+        return False
+    change_state(db, scene, SceneState.HOLD, kiosk, detail={"until": "ic", "why": why})
+    return True
+
+
+def after_exit(db: Store, scene: dict, person: str, zone: str, kiosk: str) -> bool:
+    """When the scene's IC has just left the set while it is in force, the door goes on hold until they are back
+    - unless every performer chose to work without an IC.  True when it did."""
+    if zone != "set" or person != presence.coordinator(db, scene["ref"]) or scene["state"] != SceneState.OPEN \
+            or presence.without_ic(db, scene["ref"]):
+        return False
+    return hold_for_ic(db, scene, kiosk, "the IC left the set")
+
+
+def assign_coordinator(db: Store, ref: str, person: str, by: str, kiosk: str) -> dict:
+    """The scene's intimacy coordinator, assigned (or changed) after the scene was added; approved for both
+    zones like the one named when it was added."""
+    by = checked(text.line, by, "name of who assigns the IC")
+    if not by:
+        raise ServiceError("Say who assigns the IC (a name, for the record).")
+    with write(db):
+        scene = get_scene(db, ref)
+        ic = resolve_person(db, person)
+        if not (is_intimacy_coordinator(ic["role"]) or ic["ref"] == scene["coordinator"]):
+            raise ServiceError(f"{ic['name']} is not an intimacy coordinator ({ic['role'] or 'no role'}): give "
+                               "them that role first.")
+        record.record(db, kiosk, rules.SCENE_IC, rules.scene_key(scene["ref"]),
+                      {**{name: scene[name] for name in ("ref", "title", "location", "date")},
+                       "coordinator": ic["ref"], "by": by})
+        for zone in ZONES:
+            _grant(db, scene["ref"], ic["ref"], zone, "intimacy coordinator", kiosk)
         return get_scene(db, ref)
 
 
 def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
-    """Put a lifted closed set back in force: a deliberate, recorded act that starts a new run.
+    """Put a lifted closed set back in force: a deliberate, recorded act that starts a new run, when its
+    checklist is met again (the IC, swept out at the lift, scans in again).
 
     The last run's temporary approvals ended at its lift; the next lift opens new check-ins.
     """
@@ -191,10 +279,12 @@ def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
         scene = get_scene(db, ref)
         if scene["state"] != SceneState.LIFTED:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}, not lifted: there is nothing to reopen.")
+        outstanding = _refuse_unready(db, scene)
         for person, zone in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",
                                        [scene["ref"]]).fetchall():  # one from a run lifted by the first release
             remove_approval(db, scene["ref"], person, zone, by, kiosk, why="a temporary approval ends with its run")
-        change_state(db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1, detail={"by": by, "why": why})
+        change_state(db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1,
+                     detail={"by": by, "why": why, **outstanding})
         return get_scene(db, ref)
 
 

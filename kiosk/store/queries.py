@@ -6,10 +6,12 @@ in the order every machine agrees on, is an entry.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 from kiosk.store.db import Store
+from kiosk.store.record import under
 
 ORDER_DESC = "hlc DESC, device DESC, seq DESC"
 
@@ -132,3 +134,14 @@ def events_of_scene(db: Store, scene: str | None = None, limit: int | None = Non
 def setting(db: Store, key: str) -> str | None:
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
+
+
+def latest_facts(db: Store, key: str) -> dict[str, dict[str, Any]]:
+    """For each key under ``key`` (``ack/42`` -> ``ack/42/C01``...), the body and time of its latest event, in the
+    order every machine agrees on: door facts that make no table row, read from the log."""
+    latest: dict[str, dict[str, Any]] = {}
+    for found, at, payload in db.execute(
+            "SELECT key, at, payload FROM events WHERE (key = ? OR (key >= ? AND key < ?)) AND decision IS NULL "
+            "ORDER BY hlc, device, seq", under(key)):
+        latest[found] = {**json.loads(payload)["body"], "at": at}
+    return latest

@@ -346,6 +346,30 @@ def fold_from_log(db: Store, key: str) -> rules.Folded:
     return rules.fold(key, [item.event for item in events_of(db, key)])
 
 
+def under(key: str) -> tuple[str, str, str]:
+    """``key`` and the bounds of the keys below it (``ready/42`` -> ``ready/42/...``), for one indexed range."""
+    return key, f"{key}/", f"{key}0"  # "0" is the character after "/"
+
+
+def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
+    """The rows of ``table`` that ``key`` and the keys below it make, folded from the log itself: what a check
+    that must not trust the tables reads (a row added or changed with ``sqlite3`` is not in it)."""
+    by_key: dict[str, list[Event]] = {}
+    for found, payload in db.execute("SELECT key, payload FROM events WHERE (key = ? OR (key >= ? AND key < ?)) "
+                                     "AND decision IS NULL ORDER BY id", under(key)):
+        by_key.setdefault(found, []).append(load(payload))
+    return [{**row, "source_key": found} for found, events in sorted(by_key.items())
+            for row in rules.fold(found, events).rows.get(table, [])]
+
+
+def rows_from_tables(db: Store, table: str, key: str) -> list[dict[str, Any]]:
+    """The same rows as the tables hold them (fast; what screens and reports show)."""
+    cursor = db.execute(f"SELECT * FROM {table} WHERE source_key = ? OR (source_key >= ? AND source_key < ?) "
+                        "ORDER BY source_key", under(key))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
 def all_events(db: Store) -> Iterable[Stored]:
     """Every event, in local order, one at a time (the log may hold millions)."""
     cursor = db.conn.cursor()

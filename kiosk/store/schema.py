@@ -252,7 +252,58 @@ def m004_sync(db: Database) -> None:
     )
 
 
-STEPS = (m001_door, m002_checkins, m003_record, m004_sync)
+_CHECKIN_COLUMNS = ("scene, run, person, status, created_at, updated_at, checked_in_at, follow_up_due, "
+                    "follow_up_done_on, notes_read_at, purged_at, sealed, binding, source_key, set_by")
+
+
+def m005_protocol(db: Database) -> None:
+    """The closed-set protocol: photos (their bytes apart, erasable), the production's checklist and each
+    scene's readiness, the performers' riders and their own choice to work without an IC, holds that wait for
+    the IC, and check-ins offered to everyone who was inside (closed as not needed when so)."""
+    db.executescript(
+        f"""
+        ALTER TABLE scene_states ADD COLUMN waiting_for TEXT CHECK (waiting_for IN ('ic'));
+        ALTER TABLE checkins RENAME TO checkins_before;
+        DROP INDEX checkins_follow_up;
+        DROP INDEX checkins_source;
+        CREATE TABLE checkins (
+            scene TEXT NOT NULL, run INTEGER NOT NULL, person TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'ok', 'needs-a-moment', 'follow-up', 'declined', 'not-needed')),
+            offered INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, checked_in_at TEXT, follow_up_due TEXT,
+            follow_up_done_on TEXT, notes_read_at TEXT, purged_at TEXT, sealed TEXT, binding TEXT,
+            source_key TEXT NOT NULL, set_by INTEGER NOT NULL, PRIMARY KEY (scene, run, person));
+        INSERT INTO checkins ({_CHECKIN_COLUMNS}) SELECT {_CHECKIN_COLUMNS} FROM checkins_before;
+        DROP TABLE checkins_before;
+        CREATE INDEX checkins_follow_up ON checkins(follow_up_done_on, follow_up_due);
+        CREATE INDEX checkins_source ON checkins(source_key);
+
+        -- A person's photo: the bytes (a small JPEG) named by their digest, apart from the log so that removing
+        -- a photo erases it for good; the event that set it names the digest.
+        CREATE TABLE photo_blobs (digest TEXT PRIMARY KEY, image BLOB NOT NULL);
+        CREATE TABLE photos (
+            person TEXT PRIMARY KEY, digest TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+            added_by TEXT NOT NULL, added_at TEXT NOT NULL, source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+        -- The production's own changes to the default checklist (kiosk.core.protocol has the defaults).
+        CREATE TABLE checklist_items (
+            item TEXT PRIMARY KEY, words TEXT NOT NULL, required INTEGER NOT NULL, removed INTEGER NOT NULL,
+            changed_at TEXT NOT NULL, source_key TEXT NOT NULL, set_by INTEGER NOT NULL);
+        CREATE TABLE readiness (
+            scene TEXT NOT NULL, item TEXT NOT NULL, confirmed_by TEXT NOT NULL, confirmed_at TEXT NOT NULL,
+            source_key TEXT NOT NULL, set_by INTEGER NOT NULL, PRIMARY KEY (scene, item));
+        CREATE TABLE riders (
+            scene TEXT NOT NULL, person TEXT NOT NULL, agreed_on TEXT NOT NULL, recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL, source_key TEXT NOT NULL, set_by INTEGER NOT NULL,
+            PRIMARY KEY (scene, person));
+        CREATE TABLE no_ic (
+            scene TEXT NOT NULL, person TEXT NOT NULL, chosen_at TEXT NOT NULL, source_key TEXT NOT NULL,
+            set_by INTEGER NOT NULL, PRIMARY KEY (scene, person));
+        """
+    )
+
+
+STEPS = (m001_door, m002_checkins, m003_record, m004_sync, m005_protocol)
 
 
 def migrations() -> Migrations:

@@ -27,6 +27,7 @@ from textual.widget import Widget
 
 from kiosk.core.door import Zone
 from kiosk.services import access, door
+from kiosk.services.photos import photo_of
 from kiosk.tui import photo
 from kiosk.tui.calls import Services
 from kiosk.tui.scanner import SCAN_GAP, Burst, KeyBurst
@@ -70,7 +71,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def __init__(self, db: Store, kiosk_id: str, scene: str | None = None,
                  scan_gap: float = SCAN_GAP, notice: str = "", idle_lock: float = IDLE_LOCK,
-                 photos: PhotoLookup | None = None):
+                 photos: PhotoLookup | None = photo_of):
         super().__init__()
         self.photos = photos
         self.idle_lock = idle_lock
@@ -86,13 +87,9 @@ class KioskApp(App, inherit_bindings=False):
         self.theme = HIGH_CONTRAST.name
 
     async def photo_of(self, person_ref: str) -> bytes | None:
-        """THE PHOTO SEAM: the photo (JPEG bytes) of the person a verdict names, for the door to show beside it,
-        or None for nobody's.  Read on the database thread; called only inside ``Services.run``.
-
-        Photo storage is not on this branch, so by default nobody has one and this returns None (nothing is
-        read).  A ``photos`` lookup given to the app answers instead; wiring the storage is one line, the
-        default of ``photos`` in ``__init__`` (``photos: PhotoLookup | None = photos.photo_of``).
-        """
+        """The photo (JPEG bytes) of the person a verdict names, for the door to show beside it, or None for
+        nobody's.  Read on the database thread (``kiosk.services.photos.photo_of`` unless the app was given
+        another lookup, or ``photos=None`` for a door without photos); called only inside ``Services.run``."""
         if self.photos is None:
             return None
         return await self.services.db(self.photos, person_ref)
@@ -184,8 +181,14 @@ class KioskApp(App, inherit_bindings=False):
     def scan(self, text: str) -> None:
         """Decide and record a scan at this door; the answer shows once its row is on disk.
 
-        Someone is at the door: IC mode closes first, so nothing of it stays on the screen they can see.
+        Someone is at the door: IC mode closes first, so nothing of it stays on the screen they can see.  A
+        screen that asks for a badge of its own (a performer's, to choose to work without an IC) takes it
+        instead: it is no door scan.
         """
+        taker = getattr(self.screen, "take_scan", None)
+        if callable(taker):
+            taker(text)
+            return
         self.lock("CONFIDENTIAL", "IC mode locked: a badge was scanned at the door.")
         if self.scene_ref is None:
             self.answer = NotRecorded("No scene is chosen at this door: the supervisor chooses one (F10).")
@@ -206,6 +209,6 @@ def idle_lock_from_environment() -> float:
 
 
 def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "",
-              photos: PhotoLookup | None = None) -> None:
+              photos: PhotoLookup | None = photo_of) -> None:
     photo.choose()  # before the app starts: textual-image may ask the terminal which graphics it has
     KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment(), photos=photos).run()

@@ -20,7 +20,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from kiosk.core.door import NOT_IN_FORCE, Reason
-from kiosk.services.door import SceneAtDoor, Verdict
+from kiosk.services.door import Verdict
+from kiosk.services.door_view import SceneAtDoor
 
 # Five-row block letters for the answers and the idle states; each word also comes with a symbol and the
 # reason in words, so the answer never rests on colour alone (colour-blind ADs, monochrome consoles).

@@ -83,7 +83,8 @@ def draft_scene_set_open(path, codes_by_ref):
     db = connect(path)
     scenes.add_scene(db, "43", "Shower, day", KIOSK, performers=("C03",))
     db.close()
-    sql(path, "INSERT INTO scene_states VALUES ('43', 'open', 1, ?, 'state/43', ?)",
+    sql(path, "INSERT INTO scene_states (scene, state, run, state_at, source_key, set_by) "
+        "VALUES ('43', 'open', 1, ?, 'state/43', ?)",
         [NOW, some_event(path, "scene.state")])
     return codes_by_ref["C03"], "43"
 

@@ -219,7 +219,9 @@ class LiftScreen(ModalScreen[bool]):
         self.query_one("#message", Static).update(
             (f"Marked out ({len(done.swept)}):" if done.swept else "Nobody was inside.")
             + f"\nCheck-ins pending: {len(done.pending)} - the IC opens them with F9 (IC mode)"
-            + (f": {', '.join(done.pending)}" if done.pending else "."))
+            + (f": {', '.join(done.pending)}" if done.pending else ".")
+            + (f"\nCheck-ins offered to {len(done.offered)} who were inside (theirs to take up): "
+               + ", ".join(done.offered) if done.offered else ""))
         self.query_one("#keys", Static).update("Enter or Escape: back to the door")
 
 

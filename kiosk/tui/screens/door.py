@@ -22,7 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from kiosk.core.door import NOT_IN_FORCE, SceneState, Zone
-from kiosk.services import door, scenes
+from kiosk.services import door, door_view, scenes
 from kiosk.tui import photo
 from kiosk.tui.photo import DoorPhoto
 from kiosk.tui.widgets import Banner, Col, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
@@ -49,6 +49,23 @@ def photo_colours(verdict: door.Verdict) -> str:
     return "idle" if verdict.reason in NOT_IN_FORCE else verdict.decision
 
 
+def protocol_words(view: door_view.DoorView) -> str:
+    """What the closed-set protocol waits for, most urgent first: the IC, the performers told, the checklist."""
+    if view.scene is None:
+        return ""
+    protocol = view.protocol
+    words = []
+    if view.scene.waiting_for_ic:
+        words.append("ON HOLD until the IC is here")
+    elif protocol.without_ic:
+        words.append("No IC: every performer's own choice (N withdraws)")
+    if protocol.outstanding and view.scene.state in (SceneState.DRAFT, SceneState.LIFTED):
+        words.append(f"Checklist (K): {protocol.outstanding} open")
+    if protocol.not_told:
+        words.append(f"Performers not yet told: {len(protocol.not_told)}")
+    return "   ".join(words)
+
+
 class DoorScreen(Screen):
     app: KioskApp
 
@@ -61,6 +78,8 @@ class DoorScreen(Screen):
         Binding("e,E", "escalate", "Unlisted"),
         Binding("p,P", "policy", "Policy OK"),
         Binding("i,I", "rollcall", "Roll-call"),
+        Binding("k,K", "checklist", "Ready?"),
+        Binding("n,N", "no_ic", "No IC"),
         Binding("x,X", "lift", "Lift"),
         Binding("f9", "ic_mode", "IC mode"),
         Binding("f10", "supervisor", "Menu"),
@@ -69,7 +88,7 @@ class DoorScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._verdict_timer: Timer | None = None
-        self.view: door.DoorView | None = None
+        self.view: door_view.DoorView | None = None
         self.on_panel: door.Verdict | None = None  # the answer the panel shows, None while it says READY
         self.answered = False  # the demo's notice shows on the READY panel until the first answer
 
@@ -112,7 +131,7 @@ class DoorScreen(Screen):
         self.app.services.run(self, self._load_view(), group="door-view", exclusive=True)
 
     async def _load_view(self) -> None:
-        view = await self.app.services.db(door.door_view, self.app.scene_ref)
+        view = await self.app.services.db(door_view.door_view, self.app.scene_ref)
         self.view = view
         if view.scene is not None and self.app.scene_ref is None:  # the one closed set in force
             self.app.scene_ref = view.scene.ref
@@ -139,10 +158,14 @@ class DoorScreen(Screen):
 
     def show_status(self) -> None:
         counts = self.view.checkins if self.view else None
-        care = (f"Check-ins pending: {counts.pending}, follow-ups open: {counts.follow_up_open}   "
-                if counts and (counts.pending or counts.follow_up_open) else "")
-        self.query_one(StatusLine).show(policy_words(self.view.policy_due if self.view else []),
-                                        f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
+        care = ""
+        if counts and (counts.pending or counts.offered or counts.follow_up_open):
+            care = (f"Check-ins pending: {counts.pending}, " + (f"offered: {counts.offered}, " if counts.offered
+                                                                    else "")
+                    + f"follow-ups open: {counts.follow_up_open}   ")
+        waiting = "   ".join(filter(None, (protocol_words(self.view) if self.view else "",
+                                           policy_words(self.view.policy_due if self.view else []))))
+        self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
@@ -298,6 +321,20 @@ class DoorScreen(Screen):
             self.refresh_view()
 
         self.app.services.run(self, acknowledge())
+
+    def action_checklist(self) -> None:
+        """The set's checklist: confirm an item that is ready, or a performer's acknowledgement of the list."""
+        from kiosk.tui.screens.readiness import ChecklistScreen
+
+        if self._scene_state() is not None and self.app.scene_ref is not None:
+            self.app.push_screen(ChecklistScreen(self.app.scene_ref), lambda _: self.refresh_view())
+
+    def action_no_ic(self) -> None:
+        """A performer's own choice to work without an IC, or its withdrawal: their own badge, scanned here."""
+        from kiosk.tui.screens.no_ic import NoIcScreen
+
+        if self._scene_state() is not None and self.app.scene_ref is not None:
+            self.app.push_screen(NoIcScreen(self.app.scene_ref), lambda _: self.refresh_view())
 
     def action_rollcall(self) -> None:
         from kiosk.tui.screens.dialogs import RollCallScreen
