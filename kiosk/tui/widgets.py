@@ -151,6 +151,16 @@ class StatusLine(Static):
         self.update(left_and_right(Text(waiting, style="bold"), Text(counts)))
 
 
+class HubLine(Static):
+    """The line under the status line: how the hub stands (left, cut to fit) and the last automatic backup
+    (right, whole), coloured when the hub is out of reach (amber) or refused this kiosk (red)."""
+
+    def show(self, hub: str, mood: str, backup: str, backup_ok: bool = True) -> None:
+        self.set_classes(mood)
+        self.update(left_and_right(Text(hub, style="bold" if mood != "ok" else ""),
+                                   Text(backup, style="" if backup_ok else "bold reverse")))
+
+
 class KeyLegend(Static):
     """The door's keys at the foot of the screen, from the screen's own ``BINDINGS``, in rows of ``per_row``.
 

@@ -17,8 +17,9 @@ from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from kiosk.core.door import SceneState, Zone
-from kiosk.services import door, scenes
-from kiosk.tui.widgets import Banner, Col, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
+from kiosk.services import door, scenes, sync
+from kiosk.tui.background import hub_mood, hub_words
+from kiosk.tui.widgets import Banner, Col, HubLine, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp, NotRecorded
@@ -60,6 +61,7 @@ class DoorScreen(Screen):
         self.view: door.DoorView | None = None
         self.on_panel: door.Verdict | None = None  # the answer the panel shows, None while it says READY
         self.answered = False  # the demo's notice shows on the READY panel until the first answer
+        self.waiting: int | None = None  # this kiosk's events not at the hub yet, as the last read found
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -74,11 +76,16 @@ class DoorScreen(Screen):
                 yield Label("Last scans", classes="title")
                 yield RowsPanel(*RECENT_COLUMNS, id="recent")
         yield StatusLine(id="status")
+        yield HubLine(id="hub")
         yield KeyLegend(per_row=6)
 
     def on_mount(self) -> None:
         self.ready()
         self.query_one("#mismatch").display = False
+        background = self.app.background
+        self.query_one(HubLine).display = background.hub is not None or background.backups is not None
+        self.watch(self.app, "hub_result", lambda _: self.refresh_view(), init=False)  # pulled events, or news
+        self.watch(self.app, "backup_status", lambda _: self.show_hub(), init=False)
         self.watch(self.app, "failure", self.show_failure)
         self.watch(self.app, "answer", self.show_answer, init=False)
         self.watch(self.app, "scene_ref", lambda _: self.refresh_view(), init=False)
@@ -97,6 +104,8 @@ class DoorScreen(Screen):
 
     async def _load_view(self) -> None:
         view = await self.app.services.db(door.door_view, self.app.scene_ref)
+        if self.app.background.hub is not None:
+            self.waiting = (await self.app.services.db(sync.status, self.app.kiosk_id)).waiting
         self.view = view
         if view.scene is not None and self.app.scene_ref is None:  # the one closed set in force
             self.app.scene_ref = view.scene.ref
@@ -110,6 +119,7 @@ class DoorScreen(Screen):
         if self.on_panel is None:
             self.ready()
         self.show_status()
+        self.show_hub()
 
     def ready(self) -> None:
         """The panel between answers: the door's state and what the AD does in it."""
@@ -126,6 +136,17 @@ class DoorScreen(Screen):
                 if counts and (counts.pending or counts.follow_up_open) else "")
         self.query_one(StatusLine).show(policy_words(self.view.policy_due if self.view else []),
                                         f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
+
+    def show_hub(self) -> None:
+        """The hub line: "hub: synced 2 s ago", "hub: offline since 14:02 - 37 waiting"; the last backup."""
+        background, result = self.app.background, self.app.hub_result
+        if background.hub is None and background.backups is None:
+            return
+        hub = hub_words(result, self.waiting) if background.hub is not None else "hub: none"
+        backup = self.app.backup_status
+        backup_words = "" if background.backups is None else backup.line() if backup else "backup: starting"
+        self.query_one(HubLine).show(hub, hub_mood(result) if background.hub is not None else "ok", backup_words,
+                                     backup is None or backup.ok)
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
