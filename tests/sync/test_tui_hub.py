@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 import pytest
 
 from kiosk.hub import revoke_device
@@ -33,7 +34,8 @@ async def until(pilot, condition, seconds: float = 20.0) -> bool:
 
 
 def at_hub(fleet, device: str, kind: str = "door.scan") -> int:
-    return fleet.hub.sql().execute("SELECT count(*) FROM hub.events WHERE device = %s AND type = %s",
+    with psycopg.connect(fleet.hub.admin_dsn, password=fleet.hub.password) as conn:  # afresh: a killed hub
+        return conn.execute("SELECT count(*) FROM hub.events WHERE device = %s AND type = %s",
                                    [device, kind]).fetchone()[0]
 
 
