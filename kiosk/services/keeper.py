@@ -49,10 +49,11 @@ class BackupStatus:
     def ok(self) -> bool:
         return self.failure is None
 
-    def line(self) -> str:
-        """For the door's hub line: "backup 14:05", "backup FAILED 14:10 - the backup folder is full"."""
+    def line(self, brief: bool = False) -> str:
+        """For the door's hub line: "backup 14:05", "backup FAILED 14:10 - the backup folder is full" (``brief``:
+        without the reason, which the notification holds whole)."""
         if self.failure is not None and self.failed_at is not None:
-            return f"backup FAILED {_local(self.failed_at)} - {self.failure}"
+            return f"backup FAILED {_local(self.failed_at)}" + ("" if brief else f" - {self.failure}")
         if self.made_at is not None:
             return f"backup {_local(self.made_at)}"
         return "backup: first copy under way"

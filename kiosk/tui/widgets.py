@@ -153,10 +153,13 @@ class StatusLine(Static):
 
 class HubLine(Static):
     """The line under the status line: how the hub stands (left, cut to fit) and the last automatic backup
-    (right, whole), coloured when the hub is out of reach (amber) or refused this kiosk (red)."""
+    (right, whole; ``brief`` when both would not fit), coloured when the hub is out of reach (amber) or refused
+    this kiosk (red)."""
 
-    def show(self, hub: str, mood: str, backup: str, backup_ok: bool = True) -> None:
+    def show(self, hub: str, mood: str, backup: str, backup_ok: bool = True, brief: str = "") -> None:
         self.set_classes(mood)
+        if brief and len(hub) + 2 + len(backup) > self.content_size.width:
+            backup = brief
         self.update(left_and_right(Text(hub, style="bold" if mood != "ok" else ""),
                                    Text(backup, style="" if backup_ok else "bold reverse")))
 

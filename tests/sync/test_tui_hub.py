@@ -12,16 +12,17 @@ from kiosk.hub import revoke_device
 from kiosk.services import access, door, scenes
 from kiosk.services.follow import pauses
 from kiosk.tui import KioskApp
-from kiosk.tui.background import HubSettings
+from kiosk.tui.background import BackupSettings, HubSettings
 from kiosk.tui.widgets import HubLine, KeyLegend, RowsPanel, VerdictPanel
 from tests.support import PIN, SIZES
 
 QUICK = {"fallback": 5.0, "pause": lambda: pauses(0.05, 0.3)}
 
 
-def door_app(machine) -> KioskApp:
+def door_app(machine, backups: BackupSettings | None = None) -> KioskApp:
     access.set_pin(machine.db, PIN, machine.name)
-    return KioskApp(machine.db, machine.name, scene="42", hub=HubSettings(machine.dsn, options=QUICK))
+    return KioskApp(machine.db, machine.name, scene="42", hub=HubSettings(machine.dsn, options=QUICK),
+                    backups=backups)
 
 
 async def until(pilot, condition, seconds: float = 20.0) -> bool:
@@ -110,9 +111,10 @@ async def test_with_the_hub_gone_the_door_decides_alone_counts_what_waits_and_se
         assert not app.screen.query_one(HubLine).has_class("offline")
 
 
-async def test_a_revoked_door_says_so_in_plain_words_and_goes_on_deciding(fleet, keys, shown):
+async def test_a_revoked_door_says_so_in_plain_words_and_goes_on_deciding(fleet, keys, shown, tmp_path):
     door_a = fleet.join("door-a")
-    app = door_app(door_a)
+    (tmp_path / "stick").write_text("not a folder")  # and its backups fail too: the hub's words stay whole
+    app = door_app(door_a, BackupSettings(tmp_path / "stick", look=0.1))
     async with app.run_test(size=(80, 24)) as pilot:
         assert await until(pilot, lambda: app.hub_result is not None and app.hub_result.ok)
         revoke_device(fleet.hub.admin_dsn, "door-a", fleet.hub.password)
@@ -120,6 +122,9 @@ async def test_a_revoked_door_says_so_in_plain_words_and_goes_on_deciding(fleet,
         assert "ADMIT" in verdict(app)
         assert await until(pilot, lambda: "revoked" in hub_line(app, shown))
         assert hub_line(app, shown).startswith("hub: stopped - this kiosk was revoked at the hub")
+        assert await until(pilot, lambda: "backup FAILED" in hub_line(app, shown))
+        assert "revoked at the hub" in hub_line(app, shown)  # at 80 columns the backup's reason gives way
+        assert "USB stick out?" not in hub_line(app, shown)
         assert app.screen.query_one(HubLine).has_class("stopped")
         await keys.scanner(pilot, fleet.codes["P01"])
         assert "EXIT" in verdict(app)

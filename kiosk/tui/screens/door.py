@@ -7,6 +7,7 @@ people still to confirm the device policy before it would push the counts off th
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old ADMIT as theirs
 REFRESH_SECONDS = 3  # other kiosks may share the file: their scans and state changes show within this
+HUB_REFRESH_SECONDS = 1.0  # events pulled from the hub are read into the lists at most this often
 INSIDE_COLUMNS = (Col("Name", least=8), Col("Zone", width=8), Col("In", width=5))
 RECENT_COLUMNS = (Col("Time", width=8), Col("Answer", width=6), Col("Name", share=3, least=8),
                   Col("Why", share=2, least=6))
@@ -62,6 +64,9 @@ class DoorScreen(Screen):
         self.on_panel: door.Verdict | None = None  # the answer the panel shows, None while it says READY
         self.answered = False  # the demo's notice shows on the READY panel until the first answer
         self.waiting: int | None = None  # this kiosk's events not at the hub yet, as the last read found
+        self._hub_read: Timer | None = None  # a read of the lists due for what the hub sent
+        self._hub_read_at = 0.0
+        self._hub_mood = ""
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -84,7 +89,7 @@ class DoorScreen(Screen):
         self.query_one("#mismatch").display = False
         background = self.app.background
         self.query_one(HubLine).display = background.hub is not None or background.backups is not None
-        self.watch(self.app, "hub_result", lambda _: self.refresh_view(), init=False)  # pulled events, or news
+        self.watch(self.app, "hub_result", self.on_hub_result, init=False)
         self.watch(self.app, "backup_status", lambda _: self.show_hub(), init=False)
         self.watch(self.app, "failure", self.show_failure)
         self.watch(self.app, "answer", self.show_answer, init=False)
@@ -94,6 +99,23 @@ class DoorScreen(Screen):
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
 
     # --- what the screen shows --------------------------------------------------------------------------
+
+    def on_hub_result(self, result: sync.SyncResult | None) -> None:
+        """A sync ended: read the lists again when it brought events or the hub's state changed (at most once a
+        second, so a busy hub never keeps the door drawing), else only say how the hub stands."""
+        mood = hub_mood(result)
+        changed, self._hub_mood = mood != self._hub_mood, mood
+        if result is not None and (result.pulled or changed):
+            if self._hub_read is None:
+                wait = max(0.01, self._hub_read_at + HUB_REFRESH_SECONDS - monotonic())
+                self._hub_read = self.set_timer(wait, self._read_for_hub)
+            return
+        self.waiting = None  # the sync's own count is the newer one
+        self.show_hub()
+
+    def _read_for_hub(self) -> None:
+        self._hub_read, self._hub_read_at = None, monotonic()
+        self.refresh_view()
 
     def refresh_view(self) -> None:
         """Read the door's state again (after each answer, and every few seconds for other kiosks' scans).
@@ -146,7 +168,7 @@ class DoorScreen(Screen):
         backup = self.app.backup_status
         backup_words = "" if background.backups is None else backup.line() if backup else "backup: starting"
         self.query_one(HubLine).show(hub, hub_mood(result) if background.hub is not None else "ok", backup_words,
-                                     backup is None or backup.ok)
+                                     backup is None or backup.ok, backup.line(brief=True) if backup else "")
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
