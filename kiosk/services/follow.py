@@ -11,8 +11,7 @@ why, only for what trying again cannot cure: this device revoked, a history that
 refused password or certificate, a login for another device.
 
 ``Follower`` runs it in a thread, for the door screen: ``start()``, ``nudge()`` after each scan, ``result``
-for the status line (and ``on_result``, called on the follower's thread after each sync, to tell the screen),
-``stop()``.
+for the status line, ``stop()``.
 """
 
 from __future__ import annotations
@@ -115,11 +114,9 @@ class Follower:
     """``follow`` in a thread of its own, for the door screen.  The latest result is ``result`` (None before
     the first sync ends); ``running`` is False once it stopped (``result`` says why)."""
 
-    def __init__(self, path: Path, dsn: str, kiosk: str, password: str | None = None, *,
-                 on_result: Callable[[SyncResult], object] | None = None, **options) -> None:
+    def __init__(self, path: Path, dsn: str, kiosk: str, password: str | None = None, **options) -> None:
         self._stop, self._wake = threading.Event(), threading.Event()
         self._result: SyncResult | None = None
-        self._on_result = on_result
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, args=(path, dsn, kiosk, password), kwargs=options,
                                         name="kiosk-sync", daemon=True)
@@ -127,8 +124,6 @@ class Follower:
     def _keep(self, result: SyncResult) -> None:
         with self._lock:
             self._result = result
-        if self._on_result is not None:
-            self._on_result(result)
 
     def _run(self, path: Path, dsn: str, kiosk: str, password: str | None, **options) -> None:
         try:

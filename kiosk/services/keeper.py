@@ -1,13 +1,12 @@
 """The door's automatic backups: a checked copy of the kiosk file in a folder (a USB stick) every few minutes,
-made on a thread of its own with its own connection, while the door goes on scanning.
+made beside the door with a connection of its own (``kiosk.store.reopen``) while the door goes on scanning.
 
 ``BackupKeeper`` looks every ``look`` seconds whether a copy is due (``kiosk.services.backup.auto_backup``: the
 newest in the folder is ``every`` seconds old, or there is none) and makes it.  Nothing it meets stops the door:
 a full, pulled or read-only stick, a copy that fails its checks - each is told in ``status`` (a ``BackupStatus``,
-and ``on_status``, called on the keeper's thread after each try) in plain words, and it tries again at the next
-look.  The folder is made private (0700) when the keeper starts: created if missing (its parent must be there),
-tightened if it is this user's and open to others; each copy is 0600 (``kiosk.store.backup.temporary``).
-"""
+and ``on_status``, called after each try) in plain words, and it tries again at the next look.  The folder is
+made private (0700) when the keeper starts: created if missing (its parent must be there), tightened if it is
+this user's and open to others; each copy is 0600 (``kiosk.store.backup.temporary``)"""
 
 from __future__ import annotations
 
@@ -97,16 +96,18 @@ def private_folder(folder: Path) -> None:
 
 
 class BackupKeeper:
-    """Automatic backups of the kiosk file at ``path`` (open in this process already) into ``folder``."""
+    """Automatic backups of the kiosk file at ``path`` into ``folder``: ``run()`` looks until ``stop`` is set
+    (``start()`` runs it in a thread of its own; the door runs it in a process of its own)."""
 
     def __init__(self, path: Path, folder: Path, *, every: float = EVERY_SECONDS, keep: int = KEEP,
-                 look: float = LOOK_SECONDS, on_status: Callable[[BackupStatus], object] | None = None) -> None:
+                 look: float = LOOK_SECONDS, on_status: Callable[[BackupStatus], object] | None = None,
+                 stop: threading.Event | None = None) -> None:
         self.path, self.folder, self.every, self.keep, self.look = Path(path), Path(folder), every, keep, look
         self._on_status = on_status
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()
         self._lock = threading.Lock()
         self._status = BackupStatus(self.folder)
-        self._thread = threading.Thread(target=self._run, name="kiosk-backup", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="kiosk-backup", daemon=True)
 
     @property
     def status(self) -> BackupStatus:
@@ -131,7 +132,7 @@ class BackupKeeper:
         if self._on_status is not None:
             self._on_status(status)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         private_folder(self.folder)
         db: Store | None = None
         try:

@@ -3,6 +3,7 @@ events show in its lists, it goes on deciding with the hub gone and says so, and
 
 from __future__ import annotations
 
+import functools
 import time
 
 import psycopg
@@ -16,7 +17,7 @@ from kiosk.tui.background import BackupSettings, HubSettings
 from kiosk.tui.widgets import HubLine, KeyLegend, RowsPanel, VerdictPanel
 from tests.support import PIN, SIZES
 
-QUICK = {"fallback": 5.0, "pause": lambda: pauses(0.05, 0.3)}
+QUICK = {"fallback": 5.0, "pause": functools.partial(pauses, 0.05, 0.3)}  # sent to the follower's process
 
 
 def door_app(machine, backups: BackupSettings | None = None) -> KioskApp:

@@ -3,6 +3,10 @@
 Laid out for 80x24 as much as for 120x40: the verdict panel keeps one height whatever it shows, the tables
 give names what the columns that matter (time, answer, zone) leave, and the status line cuts the list of
 people still to confirm the device policy before it would push the counts off the screen.
+
+With a hub or a backup folder, one more line says how they stand (``HubLine``): what the follower and the
+backup keeper (``kiosk.tui.background``) report, with this kiosk's count of events not yet at the hub read
+from the file at each refresh; events the hub brings are read into the lists through the same guarded load.
 """
 
 from __future__ import annotations
