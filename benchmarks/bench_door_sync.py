@@ -6,7 +6,7 @@
 It starts its own PostgreSQL server (tests/pg_server.py: TLS, SCRAM, fsync on) and makes a hub there.  The
 production is built, pushed whole to the hub as device "bench", then copied twice:
 
-- the door with the hub: `kiosk run` on the file, with $KIOSK_HUB - the follower in its thread, pushing each
+- the door with the hub: `kiosk run` on the file, with $KIOSK_HUB - the follower in its process, pushing each
   scan (nudged) and pulling what the other door sends;
 - the door alone: `kiosk run` on a copy, no hub;
 - another door ("other", a copy scanning into another scene from this process) makes ``--rate`` scans a second
@@ -49,10 +49,19 @@ READY = "OPEN - closed set in force"
 SCENE, OTHER_SCENE = "S0001", "S0002"
 
 
-def timed_scan(terminal: Terminal, code: str, shown: str) -> float:
+def timed_scan(terminal: Terminal, code: str, shown: str, cut: list[int]) -> float | None:
+    """Seconds from the code sent to ``shown`` on the pane; None when the burst was cut in two on its way (the
+    door showed "not a badge code": a machine too busy to hand the keys over in time), counted in ``cut`` and
+    sent again, untimed, so that the next scans find the person where they expect."""
     started = time.perf_counter()
     terminal.send(code, "Enter")
-    terminal.wait_for(shown)
+    try:
+        terminal.wait_for(shown, timeout=5)
+    except AssertionError:
+        cut[0] += 1
+        terminal.send(code, "Enter")
+        terminal.wait_for(shown)
+        return None
     return time.perf_counter() - started
 
 
@@ -118,7 +127,9 @@ def run(folder: Path, scale: tuple[int, int, int], scans: int, rate: float) -> N
         command = [KIOSK, "run", "--scene", SCENE]
         with_hub = Terminal(command, {"KIOSK_DB": str(hub_path), "KIOSK_ID": "bench", "KIOSK_HUB": bench_dsn})
         alone = Terminal(command, {"KIOSK_DB": str(alone_path), "KIOSK_ID": "bench"})
-        hub_scans, alone_scans = [], []
+        hub_scans: list[float] = []
+        alone_scans: list[float] = []
+        cuts = {id(hub_scans): [0], id(alone_scans): [0]}
         try:
             with_hub.wait_for("hub: synced", timeout=60)
             alone.wait_for(READY, timeout=60)
@@ -130,7 +141,9 @@ def run(folder: Path, scale: tuple[int, int, int], scans: int, rate: float) -> N
                 answer = "ADMIT" if (i // len(codes)) % 2 == 0 else "EXIT"  # each lap lets them in, then out
                 pair = [(with_hub, hub_scans), (alone, alone_scans)]
                 for terminal, into in pair if i % 2 else pair[::-1]:  # take turns going first
-                    into.append(timed_scan(terminal, code, f"{answer}  {names[code]} - "))
+                    seconds = timed_scan(terminal, code, f"{answer}  {names[code]} - ", cuts[id(into)])
+                    if seconds is not None:
+                        into.append(seconds)
             with_hub.wait_until_gone(" waiting", timeout=30)  # every scan reached the hub
             seen = connect(hub_path)
             pulled = seen.execute("SELECT count(*) FROM events WHERE device = 'other'").fetchone()[0]
@@ -158,9 +171,11 @@ def run(folder: Path, scale: tuple[int, int, int], scans: int, rate: float) -> N
     print(f"| scan to verdict on screen, median (ms) | {statistics.median(hub_scans) * ms:.0f} | "
           f"{statistics.median(alone_scans) * ms:.0f} | "
           f"{statistics.median(hub_scans) / statistics.median(alone_scans):.2f}x | within 1.2x |")
-    tail = int(.9 * scans)
+    tail = int(.9 * min(len(hub_scans), len(alone_scans)))
     print(f"| scan to verdict, 90th percentile (ms) | {sorted(hub_scans)[tail] * ms:.0f} | "
           f"{sorted(alone_scans)[tail] * ms:.0f} | {sorted(hub_scans)[tail] / sorted(alone_scans)[tail]:.2f}x | |")
+    print(f"| scanner bursts cut in two by a busy machine (sent again, untimed) | {cuts[id(hub_scans)][0]} | "
+          f"{cuts[id(alone_scans)][0]} | | 0 |")
 
 
 def main() -> None:
