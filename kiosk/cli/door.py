@@ -144,18 +144,49 @@ def audit_rebuild(ctx) -> None:
     click.echo(f"Tables rebuilt from the log ({found} row(s) differed before).")
 
 
+def optional_hub(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--hub / $KIOSK_HUB for the door: none means no hub (the door on its own)."""
+    from kiosk.cli.hub import hub_dsn
+
+    return hub_dsn(ctx, param, value) if value else None
+
+
 @cli.command()
 @click.option("--scene", help="Open the door screen on this scene.")
+@click.option("--hub", "dsn", envvar="KIOSK_HUB", callback=optional_hub, metavar="DSN",
+              help="Sync with this hub in the background: this kiosk's libpq connection string, without a password "
+                   "($KIOSK_HUB, which may hold one; else $KIOSK_HUB_PASSWORD or a libpq passfile).")
+@click.option("--backup-to", "backup_dir", envvar="KIOSK_BACKUP_DIR", metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Back the kiosk file up into this folder (a USB stick) while the door runs ($KIOSK_BACKUP_DIR).")
+@click.option("--backup-every", envvar="KIOSK_BACKUP_EVERY", metavar="MINUTES", default=5.0, show_default=True,
+              type=click.FloatRange(min=1), help="Minutes between automatic backups ($KIOSK_BACKUP_EVERY).")
+@click.option("--backup-keep", envvar="KIOSK_BACKUP_KEEP", default=12, show_default=True,
+              type=click.IntRange(min=1), help="Backups kept in the folder, the oldest removed ($KIOSK_BACKUP_KEEP).")
 @pass_context
-def run(ctx, scene: str | None) -> None:
+def run(ctx, scene: str | None, dsn: str | None, backup_dir: Path | None, backup_every: float,
+        backup_keep: int) -> None:
     """Open the door screen (full-screen kiosk).
+
+    With a hub (--hub or $KIOSK_HUB) the door syncs in the background and says how it stands on one line:
+    "hub: synced 2 s ago", "hub: offline since 14:02 - 37 waiting" (this kiosk's scans not at the hub yet;
+    the door decides alone meanwhile and they go when the hub is back), "hub: stopped - ..." when the hub
+    refused this kiosk (revoked, a wrong password): call the supervisor.  No hub: no line.
+
+    With --backup-to DIR (or $KIOSK_BACKUP_DIR) it also makes a checked copy of the kiosk file there every
+    --backup-every minutes, keeping the newest --backup-keep; the line says "backup 14:05", or why the last
+    one failed (a full or pulled stick never stops the door).  The folder is made 0700, each copy 0600.
 
     IC mode and the supervisor's screens close by themselves after $KIOSK_IDLE_LOCK seconds without a key
     (default 180).
     """
+    from kiosk.cli.hub import password
     from kiosk.tui import run_kiosk
+    from kiosk.tui.background import BackupSettings, HubSettings
 
-    run_kiosk(ctx.db(), ctx.kiosk_id, scene)
+    hub = HubSettings(dsn, password()) if dsn else None
+    backups = BackupSettings(backup_dir, every=backup_every * 60, keep=backup_keep) if backup_dir else None
+    run_kiosk(ctx.db(), ctx.kiosk_id, scene, hub=hub, backups=backups)
 
 
 @cli.command()

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -27,8 +28,11 @@ from textual.widget import Widget
 
 from kiosk.core.door import Zone
 from kiosk.services import access, door
+from kiosk.services.keeper import BackupStatus
 from kiosk.services.photos import photo_of
+from kiosk.services.sync import SyncResult
 from kiosk.tui import photo
+from kiosk.tui.background import Background, BackupNews, BackupSettings, HubNews, HubSettings
 from kiosk.tui.calls import Services
 from kiosk.tui.scanner import SCAN_GAP, Burst, KeyBurst
 from kiosk.tui.screens.door import DoorScreen
@@ -68,10 +72,13 @@ class KioskApp(App, inherit_bindings=False):
     zone: reactive[Zone] = reactive(Zone.SET)
     answer: reactive[door.Verdict | NotRecorded | None] = reactive(None, always_update=True)
     failure: reactive[str | None] = reactive(None)  # why the last database call failed; None once one works
+    hub_result: reactive[SyncResult | None] = reactive(None, always_update=True)  # the follower's latest sync
+    backup_status: reactive[BackupStatus | None] = reactive(None, always_update=True)
 
     def __init__(self, db: Store, kiosk_id: str, scene: str | None = None,
                  scan_gap: float = SCAN_GAP, notice: str = "", idle_lock: float = IDLE_LOCK,
-                 photos: PhotoLookup | None = photo_of):
+                 photos: PhotoLookup | None = photo_of, hub: HubSettings | None = None,
+                 backups: BackupSettings | None = None):
         super().__init__()
         self.photos = photos
         self.idle_lock = idle_lock
@@ -85,6 +92,7 @@ class KioskApp(App, inherit_bindings=False):
         self._passing_through: set[int] = set()
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
+        self.background = Background(self, Path(db.path), kiosk_id, hub, backups)
 
     async def photo_of(self, person_ref: str) -> bytes | None:
         """The photo (JPEG bytes) of the person a verdict names, for the door to show beside it, or None for
@@ -109,13 +117,26 @@ class KioskApp(App, inherit_bindings=False):
     def on_mount(self) -> None:
         self.services.run(self, self._first_run())
         self.set_interval(min(5.0, self.idle_lock / 2), self._check_idle)
+        self.background.start()
 
     async def _first_run(self) -> None:
         if not await self.services.db(access.pin_is_set):
             await self.push_screen(SetPinScreen())
 
     async def on_unmount(self) -> None:
+        self.background.stop()
         self.services.close()
+
+    # --- the hub and the backups, from their own threads ------------------------------------------------------
+
+    def on_hub_news(self, news: HubNews) -> None:
+        self.hub_result = news.result
+
+    def on_backup_news(self, news: BackupNews) -> None:
+        before = self.backup_status
+        self.backup_status = news.status
+        if news.status.words and (before is None or before.words != news.status.words):
+            self.notify(news.status.words, title="Backup", severity="warning", timeout=15)
 
     # --- locking what the PIN or the passphrase opened ----------------------------------------------------
 
@@ -198,6 +219,7 @@ class KioskApp(App, inherit_bindings=False):
 
     async def _scan(self, text: str, scene: str, zone: Zone) -> None:
         self.answer = await self.services.db(door.scan, scene, text, zone, kiosk=self.kiosk_id)
+        self.background.nudge()  # on its way to the hub now, not at the follower's next look
 
 
 def idle_lock_from_environment() -> float:
@@ -209,6 +231,8 @@ def idle_lock_from_environment() -> float:
 
 
 def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "",
-              photos: PhotoLookup | None = photo_of) -> None:
+              photos: PhotoLookup | None = photo_of, hub: HubSettings | None = None,
+              backups: BackupSettings | None = None) -> None:
     photo.choose()  # before the app starts: textual-image may ask the terminal which graphics it has
-    KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment(), photos=photos).run()
+    KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment(), photos=photos, hub=hub,
+             backups=backups).run()

@@ -152,6 +152,19 @@ class StatusLine(Static):
         self.update(left_and_right(Text(waiting, style="bold"), Text(counts)))
 
 
+class HubLine(Static):
+    """The line under the status line: how the hub stands (left, cut to fit) and the last automatic backup
+    (right, whole; ``brief`` when both would not fit), coloured when the hub is out of reach (amber) or refused
+    this kiosk (red)."""
+
+    def show(self, hub: str, mood: str, backup: str, backup_ok: bool = True, brief: str = "") -> None:
+        self.set_classes(mood)
+        if brief and len(hub) + 2 + len(backup) > self.content_size.width:
+            backup = brief
+        self.update(left_and_right(Text(hub, style="bold" if mood != "ok" else ""),
+                                   Text(backup, style="" if backup_ok else "bold reverse")))
+
+
 class KeyLegend(Static):
     """The door's keys at the foot of the screen, from the screen's own ``BINDINGS``, in rows of ``per_row``.
 

@@ -8,10 +8,15 @@ people still to confirm the device policy before it would push the counts off th
 The photo of the person a verdict names shows beside it, in the verdict's colours, once it is read and scaled
 (off the database thread): the answer never waits for it, and a new answer clears the last person's photo
 at once, so nobody's face is ever shown beside someone else's answer.
+
+With a hub or a backup folder, one more line says how they stand (``HubLine``): what the follower and the
+backup keeper (``kiosk.tui.background``) report, with this kiosk's count of events not yet at the hub read
+from the file at each refresh; events the hub brings are read into the lists through the same guarded load.
 """
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -22,16 +27,18 @@ from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from kiosk.core.door import NOT_IN_FORCE, SceneState, Zone
-from kiosk.services import door, door_view, scenes
+from kiosk.services import door, door_view, scenes, sync
 from kiosk.tui import photo
+from kiosk.tui.background import hub_mood, hub_words
 from kiosk.tui.photo import DoorPhoto
-from kiosk.tui.widgets import Banner, Col, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
+from kiosk.tui.widgets import Banner, Col, HubLine, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp, NotRecorded
 
 VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old ADMIT as theirs
 REFRESH_SECONDS = 3  # other kiosks may share the file: their scans and state changes show within this
+HUB_REFRESH_SECONDS = 1.0  # events pulled from the hub are read into the lists at most this often
 INSIDE_COLUMNS = (Col("Name", least=8), Col("Zone", width=8), Col("In", width=5))
 RECENT_COLUMNS = (Col("Time", width=8), Col("Answer", width=6), Col("Name", share=3, least=8),
                   Col("Why", share=2, least=6))
@@ -91,6 +98,10 @@ class DoorScreen(Screen):
         self.view: door_view.DoorView | None = None
         self.on_panel: door.Verdict | None = None  # the answer the panel shows, None while it says READY
         self.answered = False  # the demo's notice shows on the READY panel until the first answer
+        self.waiting: int | None = None  # this kiosk's events not at the hub yet, as the last read found
+        self._hub_read: Timer | None = None  # a read of the lists due for what the hub sent
+        self._hub_read_at = 0.0
+        self._hub_mood = ""
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -107,11 +118,16 @@ class DoorScreen(Screen):
                 yield Label("Last scans", classes="title")
                 yield RowsPanel(*RECENT_COLUMNS, id="recent")
         yield StatusLine(id="status")
+        yield HubLine(id="hub")
         yield KeyLegend(per_row=6)
 
     def on_mount(self) -> None:
         self.ready()
         self.query_one("#mismatch").display = False
+        background = self.app.background
+        self.query_one(HubLine).display = background.hub is not None or background.backups is not None
+        self.watch(self.app, "hub_result", self.on_hub_result, init=False)
+        self.watch(self.app, "backup_status", lambda _: self.show_hub(), init=False)
         self.watch(self.app, "failure", self.show_failure)
         self.watch(self.app, "answer", self.show_answer, init=False)
         self.watch(self.app, "scene_ref", lambda _: self.refresh_view(), init=False)
@@ -123,6 +139,23 @@ class DoorScreen(Screen):
 
     # --- what the screen shows --------------------------------------------------------------------------
 
+    def on_hub_result(self, result: sync.SyncResult | None) -> None:
+        """A sync ended: read the lists again when it brought events or the hub's state changed (at most once a
+        second, so a busy hub never keeps the door drawing), else only say how the hub stands."""
+        mood = hub_mood(result)
+        changed, self._hub_mood = mood != self._hub_mood, mood
+        if result is not None and (result.pulled or changed):
+            if self._hub_read is None:
+                wait = max(0.01, self._hub_read_at + HUB_REFRESH_SECONDS - monotonic())
+                self._hub_read = self.set_timer(wait, self._read_for_hub)
+            return
+        self.waiting = None  # the sync's own count is the newer one
+        self.show_hub()
+
+    def _read_for_hub(self) -> None:
+        self._hub_read, self._hub_read_at = None, monotonic()
+        self.refresh_view()
+
     def refresh_view(self) -> None:
         """Read the door's state again (after each answer, and every few seconds for other kiosks' scans).
 
@@ -132,6 +165,8 @@ class DoorScreen(Screen):
 
     async def _load_view(self) -> None:
         view = await self.app.services.db(door_view.door_view, self.app.scene_ref)
+        if self.app.background.hub is not None:
+            self.waiting = (await self.app.services.db(sync.status, self.app.kiosk_id)).waiting
         self.view = view
         if view.scene is not None and self.app.scene_ref is None:  # the one closed set in force
             self.app.scene_ref = view.scene.ref
@@ -145,6 +180,7 @@ class DoorScreen(Screen):
         if self.on_panel is None:
             self.ready()
         self.show_status()
+        self.show_hub()
 
     def ready(self) -> None:
         """The panel between answers: the door's state and what the AD does in it."""
@@ -166,6 +202,17 @@ class DoorScreen(Screen):
         waiting = "   ".join(filter(None, (protocol_words(self.view) if self.view else "",
                                            policy_words(self.view.policy_due if self.view else []))))
         self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
+
+    def show_hub(self) -> None:
+        """The hub line: "hub: synced 2 s ago", "hub: offline since 14:02 - 37 waiting"; the last backup."""
+        background, result = self.app.background, self.app.hub_result
+        if background.hub is None and background.backups is None:
+            return
+        hub = hub_words(result, self.waiting) if background.hub is not None else "hub: none"
+        backup = self.app.backup_status
+        backup_words = "" if background.backups is None else backup.line() if backup else "backup: starting"
+        self.query_one(HubLine).show(hub, hub_mood(result) if background.hub is not None else "ok", backup_words,
+                                     backup is None or backup.ok, backup.line(brief=True) if backup else "")
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
