@@ -95,11 +95,23 @@ def test_two_scans_back_to_back_stay_apart():
     assert [burst.text for burst in bursts] == ["AAAA", "BBBB"]
 
 
-def test_a_burst_stalls_once_only():
-    keys = [(character, SCANNER_STEP) for character in "AAAA"] + [("B", 0.1)] + \
-        [(character, SCANNER_STEP) for character in "BBB"] + [("C", 0.1), ("C", SCANNER_STEP)]
+def test_a_burst_stalls_a_few_times_only():
+    keys = [(character, SCANNER_STEP) for character in "AAAA"]
+    for lump in "BCD":  # a loaded machine handing a code over in lumps: one burst
+        keys += [(lump, 0.1)] + [(lump, SCANNER_STEP)] * 2
+    keys += [("E", 0.1), ("E", SCANNER_STEP)]  # one stall more than a code is allowed: a burst of its own
     bursts, _ = run(keys)
-    assert [burst.text for burst in bursts] == ["AAAABBBB", "CC"]
+    assert [burst.text for burst in bursts] == ["AAAABBBCCCDDD", "EE"]
+
+
+def test_a_code_handed_over_in_three_lumps_is_one_scan_and_leaves_no_stray_key():
+    code = "PG7JGEEBHH1LUF5CEX"
+    gaps = [SCANNER_STEP] * len(code)
+    gaps[6] = gaps[12] = SCAN_STALL * 0.8
+    gaps[17] = SCAN_STALL * 0.8  # the last key alone: before, it fired a key binding (R put the set ROLLING)
+    bursts, burst = run([*zip(code, gaps), ("enter", SCANNER_STEP)])
+    assert [each.text for each in bursts] == [code] and bursts[0].is_scan(typing_into_field=False)
+    assert not burst.holding
 
 
 def test_a_fast_pair_does_not_start_a_burst_that_swallows_the_next_keys():

@@ -4,8 +4,9 @@ A USB scanner "types" a badge code as a burst of key presses 2 to 10 ms apart, t
 A person's keys come 80 ms or more apart, and even a fast bigram ("th", "er") takes 30 ms or more.  So a burst
 is held only while keys keep coming within ``gap`` of each other: a person's fastest pair never starts one.
 Once a burst has run ``STALL_AFTER`` keys at scanner speed, it has shown itself to be a scanner and may stall
-once, for up to ``stall`` (a busy machine can hand over a scanner's keys in two lumps) - a person's typing,
-never that fast for that long, gets no such allowance, so what a person types always reaches the field.
+up to ``MAX_STALLS`` times, each for up to ``stall`` (a busy machine hands over a scanner's keys in lumps; a
+code cut in two would be two refusals, and its tail a stray key press that fires a binding) - a person's
+typing, never that fast for that long, gets no such allowance, so what a person types always reaches the field.
 
 A burst ends at Enter or Tab, at a key too late for it, or when the caller reports a pause (its timer ran
 out, or a non-text key such as F10 arrived).  The caller then asks ``is_scan`` and either scans the text or
@@ -21,6 +22,7 @@ from typing import Any
 SCAN_GAP = 0.025  # seconds; scanners are well under (2-10 ms), a person's fastest bigram well over (30 ms+)
 SCAN_STALL = 0.25  # a burst proven to be a scanner survives one stall this long; nobody scans two badges this fast
 STALL_AFTER = 4  # keys at scanner speed before a burst may stall: no person types four keys 25 ms apart
+MAX_STALLS = 3  # a badge code is 18 keys: a loaded machine was seen to hand them over in three lumps
 SCAN_MIN_IN_FIELD = 8  # in a text field, shorter bursts are fast typing, not a badge (codes are 18 long)
 TERMINATORS = ("enter", "tab")
 
@@ -32,7 +34,7 @@ class Burst:
     events: list[Any] = field(default_factory=list)
     text: str = ""
     terminated: bool = False  # ended by Enter or Tab within the gap, as scanners end a code
-    stalled: bool = False  # it used its one stall
+    stalls: int = 0  # how many of its stalls it used
 
     def is_scan(self, typing_into_field: bool) -> bool:
         """A scan, or keys for the widget in focus?
@@ -58,7 +60,7 @@ class KeyBurst:
 
     @property
     def _may_stall(self) -> bool:
-        return len(self._burst.text) >= STALL_AFTER and not self._burst.stalled
+        return len(self._burst.text) >= STALL_AFTER and self._burst.stalls < MAX_STALLS
 
     @property
     def wait(self) -> float:
@@ -77,7 +79,7 @@ class KeyBurst:
         if self.holding:
             late = at - self._last_at
             if late > self.gap and self._may_stall and late <= self.stall:
-                self._burst.stalled = True
+                self._burst.stalls += 1
             elif late > self.gap:
                 ended.append(self.flush())
         self._burst.events.append(event)
