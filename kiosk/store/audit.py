@@ -17,7 +17,7 @@ from kiosk.core import events as ev
 from kiosk.core import record as rules
 from kiosk.core.audit import ANCHOR_HEX, AuditResult, parse_anchor
 from kiosk.core.events import GENESIS, Event
-from kiosk.store import record
+from kiosk.store import ledger, record
 from kiosk.store.db import Store
 
 PROJECTED_KEYS = (*(f"{family}/%" for family in ("setting", "credential", "person", "badges", "scene", "state",
@@ -31,6 +31,9 @@ _WALK = f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type,
 def verify(db: Store, anchor: str | None = None) -> AuditResult:
     """Walk the whole log; report the first row where it breaks (see the module note)."""
     anchor_id, anchor_hash = parse_anchor(anchor) if anchor else (None, "")
+    shape = ledger.problem(db.conn)
+    if shape:
+        return AuditResult(False, 0, None, shape)
     previous_chain, count = GENESIS, 0
     devices: dict[str, tuple[int, str]] = {}
     legacy_break = ""

@@ -27,8 +27,8 @@ from kiosk.core import record as rules
 from kiosk.core.events import GENESIS, Event
 from kiosk.store.db import Store
 
-# Indexed columns copied out of an event's body, so that the door's questions are single index lookups.  They
-# are part of the row the chain covers only through the payload: ``verify`` checks they say what it says.
+# Indexed columns of an event's body, so that the door's questions are single index lookups.  SQLite generates
+# them from the payload (kiosk.store.ledger): they cannot be edited, and the chain covers the payload.
 COLUMNS = ("scene", "person", "badge", "zone", "decision", "reason")
 _SELECT = "id, event_id, device, seq, hlc, at, type, key, payload, hash, chain"
 
@@ -143,12 +143,8 @@ def columns_of_body(body: Mapping[str, Any]) -> dict[str, Any]:
 def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
     event_hash = event.hash
     chain = chained(last_chain, event_hash)
-    values = {name: event.body.get(name) for name in COLUMNS}
-    cursor = db.execute(
-        f"INSERT INTO events (event_id, device, seq, hlc, at, type, key, payload, hash, chain, {', '.join(COLUMNS)}) "
-        f"VALUES ({', '.join('?' * (10 + len(COLUMNS)))})",
-        [event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key, event.payload, event_hash,
-         chain, *values.values()])
+    cursor = db.execute("INSERT INTO events (payload, hash, chain) VALUES (?, ?, ?)",
+                        [event.payload, event_hash, chain])  # the other columns are generated from the payload
     local_id = int(cursor.lastrowid or 0)
     assert local_id == last_id + 1, "the log's row ids are contiguous"
     _advance(db, local_id, chain, event.hlc, event.device, event.seq, event_hash)
@@ -215,14 +211,12 @@ def append_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str,
         prev = ev.digest(payload)
         chain = chained(chain, prev)
         last_id += 1
-        rows.append((last_id, event.id, device, seq, hlc, at, type, key, payload, prev, chain,
-                     *(body.get(name) for name in COLUMNS)))
+        rows.append((last_id, payload, prev, chain))
         parents[key] = (event.id,)
         made.append((last_id, event))
     if not rows:
         return []
-    db.conn.executemany(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
-                        f"{', '.join(COLUMNS)}) VALUES ({', '.join('?' * (11 + len(COLUMNS)))})", rows)
+    db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
     _advance(db, last_id, chain, hlc, device, seq, prev)
     return made
 
