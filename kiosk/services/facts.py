@@ -49,9 +49,12 @@ def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | Non
             lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
             lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
         found.append("badge")
-    if check_approval and (approval is None or not _agrees(db, latest.get(approval_key), approval_key,
-                                                           approval["set_by"],
-                                                           lambda event: event.type == rules.APPROVED, bool)):
+    if check_approval and (approval is None or not _agrees(
+            db, latest.get(approval_key), approval_key, approval["set_by"],
+            # the temporary flag is a fact too: a temporary (E) approval made permanent would outlive the lift
+            lambda event: event.type == rules.APPROVED and
+            bool(event.body["temporary"]) == bool(approval["temporary"]),
+            lambda rows: any(bool(row["temporary"]) == bool(approval["temporary"]) for row in rows))):
         found.append("approval")
     if not _agrees(db, latest.get(state_key), state_key, scene["state_set_by"],
                    lambda event: event.body["to"] == scene["state"],
