@@ -37,7 +37,7 @@ EVENTS_EXTRAS = """
         BEGIN SELECT RAISE(ABORT, 'the record is append-only'); END;
 """
 
-DAMAGED = ("the record is damaged: {what} - run `kiosk audit verify` and call the supervisor (restore the file "
+DAMAGED = ("The record is damaged: {what} - run `kiosk audit verify` and call the supervisor (restore the file "
            "from a backup, or keep it for inspection)")
 
 

@@ -90,13 +90,13 @@ def test_an_events_table_rebuilt_stops_every_write_and_the_audit_names_it(produc
     sql(path, "UPDATE events SET decision = 'deny' WHERE id = ?", [ended])
     for statement, params in restore:
         sql(path, statement, params)
-    with pytest.raises(StoreError, match="the record is damaged: the events table was rebuilt"):
+    with pytest.raises(StoreError, match="The record is damaged: the events table was rebuilt"):
         door.scan(running, "42", codes_by_ref["P01"], "set", KIOSK)
     running.close()
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", str(path), "--kiosk-id", KIOSK, "scan", "42", codes_by_ref["P01"]])
     out, err = capsys.readouterr()
-    assert exit_info.value.code == 3 and "the record is damaged" in err and "ADMIT" not in out, (out, err)
+    assert exit_info.value.code == 3 and "The record is damaged" in err and "ADMIT" not in out, (out, err)
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", str(path), "audit", "verify"])
     err = capsys.readouterr().err
