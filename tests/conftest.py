@@ -105,10 +105,8 @@ def rewrite_log(db, edits: dict) -> None:
                          event.parents, body)
         chain = record.chained(chain, event.hash)
         devices[event.device] = (event.seq, event.hash)
-        columns = record.columns_of_body(body)
-        db.execute(f"UPDATE events SET payload = ?, hash = ?, chain = ?, "
-                   f"{', '.join(f'{name} = ?' for name in record.COLUMNS)} WHERE id = ?",
-                   [event.payload, event.hash, chain, *(columns.get(name) for name in record.COLUMNS), stored.id])
+        db.execute("UPDATE events SET payload = ?, hash = ?, chain = ? WHERE id = ?",  # the columns follow
+                   [event.payload, event.hash, chain, stored.id])
         last = stored.id
     db.execute("UPDATE chains SET seq = ?, hash = ? WHERE device = ''", [last, chain])
     for device, (seq, digest) in devices.items():

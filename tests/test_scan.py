@@ -230,13 +230,16 @@ def test_log_chain_verifies_and_the_database_refuses_edits(db, crew, db_path):
     open_42(db)
     scan(db, crew["P01"])
     assert audit.verify(db).ok
-    with pytest.raises(Exception, match="append-only"):
+    with pytest.raises(Exception, match="generated column"):  # SQLite itself: the columns come from the payload
         db.execute("UPDATE events SET decision = 'admit' WHERE id = 1")
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("UPDATE events SET payload = payload WHERE id = 1")
     with pytest.raises(Exception, match="append-only"):
         db.execute("DELETE FROM events")
     fresh = connect(db_path)  # as a kiosk opens it, before anything has loaded sqlite-utils
     with pytest.raises(Exception, match="append-only"):  # REPLACE deletes the old row first: refused too
-        fresh.execute("INSERT OR REPLACE INTO events SELECT * FROM events WHERE id = 1")
+        fresh.execute("INSERT OR REPLACE INTO events (id, payload, hash, chain) SELECT id, payload, hash, chain "
+                      "FROM events WHERE id = 1")
     fresh.close()
 
 

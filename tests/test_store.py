@@ -27,7 +27,7 @@ def test_an_older_file_is_brought_up_to_date_when_opened(tmp_path):
     old = bare_store(path)
     schema.migrations().apply(old.utils, stop_before="m002_checkins")
     assert not schema.is_current(old) and pending(old) == ["m002_checkins", "m003_record", "m004_sync",
-                                                           "m005_protocol"]
+                                                           "m005_protocol", "m006_generated_columns"]
     old.close()
     db = connect(path)
     assert schema.is_current(db) and pending(db) == []

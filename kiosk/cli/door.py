@@ -138,7 +138,7 @@ def audit_rebuild(ctx) -> None:
 
     try:
         found = service.rebuild(ctx.db(), secret_input("Supervisor PIN", "KIOSK_SUPERVISOR_PIN"), ctx.kiosk_id)
-    except PinRefused as error:
+    except (PinRefused, service.LogBroken) as error:
         click.echo(f"Refused: {error}", err=True)
         sys.exit(EXIT_REFUSED)
     click.echo(f"Tables rebuilt from the log ({found} row(s) differed before).")

@@ -24,6 +24,8 @@ class AuditResult:
     def words(self) -> str:
         if self.ok:
             return f"Log intact: {self.rows} rows, hash chain verified; anchor {self.anchor}"
+        if self.broken_id is None:
+            return f"LOG BROKEN: {self.problem}"
         return f"LOG BROKEN at row {self.broken_id}: {self.problem}"
 
 

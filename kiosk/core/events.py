@@ -221,6 +221,11 @@ def hlc_text(wall_ms: int, counter: int) -> str:
     return f"{wall_ms:013d}-{counter:04d}"
 
 
+def is_hlc(text: str) -> bool:
+    """Whether ``text`` is a clock reading (13 digits, '-', 4 digits)."""
+    return bool(_HLC.match(text))
+
+
 def hlc_parts(text: str) -> tuple[int, int]:
     if not _HLC.match(text):
         raise EventError(f"{text!r} is not a clock reading")

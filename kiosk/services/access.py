@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from kiosk.core import record as rules
 from kiosk.core.secrets import hash_secret, verify_secret
+from kiosk.errors import StoreError
 from kiosk.services import ServiceError
 from kiosk.services.attempts import LOCKOUT_SECONDS, MAX_TRIES, SUPERVISOR, Locked, attempt, tries_left
+from kiosk.services.facts import on_record
 from kiosk.store import record
 from kiosk.store.db import Store, write
+from kiosk.store.ledger import DAMAGED
 from kiosk.store.queries import setting
 
 PIN_MIN_LENGTH, PIN_MAX_LENGTH = 6, 32
@@ -36,7 +39,7 @@ def check_pin_format(pin: str) -> None:
 
 
 def pin_is_set(db: Store) -> bool:
-    return setting(db, _HASH) is not None
+    return setting(db, _HASH) is not None or pin_on_record(db, repairing=True) is not None
 
 
 def set_pin(db: Store, pin: str, kiosk: str, current: str | None = None) -> None:
@@ -52,19 +55,37 @@ def set_pin(db: Store, pin: str, kiosk: str, current: str | None = None) -> None
                       {"values": {_HASH: stored}, "by": "supervisor"})
 
 
-def check_pin(db: Store, pin: str, kiosk: str) -> None:
+def pin_on_record(db: Store, repairing: bool = False) -> str | None:
+    """The PIN's hash as the log holds it (its credential event), never the settings table's copy alone: a hash
+    swapped in the table is refused, with the way out (``repairing``: the rebuild, which checks the PIN against
+    the log and then rewrites the table from it)."""
+    try:
+        return on_record(db, rules.credential_key("supervisor"), _HASH, trust_log=repairing)
+    except StoreError:
+        raise StoreError("The record is damaged: the supervisor PIN in the settings table is not the one the log "
+                         "holds (the table was edited), so no PIN is accepted. Recovery: `kiosk audit verify` names "
+                         "what was edited; `kiosk audit rebuild`, with the supervisor PIN on record, rewrites the "
+                         "tables from the log.") from None
+
+
+def check_pin(db: Store, pin: str, kiosk: str, repairing: bool = False) -> None:
     """Return when ``pin`` is right; raise ``PinRefused`` when it is wrong or the menu is locked.
 
-    An empty PIN is no try at all: it is neither recorded nor counted.
+    An empty PIN is no try at all: it is neither recorded nor counted.  The PIN is checked against the hash the
+    log holds (``pin_on_record``); ``repairing`` (the rebuild) alone accepts it when the table's copy differs.
     """
-    stored = setting(db, _HASH)
+    stored = pin_on_record(db, repairing)
     if stored is None:
         raise ServiceError("No supervisor PIN is set yet.")
     if not pin:
         raise PinRefused("Type the supervisor PIN, then Enter.")
     try:
         with attempt(db, SUPERVISOR, kiosk, _Wrong):
-            if not verify_secret(pin, stored):  # slow: no lock is held while it runs
+            try:
+                right = verify_secret(pin, stored)  # slow: no lock is held while it runs
+            except (ValueError, TypeError, KeyError):
+                raise StoreError(DAMAGED.format(what="the supervisor PIN on record is not a PIN hash")) from None
+            if not right:
                 raise _Wrong
     except Locked as locked:
         raise PinRefused(str(locked)) from None

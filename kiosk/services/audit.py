@@ -13,6 +13,10 @@ from kiosk.store import audit, record
 from kiosk.store.db import Store, write
 
 
+class LogBroken(ServiceError):
+    """The log itself does not verify: nothing is rebuilt from it (CLI: exit 1, as a broken audit)."""
+
+
 @dataclass(frozen=True)
 class Audit:
     """The log's check, and every table row that is not what the log says."""
@@ -44,11 +48,14 @@ def rebuild(db: Store, supervisor_pin: str, kiosk: str) -> int:
 
     Refused when the log does not verify: a broken log is kept for inspection, never built on.
     """
-    check_pin(db, supervisor_pin, kiosk)
+    log = audit.verify(db)
+    if not log.ok:  # before the PIN: a broken log cannot vouch for the PIN on record either
+        raise LogBroken(f"The log does not verify ({log.problem}): the tables are not rebuilt from it.")
+    check_pin(db, supervisor_pin, kiosk, repairing=True)  # against the log's credential, not the edited table
     with write(db):
         log = audit.verify(db)
         if not log.ok:
-            raise ServiceError(f"The log does not verify ({log.problem}): the tables are not rebuilt from it.")
+            raise LogBroken(f"The log does not verify ({log.problem}): the tables are not rebuilt from it.")
         found = len(audit.differences(db))
         folded = audit.rebuild(db)
         record.append(db, kiosk, rules.REBUILT, "audit", {"keys": folded, "differences": found})

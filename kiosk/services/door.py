@@ -18,16 +18,14 @@ from kiosk.core.door import (
     decide,
     decide_presence,
     escalation_problem,
-    is_duplicate,
     is_intimacy_coordinator,
     reason_words,
-    within_window,
 )
 from kiosk.core.events import digest, new_id
 from kiosk.core.protocol import IC_ARRIVAL_REASONS, IC_ARRIVAL_WORDS
-from kiosk.services import ServiceError, checked, now, presence, seconds_between
+from kiosk.services import ServiceError, checked, duplicates, now, presence
 from kiosk.services.facts import mismatches
-from kiosk.services.lookup import Inside, get_production, get_scene, resolve_person
+from kiosk.services.lookup import Inside, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
 from kiosk.services.scenes import active_scenes, after_exit, approve
 from kiosk.store import queries, record
@@ -35,6 +33,7 @@ from kiosk.store.db import Store, write
 from kiosk.store.queries import one
 
 DOOR_ANSWERS = (rules.SCAN, rules.BY_NAME)  # the events that are answers at the door
+SCAN_ID_MAX = 64  # characters of a caller's scan id
 STORED_INPUT = 120  # characters of raw input kept in the log; longer input is cut and its length noted
 
 
@@ -128,6 +127,9 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
     whose facts the log does not bear out is refused for a record mismatch (``kiosk.services.facts``).
     """
     zone = Zone(zone)
+    if scan_id is not None and (not scan_id or len(scan_id) > SCAN_ID_MAX or not scan_id.isprintable()):
+        raise ServiceError(f"A scan id is 1 to {SCAN_ID_MAX} printable characters (no control characters): "
+                           "nothing was recorded.")
     parsed = codes.parse(raw)
     request = _request(scene_ref.strip(), str(zone), raw, parsed)
     with write(db):
@@ -143,21 +145,17 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         at = now()
         badge = queries.badge_holder(db, codes.digest(parsed.code)) if parsed.code else None
         person = badge["person"] if badge else None
-        inside = False
-        if badge:
-            last, inside = queries.at_door(db, scene["ref"], badge["person"], str(zone))
-            if last and last["badge"] == badge["digest"]:
-                since, window = seconds_between(last["at"], at), get_production(db)["duplicate_window"]
-                # what changed since is asked only of a read within the window: outside it, it is a new scan
-                if within_window(since, window) and is_duplicate(
-                        since, window, queries.changed_since(db, last["id"], scene["ref"], badge["person"])):
-                    return _verdict(db, json.loads(last["payload"])["body"], last["at"], duplicate=True)
+        last, inside = queries.at_door(db, scene["ref"], badge["person"], str(zone)) if badge else (None, False)
         approvals = queries.approvals_of(db, scene["ref"], person) if person else {}
         facts = DoorFacts(
             code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
             badge_status=BadgeStatus(badge["status"]) if badge else None,
             approved_zones=frozenset(Zone(name) for name in approvals),
             inside=inside)
+        if badge and last and last["badge"] == badge["digest"]:
+            earlier = duplicates.earlier_answer(db, last, at, scene, badge, facts, approvals)
+            if earlier is not None:
+                return _verdict(db, earlier, last["at"], duplicate=True)
         ruling = decide(facts)
         mismatch = mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone)) \
             if badge and ruling.decision is Decision.ADMIT else []

@@ -14,8 +14,11 @@ from collections.abc import Callable
 
 from kiosk.core import record as rules
 from kiosk.core.events import Event
+from kiosk.errors import StoreError
 from kiosk.store import record
 from kiosk.store.db import Store
+from kiosk.store.ledger import DAMAGED
+from kiosk.store.queries import setting
 
 
 def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_by: int | None,
@@ -46,12 +49,28 @@ def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | Non
             lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
             lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
         found.append("badge")
-    if check_approval and (approval is None or not _agrees(db, latest.get(approval_key), approval_key,
-                                                           approval["set_by"],
-                                                           lambda event: event.type == rules.APPROVED, bool)):
+    if check_approval and (approval is None or not _agrees(
+            db, latest.get(approval_key), approval_key, approval["set_by"],
+            # the temporary flag is a fact too: a temporary (E) approval made permanent would outlive the lift
+            lambda event: event.type == rules.APPROVED and
+            bool(event.body["temporary"]) == bool(approval["temporary"]),
+            lambda rows: any(bool(row["temporary"]) == bool(approval["temporary"]) for row in rows))):
         found.append("approval")
     if not _agrees(db, latest.get(state_key), state_key, scene["state_set_by"],
                    lambda event: event.body["to"] == scene["state"],
                    lambda rows: bool(rows) and rows[0]["state"] == scene["state"]):
         found.append("scene state")
     return found
+
+
+def on_record(db: Store, log_key: str, name: str, *, trust_log: bool = False) -> str | None:
+    """The value of setting ``name`` as the events of ``log_key`` make it (a credential, the duplicate window):
+    what the door and the PIN check use, never the table's copy alone.  When the settings table says otherwise
+    (edited with ``sqlite3``) the record is damaged: ``StoreError``, unless ``trust_log`` (the supervisor's
+    rebuild, which repairs the table from the log)."""
+    folded = record.fold_from_log(db, log_key)
+    logged = {row["key"]: row["value"] for row in folded.rows.get("settings", [])}.get(name)
+    if not trust_log and setting(db, name) != logged:
+        raise StoreError(DAMAGED.format(what=f"the {name.replace('_', ' ')} in the settings table is not the one the "
+                                             "log holds (the table was edited)"))
+    return logged

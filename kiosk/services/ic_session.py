@@ -23,10 +23,13 @@ from kiosk.core import checkins as rules
 from kiosk.core import record as events
 from kiosk.core import text
 from kiosk.core.secrets import KdfParams, SealBroken, derive_key, seal, unseal
+from kiosk.errors import StoreError
 from kiosk.services import ServiceError, checked
 from kiosk.services.attempts import IC, Locked, attempt
+from kiosk.services.facts import on_record
 from kiosk.store import record
 from kiosk.store.db import Store, write
+from kiosk.store.ledger import DAMAGED
 from kiosk.store.queries import setting
 
 LOST_PASSPHRASE_WARNING = (
@@ -154,15 +157,21 @@ def record_key(db: Store, kdf: str, check: str, kiosk: str, by: str, why: str) -
 def key_of(db: Store, passphrase: str, reader: str, kiosk: str, via: str) -> tuple[bytes, str, int]:
     """The key ``passphrase`` derives, its parameters, and how many attempts failed since the last right one;
     ``PassphraseRefused`` if it is wrong (slow).  The attempt is on record before the check."""
-    kdf, check = setting(db, KDF), setting(db, CHECK)
+    # as the log holds them: parameters or a check value swapped in the settings table are refused as damage
+    kdf, check = (on_record(db, events.credential_key("ic"), name) for name in (KDF, CHECK))
     if kdf is None or check is None:
         raise ServiceError("No IC passphrase is set yet: the intimacy coordinator sets one first "
                            "(`kiosk checkins passphrase`).")
     try:
         with attempt(db, IC, kiosk, PassphraseRefused, by=reader, via=via) as tried:
-            key = derive_key(passphrase, KdfParams.decode(kdf))
             try:
-                unseal(key, base64.b64decode(check), _CHECK_BINDING)
+                key = derive_key(passphrase, KdfParams.decode(kdf))
+                opened = base64.b64decode(check)
+            except (ValueError, TypeError, KeyError):
+                raise StoreError(DAMAGED.format(what="the IC passphrase's parameters on record are not readable")) \
+                    from None
+            try:
+                unseal(key, opened, _CHECK_BINDING)
             except SealBroken:
                 raise PassphraseRefused("Wrong IC passphrase - nothing was read or changed; the attempt is "
                                         "recorded.") from None

@@ -8,7 +8,7 @@ from kiosk.core import record as rules
 from kiosk.core.door import Decision, Reason, SceneState
 from kiosk.services import checkins, offered
 from kiosk.services.lookup import Inside, get_scene, inside
-from kiosk.services.scenes import change_state, remove_approval
+from kiosk.services.scenes import change_state, end_temporaries
 from kiosk.store import record
 from kiosk.store.db import Store, write
 
@@ -37,10 +37,8 @@ def lift(db: Store, ref: str, kiosk: str) -> Lifted:
             record.append(db, kiosk, rules.SWEEP, rules.presence_key(scene["ref"], person.ref, person.zone),
                           {"scene": scene["ref"], "person": person.ref, "zone": person.zone,
                            "decision": str(Decision.EXIT), "reason": str(Reason.SWEPT), "run": scene["run"]})
-        for approval in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",
-                                   [scene["ref"]]).fetchall():
-            remove_approval(db, scene["ref"], approval[0], approval[1], "lift", kiosk,
-                            why="a temporary approval ends when the closed set is lifted")
+        end_temporaries(db, scene["ref"], "lift", kiosk,  # chosen from the log, not the table's column
+                        why="a temporary approval ends when the closed set is lifted")
         change_state(db, scene, SceneState.LIFTED, kiosk)
         checkins.open_pending(db, scene, kiosk)
         offered.open_offered(db, scene, kiosk)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import ServiceError
+from kiosk.errors import ServiceError, StoreError
 from kiosk.store import queries
 from kiosk.store.db import Store
+from kiosk.store.ledger import DAMAGED
 from kiosk.store.queries import many, one
 
 DUPLICATE_WINDOW = 5.0  # seconds, until the production sets its own
@@ -19,7 +20,12 @@ def get_production(db: Store) -> dict:
     if row is None:
         raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
     window = row.pop("duplicate_window")
-    return {**row, "duplicate_window": float(window) if window is not None else DUPLICATE_WINDOW}
+    try:
+        seconds = float(window) if window is not None else DUPLICATE_WINDOW
+    except ValueError:
+        raise StoreError(DAMAGED.format(what=f"the duplicate window in the settings table is {window!r}, not a "
+                                             "number (the table was edited)")) from None
+    return {**row, "duplicate_window": seconds}
 
 
 _PERSON = "SELECT ref, name, department, role, kind FROM people"

@@ -7,12 +7,11 @@ import math
 from kiosk.core import record as rules
 from kiosk.core import text
 from kiosk.services import ServiceError, checked
+from kiosk.services.duplicates import DUPLICATE_WINDOW_MAX
 from kiosk.services.lookup import DUPLICATE_WINDOW, get_production
 from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
-
-DUPLICATE_WINDOW_MAX = 60.0  # seconds: a scanner's double read is over in a second; a minute is plenty
 
 
 def _check_window(seconds: float) -> float:

@@ -73,6 +73,29 @@ def remove_approval(db: Store, scene: str, person: str, zone: str, by: str, kios
     return True
 
 
+def temporaries_on_record(db: Store, scene: str) -> list[tuple[str, str]]:
+    """The scene's temporary approvals in force as the log says (each approval key folded), never as the
+    ``approvals`` table's ``temporary`` column says: (person, zone), in order."""
+    prefix = rules.approval_key(scene, "", "")[:-1]  # "approval/42/"
+    keys = [key for (key,) in db.execute("SELECT DISTINCT key FROM events WHERE key >= ? AND key < ? "
+                                         "AND decision IS NULL ORDER BY key",
+                                         [prefix, prefix[:-1] + chr(ord("/") + 1)])]
+    found = []
+    for key in keys:
+        for row in record.fold_from_log(db, key).rows.get("approvals", []):
+            if row["temporary"]:
+                found.append((row["person"], row["zone"]))
+    return found
+
+
+def end_temporaries(db: Store, scene: str, by: str, kiosk: str, why: str) -> None:
+    """End every temporary approval the log has in force for the scene (inside the caller's write), whatever
+    the table says of it."""
+    for person, zone in temporaries_on_record(db, scene):
+        record.record(db, kiosk, rules.UNAPPROVED, rules.approval_key(scene, person, zone),
+                      {"scene": scene, "person": person, "zone": zone, "by": by, "why": why})
+
+
 def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
               coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
     """A new closed scene in draft; its performers and coordinator are approved for both zones."""
@@ -280,9 +303,8 @@ def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
         if scene["state"] != SceneState.LIFTED:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}, not lifted: there is nothing to reopen.")
         outstanding = _refuse_unready(db, scene)
-        for person, zone in db.execute("SELECT person, zone FROM approvals WHERE scene = ? AND temporary = 1",
-                                       [scene["ref"]]).fetchall():  # one from a run lifted by the first release
-            remove_approval(db, scene["ref"], person, zone, by, kiosk, why="a temporary approval ends with its run")
+        # one from a run lifted by the first release, or left by a table edit: the log decides which
+        end_temporaries(db, scene["ref"], by, kiosk, why="a temporary approval ends with its run")
         change_state(db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1,
                      detail={"by": by, "why": why, **outstanding})
         return get_scene(db, ref)

@@ -55,6 +55,7 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
     except BaseException:
         db.close()
         raise
+    db.guarded = True
     return db
 
 
@@ -88,4 +89,5 @@ def reopen(path: str | Path) -> Store:
     if not is_current(db):
         db.close()
         raise StoreError(f"{path}: open it with the kiosk first (it is not at this version's schema).")
+    db.guarded = True
     return db

@@ -18,7 +18,7 @@ from kiosk.core import events as ev
 from kiosk.core import record as rules
 from kiosk.core.audit import ANCHOR_HEX, AuditResult, parse_anchor
 from kiosk.core.events import GENESIS, Event
-from kiosk.store import record
+from kiosk.store import ledger, record
 from kiosk.store.db import Store
 
 # Every family of keys that makes table rows (the production's key has no slash): a family added to the record's
@@ -33,7 +33,10 @@ _WALK = f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type,
 def verify(db: Store, anchor: str | None = None) -> AuditResult:
     """Walk the whole log; report the first row where it breaks (see the module note)."""
     anchor_id, anchor_hash = parse_anchor(anchor) if anchor else (None, "")
-    previous_chain, count = GENESIS, 0
+    shape = ledger.problem(db.conn)
+    if shape:
+        return AuditResult(False, 0, None, shape)
+    previous_chain, count, newest = GENESIS, 0, ev.hlc_text(0, 0)
     devices: dict[str, tuple[int, str]] = {}
     legacy_break = ""
     cursor = db.conn.cursor()
@@ -50,13 +53,24 @@ def verify(db: Store, anchor: str | None = None) -> AuditResult:
         if event.type == rules.MIGRATED and event.body["legacy"].get("broken"):
             legacy_break = event.body["legacy"]["broken"]
         devices[event.device] = (event.seq, digest)
-        previous_chain, count = chain, count + 1
-    if record.local_head(db)[:2] != (count, previous_chain):
-        return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log")
+        previous_chain, count, newest = chain, count + 1, max(newest, event.hlc)
+    head = db.execute("SELECT seq, hash, hlc FROM chains WHERE device = ''").fetchone()
+    if head is None:
+        return AuditResult(False, count, None, "the chains table has lost the log's head (its row for the local "
+                                               "chain was deleted)")
+    if tuple(head[:2]) != (count, previous_chain):
+        return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log, or "
+                                                    "the chains table's head was edited")
+    if head[2] != newest:
+        return AuditResult(False, count, None, f"the chains table's clock reading is {head[2]!r}, the log's newest "
+                                               f"is {newest!r} (the table was edited)")
     held = {device: (seq, digest) for device, seq, digest in db.execute(
         "SELECT device, seq, hash FROM chains WHERE device != ''")}
     if held != devices:
-        return AuditResult(False, count, count, "the devices' heads are not what the log says")
+        named = sorted(set(held) ^ set(devices) | {device for device in held.keys() & devices.keys()
+                                                   if held[device] != devices[device]})
+        return AuditResult(False, count, None, f"the chains table's heads of {', '.join(named)} are not what the "
+                                               "log says (the table was edited)")
     if anchor_id is not None and anchor_id > count:
         return AuditResult(False, count, count + 1, f"the log ends before row {anchor_id} of the anchor {anchor}: "
                                                     "rows were removed since it was filed")
@@ -123,14 +137,23 @@ def _folds(db: Store) -> Iterator[tuple[str, rules.Folded, int | None]]:
         yield key, folded, local[folded.winner.id] if folded.winner else None
 
 
-def rebuilt(db: Store) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
-    """Every projected table as the log alone makes it: table -> row key -> row."""
+def rebuilt(db: Store, bookkeeping: bool = False) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
+    """Every projected table as the log alone makes it: table -> row key -> row; with ``bookkeeping``, also
+    ``heads`` and ``conflicts`` (what ``rebuild`` writes there), from the same one fold of the log."""
     tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {table: {} for table in rules.TABLES}
+    heads, conflicts = tables.setdefault("heads", {}) if bookkeeping else {}, \
+        tables.setdefault("conflicts", {}) if bookkeeping else {}
     for key, folded, set_by in _folds(db):
         for table, rows in folded.rows.items():
             for row in rows:
                 full = {**row, "source_key": key, "set_by": set_by}
                 tables[table][tuple(full[name] for name in rules.KEYS[table])] = full
+        if folded.winner is not None:
+            heads[(key,)] = {"key": key, "event_id": folded.winner.id, "event": set_by,
+                             "parents": ev.canonical(list(folded.frontier))}
+        for found in folded.conflicts:
+            conflicts[(found.key, found.kept, found.lost)] = {"key": found.key, "kept": found.kept,
+                                                              "lost": found.lost, "words": found.words}
     return tables
 
 
@@ -151,17 +174,22 @@ def _photo_problems(db: Store) -> list[Difference]:
     return found
 
 
+BOOKKEEPING_KEYS = {"heads": ("key",), "conflicts": ("key", "kept", "lost")}
+
+
 def differences(db: Store) -> list[Difference]:
-    """Every table row that is not what the log says: missing, added, or with a column changed; and every photo
-whose bytes are not the ones its event names."""
+    """Every table row that is not what the log says: missing, added, or with a column changed; the
+    projections, and the ``heads`` and ``conflicts`` the door and the next events rely on; and every photo
+    whose bytes are not the ones its event names."""
     found: list[Difference] = []
-    for table, expected in rebuilt(db).items():
+    for table, expected in rebuilt(db, bookkeeping=True).items():
+        keys = BOOKKEEPING_KEYS.get(table) or rules.KEYS[table]
         cursor = db.execute(f"SELECT * FROM {table}")
         names = [column[0] for column in cursor.description]
         actual = {}
         for values in cursor.fetchall():
             row = _normal(dict(zip(names, values)))
-            actual[tuple(row[name] for name in rules.KEYS[table])] = row
+            actual[tuple(row[name] for name in keys)] = row
         for key in sorted(expected.keys() - actual.keys(), key=str):
             found.append(Difference(table, key, "missing: the log has it, the table does not"))
         for key in sorted(actual.keys() - expected.keys(), key=str):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import StoreError
 from kiosk.files import private_folder
+from kiosk.store import ledger
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -37,6 +38,8 @@ class Store:
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn, self.path = conn, path
+        self.guarded = False  # set once the file is at the current schema: each write checks the events table
+        self.schema_seen: list[int] = []  # the schema version last found good (kiosk.store.ledger.check)
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters)
@@ -136,6 +139,8 @@ def write(db: Store) -> Iterator[Store]:
         return
     try:
         db.execute("BEGIN IMMEDIATE")
+        if db.guarded:
+            ledger.check(db.conn, db.schema_seen)
         yield db
         db.execute("COMMIT")
     except BaseException as error:

@@ -108,15 +108,6 @@ def policy_due(db: Store, scene: str, run: int, policy_prefix: str) -> list[dict
         GROUP BY p.ref ORDER BY since""", {"scene": scene, "run": run, "prefix": policy_prefix})
 
 
-def changed_since(db: Store, event_id: int, scene: str, person: str) -> bool:
-    """Whether anything that decides this person's answer at this scene changed after event ``event_id``: the
-    set's state, their approvals, their badges (a new one, a revoked one)."""
-    keys = [f"state/{scene}", f"badges/{person}", f"approval/{scene}/{person}/set",
-            f"approval/{scene}/{person}/monitors"]
-    return db.execute("SELECT 1 FROM heads WHERE key IN (?, ?, ?, ?) AND event > ? LIMIT 1",
-                      [*keys, event_id]).fetchone() is not None
-
-
 def events_of_scene(db: Store, scene: str | None = None, limit: int | None = None, newest_first: bool = False,
                     types: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Events with the person's name, for screens and listings; ``types`` keeps only those types."""

@@ -26,10 +26,12 @@ from typing import Any
 from kiosk.core import events as ev
 from kiosk.core import record as rules
 from kiosk.core.events import GENESIS, Event
+from kiosk.errors import StoreError
 from kiosk.store.db import Store
+from kiosk.store.ledger import DAMAGED
 
-# Indexed columns copied out of an event's body, so that the door's questions are single index lookups.  They
-# are part of the row the chain covers only through the payload: ``verify`` checks they say what it says.
+# Indexed columns of an event's body, so that the door's questions are single index lookups.  SQLite generates
+# them from the payload (kiosk.store.ledger): they cannot be edited, and the chain covers the payload.
 COLUMNS = ("scene", "person", "badge", "zone", "decision", "reason")
 _SELECT = "id, event_id, device, seq, hlc, at, type, key, payload, hash, chain"
 
@@ -76,9 +78,34 @@ def local_head(db: Store) -> tuple[int, str, str]:
 
 
 def heads_of(db: Store, device: str) -> tuple[int, str, str, int, str]:
-    """The local chain's head (id, chain, clock) and ``device``'s (seq, hash; 0 and GENESIS before its first)."""
-    return db.execute("SELECT l.seq, l.hash, l.hlc, COALESCE(d.seq, 0), COALESCE(d.hash, ?) FROM chains l "
-                      "LEFT JOIN chains d ON d.device = ? WHERE l.device = ''", [GENESIS, device]).fetchone()
+    """The local chain's head (id, chain, clock) and ``device``'s (seq, hash; 0 and GENESIS before its first).
+
+    The local head is checked against the log's last row, and its clock reading for shape (one lookup at the end
+    of the table): an edited ``chains`` table stops every write with ``StoreError`` naming it, never a crash."""
+    row = db.execute("SELECT l.seq, l.hash, l.hlc, COALESCE(d.seq, 0), COALESCE(d.hash, ?), e.id, e.chain, "
+                     "e.device, e.seq, e.hash FROM chains l LEFT JOIN chains d ON d.device = ? "
+                     "LEFT JOIN events e ON e.id = (SELECT MAX(id) FROM events) WHERE l.device = ''",
+                     [GENESIS, device]).fetchone()
+    if row is None:
+        raise StoreError(DAMAGED.format(what="the chains table has lost the log's head"))
+    if (row[0], row[1]) != (row[5] or 0, row[6] or GENESIS):
+        raise StoreError(DAMAGED.format(what="the chains table's head is not the log's last row (the table was "
+                                             "edited, or rows were cut off the end)"))
+    if row[7] == device and (row[3], row[4]) != (row[8], row[9]):  # the last row is this device's newest event
+        raise StoreError(DAMAGED.format(what=f"the chains table's head of {device} is not its newest event"))
+    if not isinstance(row[2], str) or not ev.is_hlc(row[2]) or not isinstance(row[3], int) or \
+            not isinstance(row[4], str):
+        raise StoreError(DAMAGED.format(what="the chains table holds a value that is not a clock reading or a head"))
+    return row[:5]
+
+
+def _next_hlc(ms: int, last_hlc: str) -> str:
+    """The next clock reading after ``last_hlc``; one past the clock's range (an edited head) is damage."""
+    hlc = ev.hlc_next(None, ms, last_hlc)
+    if not ev.is_hlc(hlc):
+        raise StoreError(DAMAGED.format(what=f"the chains table's clock reading {last_hlc!r} is past the end of "
+                                             "the clock (the table was edited)"))
+    return hlc
 
 
 def _advance(db: Store, local_id: int, chain: str, hlc: str, device: str, seq: int, event_hash: str) -> None:
@@ -93,8 +120,7 @@ def parents_of(db: Store, key: str) -> tuple[str, ...]:
     """The events deciding ``key`` now, that nothing supersedes: the parents of its next event."""
     if not rules.projected(key):
         return ()  # door facts and attempts: each stands alone
-    row = db.execute("SELECT parents FROM heads WHERE key = ?", [key]).fetchone()
-    return tuple(json.loads(row[0])) if row else ()
+    return tuple(sorted(fold_from_log(db, key).frontier))  # from the log itself, not the heads table
 
 
 def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None,
@@ -106,7 +132,7 @@ def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *,
     assert db.conn.in_transaction, "record.append must run inside store.db.write()"
     last_id, last_chain, last_hlc, seq, prev = heads_of(db, device)
     ms = wall_ms()
-    event = ev.make(device, seq + 1, prev, ev.hlc_next(None, ms, last_hlc), at or now_iso(ms), type, key, body,
+    event = ev.make(device, seq + 1, prev, _next_hlc(ms, last_hlc), at or now_iso(ms), type, key, body,
                     parents=parents_of(db, key), id=id)
     return _insert(db, event, last_id, last_chain)
 
@@ -144,14 +170,11 @@ def columns_of_body(body: Mapping[str, Any]) -> dict[str, Any]:
 def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
     event_hash = event.hash
     chain = chained(last_chain, event_hash)
-    values = {name: event.body.get(name) for name in COLUMNS}
-    cursor = db.execute(
-        f"INSERT INTO events (event_id, device, seq, hlc, at, type, key, payload, hash, chain, {', '.join(COLUMNS)}) "
-        f"VALUES ({', '.join('?' * (10 + len(COLUMNS)))})",
-        [event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key, event.payload, event_hash,
-         chain, *values.values()])
+    cursor = db.execute("INSERT INTO events (payload, hash, chain) VALUES (?, ?, ?)",
+                        [event.payload, event_hash, chain])  # the other columns are generated from the payload
     local_id = int(cursor.lastrowid or 0)
-    assert local_id == last_id + 1, "the log's row ids are contiguous"
+    if local_id != last_id + 1:
+        raise StoreError(DAMAGED.format(what="the log's row ids are not contiguous"))
     _advance(db, local_id, chain, event.hlc, event.device, event.seq, event_hash)
     return Stored(local_id, event, event.payload, event_hash, chain)
 
@@ -200,30 +223,32 @@ def append_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str,
     builder may ``audit.rebuild``).  Returns each event with its local id."""
     assert db.conn.in_transaction, "record.append_batch must run inside store.db.write()"
     last_id, chain, last_hlc, seq, prev = heads_of(db, device)
-    parents = {key: tuple(json.loads(ids)) for key, ids in db.execute(
-        "SELECT key, parents FROM heads WHERE key IN (SELECT value FROM json_each(?))",
-        [json.dumps([key for _, key, _ in changes])])}
+    try:
+        parents = {key: tuple(json.loads(ids)) for key, ids in db.execute(
+            "SELECT key, parents FROM heads WHERE key IN (SELECT value FROM json_each(?))",
+            [json.dumps([key for _, key, _ in changes])])}
+    except (ValueError, TypeError):
+        raise StoreError(DAMAGED.format(what="the heads table holds parents that are not a list of events")) \
+            from None
     ms = wall_ms()
     at = at or now_iso(ms)
     hlc = last_hlc
     rows, made = [], []
     for type, key, body in changes:
         seq += 1
-        hlc = ev.hlc_next(None, ms, hlc)
+        hlc = _next_hlc(ms, hlc)
         event = Event(ev.new_id(), device, seq, prev, hlc, at, type, key,
                       parents.get(key, ()) if rules.projected(key) else (), body)
         payload = ev.envelope(event.id, device, seq, prev, hlc, at, type, key, event.parents, ev.canonical(body))
         prev = ev.digest(payload)
         chain = chained(chain, prev)
         last_id += 1
-        rows.append((last_id, event.id, device, seq, hlc, at, type, key, payload, prev, chain,
-                     *(body.get(name) for name in COLUMNS)))
+        rows.append((last_id, payload, prev, chain))
         parents[key] = (event.id,)
         made.append((last_id, event))
     if not rows:
         return []
-    db.conn.executemany(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
-                        f"{', '.join(COLUMNS)}) VALUES ({', '.join('?' * (11 + len(COLUMNS)))})", rows)
+    db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
     _advance(db, last_id, chain, hlc, device, seq, prev)
     return made
 
@@ -234,8 +259,8 @@ class Batch:
     table rows are made; only what follows the log's head (sequence, clock, hashes) is left to ``write_batch``."""
 
     device: str
-    events: list[tuple[str, str, str, str, str, str, str, tuple]]  # (event id, type, key, at, the payload up to
-    # "hlc", from "hlc" to "parents", from "type"; the indexed columns)
+    events: list[tuple[str, str, str, str, str]]  # (event id, key, the payload up to "hlc", from "hlc" to
+    # "parents", from "type")
     rows: list[list[tuple[str, tuple]]]  # each event's rows: (table, values in ``columns`` order but ``set_by``)
     columns: dict[str, tuple[str, ...]]  # each table's columns as written, ``set_by`` last
 
@@ -249,15 +274,14 @@ def prepare_batch(device: str, changes: list[tuple[str, str, dict[str, Any]]], a
     at = at or now_iso(ms)
     clock = ev.hlc_text(ms, 0)  # the fold of a replacing key reads only the body and the time
     quoted = functools.partial(json.dumps, ensure_ascii=False)
-    events: list[tuple[str, str, str, str, str, str, str, tuple]] = []
+    events: list[tuple[str, str, str, str, str]] = []
     rows: list[list[tuple[str, tuple]]] = []
     columns: dict[str, tuple[str, ...]] = {}
     for type, key, body in changes:
         event_id = ev.new_id()
         start = f'{{"at":{quoted(at)},"body":{ev.canonical(body)},"device":"{device}","hlc":"'
         middle = f'","id":"{event_id}","key":{quoted(key)},"parents":'
-        events.append((event_id, type, key, at, start, middle, f',"type":{quoted(type)},"v":{ev.FORMAT}}}',
-                       tuple(body.get(name) for name in COLUMNS)))
+        events.append((event_id, key, start, middle, f',"type":{quoted(type)},"v":{ev.FORMAT}}}'))
         made = []
         for table, table_rows in rules.fold(key, [Event(event_id, device, 1, GENESIS, clock, at, type, key, (),
                                                          body)]).rows.items():
@@ -275,29 +299,27 @@ def write_batch(db: Store, batch: Batch) -> int:
         return 0
     device = batch.device
     last_id, chain, last_hlc, seq, prev = heads_of(db, device)
-    parents = {key: ev.canonical(json.loads(ids)) for key, ids in db.execute(
-        "SELECT key, parents FROM heads WHERE key IN (SELECT value FROM json_each(?))",
+    parents = {key: ev.canonical(list(parents_of(db, key))) for (key,) in db.execute(  # keys the log has: a
+        "SELECT key FROM heads WHERE key IN (SELECT value FROM json_each(?))",  # few, as a list changes few people
         [json.dumps([event[2] for event in batch.events])])}
     clocks = ev.hlc_run(ev.hlc_next(None, wall_ms(), last_hlc), len(batch.events))
     events: list[tuple] = []
     heads: list[tuple[str, str, int, str]] = []
     tables: dict[str, list[tuple]] = {table: [] for table in batch.columns}
     sha256 = hashlib.sha256
-    for (event_id, type, key, at, start, middle, end, indexed), hlc, made in zip(batch.events, clocks, batch.rows,
-                                                                                strict=True):
+    for (event_id, key, start, middle, end), hlc, made in zip(batch.events, clocks, batch.rows, strict=True):
         seq += 1
         last_id += 1
         before = parents.get(key, "[]")
         payload = f'{start}{hlc}{middle}{before},"prev":"{prev}","seq":{seq}{end}'
         prev = sha256(payload.encode()).hexdigest()
         chain = sha256(f"{chain}:{prev}".encode()).hexdigest()  # ``chained``
-        events.append((last_id, event_id, device, seq, hlc, at, type, key, payload, prev, chain, *indexed))
+        events.append((last_id, payload, prev, chain))  # the other columns are generated from the payload
         parents[key] = f'["{event_id}"]'
         heads.append((key, event_id, last_id, parents[key]))
         for table, values in made:
             tables[table].append((*values, last_id))
-    db.conn.executemany(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
-                        f"{', '.join(COLUMNS)}) VALUES ({', '.join('?' * (11 + len(COLUMNS)))})", events)
+    db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", events)
     _advance(db, last_id, chain, clocks[-1], device, seq, prev)
     db.conn.executemany(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {_NEW_HEAD}",
                         heads)

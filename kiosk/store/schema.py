@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.store import ledger
 from kiosk.store.db import Store, write
 
 if TYPE_CHECKING:
@@ -303,7 +304,19 @@ def m005_protocol(db: Database) -> None:
     )
 
 
-STEPS = (m001_door, m002_checkins, m003_record, m004_sync, m005_protocol)
+def m006_generated_columns(db: Database) -> None:
+    """The events table's columns become generated from each event's payload (kiosk.store.ledger): SQLite refuses
+    an UPDATE of them, so no edit of ``decision``, ``key`` or any other column can hide an event from the door or
+    change what it means.  The rows are copied as they are (id, payload, hash, chain): the chain is unchanged."""
+    db.execute("ALTER TABLE events RENAME TO events_before_m006")
+    db.execute(ledger.EVENTS_TABLE)
+    db.execute("INSERT INTO events (id, payload, hash, chain) SELECT id, payload, hash, chain FROM events_before_m006 "
+               "ORDER BY id")
+    db.execute("DROP TABLE events_before_m006")  # its indexes and triggers with it
+    db.executescript(ledger.EVENTS_EXTRAS)
+
+
+STEPS = (m001_door, m002_checkins, m003_record, m004_sync, m005_protocol, m006_generated_columns)
 
 
 def migrations() -> Migrations:

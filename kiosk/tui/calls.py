@@ -188,7 +188,8 @@ class Services:
             return self.store.explain(error), True
         if isinstance(error, OSError):
             return f"{error.strerror or error}. NOT RECORDED.", True
-        return f"Unexpected error ({type(error).__name__}: {error}). NOT RECORDED.", True
+        return (f"Unexpected error ({type(error).__name__}: {error}): the record may be damaged - call the "
+                "supervisor (kiosk audit verify). NOT RECORDED.", True)
 
     def _tell(self, task: _Task, message: str, severity: SeverityLevel) -> None:
         if task.say is not None:

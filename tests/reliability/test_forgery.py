@@ -17,7 +17,7 @@ from kiosk.core import record as rules
 from kiosk.services import audit, badges, door, scenes
 from kiosk.services.lift import lift
 from kiosk.store import audit as store_audit
-from kiosk.store import connect, record
+from kiosk.store import connect
 from kiosk.store.db import write
 from tests.reliability.support import KIOSK
 
@@ -177,11 +177,8 @@ def insert_event(db, after: int, event: ev.Event) -> None:
     head added.  The chain is then recomputed with ``forge``."""
     db.execute("UPDATE events SET id = -(id + 1) WHERE id > ?", [after])
     db.execute("UPDATE events SET id = -id WHERE id < 0")
-    columns = record.columns_of_body(event.body)
-    db.execute(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
-               f"{', '.join(columns)}) VALUES ({', '.join('?' * (11 + len(columns)))})",
-               [after + 1, event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key,
-                event.payload, event.hash, "", *columns.values()])
+    db.execute("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)",  # the columns follow
+               [after + 1, event.payload, event.hash, ""])
     db.execute("INSERT INTO chains (device, seq, hash) VALUES (?, ?, ?)", [event.device, event.seq, event.hash])
 
 
