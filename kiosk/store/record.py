@@ -301,7 +301,7 @@ def write_batch(db: Store, batch: Batch) -> int:
     last_id, chain, last_hlc, seq, prev = heads_of(db, device)
     parents = {key: ev.canonical(list(parents_of(db, key))) for (key,) in db.execute(  # keys the log has: a
         "SELECT key FROM heads WHERE key IN (SELECT value FROM json_each(?))",  # few, as a list changes few people
-        [json.dumps([event[2] for event in batch.events])])}
+        [json.dumps([key for _, key, *_ in batch.events])])}
     clocks = ev.hlc_run(ev.hlc_next(None, wall_ms(), last_hlc), len(batch.events))
     events: list[tuple] = []
     heads: list[tuple[str, str, int, str]] = []
