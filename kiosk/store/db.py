@@ -41,6 +41,7 @@ class Store:
         self.conn, self.path = conn, path
         self.writes_begun = self.writes_done = 0  # this connection's write transactions (see ``write``)
         self._opened = {suffix: identity(f"{path}{suffix}") for suffix in ("", "-wal")}  # the files it holds
+        self._lost = ""  # why its files are no longer the ones it opened, once found
 
     def check_files(self) -> None:
         """Refuse, with ``StoreError``, to go on when the database file or its write-ahead log at ``path`` is no
@@ -55,11 +56,14 @@ class Store:
             self._opened["-wal"] = wal  # the log appears with the first write of a file opened without one
         if main == self._opened[""] and wal == self._opened["-wal"]:
             return
+        if self._lost:  # told already: the same words, saved once
+            raise StoreError(self._lost)
         which = "database file" if main != self._opened[""] else "write-ahead log (-wal file)"
         shown = self.path if main != self._opened[""] else f"{self.path}-wal"
-        raise StoreError(f"{shown}: the {which} was deleted or replaced while the kiosk ran: this scan is NOT "
-                         f"RECORDED - do not admit. {self.rescue(main == self._opened[''])} Then restart the "
-                         "kiosk (F10, supervisor PIN, Quit) and check the day's record (`kiosk audit verify`).")
+        self._lost = (f"{shown}: the {which} was deleted or replaced while the kiosk ran: this scan is NOT "
+                      f"RECORDED - do not admit. {self.rescue(main == self._opened[''])} Then restart the kiosk "
+                      "(F10, supervisor PIN, Quit) and check the day's record (`kiosk audit verify`).")
+        raise StoreError(self._lost)
 
     def rescue(self, main_intact: bool) -> str:
         """Save what this connection can still read after its files were deleted or replaced, and say where.
