@@ -126,7 +126,7 @@ def test_a_file_deleted_while_a_write_is_under_way_is_refused_after_the_commit(p
     db = connect(path, device=KIOSK)
     try:
         done = db.writes_done
-        with pytest.raises(StoreError, match="write-ahead log .*deleted or replaced"), write(db):
+        with pytest.raises(StoreError, match=r"write-ahead log .*deleted or replaced"), write(db):
             db.execute("SELECT 1")
             os.remove(f"{path}-wal")
         assert db.writes_done == done  # not counted as a write that reached the disk
