@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from textual.worker import WorkerCancelled
 
 from kiosk.core.door import SceneState
 from kiosk.errors import StoreError
@@ -48,21 +47,6 @@ def reads(monkeypatch) -> list[int]:
     return done
 
 
-async def scan(pilot, keys, code: str) -> None:
-    """A badge scanned, and everything it set off finished.  The fast refresh may cancel a refresh still under
-    way (one at a time, the newest wins) while the test waits for it: then wait again."""
-    for attempt in range(10):
-        try:
-            if attempt == 0:
-                await keys.scanner(pilot, code)
-            else:
-                await keys.settle(pilot)
-            return
-        except WorkerCancelled:
-            continue
-    raise AssertionError("the door never settled")
-
-
 def panel(app) -> str:
     return str(app.screen.query_one(VerdictPanel).render())
 
@@ -96,7 +80,7 @@ async def recovers(pilot, keys, app, code: str, monkeypatch) -> None:
     """A scan that is recorded again takes the banner away and shows its verdict (kept on the panel here, so a
     slow machine cannot miss it); the refresh leaves it be, and the panel's next READY is READY, not a failure."""
     monkeypatch.setattr(door_screen, "VERDICT_SECONDS", 60)
-    await scan(pilot, keys, code)
+    await keys.scanner(pilot, code)
     assert "ADMIT" in panel(app) and banner(app) == ""
     await pilot.pause(REFRESH * 2)
     assert "ADMIT" in panel(app) and banner(app) == ""
@@ -116,7 +100,7 @@ async def test_a_failed_scan_stays_not_recorded_while_reads_work_until_a_write_s
     async with app.run_test(size=size) as pilot:
         await keys.settle(pilot)
         monkeypatch.setattr(door, "scan", refused)
-        await scan(pilot, keys, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         await watch_fault(pilot, reads, "full")
         assert scan_rows(db) == 0
         monkeypatch.setattr(door, "scan", real_scan)
@@ -129,12 +113,12 @@ async def test_a_full_file_stays_not_recorded_through_the_real_write_path(app, d
                                                                          monkeypatch, size):
     """The file itself full (``max_page_count`` at its size): every write is refused by SQLite, reads work."""
     async with app.run_test(size=size) as pilot:
-        await scan(pilot, keys, crew["P01"])
+        await keys.scanner(pilot, crew["P01"])
         assert admitted(app)
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages}")
         for ref in ("D01", "Q01", "X01"):  # a page's last free bytes may take a scan or two: fill them
-            await scan(pilot, keys, crew[ref])  # (other badges each time: the same again is a duplicate)
+            await keys.scanner(pilot, crew[ref])  # (other badges each time: the same again is a duplicate)
         assert "NOT RECORDED" in panel(app)
         await watch_fault(pilot, reads, "full")
         db.execute(f"PRAGMA max_page_count = {pages + 200}")  # space returns
@@ -145,12 +129,12 @@ async def test_a_full_file_stays_not_recorded_through_the_real_write_path(app, d
 async def test_the_database_deleted_under_the_door_is_not_recorded_and_says_so(app, db, db_path, crew, keys,
                                                                               reads, gone):
     async with app.run_test(size=(80, 24)) as pilot:
-        await scan(pilot, keys, crew["D01"])
+        await keys.scanner(pilot, crew["D01"])
         assert admitted(app)
         for suffix in {gone, "-wal", "-shm"} if gone == "" else {gone}:
             os.remove(f"{db_path}{suffix}")
         for ref in ("P01", "C01"):
-            await scan(pilot, keys, crew[ref])
+            await keys.scanner(pilot, crew[ref])
             shown = panel(app)
             assert "NOT RECORDED" in shown and "ADMIT" not in shown, shown
         assert "deleted or replaced" in banner(app) and "restart the kiosk" in banner(app)
