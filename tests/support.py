@@ -4,6 +4,7 @@ not a test module: fixtures live in conftest.py)."""
 import unicodedata
 
 from textual import events
+from textual.worker import WorkerCancelled
 
 KIOSK = "test-kiosk"  # the kiosk id every test production is made by
 PIN = "246810"  # the supervisor PIN of the TUI tests' productions
@@ -28,7 +29,12 @@ class Keys:
         await pilot.pause()
         if pilot.app.keys.holding:
             await pilot.pause(pilot.app.keys.wait + 0.05)
-        await pilot.app.workers.wait_for_complete()
+        for _ in range(10):  # the door's refresh (one at a time, the newest wins) may cancel one being waited on
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                continue
         await pilot.pause()
 
     async def scanner(self, pilot, text: str, end: str | None = "enter") -> None:

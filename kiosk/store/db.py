@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ __all__ = ["Store", "StoreError", "explain", "open_connection", "write"]
 
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
+MIN_ROOM = 1 << 20  # free bytes under which a disk I/O error is taken for a full disk
 
 
 class Store:
@@ -40,6 +43,52 @@ class Store:
         self.conn, self.path = conn, path
         self.guarded = False  # set once the file is at the current schema: each write checks the events table
         self.schema_seen: list[int] = []  # the schema version last found good (kiosk.store.ledger.check)
+        self.writes_begun = self.writes_done = 0  # this connection's write transactions (see ``write``)
+        self._opened = {suffix: identity(f"{path}{suffix}") for suffix in ("", "-wal")}  # the files it holds
+        self._lost = ""  # why its files are no longer the ones it opened, once found
+
+    def check_files(self) -> None:
+        """Refuse, with ``StoreError``, to go on when the database file or its write-ahead log at ``path`` is no
+        longer the file this connection opened (deleted, or replaced by another): SQLite would go on writing
+        into the deleted file, and every scan after it would be lost when the kiosk stops.
+
+        Two ``os.stat`` calls, a few microseconds beside a commit's fsync.  Before refusing, what this
+        connection still holds is saved where a person can get it back (``rescue``).
+        """
+        main, wal = identity(self.path), identity(f"{self.path}-wal")
+        if self._opened["-wal"] is None and wal is not None and main == self._opened[""]:
+            self._opened["-wal"] = wal  # the log appears with the first write of a file opened without one
+        if main == self._opened[""] and wal == self._opened["-wal"]:
+            return
+        if self._lost:  # told already: the same words, saved once
+            raise StoreError(self._lost)
+        which = "database file" if main != self._opened[""] else "write-ahead log (-wal file)"
+        shown = self.path if main != self._opened[""] else f"{self.path}-wal"
+        self._lost = (f"{shown}: the {which} was deleted or replaced while the kiosk ran: this scan is NOT "
+                      f"RECORDED - do not admit. {self.rescue(main == self._opened[''])} Then restart the kiosk "
+                      "(F10, supervisor PIN, Quit) and check the day's record (`kiosk audit verify`).")
+        raise StoreError(self._lost)
+
+    def rescue(self, main_intact: bool) -> str:
+        """Save what this connection can still read after its files were deleted or replaced, and say where.
+
+        The main file still there: the log this connection writes to (deleted, but still open) is copied into
+        it (a checkpoint).  The main file gone or replaced: the whole database as this connection sees it is
+        written to a new private file beside it, for ``kiosk restore``.
+        """
+        try:
+            if main_intact:
+                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
+                if busy:
+                    return "The records up to now could not be saved into the database file (it is busy)."
+                return f"The records up to now were saved into {self.path}."
+            saved = self.path.with_name(f"{self.path.name}.rescued-{time.strftime('%Y%m%dT%H%M%S')}")
+            create_private(saved)
+            self.conn.execute("VACUUM INTO ?", [str(saved)])
+            return (f"The records up to now were saved to {saved}: the supervisor puts them back with "
+                    f"`kiosk --db {self.path} restore {saved}`.")
+        except (OSError, sqlite3.Error) as error:
+            return f"The records could not be saved ({error}): keep this kiosk running and call the supervisor."
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters)
@@ -60,6 +109,15 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def identity(path: str | Path) -> tuple[int, int] | None:
+    """The device and inode of the file at ``path`` (``None`` when there is none): which file it is."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def check_file(path: Path) -> None:
@@ -113,6 +171,11 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
         return f"{path} (or its folder) is read-only: the kiosk must be able to write there. NOT RECORDED."
     if "full" in text:
         return f"The disk holding {path} is full. NOT RECORDED - free some space; the kiosk resumes by itself."
+    if "disk i/o error" in text and wal_lost(Path(path)):
+        return (f"{path}-wal (the database's write-ahead log) is missing or empty while its index (-shm) is in "
+                "use: it was most likely deleted under a kiosk still running on this file. NOT RECORDED - do "
+                "not admit. That kiosk saves what it holds at its next scan: quit it (F10, supervisor PIN, Quit), "
+                "start it again, then check the record (`kiosk audit verify`).")
     if "disk i/o error" in text:  # e.g. no room left for the shared-memory index when a kiosk starts
         return (f"{path} could not be read or written (disk I/O error): the disk is full or failing. "
                 "NOT RECORDED - free some space or check the disk, then try again.")
@@ -124,6 +187,19 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
     return f"{path}: database error ({error})."
 
 
+def wal_lost(path: Path) -> bool:
+    """Whether a disk I/O error on ``path`` is its write-ahead log deleted under a running kiosk rather than a
+    full or failing disk: the -shm index is there and filled, the -wal gone or empty, and the disk has room.
+    Only ``os.stat``: opening a file SQLite holds and closing it would drop this process's locks on it."""
+    try:
+        index = os.stat(f"{path}-shm").st_size
+        log = os.stat(f"{path}-wal").st_size if os.path.exists(f"{path}-wal") else 0
+        room = shutil.disk_usage(path.parent).free
+    except OSError:
+        return False
+    return index > 0 and log == 0 and room > MIN_ROOM
+
+
 @contextlib.contextmanager
 def write(db: Store) -> Iterator[Store]:
     """One atomic write: all of it is on disk when the block ends, or none of it is.
@@ -131,18 +207,24 @@ def write(db: Store) -> Iterator[Store]:
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
     log, who is inside) cannot be changed by another kiosk before this block commits.  Nested blocks become
     savepoints through sqlite-utils' ``atomic()``.  A failure of the file itself (disk full, read-only, busy)
-    leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is.
+    leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is; so
+    does a database file or write-ahead log deleted or replaced under the kiosk (``Store.check_files``, before
+    and after the commit).  ``writes_done`` counts the writes that reached the disk.
     """
     if db.conn.in_transaction:
         with db.utils.atomic():
             yield db
         return
+    db.writes_begun += 1
+    db.check_files()  # files deleted since the last write: refuse before writing into them
     try:
         db.execute("BEGIN IMMEDIATE")
         if db.guarded:
             ledger.check(db.conn, db.schema_seen)
         yield db
         db.execute("COMMIT")
+        db.check_files()  # deleted while this one was written: it is in no file anyone will read
+        db.writes_done += 1
     except BaseException as error:
         if db.conn.in_transaction:
             db.execute("ROLLBACK")

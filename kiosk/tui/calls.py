@@ -83,6 +83,7 @@ class Services:
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
         self._render: Executor | None = None
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-photo")
+        self._cleared_by: Callable[..., Any] | None = None  # besides a write, what ends the NOT RECORDED state
 
     # --- tasks ------------------------------------------------------------------------------------------------
 
@@ -118,16 +119,24 @@ class Services:
         return await self._database_call(service, session, *args, **kwargs)
 
     async def _database_call(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The call on the database thread.  A failure raises the app's NOT RECORDED state and keeps it until
+        a write succeeds again - reads go on working on a full disk or a deleted file, and the door's refresh
+        every few seconds must not take the banner away - or, when the failing call wrote nothing (a read), until
+        that same call works again."""
         task = self._task()
+        begun, done = self.store.writes_begun, self.store.writes_done  # did it write, did a write succeed
         try:
             result = await self._on(self._database, service, *args, **kwargs)
         except Exception as error:
             message, failed_write = self._words(error)
             if failed_write:
-                self.app.failure = message
+                write_pending = self.app.failure is not None and self._cleared_by is None  # a write failed before
+                wrote = self.store.writes_begun > begun
+                self.app.failure, self._cleared_by = message, None if write_pending or wrote else service
             self._tell(task, message, severity="error" if failed_write else "warning")
             raise Refused(message) from None
-        self.app.failure = None
+        if self.store.writes_done > done or service == self._cleared_by:
+            self.app.failure = self._cleared_by = None
         return result
 
     async def draw(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

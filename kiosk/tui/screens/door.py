@@ -183,9 +183,13 @@ class DoorScreen(Screen):
         self.show_hub()
 
     def ready(self) -> None:
-        """The panel between answers: the door's state and what the AD does in it."""
+        """The panel between answers: the door's state and what the AD does in it - or, while the last write
+        failed (``app.failure``, kept until a write succeeds again), NOT RECORDED and why."""
         self.on_panel = None
         self.query_one(DoorPhoto).clear()
+        if self.app.failure:
+            self.query_one(VerdictPanel).show_failure(self.app.failure)
+            return
         view = self.view
         state = "none" if view is None or view.scene is None else view.scene.state
         if view is None and self.app.scene_ref is not None:
@@ -218,6 +222,8 @@ class DoorScreen(Screen):
         failure = self.query_one("#failure", Static)
         failure.display = bool(message)
         failure.update(f"NOT RECORDED - check the disk. {message}" if message else "")
+        if message is None and self.on_panel is None:  # a write works again: the panel says READY
+            self.ready()
 
     def show_answer(self, answer: door.Verdict | NotRecorded | None) -> None:
         """A scan's answer, once it is stored (or the news that it could not be)."""
