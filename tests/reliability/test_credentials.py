@@ -11,7 +11,7 @@ from kiosk.core.secrets import hash_secret
 from kiosk.errors import StoreError
 from kiosk.services import access, checkins
 from kiosk.store import connect
-from tests.reliability.conftest import IC_PASSPHRASE, KIOSK
+from tests.reliability.support import IC_PASSPHRASE, KIOSK
 from tests.reliability.test_forgery import sql
 
 PIN, FORGED = "246810", "999999"

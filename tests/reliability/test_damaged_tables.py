@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.conftest import KIOSK
+from tests.reliability.support import KIOSK
 from tests.reliability.test_forgery import sql
 
 EDITS = {  # edit: (statement, what the audit names)

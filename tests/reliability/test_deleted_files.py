@@ -23,7 +23,7 @@ import pytest
 from kiosk.services import door
 from kiosk.store import StoreError, connect
 from kiosk.store.db import write
-from tests.reliability.conftest import KIOSK, health, stored_scan_ids
+from tests.reliability.support import KIOSK, health, stored_scan_ids
 
 ROOT = Path(__file__).parents[2]
 
