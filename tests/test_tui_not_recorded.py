@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.core.door import SceneState
 from kiosk.errors import StoreError
-from kiosk.services import access, door, scenes
+from kiosk.services import access, door, door_view, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens import door as door_screen
@@ -36,14 +36,14 @@ def app(db, crew, monkeypatch):
 def reads(monkeypatch) -> list[int]:
     """How many door views were read successfully (the refresh), appended to as they are."""
     done: list[int] = []
-    real = door.door_view
+    real = door_view.door_view
 
     def counted(*args, **kwargs):
         view = real(*args, **kwargs)
         done.append(1)
         return view
 
-    monkeypatch.setattr(door, "door_view", counted)
+    monkeypatch.setattr(door_view, "door_view", counted)
     return done
 
 
