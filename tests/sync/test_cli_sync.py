@@ -92,7 +92,7 @@ def test_sync_follow_keeps_going_and_stops_cleanly_on_sigterm(fleet):
         assert pulled["pulled"] == 1
         time.sleep(0.2)
         following.send_signal(signal.SIGTERM)
-        out, err = following.communicate(timeout=20)
+        _out, err = following.communicate(timeout=20)
     finally:
         following.kill()
     assert following.returncode == 0 and "Traceback" not in err

@@ -195,7 +195,7 @@ def test_content_erased_elsewhere_is_erased_here_too(fleet, cheap_kdf):
 
 def test_the_hub_never_holds_a_working_badge_code(fleet):
     door_a = fleet.join("door-a")
-    for ref, code in fleet.codes.items():
+    for _ref, code in fleet.codes.items():
         door.scan(door_a.db, "42", code, "set", "door-a")
         door.scan(door_a.db, "42", code[:-1] + ("A" if code[-1] != "A" else "B"), "set", "door-a")  # a misread
     door.scan(door_a.db, "42", f"  {fleet.codes['P01']}  ", "monitors", "door-a")
