@@ -157,7 +157,7 @@ def check(event: Event) -> None:
         raise EventError(f"event {event.id!r}: text that is not UTF-8") from None
     except (TypeError, ValueError) as error:
         raise EventError(f"event {event.id!r}: body must be a JSON object ({error})") from None
-    if _NUL.search(event.payload):
+    if "\\u0000" in event.payload and _NUL.search(event.payload):  # the plain search first: the pattern is slow
         raise EventError(f"event {event.id!r}: no text in an event may hold a NUL character")
 
 
