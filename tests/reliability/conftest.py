@@ -136,7 +136,8 @@ def health(path: Path) -> tuple[str, bool, int]:
 def stored_scan_ids(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return [scan_id for (scan_id,) in conn.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
+        return [scan_id for (scan_id,) in conn.execute(
+            "SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
     finally:
         conn.close()
 
