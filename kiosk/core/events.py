@@ -180,10 +180,21 @@ def parse(payload: str) -> Event:
     event = Event(data["id"], data["device"], data["seq"], data["prev"], data["hlc"], data["at"], data["type"],
                   data["key"], tuple(data["parents"]) if isinstance(data["parents"], list) else data["parents"],
                   data["body"])
+    if type(data["v"]) is int and _canonical_or_none(data) == payload:
+        # The whole object encoded once, in canonical form, is the text received: once its fields are in shape
+        # (``check``, below), that is the envelope ``Event.payload`` builds, so the event keeps the text.
+        event.__dict__["payload"] = payload
     check(event)
     if event.payload != payload:
         raise EventError(f"event {event.id}: payload is not in canonical form")
     return event
+
+
+def _canonical_or_none(data: Mapping[str, Any]) -> str | None:
+    try:
+        return canonical(data)
+    except (TypeError, ValueError):  # not JSON values: ``check`` says what is wrong
+        return None
 
 
 def named_digests(body: Mapping[str, Any], field: str) -> list[str]:

@@ -237,6 +237,7 @@ class HubClient:
         if events.digest(payload) != hash_:
             raise HubError(f"the hub holds event {seq} of device {device} whose hash does not match its payload; "
                            "its administrator should run `kiosk hub verify`", INVALID)
+        event.__dict__["hash"] = hash_  # checked just above: the cached property need not hash it again
         return event
 
     def report_clock(self, device_now: datetime) -> ClockReport:

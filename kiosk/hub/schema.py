@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from kiosk.core import events
 from kiosk.core.events import MAX_PARENTS
 from kiosk.hub.schema_v2 import SECOND
+from kiosk.hub.schema_v3 import THIRD
 
 if TYPE_CHECKING:
     import psycopg
@@ -295,6 +296,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               SECOND.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
                             MISSING_BLOB=MISSING_BLOB, SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD,
                             CHANNEL=CHANNEL, DEVICE_GROUP=DEVICE_GROUP, OFFICE_GROUP=OFFICE_GROUP)),
+    Migration(3, "the same event checks, skipping those that cannot apply (no parents, no sealed or erase)",
+              THIRD.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
+                           SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD, CHANNEL=CHANNEL)),
 )
 
 

@@ -41,3 +41,6 @@ def fleet(hub, tmp_path):
     made = Fleet(hub, tmp_path)
     yield made
     made.close()
+
+
+from tests.reliability.conftest import figures  # noqa: E402, F401 - the proofs here report figures the same way
