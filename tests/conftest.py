@@ -18,6 +18,8 @@ from kiosk.services import badges, production, roster, scenes
 from kiosk.store import connect
 from tests.support import KIOSK
 
+pytest_plugins = ("tests.hub_fixtures",)  # pg_server, hub, chain: a real PostgreSQL hub, for any test folder
+
 
 @pytest.fixture
 def db_path(tmp_path, monkeypatch):

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from kiosk import fonts
+from kiosk.core import record as rules
 from kiosk.core import report as core
 from kiosk.core.checkins import Completion
 from kiosk.core.door import SceneState
@@ -24,7 +25,6 @@ from kiosk.errors import RenderError
 from kiosk.reports import render, render_rollcall
 from kiosk.services import door, reports, scenes
 from kiosk.services.lift import lift
-from kiosk.core import record as rules
 from kiosk.store import record
 from kiosk.store.db import write
 from tests.support import KIOSK

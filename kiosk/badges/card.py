@@ -42,7 +42,7 @@ def _heading(production: tuple[Line, ...]) -> Image.Image:
 @functools.lru_cache(maxsize=1024)
 def _stamp(face: Face, size: int, text: str) -> tuple[Image.Image, int, int]:
     """``text`` as a mask the size of its ink, and the ink's offset from the left end of the baseline."""
-    left, top, right, bottom = font(face, size).getbbox(text, anchor="ls")
+    left, top, right, bottom = (int(edge) for edge in font(face, size).getbbox(text, anchor="ls"))
     mask = Image.new("1", (max(1, right - left), max(1, bottom - top)), 0)
     _write(ImageDraw.Draw(mask), Line(-left, -top, size, face, text), 1)
     return mask, left, top

@@ -25,6 +25,7 @@ from kiosk.badges.sheet import PAPERS, write_sheet
 from kiosk.core.badge import BadgeCard
 from kiosk.core.roster import REF_PATTERN
 from kiosk.errors import RenderError
+from kiosk.files import private_folder
 
 
 def _check(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) -> None:
@@ -47,10 +48,7 @@ def _check(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) ->
 def _make_folder(folder: Path, made: list[Path]) -> None:
     """Create ``folder`` and missing parents, each 0700, remembering what was created so a failure can remove it
     (newest first in ``made``: a folder always before its parent)."""
-    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
-    for parent in reversed(missing):
-        parent.mkdir(mode=0o700)
-        made.insert(0, parent)
+    made[:0] = private_folder(folder)
 
 
 def _discard(sheet_part: Path | None, staging: Path | None, made: list[Path]) -> None:

@@ -119,7 +119,8 @@ def write_sheet(layouts: list[CardLayout], path: Path, paper: str, title: str = 
             column, row = index % page_grid.columns, index // page_grid.columns
             sheet.card(layout, *page_grid.origin(column, row))
             if page_grid.cut_marks:
-                marks.update(tuple(round(value, 3) for value in mark) for mark in cut_marks(page_grid, column, row))
+                marks.update((round(x1, 3), round(y1, 3), round(x2, 3), round(y2, 3))
+                             for x1, y1, x2, y2 in cut_marks(page_grid, column, row))
         for mark in sorted(marks):
             sheet.line(*mark)
     sheet.output(str(path))

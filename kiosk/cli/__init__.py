@@ -14,11 +14,15 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kiosk.core.events import device_name
 from kiosk.errors import KioskError, StoreError
+
+if TYPE_CHECKING:
+    from kiosk.store.db import Store
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
 APP_NAME = "closed-set-kiosk"
@@ -38,7 +42,7 @@ class Context:
         self.db_path = db_path
         self.kiosk_id = kiosk_id
         self.db_given = db_given  # --db or $KIOSK_DB named the file (else it is the per-user default)
-        self._db = None
+        self._db: Store | None = None
 
     def db(self, create: bool = False):
         if self._db is None:
@@ -46,6 +50,13 @@ class Context:
 
             self._db = connect(self.db_path, create=create, device=self.kiosk_id)
         return self._db
+
+    def close(self) -> None:
+        """Close the database when the command ends: a command run in-process (tests, the TUI) leaves no
+        connection behind holding the file (a restore or another kiosk finds it free)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -133,7 +144,7 @@ COMMAND_MODULES = {
     "scan": "door", "inside": "door", "log": "door", "audit": "door", "run": "door", "demo": "door",
     "init": "people", "pin": "people", "people": "people", "badge": "people",
     "scene": "scenes", "report": "reports", "checkin": "checkins", "checkins": "checkins", "followups": "checkins",
-    "hub": "hub",
+    "hub": "hub", "sync": "sync", "join": "sync", "backup": "backup", "restore": "backup",
 }
 
 
@@ -173,6 +184,7 @@ def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
     Run without a command to open the door screen.
     """
     ctx.obj = Context(db_path or default_db_path(), kiosk_id, db_given=db_path is not None)
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from kiosk.cli.door import run
 

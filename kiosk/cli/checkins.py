@@ -31,7 +31,7 @@ from kiosk.cli import (
     secret_input,
     table,
 )
-from kiosk.core.checkins import RECORDABLE, Status
+from kiosk.core.checkins import RECORDABLE, Status, failed_attempts_words
 from kiosk.services import checkins as service
 from kiosk.services.access import PinRefused
 
@@ -103,9 +103,7 @@ def sealed_values(**given: str) -> dict[str, str]:
 def told_of_failures(session: service.ICSession) -> service.ICSession:
     """Tell the IC (stderr) how many attempts at their passphrase failed since their last unlock."""
     if session.failed_attempts:
-        plural = "s" if session.failed_attempts > 1 else ""
-        click.echo(f"Warning: {session.failed_attempts} failed attempt{plural} to unlock IC mode since your last "
-                   "unlock; each is a row of the log (who, when, which kiosk).", err=True)
+        click.echo(failed_attempts_words(session.failed_attempts), err=True)
     return session
 
 
@@ -191,11 +189,11 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
         opened = sum(1 for row in rows if row.note is not None)
         click.echo(f"\n{opened} record(s) opened; each opening is recorded in the log.")
         return
-    rows = service.overview(ctx.db(), scene)
+    states = service.overview(ctx.db(), scene)
     if as_json:
-        emit_json(rows)
+        emit_json(states)
         return
-    table(rows, OVERVIEW_COLUMNS)
+    table(states, OVERVIEW_COLUMNS)
     counts = service.completion(ctx.db(), scene)
     click.echo(f"\n{counts.pending} pending, {counts.done} done, {counts.follow_up_open} follow-up open.")
 

@@ -1,7 +1,8 @@
 """Hub administration commands: create or upgrade the hub, add and revoke devices, status, verify.
 
-The hub is named by a libpq connection string (--hub, else $KIOSK_HUB) that holds no password: the password
-comes from $KIOSK_HUB_PASSWORD, else from what libpq reads itself ($PGPASSWORD, ~/.pgpass or $PGPASSFILE).
+The hub is named by a libpq connection string: --hub, which may not hold a password (a command line is visible
+to others), else $KIOSK_HUB, which may (the environment is this user's own).  Otherwise the password comes from
+$KIOSK_HUB_PASSWORD, else from what libpq reads itself ($PGPASSWORD, ~/.pgpass or $PGPASSFILE).
 Exit codes: 0 done, 1 refused or broken, 2 bad input, 3 hub unreachable.
 """
 
@@ -12,6 +13,7 @@ import sys
 from dataclasses import asdict
 
 import click
+from click.core import ParameterSource
 
 from kiosk.cli import EXIT_DATABASE, EXIT_REFUSED, EXIT_USAGE, cli, emit_json, json_option, table
 
@@ -23,17 +25,24 @@ class HubGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         from kiosk.hub import HubError
-        from kiosk.hub.connection import INVALID, UNREACHABLE
 
         try:
             return super().invoke(ctx)
         except HubError as error:
             click.echo(f"Error: {error}", err=True)
-            sys.exit({INVALID: EXIT_USAGE, UNREACHABLE: EXIT_DATABASE}.get(error.reason, EXIT_REFUSED))
+            sys.exit(exit_code(error.reason))
+
+
+def exit_code(reason: str | None) -> int:
+    """The exit code for a HubError's reason: 2 bad input, 3 unreachable, 1 any other refusal."""
+    from kiosk.hub.connection import INVALID, UNREACHABLE
+
+    return {INVALID: EXIT_USAGE, UNREACHABLE: EXIT_DATABASE}.get(reason or "", EXIT_REFUSED)
 
 
 def hub_dsn(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
-    """The hub's connection string, refused when it holds a password (a command line is visible to others)."""
+    """The hub's connection string, refused when the command line gives it with a password (others can see a
+    command line; $KIOSK_HUB is this user's alone)."""
     from kiosk.hub import HubError
     from kiosk.hub.connection import parse_dsn
 
@@ -43,9 +52,10 @@ def hub_dsn(ctx: click.Context, param: click.Parameter, value: str | None) -> st
         params = parse_dsn(value)
     except HubError as error:
         raise click.BadParameter(str(error)) from None
-    if "password" in params:
-        raise click.BadParameter(f"the hub address holds a password; remove it and set ${PASSWORD_ENV} "
-                                 "(or use a libpq passfile)")
+    if "password" in params and ctx.get_parameter_source(param.name or "") is ParameterSource.COMMANDLINE:
+        raise click.BadParameter(f"the hub address holds a password, and a command line is visible to others; "
+                                 f"remove it and set ${PASSWORD_ENV} (or use a libpq passfile), or give the whole "
+                                 "address in $KIOSK_HUB")
     return value
 
 

@@ -25,11 +25,12 @@ from kiosk.services import badges as badge_service
 
 @cli.command()
 @click.option("--production", "name", required=True, help="The production's name, as printed on badges.")
-@click.option("--duplicate-window", type=click.FloatRange(min=0), default=5.0, show_default=True,
-              help="Seconds within which a second read of the same badge is the same scan.")
+@click.option("--duplicate-window", type=float, default=5.0, show_default=True,
+              help="Seconds (0 to 60) within which a second read of the same badge is the same scan.")
 @pass_context
 def init(ctx, name: str, duplicate_window: float) -> None:
     """Create the production in the database (refuses to overwrite one)."""
+    production.check_settings(name, duplicate_window)  # refused: exit 2, and no file is made
     production.init_production(ctx.db(create=True), name, ctx.kiosk_id, duplicate_window)
     click.echo(f"Production {name!r} created in {ctx.db_path}")
 

@@ -33,6 +33,10 @@ def report(ctx, scene: str | None, day: str | None, fmt: str | None, out: Path, 
     if fmt not in FORMATS:
         raise click.UsageError("Give --format pdf, csv or json (or an --out file ending in one of those).")
     tz = reports.timezone_named(tz_name)
-    made = reports.scene_report(ctx.db(), scene, tz) if scene else reports.day_report(ctx.db(), day, tz)
+    if scene:
+        made = reports.scene_report(ctx.db(), scene, tz)
+    else:
+        assert day is not None  # one of the two, checked above
+        made = reports.day_report(ctx.db(), day, tz)
     render(made, out, fmt, paper=paper, bom=bom)
     click.echo(f"Wrote {out}: {made.title}, {len(made.scenes)} scene(s), {fmt.upper()}.")

@@ -94,6 +94,20 @@ def scene_open(ctx, ref: str) -> None:
     click.echo(f"Scene {ref}: closed set in force (OPEN).")
 
 
+@scene.command("reopen")
+@click.argument("ref")
+@click.option("--by", required=True, help="Who reopens the closed set (name), for the record.")
+@click.option("--reason", required=True, help="Why it is reopened, for the record.")
+@pass_context
+def scene_reopen(ctx, ref: str, by: str, reason: str) -> None:
+    """Put the lifted closed set of scene REF back in force: a new run of the set.
+
+    The last run's temporary approvals stay ended, and the next lift opens new check-ins.
+    """
+    shown = scene_service.reopen(ctx.db(), ref, by, reason, ctx.kiosk_id)
+    click.echo(f"Scene {ref}: closed set in force again (OPEN), run {shown['run']}.")
+
+
 @scene.command("close")
 @click.argument("ref")
 @json_option

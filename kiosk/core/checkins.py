@@ -100,7 +100,7 @@ class Entry:
 
     @property
     def state(self) -> State:
-        return state_of(self.status, self.follow_up_due and self.follow_up_due.isoformat(), None)
+        return state_of(self.status, self.follow_up_due.isoformat() if self.follow_up_due else None, None)
 
 
 def check_entry(status: str, today: date, note: str | None = "", signposting: str | None = "",
@@ -172,3 +172,12 @@ def check_passphrase(passphrase: str) -> None:
                                "four random words or a short sentence works well.")
     if len(passphrase) > PASSPHRASE_MAX:
         raise CheckinRuleError(f"The IC passphrase is limited to {PASSPHRASE_MAX} characters.")
+
+
+def failed_attempts_words(count: int) -> str:
+    """What the IC is told on unlocking when attempts at the passphrase failed since their last unlock."""
+    if not count:
+        return ""
+    plural = "s" if count > 1 else ""
+    return (f"Warning: {count} failed attempt{plural} to unlock IC mode since your last unlock; each is a row of "
+            "the log (who, when, which kiosk).")

@@ -46,6 +46,8 @@ _ID = re.compile(r"^[0-9a-f]{32}\Z")
 HLC_COUNTER_MAX = 9999
 FIELDS = ("v", "id", "device", "seq", "prev", "hlc", "at", "type", "key", "parents", "body")
 MAX_PARENTS = 256
+SEALED_FIELD = "sealed"  # in an event body: the sealed content (blobs, by digest) the event refers to
+ERASE_FIELD = "erase"  # in an event body: the sealed content to delete everywhere
 
 
 class EventError(ValueError):
@@ -184,6 +186,17 @@ def parse(payload: str) -> Event:
     return event
 
 
+def named_digests(body: Mapping[str, Any], field: str) -> list[str]:
+    """The blobs an event body names under ``field`` (``SEALED_FIELD`` or ``ERASE_FIELD``), by digest: one as
+    text, several as a list, none as null or absent.  The one rule, kept by the hub too (``hub.digests`` in
+    kiosk/hub/schema); ``EventError`` for anything else."""
+    named = body.get(field)
+    found = [] if named is None else [named] if isinstance(named, str) else named
+    if not isinstance(found, list) or not all(isinstance(one, str) and _HEX64.match(one) for one in found):
+        raise EventError(f"body.{field} must name SHA-256 hex digests (one as text, several as a list, or null)")
+    return list(found)
+
+
 def follows(event: Event, previous: Event | None) -> bool:
     """Whether ``event`` is the next link of its device's chain after ``previous`` (None: the first)."""
     if previous is None:
@@ -213,6 +226,19 @@ def hlc_parts(text: str) -> tuple[int, int]:
         raise EventError(f"{text!r} is not a clock reading")
     wall, counter = text.split("-")
     return int(wall), int(counter)
+
+
+def hlc_run(first: str, count: int) -> list[str]:
+    """``count`` readings in a row from ``first``, each the next after the one before (as ``hlc_next`` makes
+    them when the wall clock stands still): the clock of a batch recorded at once."""
+    wall, counter = hlc_parts(first)
+    readings = []
+    for _ in range(count):
+        readings.append(f"{wall:013d}-{counter:04d}")
+        counter += 1
+        if counter > HLC_COUNTER_MAX:
+            wall, counter = wall + 1, 0
+    return readings
 
 
 def hlc_next(last: str | None, wall_ms: int, seen: str | None = None) -> str:

@@ -50,6 +50,7 @@ ATTEMPT_RESULT = "secret.result"
 REBUILT = "audit.rebuilt"
 MIGRATED = "record.migrated"
 LEGACY = "record.legacy"  # a row of the first release's log, kept as it was
+CLOCK = "sync.clock"  # a device's clock found off the hub's by more than two minutes at a sync (or back within)
 
 # The door's record of a scene, by the names reports give its events (docs/report-json.md): nothing of a
 # check-in, a secret or a setting is among them.
@@ -113,6 +114,10 @@ def policy_key(scene: str, ref: str) -> str:
 
 def attempts_key(secret: str) -> str:
     return f"attempts/{secret}"
+
+
+def clock_key(device: str) -> str:
+    return f"clock/{device}"
 
 
 # --- the fold -------------------------------------------------------------------------------------------------

@@ -10,19 +10,24 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from kiosk.core.audit import AuditResult
 from kiosk.core.checkins import Completion
 from kiosk.core.door import Decision
 
-T = TypeVar("T")
+
+class _Ordered(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+T = TypeVar("T", bound=_Ordered)  # a time: a datetime in the kiosk, a plain number in tests
 MOVES = (Decision.ADMIT, Decision.EXIT)
 REFUSALS = (Decision.WAIT, Decision.DENY)
 
 
 @dataclass(frozen=True)
-class Period:
+class Period(Generic[T]):
     """The scene in one state from ``start`` until ``end`` (None: still in that state)."""
 
     state: str
@@ -46,6 +51,23 @@ class DoorEvent:
     raw: str | None = None  # for refusals of unknown codes: the input, masked (``codes.masked``)
     by: str | None = None  # who approved, removed an approval or admitted by lookup
     kiosk: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """Something the record of every door shows that should not have happened, or that needs a second look:
+    an anomaly across doors, a conflict the record settled, a clock found off at a sync (``kiosk.core.anomalies``
+    names the kinds)."""
+
+    kind: str  # admitted_after_revocation, entered_twice, exit_without_entry, conflict, clock_skew
+    at: datetime  # when it happened (for a conflict: the change kept)
+    kiosk: str  # the door (device) whose event it is
+    words: str
+    zone: str | None = None
+    person_ref: str | None = None
+    name: str | None = None
+    other_kiosk: str | None = None  # the door of the event it goes against (the revocation, the entry...)
+    other_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +100,7 @@ class SceneReport:
     peak: int
     peak_at: datetime | None
     checkins: Completion  # counts only, never what was said
+    flags: tuple[Flag, ...] = ()  # anomalies across doors and conflicts settled, of this scene, oldest first
 
     def _of(self, kinds: tuple[str, ...], decisions: tuple[str, ...] | None = None) -> list[DoorEvent]:
         return [e for e in self.events if e.kind in kinds and (decisions is None or e.decision in decisions)]
@@ -149,6 +172,12 @@ class Report:
     audit: AuditResult
     start: datetime | None = None  # the day's span, for a day report
     end: datetime | None = None
+    clocks: tuple[Flag, ...] = ()  # doors whose clock was found more than two minutes off at a sync
+
+    @property
+    def doors(self) -> tuple[str, ...]:
+        """Every door (device) with an event in the report."""
+        return tuple(sorted({event.kiosk for scene in self.scenes for event in scene.events if event.kiosk}))
 
     @property
     def title(self) -> str:
@@ -177,12 +206,12 @@ class RollCall:
 
 
 
-def state_periods(changes: Iterable[tuple[T, str]]) -> list[Period]:
+def state_periods(changes: Iterable[tuple[T, str]]) -> list[Period[T]]:
     """Periods from state-change events ``(at, new_state)``: each lasts until the next change.
 
     A change to the state already in force (a repeated event) extends the period rather than starting one.
     """
-    periods: list[Period] = []
+    periods: list[Period[T]] = []
     for at, state in changes:
         if periods and periods[-1].state == state:
             continue
@@ -192,9 +221,9 @@ def state_periods(changes: Iterable[tuple[T, str]]) -> list[Period]:
     return periods
 
 
-def clip_periods(periods: Sequence[Period], start: T, end: T) -> list[Period]:
+def clip_periods(periods: Sequence[Period[T]], start: T, end: T) -> list[Period[T]]:
     """The parts of ``periods`` inside ``[start, end)``; a period still in force stays open (end None)."""
-    clipped = []
+    clipped: list[Period[T]] = []
     for period in periods:
         period_start = max(period.start, start)
         period_end = None if period.end is None else min(period.end, end)
@@ -203,14 +232,14 @@ def clip_periods(periods: Sequence[Period], start: T, end: T) -> list[Period]:
     return clipped
 
 
-def headcount(moves: Iterable[tuple[T, Hashable, str, str]]) -> list[tuple[T, int]]:
+def headcount(moves: Iterable[tuple[T, Hashable, Hashable, str | None]]) -> list[tuple[T, int]]:
     """People inside after each change, from ``(at, person, zone, decision)`` events, oldest first.
 
     ``decision`` is "admit" (into that zone) or "exit" (out of it; a sweep is an exit).  A person inside
     both zones counts once.  An exit of someone not inside changes nothing, so the count is never negative;
     a point is emitted only when the count changes.
     """
-    zones_of: dict[Hashable, set[str]] = {}
+    zones_of: dict[Hashable, set[Hashable]] = {}
     series: list[tuple[T, int]] = []
     count = 0
     for at, person, zone, decision in moves:

@@ -240,8 +240,9 @@ def read_roster(data: bytes, source: RosterSource | None = None) -> Roster:
     where = {name: [index] for name, index in found.items()}
     if "first name" in where:
         where["name"] = where.pop("first name") + where.pop("last name")
-    described = {name: _describe(where[name], cells, table.spreadsheet) if name in where else "made from the name"
-                 for name in ("ref", "name", "department", "role", "kind") if name in where or name == "ref"}
+    described: dict[str, str] = {
+        name: _describe(where[name], cells, table.spreadsheet) if name in where else "made from the name"
+        for name in ("ref", "name", "department", "role", "kind") if name in where or name == "ref"}
     if source.kind:
         described["kind"] = (f"{described['kind']}, else {source.kind.lower()}" if "kind" in where else
                              f"{source.kind.lower()} for everyone")

@@ -131,7 +131,8 @@ def _decode(data: bytes, encoding: str, named: bool) -> tuple[str, list[RowError
         except UnicodeDecodeError as error:
             line = data[:error.start].decode(encoding, "replace").count("\n") + 1
             return "", [RowError(line, f"{wrong}: {advice}")]
-    errors, lines = [], []
+    errors: list[RowError] = []
+    lines = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         try:
             lines.append(raw.decode(encoding))

@@ -19,7 +19,7 @@ from psycopg.conninfo import make_conninfo
 from kiosk.core import events
 from kiosk.core.events import Event, EventError
 from kiosk.hub import schema
-from kiosk.hub.connection import INVALID, REFUSED, HubError, connect, explain, parse_dsn, snapshot
+from kiosk.hub.connection import INVALID, REFUSED, HubError, connect, explain, only_row, parse_dsn, snapshot
 
 ROLE_PREFIX = "kiosk:"
 MAX_ROLE = 63  # PostgreSQL's longest identifier, in bytes (device names are ASCII)
@@ -76,10 +76,10 @@ def add_device(admin_dsn: str, name: str, kind: str = "kiosk", password: str | N
             conn.execute("INSERT INTO hub.devices (name, role, kind) VALUES (%s, %s, %s)", [name, role, kind])
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
                 sql.Identifier(role), sql.Literal(verifier), sql.Identifier(KINDS[kind])))
-        target = {"host": conn.info.host, "port": conn.info.port, "dbname": conn.info.dbname}
+        target: dict[str, str | int] = {"host": conn.info.host, "port": conn.info.port, "dbname": conn.info.dbname}
     pinned = {key: value for key, value in parse_dsn(admin_dsn).items() if key in ("hostaddr", "sslrootcert")}
-    tls = {} if target["host"].startswith("/") else {"sslmode": "verify-full"}
-    return make_conninfo(**target, **pinned, **tls, user=role, password=secret)
+    tls = {} if str(target["host"]).startswith("/") else {"sslmode": "verify-full"}
+    return make_conninfo("", **{**target, **pinned, **tls, "user": role, "password": secret})
 
 
 def revoke_device(admin_dsn: str, name: str, password: str | None = None) -> int:
@@ -98,8 +98,8 @@ def revoke_device(admin_dsn: str, name: str, password: str | None = None) -> int
             conn.execute(sql.SQL("REVOKE {}, {} FROM {}").format(
                 sql.Identifier(schema.DEVICE_GROUP), sql.Identifier(schema.OFFICE_GROUP), role))
         try:
-            (ended,) = conn.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                    "WHERE usename = %s", [row[0]]).fetchone()
+            (ended,) = only_row(conn.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                                             "FROM pg_stat_activity WHERE usename = %s", [row[0]]))
         except psycopg.errors.InsufficientPrivilege:
             return 0
     return ended
@@ -145,9 +145,9 @@ def status(admin_dsn: str, password: str | None = None) -> HubStatus:
     """Every device with its last seen time, last seq, events held and clock skew, and the hub's totals."""
     with _admin(admin_dsn, password) as conn, snapshot(conn):
         devices = [DeviceStatus(*row) for row in conn.execute(_STATUS)]
-        version, blobs, erased = conn.execute(
+        version, blobs, erased = only_row(conn.execute(
             "SELECT (SELECT max(version) FROM hub.migrations), (SELECT count(*) FROM hub.sealed), "
-            "(SELECT count(*) FROM hub.erased)").fetchone()
+            "(SELECT count(*) FROM hub.erased)"))
     return HubStatus(version, sum(device.events for device in devices), blobs, erased, devices)
 
 
@@ -213,5 +213,5 @@ def verify(admin_dsn: str, password: str | None = None) -> Verification:
                     broken = True
         bad_blobs = [digest for (digest,) in conn.execute(
             "SELECT digest FROM hub.sealed WHERE digest <> encode(sha256(content), 'hex') ORDER BY digest")]
-        (blobs,) = conn.execute("SELECT count(*) FROM hub.sealed").fetchone()
+        (blobs,) = only_row(conn.execute("SELECT count(*) FROM hub.sealed"))
     return Verification(devices, total, blobs, breaks, bad_blobs)

@@ -31,6 +31,7 @@ from kiosk.hub.connection import (
     HubError,
     connection_params,
     explain,
+    only_row,
     open_connection,
     snapshot,
 )
@@ -78,9 +79,11 @@ class ClockReport:
 
 
 def sealed_digests(event: Event) -> list[str]:
-    """The sealed blobs an event refers to (its body's ``sealed`` list)."""
-    found = event.body.get(schema.SEALED_FIELD, [])
-    return list(found) if isinstance(found, list) else []
+    """The sealed blobs an event refers to (its body's ``sealed``: one digest, a list, or none)."""
+    try:
+        return events.named_digests(event.body, schema.SEALED_FIELD)
+    except EventError:
+        return []  # the hub refuses such an event: there is nothing to fetch for it
 
 
 class HubClient:
@@ -111,7 +114,7 @@ class HubClient:
         """Connect, learn which device this role is, and LISTEN for other devices' pushes."""
         conn = open_connection(self._params, autocommit=True)
         try:
-            (device,) = conn.execute("SELECT hub.my_device()").fetchone()
+            (device,) = only_row(conn.execute("SELECT hub.my_device()"))
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(schema.CHANNEL)))
         except psycopg.Error as error:
             conn.close()
@@ -144,7 +147,7 @@ class HubClient:
             return found
         if error.sqlstate == "42501" and not conn.broken:
             try:
-                (device,) = conn.execute("SELECT hub.my_device()").fetchone()
+                (device,) = only_row(conn.execute("SELECT hub.my_device()"))
             except psycopg.Error:
                 device = self.device
             if device is None:
@@ -191,7 +194,7 @@ class HubClient:
                         [event.key for event in ordered], payloads, [events.digest(text) for text in payloads]])
                 answer = conn.execute("SELECT hub.my_device(), coalesce(max(seq), 0) FROM hub.events "
                                       "WHERE device = %s", [self.device])
-            device, held = answer.fetchone()
+            device, held = only_row(answer)
         if device is None:  # nothing was stored: the policies refuse a revoked device's rows
             raise HubError(f"device {self.device} has been revoked at the hub", REVOKED)
         return held
@@ -213,16 +216,16 @@ class HubClient:
                 active = conn.execute("SELECT hub.my_device()")
                 found = conn.execute(_PULL, {"devices": list(cursors), "afters": list(cursors.values()),
                                              "limit": limit})
-                if active.fetchone()[0] is None:
+                if only_row(active)[0] is None:
                     raise HubError(f"device {self.device} has been revoked at the hub", REVOKED)
                 rows = found.fetchall()
                 pulled = [self._event(*row) for row in rows]
                 wanted = sorted({digest for event in pulled for digest in sealed_digests(event)})
-                found = conn.execute("SELECT digest, content FROM hub.sealed WHERE digest = ANY (%s)",
+                blobs = conn.execute("SELECT digest, content FROM hub.sealed WHERE digest = ANY (%s)",
                                      [wanted]).fetchall() if wanted else []
         moved = dict(cursors)
         moved.update((event.device, event.seq) for event in pulled)
-        return Pull(pulled, dict(found), moved, more=len(rows) == limit)
+        return Pull(pulled, dict(blobs), moved, more=len(rows) == limit)
 
     @staticmethod
     def _event(device: str, seq: int, payload: str, hash_: str) -> Event:
@@ -242,8 +245,20 @@ class HubClient:
         if device_now.tzinfo is None:
             raise HubError("the device's time must carry its time zone (UTC)", INVALID)
         with self._call() as conn:
-            skew, flagged = conn.execute("SELECT skew, flagged FROM hub.report_clock(%s)", [device_now]).fetchone()
+            skew, flagged = only_row(conn.execute("SELECT skew, flagged FROM hub.report_clock(%s)", [device_now]))
         return ClockReport(skew, flagged)
+
+    def report_anomalies(self, count: int) -> None:
+        """Record at the hub how many anomalies and conflicts this device's events are part of."""
+        with self._call() as conn:
+            conn.execute("SELECT hub.report_anomalies(%s)", [count])
+
+    def heads(self) -> dict[str, int]:
+        """The highest seq the hub holds of each device that has pushed (one index probe per device)."""
+        with self._call() as conn:
+            rows = conn.execute("SELECT d.name, (SELECT max(e.seq) FROM hub.events AS e WHERE e.device = d.name) "
+                                "FROM hub.devices AS d").fetchall()
+        return {name: seq for name, seq in rows if seq is not None}
 
     def wait(self, timeout: float) -> set[str]:
         """Block until another device pushes, or ``timeout`` seconds pass; returns the devices that pushed

@@ -55,6 +55,14 @@ class HubError(Exception):
         return self.reason == UNREACHABLE
 
 
+def only_row(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
+    """The one row of a query that always has one (a count, a function call)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise HubError("the hub gave no answer to a query that always has one", INVALID)
+    return row
+
+
 def parse_dsn(dsn: str) -> dict[str, str]:
     """A libpq connection string (key=value or URI) as a dict; ``HubError`` (INVALID) without echoing any of it."""
     try:
@@ -126,7 +134,7 @@ def connect(dsn: str, password: str | None = None, **options: Any) -> psycopg.Co
 def open_connection(params: Mapping[str, str], **options: Any) -> psycopg.Connection:
     """An open connection from ``connection_params``' result."""
     try:
-        return psycopg.connect(**params, **options)
+        return psycopg.connect(**{**params, **options})
     except psycopg.OperationalError as error:
         raise connect_error(error, params) from None
 

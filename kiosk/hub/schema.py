@@ -7,14 +7,16 @@ against *this* database's ``hub.devices``, so a role that is not an active devic
 
 What the hub enforces, whoever writes:
 - an event is stored only if its payload hashes to its ``hash``, its envelope is in canonical form (the body
-  is checked to be an object, not for the form of its inside), its columns say what its payload says, and it is the next link of its device's chain (``seq`` = last + 1, ``prev`` = the
-  hash of the last); one push per device at a time (a transaction lock per device);
+  is checked to be an object, not for the form of its inside), its columns say what its payload says, and it
+  is the next link of its device's chain (``seq`` = last + 1, ``prev`` = the hash of the last); one push per
+  device at a time (a transaction lock per device);
 - an event already held (same id, same hash) is skipped: re-sending changes nothing; the same id with other
   content, or the same ``(device, seq)`` with another id (a forked history), is refused as a conflict;
 - events are never updated, deleted or truncated;
-- an event whose body names ``"sealed": [digest, ...]`` is refused unless the hub holds those blobs (or has
-  erased them); one naming ``"erase": [digest, ...]`` deletes those blobs and remembers the digests, so a
-  late re-send of an erased blob is dropped;
+- an event whose body names sealed blobs (``"sealed"``: one digest, a list of them, or null) is refused unless,
+  when its push commits, the hub holds those blobs or has erased them; one naming blobs under ``"erase"``
+  deletes them and remembers the digests, so a late re-send of an erased blob is dropped (migration 2,
+  kiosk/hub/schema_v2.py);
 - a device inserts only its own events and blobs (row-level security), reads everything while it is active,
   and has no UPDATE or DELETE right at all.
 """
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from kiosk.core import events
 from kiosk.core.events import MAX_PARENTS
+from kiosk.hub.schema_v2 import SECOND
 
 if TYPE_CHECKING:
     import psycopg
@@ -31,8 +35,8 @@ if TYPE_CHECKING:
 DEVICE_GROUP = "kiosk_device"
 OFFICE_GROUP = "kiosk_office"
 CHANNEL = "kiosk_hub_events"  # NOTIFY channel: the payload is the name of the device that pushed
-SEALED_FIELD = "sealed"  # in an event body: the digests of the blobs it refers to
-ERASE_FIELD = "erase"  # in an event body: the digests of the blobs to delete everywhere
+SEALED_FIELD = events.SEALED_FIELD  # in an event body: the digests of the blobs it refers to
+ERASE_FIELD = events.ERASE_FIELD  # in an event body: the digests of the blobs to delete everywhere
 SKEW_LIMIT_SECONDS = 120  # a device clock further off than this is flagged
 
 # Custom SQLSTATEs raised by the hub's functions (class KH: kiosk hub).
@@ -287,6 +291,10 @@ CREATE POLICY insert_own ON hub.sealed FOR INSERT TO {DEVICE_GROUP}
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "devices, events, sealed blobs, chain checks, device rights", INITIAL),
+    Migration(2, "one digest or a list under sealed and erase, blobs checked at commit, anomaly counts",
+              SECOND.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
+                            MISSING_BLOB=MISSING_BLOB, SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD,
+                            CHANNEL=CHANNEL, DEVICE_GROUP=DEVICE_GROUP, OFFICE_GROUP=OFFICE_GROUP)),
 )
 
 

@@ -22,7 +22,7 @@ FORMATS = ("pdf", "csv", "json")
 PAPERS = ("a4", "letter")
 
 
-def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     """Call ``write`` on a temporary file in ``path``'s folder and move it into place only if it succeeds.
 
     The temporary file is created 0600 (``mkstemp``) and keeps that mode when it replaces ``path``.

@@ -1,10 +1,12 @@
 """The report as one flat CSV table, one record per row, for filtering in a spreadsheet.
 
 UTF-8 (with a byte-order mark on request, which Excel needs to read non-ASCII names right); times ISO 8601
-to the second with the local offset.  The ``record`` column says what a row is:
-``detail`` and ``summary`` (label in ``words``, figure in ``value``), ``approved`` (the list as it stands),
-``period`` (a state from ``at`` to ``until``), a log kind (``scan``, ``override``, ``sweep``, ``state``,
-``approve``, ``unapprove``, ``policy_ack``, ``scene_added``) for each door event, and ``audit`` last.
+to the second with the local offset.  The ``record`` column says what a row is: ``detail`` and ``summary``
+(label in ``words``, figure in ``value``), ``approved`` (the list as it stands), ``period`` (a state from ``at``
+to ``until``), ``flag`` (an anomaly across doors, a conflict settled or a clock found off: the kind in
+``reason``, the other door in ``value`` and its time in ``until``), a log kind (``scan``, ``override``,
+``sweep``, ``state``, ``approve``, ``unapprove``, ``policy_ack``, ``scene_added``) for each door event, and
+``audit`` last.
 
 No cell runs as a formula when the file is opened in a spreadsheet: names, titles, approvers, reasons,
 scanned input and kiosk ids are typed by people, and one typed ``=HYPERLINK(...)`` or ``=cmd|...`` would
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
-from kiosk.core.report import Report
+from kiosk.core.report import Flag, Report
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # the OWASP list of what a spreadsheet reads as a formula
 COLUMNS = ("scene", "record", "log_id", "at", "until", "zone", "person_ref", "name", "decision", "reason",
@@ -62,9 +64,20 @@ def records(report: Report) -> Iterator[dict]:
                    "person_ref": event.person_ref, "name": event.name if event.name else event.raw,
                    "decision": event.decision, "reason": event.reason, "words": event.words, "by": event.by,
                    "kiosk": event.kiosk}
+        for flag in scene.flags:
+            yield {**base, **_flag(flag)}
+    for flag in report.clocks:
+        yield _flag(flag)
     audit = report.audit
     yield {"record": "audit", "value": "intact" if audit.ok else "broken",
            "words": audit.words}
+
+
+def _flag(flag: Flag) -> dict:
+    """An anomaly, a conflict or a clock off: ``reason`` says which, ``value`` the other door it goes against."""
+    return {"record": "flag", "at": iso(flag.at), "until": iso(flag.other_at), "zone": flag.zone,
+            "person_ref": flag.person_ref, "name": flag.name, "reason": flag.kind, "words": flag.words,
+            "kiosk": flag.kiosk, "value": flag.other_kiosk or ""}
 
 
 def write_csv(report: Report, handle: BinaryIO, bom: bool = False) -> None:

@@ -25,7 +25,7 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {name: plain(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]

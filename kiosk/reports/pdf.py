@@ -23,6 +23,8 @@ CHART_HEIGHT, CHART_BUCKETS = 42, 400
 GREY, DARK, RED = (235, 235, 235), (60, 60, 60), (170, 20, 20)
 Column = tuple[str, float, str]  # header, share of the page width, alignment
 HOW = {"scan": "badge", "sweep": "swept out at the lift"}  # how someone came in or went out; else the words
+FLAGS = {"admitted_after_revocation": "Admitted after a revocation", "entered_twice": "Two entries, no exit",
+         "exit_without_entry": "Exit with no entry", "conflict": "Conflict settled", "clock_skew": "Clock off"}
 
 
 def offset(at: datetime) -> str:
@@ -132,7 +134,12 @@ class Document(FPDF):
         self.multi_cell(0, ROW, self.safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0)
 
-    def table(self, columns: Sequence[Column], rows: Iterable[Sequence[object]], empty: str = "None.") -> None:
+    def lines_of(self, text: str, width: float) -> int:
+        """How many lines ``text`` takes in a cell ``width`` wide."""
+        lines: list[str] = self.multi_cell(width, ROW, text, dry_run=True, output="LINES")  # type: ignore[assignment]
+        return len(lines)
+
+    def rows_table(self, columns: Sequence[Column], rows: Iterable[Sequence[object]], empty: str = "None.") -> None:
         """Rows under a bold header repeated on each page; a cell too long for its column wraps."""
         widths = [share * self.epw for _, share, _ in columns]
         aligns = [align for _, _, align in columns]
@@ -153,8 +160,7 @@ class Document(FPDF):
             texts = [self.safe(value) for value in row]
             fits = all(len(text) <= sure or self.get_string_width(text) <= width - 2 * self.c_margin
                        for text, sure, width in zip(texts, surely_fits, widths))
-            lines = 1 if fits else max(len(self.multi_cell(width, ROW, text, dry_run=True, output="LINES"))
-                                       for text, width in zip(texts, widths))
+            lines = 1 if fits else max(self.lines_of(text, width) for text, width in zip(texts, widths))
             if self.will_page_break(ROW * lines):
                 self.add_page()
                 header()
@@ -235,30 +241,36 @@ def _scene(doc: Document, scene: SceneReport, report: Report, clock: Callable[[d
     end = report.end or max(times[-1] if times else start, start + timedelta(minutes=1))
     doc.chart(scene.headcount, start, end, clock)
     doc.section("Rolling and hold periods")
-    doc.table([("State", 0.2, "L"), ("From", 0.25, "L"), ("Until", 0.25, "L"), ("Minutes", 0.15, "R")],
+    doc.rows_table([("State", 0.2, "L"), ("From", 0.25, "L"), ("Until", 0.25, "L"), ("Minutes", 0.15, "R")],
               ([period.state, clock(period.start), clock(period.end) if period.end else "still in force",
                 f"{(period.end - period.start).total_seconds() / 60:.1f}" if period.end else ""]
                for period in scene.restricted_periods()), empty="The set was never rolling or on hold.")
     for zone in ("set", "monitors"):
         doc.section(f"Approved for the {zone} (the list as it stands)")
-        doc.table([("Name", 0.27, "L"), ("Ref", 0.08, "L"), ("Department, role", 0.23, "L"),
+        doc.rows_table([("Name", 0.27, "L"), ("Ref", 0.08, "L"), ("Department, role", 0.23, "L"),
                    ("Approved by", 0.25, "L"), ("At", 0.17, "L")],
                   ([a.name + (" (temporary)" if a.temporary else ""), a.person_ref,
                     ", ".join(filter(None, (a.department, a.role))), a.by, clock(a.at)]
                    for a in scene.approved_in(zone)), empty="Nobody.")
     doc.section("Changes to the approved list")
-    doc.table([("At", 0.17, "L"), ("Name", 0.28, "L"), ("Change", 0.55, "L")],
+    doc.rows_table([("At", 0.17, "L"), ("Name", 0.28, "L"), ("Change", 0.55, "L")],
               ([clock(e.at), e.name, e.words] for e in scene.approval_changes))
     doc.section("Swept out when the closed set was lifted")
-    doc.table([("At", 0.17, "L"), ("Name", 0.35, "L"), ("Ref", 0.1, "L"), ("Zone", 0.15, "L")],
+    doc.rows_table([("At", 0.17, "L"), ("Name", 0.35, "L"), ("Ref", 0.1, "L"), ("Zone", 0.15, "L")],
               ([clock(e.at), e.name, e.person_ref, e.zone] for e in scene.swept), empty="Nobody was inside.")
+    doc.section("Flagged across doors")
+    doc.rows_table([("At", 0.15, "L"), ("Door", 0.13, "L"), ("What", 0.22, "L"), ("Who", 0.18, "L"),
+               ("In plain words", 0.32, "L")],
+              ([clock(f.at), f.kiosk, FLAGS.get(f.kind, f.kind), f.name or f.person_ref or "", f.words]
+               for f in scene.flags), empty="Nothing: every door's record agrees.")
     doc.section("Refused attempts")
-    doc.table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("Who (or what was scanned)", 0.3, "L"), ("Reason", 0.43, "L")],
-              ([clock(e.at), e.zone, e.name or e.raw, e.words] for e in scene.refused))
+    doc.rows_table([("At", 0.15, "L"), ("Door", 0.13, "L"), ("Zone", 0.09, "L"),
+                    ("Who (or what was scanned)", 0.26, "L"), ("Reason", 0.37, "L")],
+              ([clock(e.at), e.kiosk, e.zone, e.name or e.raw, e.words] for e in scene.refused))
     doc.section("Every entry and exit")
-    doc.table([("At", 0.17, "L"), ("Zone", 0.1, "L"), ("In/out", 0.08, "L"), ("Name", 0.3, "L"),
-               ("Ref", 0.1, "L"), ("How", 0.25, "L")],
-              ([clock(e.at), e.zone, "in" if e.decision == "admit" else "out", e.name, e.person_ref,
+    doc.rows_table([("At", 0.15, "L"), ("Door", 0.13, "L"), ("Zone", 0.09, "L"), ("In/out", 0.07, "L"),
+               ("Name", 0.26, "L"), ("Ref", 0.08, "L"), ("How", 0.22, "L")],
+              ([clock(e.at), e.kiosk, e.zone, "in" if e.decision == "admit" else "out", e.name, e.person_ref,
                 HOW.get(e.kind) or e.words] for e in scene.movements))
 
 
@@ -276,6 +288,12 @@ def report_pdf(report: Report, paper: str = "a4") -> bytes:
         head.append(("Day", f"{stamp(report.start)} to {stamp(report.end)}"))
     doc.pairs(head)
     doc.pairs([("Audit of the log", audit.words)], red=not audit.ok)
+    if report.doors:
+        doc.pairs([("Doors on this report", ", ".join(report.doors))])
+    if report.clocks:
+        doc.section("Door clocks found off at a sync")
+        doc.rows_table([("At (that door's clock)", 0.2, "L"), ("Door", 0.15, "L"), ("In plain words", 0.65, "L")],
+                  ([clock(f.at), f.kiosk, f.words] for f in report.clocks))
     doc.note("Door records only: who was approved, who came and went, refusals, and the set's states. "
              "No wellbeing content.")
     if not report.scenes:
@@ -298,7 +316,7 @@ def rollcall_pdf(rollcall: RollCall, paper: str = "a4") -> bytes:
     doc.pairs([("Production", rollcall.production), ("Printed", stamp(rollcall.printed_at)),
                ("Times", f"local time, {rollcall.timezone}")])
     doc.ln(2)
-    doc.table([("Safe", 0.06, "C"), ("Name", 0.3, "L"), ("Ref", 0.08, "L"), ("Department", 0.2, "L"),
+    doc.rows_table([("Safe", 0.06, "C"), ("Name", 0.3, "L"), ("Ref", 0.08, "L"), ("Department", 0.2, "L"),
                ("Scene", 0.1, "L"), ("Zone", 0.11, "L"), ("In since", 0.15, "L")],
               (["[  ]", p.name, p.person_ref, p.department, p.scene, p.zone, clock(p.since)]
                for p in rollcall.people), empty="Nobody is inside any open scene.")

@@ -66,11 +66,17 @@ class Standing:
 
 
 def standing(db: Store, guard: Guard, at: datetime) -> Standing:
-    """What the record says of the attempts at ``guard``'s secret since it was last given right."""
+    """What the record says of the attempts at ``guard``'s secret since it was last given right.
+
+    "Since" is from the right attempt itself, not from its outcome: an attempt that began while the right one
+    was being checked came after it, and counts until the next right one (else a guess made during the IC's own
+    unlock would be told to nobody).
+    """
     key = rules.attempts_key(guard.secret)
     rows = db.execute(
         "SELECT type, at FROM events WHERE key = ? AND decision IS NULL AND (type = ? OR reason = 'locked') AND id > "
-        "(SELECT COALESCE(MAX(id), 0) FROM events WHERE key = ? AND decision IS NULL AND reason = 'right') ORDER BY id",
+        "(SELECT COALESCE(MAX(COALESCE(json_extract(payload, '$.body.attempt'), id)), 0) FROM events "
+        "WHERE key = ? AND decision IS NULL AND reason = 'right') ORDER BY id",
         [key, rules.ATTEMPT, key]).fetchall()
     tries, locked_until = 0, None
     for kind, when in rows:

@@ -13,6 +13,7 @@ A check-in belongs to one run of a closed set: a set reopened and lifted again o
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -282,19 +283,36 @@ def _erase(db: Store, rows: list[dict], kiosk: str, by: str, why: str) -> int:
     return len(rows)
 
 
+PURGE_CHUNK = 50  # check-ins erased per transaction
+PURGE_PAUSE = 0.1  # seconds between transactions, for the door's scans (SQLite's busy wait polls, 1-100 ms)
+
+
 def purge(session: ICSession, older_than: str) -> dict:
     """Erase for good the sealed text of check-ins last changed longer ago than ``older_than`` (``30d``, ``12w``).
 
     Open follow-ups are kept until done.  Statuses and times stay for the record; each erasure is an event.
+    Each erasure stands alone, so they are recorded ``PURGE_CHUNK`` at a time, each batch a short transaction
+    with a pause after it that the door's scans come in by (a purge cut off half way is finished by running it
+    again).
     """
     period = checked(rules.parse_period, older_than)
     db = session.db
-    with write(db):
-        session.key()
-        cutoff = (datetime.fromisoformat(now()) - period).isoformat(timespec="microseconds")
-        old = many(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])
-        due = [row for row in old if not rules.follow_up_open(row["follow_up_due"], row["follow_up_done_on"])]
-        erased = _erase(db, due, session.kiosk, session.reader, f"older than {rules.format_period(period)}")
+    session.key()
+    cutoff = (datetime.fromisoformat(now()) - period).isoformat(timespec="microseconds")
+    why = f"older than {rules.format_period(period)}"
+    old = many(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])
+    due = [row for row in old if not rules.follow_up_open(row["follow_up_due"], row["follow_up_done_on"])]
+    erased = 0
+    for start in range(0, len(due), PURGE_CHUNK):  # short transactions: the door writes between them
+        with write(db):
+            session.key()
+            current = {(row["scene"], row["run"], row["person"], row["sealed"]) for row in many(
+                db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])}
+            chunk = [row for row in due[start:start + PURGE_CHUNK]  # as read, unless changed meanwhile
+                     if (row["scene"], row["run"], row["person"], row["sealed"]) in current]
+            erased += _erase(db, chunk, session.kiosk, session.reader, why)
+        if start + PURGE_CHUNK < len(due):
+            time.sleep(PURGE_PAUSE)  # give way: a door waiting for the lock polls for it, and would miss a gap
     return {"erased": erased, "kept_open_follow_ups": len(old) - len(due), "older_than": rules.format_period(period),
             "cutoff": cutoff, "wal_emptied": empty_wal(db)}
 

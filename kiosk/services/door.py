@@ -156,7 +156,8 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
             if badge and ruling.decision is Decision.ADMIT else []
         if mismatch:
             ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
-        first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["ref"], person)
+        first_entry = ruling.decision is Decision.ADMIT and person is not None \
+            and not queries.has_entered_before(db, scene["ref"], person)
         body = {"scan_id": scan_id or new_id(), "request": request, "scene": scene["ref"],
                 "run": scene["run"], "zone": str(zone), "person": person,
                 "badge": badge["digest"] if badge else None, "decision": str(ruling.decision),
@@ -382,11 +383,11 @@ def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
         if found is None:
             return DoorView(get_production(db)["name"], None, [], 0, [], Completion(), missing=scene_ref)
         scene = found
-    approved = one(db, "SELECT COUNT(DISTINCT person) AS n FROM approvals WHERE scene = ?", [scene["ref"]])
+    approved = queries.count(db, "SELECT COUNT(DISTINCT person) FROM approvals WHERE scene = ?", [scene["ref"]])
     return DoorView(
         production=get_production(db)["name"],
         scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"]),
-        inside=inside_of(db, [scene]), approved_people=approved["n"],
+        inside=inside_of(db, [scene]), approved_people=approved,
         recent=[RecentScan(row["at"], row["decision"], row["person_name"],
                            reason_words(row["reason"], scene["ref"], row["zone"] or ""), row["zone"] or "",
                            row["reason"] or "",

@@ -3,9 +3,9 @@
 A scan that would admit depends on three table rows: the badge is active, the person is approved for the zone,
 the set is open.  Each row names the event that decided it (``set_by``).  Here that event must be the latest of
 its key in the log, must imply the row, and must be intact (its payload hashes to its hash, and the next row
-chains from it); when it is not the latest (two machines changed the key without seeing each other), the key's
-events are folded again and must make the row.  A row added, restored or changed with ``sqlite3`` fails one of
-these, and the scan is refused for a record mismatch.
+chains from it); when it is not the latest or does not imply the row itself (two machines changed the key
+without seeing each other), the key's events are folded again and must make the row.  A row added, restored or
+changed with ``sqlite3`` fails one of these, and the scan is refused for a record mismatch.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_
             implies: Callable[[Event], bool], made: Callable[[list[dict]], bool]) -> bool:
     if latest is None or set_by is None or not latest[1]:
         return False
-    if latest[0].id == set_by:
-        return implies(latest[0].event)
+    if latest[0].id == set_by and implies(latest[0].event):
+        return True
+    # Not the latest, or the latest changed another of the key's rows (a revocation of a person's old badge
+    # made on a kiosk that had not seen the new one): the key's events must make the row.
     folded = record.fold_from_log(db, key)
     stored = {item.event.id: item.id for item in record.events_of(db, key)}
     return folded.winner is not None and stored.get(folded.winner.id) == set_by and \

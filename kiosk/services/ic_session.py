@@ -115,11 +115,14 @@ def erase_sealed(db: Store, digests: list[str]) -> None:
 def empty_wal(db: Store) -> bool:
     """Copy the WAL into the file and empty it, so no old page survives there; False if readers held it.
 
-    Waits at most ``CHECKPOINT_WAIT_MS`` for readers: a long wait would hold every kiosk's writes behind it.
+    Waits at most ``CHECKPOINT_WAIT_MS`` for readers: a long wait would hold every kiosk's writes behind it.  The
+    pages are copied first by a passive checkpoint, which takes no lock, so that the truncating one, which holds
+    the write lock while it works, has little left to copy (a WAL grown by a big import took seconds).
     """
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the copying, done without the write lock: the door writes on
     db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
     try:
-        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # the lock, for what is left
     except sqlite3.OperationalError:
         busy = 1
     finally:

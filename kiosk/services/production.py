@@ -22,11 +22,17 @@ def _check_window(seconds: float) -> float:
     return seconds
 
 
-def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW) -> dict:
+def check_settings(name: str, duplicate_window: float = DUPLICATE_WINDOW) -> tuple[str, float]:
+    """A new production's name and duplicate window as stored, or ``ServiceError`` saying what to fix: asked
+    before a database is created for them, so that a refused `kiosk init` leaves no file behind."""
     name = checked(text.line, name, "production's name")
     if not name:
         raise ServiceError("The production needs a name.")
-    window = _check_window(duplicate_window)
+    return name, _check_window(duplicate_window)
+
+
+def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW) -> dict:
+    name, window = check_settings(name, duplicate_window)
     with write(db):
         existing = one(db, "SELECT name FROM production")
         if existing:

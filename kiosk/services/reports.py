@@ -16,17 +16,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.core import record as rules
 from kiosk.core import report as core
+from kiosk.core.anomalies import CLOCK_SKEW, CONFLICT
 from kiosk.core.door import reason_words
 from kiosk.core.report import (
     MOVES,
     Approval,
     DoorEvent,
+    Flag,
     Present,
     Report,
     RollCall,
     SceneReport,
 )
-from kiosk.services import ServiceError, audit, checkins
+from kiosk.services import ServiceError, anomalies, audit, checkins
 from kiosk.services.door import inside
 from kiosk.services.lookup import get_production, get_scene
 from kiosk.store.db import Store
@@ -79,7 +81,7 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
             words = f"{words}: {body['why']}"
         return words, body.get("by")
     if kind == "state":
-        words = STATE_WORDS.get(body.get("to"), str(body.get("to")))
+        words = STATE_WORDS.get(str(body.get("to")), str(body.get("to")))
         return (f"{words} again (run {body['run']}): {body['why']}" if body.get("why") else words), body.get("by")
     if kind == "approve":
         temporary = " (temporary, this scene only)" if body.get("temporary") else ""
@@ -90,6 +92,32 @@ def _words(kind: str, body: dict, zones_of: dict[str, frozenset[str]]) -> tuple[
     if kind == "policy_ack":
         return f"Acknowledged: {body.get('policy', 'device policy')}", body.get("confirmed_by")
     return "Scene added", None
+
+
+def _within(flags: list[Flag], start: datetime | None, end: datetime | None) -> tuple[Flag, ...]:
+    kept = [flag for flag in flags if (start is None or flag.at >= start) and (end is None or flag.at < end)]
+    return tuple(sorted(kept, key=lambda flag: (flag.at, flag.kiosk, flag.kind)))
+
+
+def _flags(db: Store, ref: str, tz: tzinfo | None, start: datetime | None, end: datetime | None) -> tuple[Flag, ...]:
+    """The anomalies across doors of one scene and the conflicts the record settled in it (``services.anomalies``)."""
+    found = anomalies.find(db, ref)
+    flags = [Flag(a.kind, local(a.at, tz), a.device, a.words, a.zone, a.person, found.names.get(a.person),
+                  a.earlier_device, local(a.earlier_at, tz) if a.earlier_at else None) for a in found.anomalies]
+    for conflict in found.conflicts:
+        at = conflict.kept_at or conflict.lost_at
+        if at is None:
+            continue
+        flags.append(Flag(CONFLICT, local(at, tz), conflict.kept_device or "", f"{conflict.key}: {conflict.words}",
+                          other_kiosk=conflict.lost_device,
+                          other_at=local(conflict.lost_at, tz) if conflict.lost_at else None))
+    return _within(flags, start, end)
+
+
+def _clocks(db: Store, tz: tzinfo | None, start: datetime | None, end: datetime | None) -> tuple[Flag, ...]:
+    """Doors whose clock a sync found more than two minutes off the hub's."""
+    return _within([Flag(CLOCK_SKEW, local(note.at, tz), note.device, note.words)
+                    for note in anomalies.clock_notes(db) if note.flagged], start, end)
 
 
 def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | None,
@@ -140,7 +168,7 @@ def _scene_section(db: Store, scene: dict, tz: tzinfo | None, start: datetime | 
         approved=tuple(Approval(a["zone"], a["ref"], a["name"], a["department"], a["role"], a["approved_by"],
                                 local(a["approved_at"], tz), bool(a["temporary"])) for a in approvals),
         events=tuple(events), periods=tuple(periods), headcount=tuple(series), peak=count, peak_at=peak_at,
-        checkins=checkins.completion(db, scene["ref"]))
+        checkins=checkins.completion(db, scene["ref"]), flags=_flags(db, scene["ref"], tz, start, end))
 
 
 def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
@@ -148,7 +176,8 @@ def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
     production = get_production(db)["name"]
     scene = get_scene(db, ref)
     return Report(production, "scene", scene["ref"], datetime.now(tz).astimezone(tz), zone_name(tz),
-                  (_scene_section(db, scene, tz, None, None),), audit.check(db).result)
+                  (_scene_section(db, scene, tz, None, None),), audit.check(db).result,
+                  clocks=_clocks(db, tz, None, None))
 
 
 def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
@@ -168,7 +197,7 @@ def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
         ORDER BY s.ref""", [_stored(start), _stored(end), *types])]
     return Report(production, "day", day.isoformat(), datetime.now(tz).astimezone(tz), zone_name(tz),
                   tuple(_scene_section(db, get_scene(db, ref), tz, start, end) for ref in refs), audit.check(db).result,
-                  start, end)
+                  start, end, _clocks(db, tz, start, end))
 
 
 def rollcall(db: Store, scene_ref: str | None = None, tz: tzinfo | None = None) -> RollCall:

@@ -90,7 +90,8 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
     changes nothing and reports every bad row.  ``source`` says how to read it (sheet, encoding, which column
     is which, the kind for everyone); an option that cannot be used is a ServiceError.
 
-    The list is read and checked before the write lock is taken, and recorded in one short transaction.
+    The list is read and checked, compared with the roster and its events made before the write lock is taken;
+    under the lock the events are chained on to the log and written in a few bulk statements, one transaction.
     """
     try:
         roster = read_roster(data, source)
@@ -99,12 +100,22 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
     result = ImportResult(errors=roster.errors, dry_run=dry_run, reading=roster.reading)
     if result.errors:
         return result
+    seen = _roster_state(db)
+    changes = _changes(db, roster.people, result)
     if dry_run:
-        _changes(db, roster.people, result)
         return result
+    batch = record.prepare_batch(kiosk, changes)  # the slow part, before the write lock
     with write(db):
-        record.record_batch(db, kiosk, _changes(db, roster.people, result))
+        if _roster_state(db) != seen:  # someone changed the roster meanwhile: compare again, under the lock
+            result = ImportResult(dry_run=dry_run, reading=roster.reading)
+            batch = record.prepare_batch(kiosk, _changes(db, roster.people, result))
+        record.write_batch(db, batch)
     return result
+
+
+def _roster_state(db: Store) -> tuple[int, int]:
+    """How many people, and the newest event that set one: any change to the people table changes it."""
+    return db.execute("SELECT COUNT(*), COALESCE(MAX(set_by), 0) FROM people").fetchone()
 
 
 def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = "", role: str = "",

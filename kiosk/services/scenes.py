@@ -171,7 +171,8 @@ def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
             return scene
         if scene["state"] == SceneState.LIFTED:
             raise ServiceError(f"The closed set of scene {scene['ref']} was lifted. Reopening it is a new run "
-                               "of the closed set: the supervisor reopens it, giving the reason.")
+                               "of the closed set: the supervisor reopens it, saying who and why "
+                               f"(`kiosk scene reopen {scene['ref']} --by NAME --reason WHY`).")
         if state is not SceneState.OPEN and scene["state"] not in ACTIVE_STATES:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: open it first.")
         change_state(db, scene, state, kiosk)
@@ -183,7 +184,7 @@ def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
 
     The last run's temporary approvals ended at its lift; the next lift opens new check-ins.
     """
-    by, why = by.strip(), why.strip()
+    by, why = checked(text.line, by, "name of who reopens"), checked(text.line, why, "reason")
     if not by or not why:
         raise ServiceError("Reopening a lifted closed set needs who reopens it and why.")
     with write(db):

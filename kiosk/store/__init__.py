@@ -19,9 +19,9 @@ from kiosk.store.db import (
     explain,
     open_connection,
 )
-from kiosk.store.schema import FileKind, migrate, probe
+from kiosk.store.schema import FileKind, is_current, migrate, probe
 
-__all__ = ["Store", "StoreError", "connect"]
+__all__ = ["Store", "StoreError", "connect", "reopen"]
 
 
 def default_device() -> str:
@@ -45,10 +45,10 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
             create_private(path)
         except OSError as error:
             raise StoreError(f"{path}: cannot create the database here ({error.strerror}).") from None
-    check_file(path)
     try:
-        kind = probe(path)
+        kind = probe(path)  # through SQLite first: reading the file outside it could drop this process's locks
     except sqlite3.DatabaseError as error:
+        check_file(path)  # SQLite cannot read it: say why in plain words (not SQLite at all, permissions)
         raise StoreError(explain(path, error)) from None
     if kind is FileKind.FOREIGN:
         raise StoreError(f"{path} is not a kiosk database (it holds another program's tables). It was left "
@@ -68,4 +68,17 @@ def connect(path: str | Path, *, create: bool = False, device: str | None = None
     except BaseException:
         db.close()
         raise
+    return db
+
+
+def reopen(path: str | Path) -> Store:
+    """Another connection to the kiosk file at ``path``, which this process has open already through
+    ``connect`` (for another thread: the hub's follower, a backup): no checks and no migration, only a refusal
+    of a file not at this version's schema.  (``connect`` reads a file outside SQLite only when SQLite cannot
+    read it: closing any descriptor of a file drops every POSIX lock this process holds on it, which would let
+    another kiosk or a restore take a file still in use.)"""
+    db = open_connection(Path(path))
+    if not is_current(db):
+        db.close()
+        raise StoreError(f"{path}: open it with the kiosk first (it is not at this version's schema).")
     return db

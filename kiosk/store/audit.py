@@ -182,7 +182,7 @@ def rebuild(db: Store) -> int:
     db.execute("DELETE FROM conflicts")
     db.conn.executemany("INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?)", heads)
     db.conn.executemany("INSERT INTO conflicts (key, kept, lost, words) VALUES (?, ?, ?, ?)", conflicts)
-    for (table, names), rows in tables.items():
+    for (table, names), values in tables.items():
         db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES "
-                            f"({', '.join('?' * len(names))})", rows)
+                            f"({', '.join('?' * len(names))})", values)
     return keys

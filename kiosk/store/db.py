@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import StoreError
+from kiosk.files import private_folder
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -76,7 +77,7 @@ def check_file(path: Path) -> None:
 
 def create_private(path: Path) -> None:
     """Create an empty file readable by its owner only; SQLite gives -wal and -shm the same mode."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(descriptor)
 

@@ -6,14 +6,18 @@ in the order every machine agrees on, is an entry.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
 from kiosk.store.db import Store
 
 ORDER_DESC = "hlc DESC, device DESC, seq DESC"
 
 
-def one(db: Store, sql: str, params: list | tuple = ()) -> dict[str, Any] | None:
+Params: TypeAlias = Sequence[Any] | dict[str, Any]
+
+
+def one(db: Store, sql: str, params: Params = ()) -> dict[str, Any] | None:
     cursor = db.execute(sql, params)
     row = cursor.fetchone()
     if row is None:
@@ -21,7 +25,12 @@ def one(db: Store, sql: str, params: list | tuple = ()) -> dict[str, Any] | None
     return dict(zip([column[0] for column in cursor.description], row))
 
 
-def many(db: Store, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
+def count(db: Store, sql: str, params: Params = ()) -> int:
+    """The one number a ``SELECT COUNT(...)`` gives."""
+    return int(db.execute(sql, params).fetchone()[0])
+
+
+def many(db: Store, sql: str, params: Params = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]

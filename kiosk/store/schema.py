@@ -230,7 +230,29 @@ def m003_record(db: Database) -> None:
     db.executescript(RECORD_SCHEMA)
 
 
-STEPS = (m001_door, m002_checkins, m003_record)
+def m004_sync(db: Database) -> None:
+    """What this file knows of the hub (kiosk.store.sync): never part of the record, only where syncing stands."""
+    db.executescript(
+        """
+        -- Per hub device this file syncs as: every event of it up to local row pushed_id is held by the hub,
+        -- which said (after committing) that it holds up to held_seq; the last sync that got through, since
+        -- when none has, why, and the clock skew the hub measured.
+        CREATE TABLE sync (
+            device TEXT PRIMARY KEY,
+            pushed_id INTEGER NOT NULL DEFAULT 0,
+            held_seq INTEGER NOT NULL DEFAULT 0,
+            last_success TEXT,
+            offline_since TEXT,
+            last_error TEXT,
+            last_reason TEXT,
+            skew REAL,
+            skew_flagged INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+STEPS = (m001_door, m002_checkins, m003_record, m004_sync)
 
 
 def migrations() -> Migrations:

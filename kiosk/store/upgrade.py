@@ -89,7 +89,7 @@ class _History:
                     "reason": row["reason"], "scan_id": row["scan_id"], "layout": row["layout"],
                     "badge": codes.digest(badge["code"]) if badge else None,
                     "raw": codes.masked(row["raw"]) if row["raw"] else None, **detail, "legacy": legacy}
-            key = rules.policy_key(scene, person) if kind == "policy_ack" else \
+            key = rules.policy_key(scene, person) if kind == "policy_ack" and person else \
                 rules.presence_key(scene, person, row["zone"])
             self.add(DOOR[kind], key, body, row["at"])
         elif kind == "state" and scene:
@@ -180,7 +180,8 @@ class _History:
                 digest = None
                 if row["sealed"] is not None:
                     digest = hashlib.sha256(row["sealed"]).hexdigest()
-                    self.db.execute("INSERT OR IGNORE INTO sealed (digest, blob) VALUES (?, ?)", [digest, row["sealed"]])
+                    self.db.execute("INSERT OR IGNORE INTO sealed (digest, blob) VALUES (?, ?)",
+                                    [digest, row["sealed"]])
                 binding = f"checkin:{row['id']}:scene:{row['scene_id']}:person:{row['person_id']}"
                 self.add(rules.CHECKIN_RECORDED, key,
                          {**base, "by": "upgrade", "status": row["status"], "follow_up_due": row["follow_up_due"],

@@ -144,8 +144,8 @@ class KioskApp(App, inherit_bindings=False):
                     self._pause.stop()
                 self._pause = self.set_timer(self.keys.wait, self._on_pause) if self.keys.holding else None
                 return
-            if (burst := self.keys.flush()) is not None:
-                await self._end_burst(burst)
+            if (held := self.keys.flush()) is not None:
+                await self._end_burst(held)
         if isinstance(event, events.Key):
             self._passing_through.discard(id(event))
         await super().on_event(event)

@@ -31,6 +31,7 @@ from kiosk.errors import KioskError, StoreError
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.notifications import SeverityLevel
     from textual.worker import Worker
 
     from kiosk.store.db import Store
@@ -172,7 +173,7 @@ class Services:
             return f"{error.strerror or error}. NOT RECORDED.", True
         return f"Unexpected error ({type(error).__name__}: {error}). NOT RECORDED.", True
 
-    def _tell(self, task: _Task, message: str, severity: str) -> None:
+    def _tell(self, task: _Task, message: str, severity: SeverityLevel) -> None:
         if task.say is not None:
             task.say(message)
         if task.say is None or severity == "error":

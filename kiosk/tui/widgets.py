@@ -271,7 +271,8 @@ class Table(DataTable):
         return super().clear(columns)
 
     def _room(self) -> int:
-        width = self.size.width or (self.parent.size.width if self.parent else 0) or self.app.size.width
+        parent = self.parent
+        width = self.size.width or (parent.size.width if isinstance(parent, Widget) else 0) or self.app.size.width
         return width - self.styles.scrollbar_size_vertical - 2 * self.cell_padding * len(self.specs)
 
     def _lay_out(self, room: int) -> None:

@@ -66,6 +66,11 @@ def test_status_shows_each_device(hub, chain):
     assert (first.name, first.last_seq, first.events, first.clock_flagged) == ("door-1", 4, 4, True)
     assert 299 < first.clock_skew_seconds < 302 and first.last_seen is not None and first.anomalies == 0
     assert (spare.name, spare.last_seq, spare.last_seen, spare.clock_skew_seconds) == ("spare", 0, None, None)
+    door.report_anomalies(3)
+    assert [device.anomalies for device in status(hub.admin_dsn, hub.password).devices] == [3, 0]
+    with pytest.raises(HubError, match="0 or more"):
+        door.report_anomalies(-1)
+    assert door.heads() == {"door-1": 4}
 
 
 def test_verify_passes_a_sound_hub_and_finds_the_first_break_of_each_device(hub, chain):

@@ -325,11 +325,46 @@ def test_an_erase_event_removes_blobs_at_the_hub_for_good(hub, chain):
 
 
 @pytest.mark.parametrize("body", [{"erase": "abc"}, {"erase": ["not a digest"]}, {"sealed": {"a": 1}},
-                                  {"erase": [None]}, {"sealed": [1]}])
-def test_malformed_sealed_and_erase_lists_are_refused(hub, chain, body):
-    with pytest.raises(HubError, match="must be a list of SHA-256 hex digests") as refused:
+                                  {"erase": [None]}, {"sealed": [1]}, {"sealed": 7}, {"erase": [["0" * 64]]},
+                                  {"sealed": [int("1" * 64)]}])
+def test_malformed_sealed_and_erase_fields_are_refused(hub, chain, body):
+    with pytest.raises(HubError, match="must name SHA-256 hex digests") as refused:
         hub.client("ic").push(chain("ic", 1, body=lambda seq: body))
     assert refused.value.reason == "invalid"
+    with pytest.raises(events.EventError, match="must name SHA-256 hex digests"):  # the kiosk's rule is the hub's
+        events.named_digests(body, next(iter(body)))
+
+
+def test_one_digest_as_text_or_none_as_null_is_the_same_rule_as_a_list(hub, chain):
+    """A kiosk's check-in names its sealed content by one digest, or none (carried over from the first release):
+    the hub reads those as a list of one and an empty list."""
+    digest, content = blob("sealed check-in recorded by a kiosk")
+    ic = hub.client("ic-laptop")
+    history = chain("ic-laptop", 3, body=lambda seq: {1: {"sealed": None}, 2: {"sealed": digest}}.get(seq, {}))
+    with pytest.raises(HubError, match="sealed content the hub does not hold"):
+        ic.push(history)
+    assert ic.push(history, {digest: content}) == 3
+    page = hub.client("office").pull({})
+    assert [sealed_digests(event) for event in page.events] == [[], [digest], []]
+    assert page.blobs == {digest: content}
+    erase = chain("ic-laptop", 1, after=history[-1], body=lambda seq: {"erase": digest})
+    assert ic.push(erase) == 4
+    assert hub.sql().execute("SELECT digest FROM hub.erased").fetchall() == [(digest,)]
+
+
+def test_content_erased_before_it_was_pushed_travels_as_the_events_that_name_and_erase_it(hub, chain):
+    """An IC re-seals or purges check-ins on a kiosk that has not pushed them yet: the old content is gone from
+    the kiosk, so the push carries the event naming it and, later in the same push, the one erasing it.  The
+    hub checks at commit; an event naming content that nothing in the push erases is still refused whole."""
+    gone, kept = blob("resealed before the push"), blob("the new sealing")
+    ic = hub.client("ic-laptop")
+    bodies = {1: {"sealed": gone[0]}, 2: {"n": 2}, 3: {"sealed": kept[0], "erase": [gone[0]]}}
+    history = chain("ic-laptop", 3, body=lambda seq: bodies[seq])
+    with pytest.raises(HubError, match="sealed content the hub does not hold"):
+        ic.push(history[:2])
+    assert held(hub, "ic-laptop") == []
+    assert ic.push(history, dict([kept])) == 3
+    assert hub.sql().execute("SELECT digest FROM hub.sealed").fetchall() == [(kept[0],)]
 
 
 def test_every_sync_records_the_clock_skew_and_flags_more_than_two_minutes(hub):

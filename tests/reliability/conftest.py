@@ -40,6 +40,11 @@ SIZES = {  # name: (reduced, full)
     "stdin_examples": (100, 2_000),
     "guess_processes": (6, 120),
     "typed_examples": (150, 5_000),
+    "backup_rounds": (2, 30),
+    "pin_burst": (12, 100),
+    "passphrase_burst": (6, 60),
+    "tui_examples": (3, 40),
+    "import_rows": (5_000, 99_999),  # full: the most a crew list holds (100,000 lines with its header)
 }
 
 
@@ -60,21 +65,22 @@ def figures(request):
             handle.write(json.dumps(record) + "\n")
 
 
-def build_production(path: Path, name: str = "Night Garden", duplicate_window: float = 0) -> dict[str, str]:
-    """A production on ``path``: the demo crew with badges, scene 42 open.  Returns {ref: code}.
+def build_production(path: Path, name: str = "Night Garden", duplicate_window: float = 0,
+                     kiosk: str = KIOSK) -> dict[str, str]:
+    """A production on ``path`` made by ``kiosk``: the demo crew with badges, scene 42 open.  Returns {ref: code}.
 
     The duplicate window is 0 by default so that every scan is a row: the proofs count rows.
     """
-    db = connect(path, create=True)
+    db = connect(path, create=True, device=kiosk)
     try:
-        production.init_production(db, name, KIOSK, duplicate_window)
-        assert roster.import_people(db, (DATA / "demo-crew.csv").read_bytes(), KIOSK).ok
+        production.init_production(db, name, kiosk, duplicate_window)
+        assert roster.import_people(db, (DATA / "demo-crew.csv").read_bytes(), kiosk).ok
         cards = badges.plan_badges(db)
-        badges.record_badges(db, cards, KIOSK)
-        scenes.add_scene(db, "42", "Bedroom, night", KIOSK, coordinator="X01", performers=("C01", "C02"))
-        scenes.approve(db, "42", ("D01", "P01", "P02"), by="Sam Whitfield", kiosk=KIOSK)
-        scenes.approve(db, "42", ("V01",), by="Sam Whitfield", kiosk=KIOSK, zone="monitors")
-        scenes.set_state(db, "42", scenes.SceneState.OPEN, KIOSK)
+        badges.record_badges(db, cards, kiosk)
+        scenes.add_scene(db, "42", "Bedroom, night", kiosk, coordinator="X01", performers=("C01", "C02"))
+        scenes.approve(db, "42", ("D01", "P01", "P02"), by="Sam Whitfield", kiosk=kiosk)
+        scenes.approve(db, "42", ("V01",), by="Sam Whitfield", kiosk=kiosk, zone="monitors")
+        scenes.set_state(db, "42", scenes.SceneState.OPEN, kiosk)
         return {card.ref: card.code for card in cards}
     finally:
         db.close()
@@ -134,7 +140,8 @@ def health(path: Path) -> tuple[str, bool, int]:
 def stored_scan_ids(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
-        return [scan_id for (scan_id,) in conn.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
+        return [scan_id for (scan_id,) in conn.execute(
+            "SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'")]
     finally:
         conn.close()
 

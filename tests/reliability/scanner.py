@@ -2,7 +2,8 @@
 
 Usage: python -m tests.reliability.scanner DB CODES.json NAME SECONDS
 Each line printed is ``SCAN_ID DECISION REPLAY`` and is flushed at once, so whatever a killed process printed
-was shown to the door.  About one scan in ten re-sends a scan id from a small pool of its own (a scan id names a scan of one kiosk).
+was shown to the door.  About one scan in ten re-sends a scan id from a small pool of its own (a scan id names
+a scan of one kiosk).
 """
 
 from __future__ import annotations

@@ -261,7 +261,7 @@ def test_parallel_guesses_killed_mid_check_are_all_counted(production_file, figu
                 if kill_at and process.poll() is None and anonymous_memory_mib(process.pid) >= kill_at:
                     process.send_signal(signal.SIGKILL)
             time.sleep(0.002)
-        for process, kill_at in guessers:
+        for process, _ in guessers:
             _, err = process.communicate()
             if process.returncode == -signal.SIGKILL:
                 killed += 1

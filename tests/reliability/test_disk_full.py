@@ -32,7 +32,8 @@ def fill_until_refused(db, code: str) -> tuple[StoreError, int]:
         try:
             answered.append(door.scan(db, "42", code, "set", KIOSK, scan_id).scan_id)
         except StoreError as error:
-            stored = db.execute("SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'").fetchall()
+            stored = db.execute(
+                "SELECT json_extract(payload, '$.body.scan_id') FROM events WHERE type = 'door.scan'").fetchall()
             assert scan_id not in {row[0] for row in stored}, "a refused scan left a row"
             assert set(answered) <= {row[0] for row in stored}
             return error, len(answered)
@@ -54,7 +55,8 @@ def assert_refused_cleanly(db, path: Path, code: str, error: StoreError, refusal
             assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == rows, "a refused scan left a row"
             refused += 1
         else:
-            assert db.execute("SELECT COUNT(*) FROM events WHERE json_extract(payload, '$.body.scan_id') = ?", [verdict.scan_id]).fetchone()[0] == 1
+            assert db.execute("SELECT COUNT(*) FROM events WHERE json_extract(payload, '$.body.scan_id') = ?",
+                              [verdict.scan_id]).fetchone()[0] == 1
             fitted += 1
             assert fitted < FILL_LIMIT, "a full disk kept taking scans"
         assert not db.conn.in_transaction

@@ -96,7 +96,8 @@ def test_no_cell_of_a_written_csv_starts_like_a_formula(production_file, tmp_pat
     @settings(max_examples=size("csv_examples"), deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(name=formula_like(LINE), title=formula_like(LINE), location=formula_like(LINE), by=formula_like(LINE),
-           why=formula_like(LINE), raw=formula_like(ANY), kiosk=st.from_regex(DEVICE_PATTERN, fullmatch=True), bom=st.booleans())
+           why=formula_like(LINE), raw=formula_like(ANY), kiosk=st.from_regex(DEVICE_PATTERN, fullmatch=True),
+           bom=st.booleans())
     def check(name, title, location, by, why, raw, kiosk, bom):
         seen["examples"] += 1
         ref = f"s{seen['examples']}"

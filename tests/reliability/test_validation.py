@@ -2,7 +2,8 @@
 
 Text that shows nothing (zero-width and other format characters, blank letters, spaces) is no name; tabs,
 line breaks, ESC and OSC sequences never reach the terminal through `kiosk scene show`; a ref is a roster
-ref; nothing is longer than the roster's limit; a date is a day of the calendar.  Every refusal is exit 2
+ref; nothing is longer than the roster's limit; a date is a day of the calendar; a crew list's header names
+each column once (the first release silently read the last of two `Name` columns).  Every refusal is exit 2
 with a message that says what to fix, and records nothing.
 """
 
@@ -151,6 +152,27 @@ def test_each_finding_is_refused_with_what_to_fix(production_file, capsys, figur
         assert "Traceback" not in out + err
     assert log_rows(path) == before
     figures.update(probes=len(FOUND), refused_exit_2=len(FOUND), recorded=0)
+
+
+TWICE = [  # (header, the field named twice) - the same heading, or two headings the kiosk reads as one field
+    ("Ref,Name,Kind,Name", "name"), ("Ref,Name,Kind,Full name", "name"), ("Ref,ID,Name,Kind", "ref"),
+    ("Ref,Name,Kind,Department,Dept", "department"), ("Ref,Name,Kind,Kind", "kind"),
+    ("Ref,First name,Last name,Kind,First Name", "first name"),
+]
+
+
+@pytest.mark.parametrize(("header", "field"), TWICE, ids=[header for header, _ in TWICE])
+def test_a_crew_list_naming_a_column_twice_is_refused_saying_which(production_file, tmp_path, capsys, header,
+                                                                   field):
+    path, _ = production_file
+    listing = tmp_path / "crew.csv"
+    values = {"Ref": "Q01", "ID": "Q02", "Kind": "crew"}
+    listing.write_text(f"{header}\n" + ",".join(values.get(name, f"Value {number}")
+                                                for number, name in enumerate(header.split(","))) + "\n")
+    before = log_rows(path)
+    status, out, err = kiosk(capsys, "--db", str(path), "people", "import", str(listing))
+    assert status == 2 and f"the header names the {field} twice" in out + err, (status, out, err)
+    assert "Traceback" not in out + err and log_rows(path) == before
 
 
 def test_typed_text_reaches_the_record_and_the_terminal_only_well_formed(production_file, capsys, figures):

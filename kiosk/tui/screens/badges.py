@@ -22,8 +22,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 from kiosk.badges import Staged, stage, terminal_qr, undrawable
 from kiosk.core.badge import BadgeCard
 from kiosk.services import badges
-from kiosk.tui.screens.form import Form
-from kiosk.tui.screens.people import PersonList
+from kiosk.tui.screens.form import FilteredList, Form
 from kiosk.tui.widgets import Col, Table, local_time
 
 if TYPE_CHECKING:
@@ -33,11 +32,12 @@ if TYPE_CHECKING:
 BADGE_WORDS = {"active": "valid", "revoked": "REVOKED", "superseded": "replaced", None: "none"}
 
 
-class BadgesScreen(PersonList):
+class BadgesScreen(FilteredList[badges.BadgeState]):
     """Everyone with their latest badge and its status (valid, REVOKED and why, replaced, none): Enter previews
     one, F2 issues a new one, F4 everyone's, F8 revokes one."""
 
     TITLE_WORD = "Badges"
+    FILTER_HINT = "Filter: part of a name, ref, department or role (Enter: to the table)"
     COLUMNS = (Col("Ref", share=1, least=4), Col("Name", share=3), Col("Badge", width=8), Col("Since", width=10),
                Col("Why", share=2), Col("Department", share=1))
     BINDINGS = [
@@ -48,10 +48,16 @@ class BadgesScreen(PersonList):
         Binding("f8", "revoke", "Revoke"),
     ]
 
-    async def fetch(self) -> list[badges.BadgeState]:  # type: ignore[override]
+    async def fetch(self) -> list[badges.BadgeState]:
         return await self.app.services.db(badges.badge_states)
 
-    def cells(self, row: badges.BadgeState) -> tuple[str, ...]:  # type: ignore[override]
+    def key(self, row: badges.BadgeState) -> str:
+        return row.ref
+
+    def searched(self, row: badges.BadgeState) -> tuple[str, ...]:
+        return row.ref, row.name, row.department, row.role
+
+    def cells(self, row: badges.BadgeState) -> tuple[str, ...]:
         since = local_time(row.ended_at if row.status == "revoked" else row.issued_at, date=True)[:10]
         why = row.end_reason if row.status == "revoked" else ""
         return row.ref, row.name, BADGE_WORDS[row.status], since, why or "", row.department

@@ -5,6 +5,7 @@
   end of what is there: typing adds to it, never replaces it unseen.
 - ``ListScreen``: rows fetched through the services, shown in a ``Table`` laid out by its ``COLUMNS``, the cursor
   kept on the same row across reloads.  A failed load leaves the rows as they were and says why.
+  ``FilteredList`` adds a filter box above the table.
 
 Both are behind the supervisor PIN or the IC's passphrase: ``GUARDED``, they close when the kiosk is idle.
 """
@@ -14,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from kiosk.tui.widgets import Col, Table
 
@@ -91,7 +93,7 @@ class ListScreen(Screen[Any], Generic[Row]):
         self.rows = await self.fetch()
         self.show_rows(select)
 
-    def visible(self) -> list[Row]:
+    def filtered_rows(self) -> list[Row]:
         """The rows to show (all of them unless a screen filters)."""
         return self.rows
 
@@ -99,7 +101,7 @@ class ListScreen(Screen[Any], Generic[Row]):
         table = self.table()
         select = select or self.current_key()
         table.clear()
-        for row in self.visible():
+        for row in self.filtered_rows():
             table.add_row(*self.cells(row), key=self.key(row))
         if select is not None and select in table.rows:
             table.move_cursor(row=table.get_row_index(select))
@@ -118,3 +120,37 @@ class ListScreen(Screen[Any], Generic[Row]):
         """The row under the cursor, or None when there is none."""
         key = self.current_key()
         return next((row for row in self.rows if self.key(row) == key), None)
+
+
+class FilteredList(ListScreen[Row]):
+    """A list screen with a filter above its table: the rows whose ``searched`` text holds what was typed."""
+
+    TITLE_WORD = ""
+    FILTER_HINT = "Filter (Enter: to the table)"
+    searched: Callable[[Row], Sequence[str]]  # the texts of a row the filter looks in
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.TITLE_WORD, id="heading", classes="title")
+        yield Input(placeholder=self.FILTER_HINT, id="filter")
+        yield Table(id="rows", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def filtered_rows(self) -> list[Row]:
+        text = self.query_one("#filter", Input).value.strip().casefold()
+        return [row for row in self.rows if not text or any(text in value.casefold() for value in self.searched(row))]
+
+    def shown(self) -> None:
+        shown, everyone = self.table().row_count, len(self.rows)
+        counted = f"{shown} of {everyone} shown" if shown != everyone else str(everyone)
+        self.query_one("#heading", Label).update(f"{self.TITLE_WORD}: {counted}")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.show_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.table().focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()

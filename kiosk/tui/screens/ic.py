@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 
-from kiosk.core.checkins import RECORDABLE, STATUS_WORDS, Status
+from kiosk.core.checkins import RECORDABLE, STATUS_WORDS, Status, failed_attempts_words
 from kiosk.services import checkins
 from kiosk.services.checkins import ICCheckin
 from kiosk.tui.pickers import PersonPicker
@@ -103,6 +103,10 @@ class ICScreen(ListScreen[ICCheckin]):
     def compose(self) -> ComposeResult:
         yield Label(f"IC mode - {self.session.reader}. Only you see this screen; Escape locks it.",
                     classes="title", markup=False)
+        failed = Static(failed_attempts_words(self.session.failed_attempts), id="failed", classes="warning",
+                        markup=False)
+        failed.display = bool(self.session.failed_attempts)  # told once, at the unlock after them
+        yield failed
         yield Table(id="rows", cursor_type="row", zebra_stripes=True)
         yield Footer()
 

@@ -66,7 +66,7 @@ class ImportScreen(Form):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.checked = None
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # Enter here is the dry run, not Form's move to the next field
         path = self.value("#path")
         self.app.services.run(self, self.dry_run(Path(path).expanduser() if path else None),
@@ -102,9 +102,9 @@ class ImportScreen(Form):
                                             source=source)
         details.display = True
         if result.errors:
-            for error in result.errors:
-                details.add_row(f"line {error.line}" + (f", {error.cell}" if error.cell else ""), error.reason)
-            lines = len({error.line for error in result.errors})
+            for problem in result.errors:
+                details.add_row(f"line {problem.line}" + (f", {problem.cell}" if problem.cell else ""), problem.reason)
+            lines = len({problem.line for problem in result.errors})
             self.say(f"{path.name}: {len(result.errors)} problem(s) on {lines} line(s). Nothing was imported: "
                      "fix the file (or the options), then Enter to check it again.")
             return

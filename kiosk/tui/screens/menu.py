@@ -6,12 +6,12 @@ is back at the door - the next action asks for the PIN again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -56,8 +56,10 @@ class SupervisorMenu(ModalScreen[None]):
             self.app.push_screen(ChooseSceneScreen(), self._scene_chosen)
         else:
             self.dismiss(None)
-            self.app.push_screen({"people": people.PeopleScreen, "scenes": scene_screens.ScenesScreen,
-                                  "badges": badges.BadgesScreen, "reports": reports.ReportsScreen}[str(choice)]())
+            screens: dict[str, type[Screen[Any]]] = {
+                "people": people.PeopleScreen, "scenes": scene_screens.ScenesScreen, "badges": badges.BadgesScreen,
+                "reports": reports.ReportsScreen}
+            self.app.push_screen(screens[str(choice)]())
 
     def _scene_chosen(self, ref: str | None) -> None:
         if ref:
@@ -76,7 +78,13 @@ class SupervisorMenu(ModalScreen[None]):
             who = "Nobody is inside any closed set."
         self.app.push_screen(Confirm("Leave the kiosk?", f"{who}\nUntil it is started again this door answers no "
                                                          "scans and records nothing.", yes="exit the kiosk"),
-                             lambda leave: self.app.exit() if leave else self.dismiss(None))
+                             self._leave)
+
+    def _leave(self, leave: bool | None) -> None:
+        if leave:
+            self.app.exit()
+        else:
+            self.dismiss(None)
 
 
 class ChooseSceneScreen(ListScreen[scenes.SceneSummary]):

@@ -14,23 +14,17 @@ from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 from kiosk.core.roster import KINDS, ref_from_name
 from kiosk.services import roster
 from kiosk.services.roster import ImportResult, Person
-from kiosk.tui.screens.form import Form, ListScreen
+from kiosk.tui.screens.form import FilteredList, Form
 from kiosk.tui.widgets import Col, Table, local_time
 
 
-class PersonList(ListScreen[Person]):
+class PersonList(FilteredList[Person]):
     """Everyone in the production, filtered as the supervisor types."""
 
     COLUMNS = (Col("Ref", share=1, least=4), Col("Name", share=4), Col("Kind", width=4), Col("Badge issued", width=12),
                Col("Department", share=2), Col("Role", share=2))
     TITLE_WORD = "People"
-
-    def compose(self) -> ComposeResult:
-        yield Label(self.TITLE_WORD, id="heading", classes="title")
-        yield Input(placeholder="Filter: part of a name, ref, department or role (Enter: to the table)",
-                    id="filter")
-        yield Table(id="rows", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    FILTER_HINT = "Filter: part of a name, ref, department or role (Enter: to the table)"
 
     async def fetch(self) -> list[Person]:
         return await self.app.services.db(roster.list_people)
@@ -38,30 +32,12 @@ class PersonList(ListScreen[Person]):
     def key(self, row: Person) -> str:
         return row.ref
 
+    def searched(self, row: Person) -> tuple[str, ...]:
+        return row.ref, row.name, row.department, row.role
+
     def cells(self, row: Person) -> tuple[str, ...]:
         issued = local_time(row.badge_issued_at, date=True)[:10] if row.badge_issued_at else "no badge"
         return row.ref, row.name, row.kind, issued, row.department, row.role
-
-    def visible(self) -> list[Person]:
-        text = self.query_one("#filter", Input).value.strip().casefold()
-        return [person for person in self.rows if not text or any(
-            text in value.casefold() for value in (person.ref, person.name, person.department, person.role))]
-
-    def shown(self) -> None:
-        shown, everyone = self.table().row_count, len(self.rows)
-        counted = f"{shown} of {everyone} shown" if shown != everyone else str(everyone)
-        self.query_one("#heading", Label).update(f"{self.TITLE_WORD}: {counted}")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.show_rows()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            self.table().focus()
-
-    def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
 
 
 class PeopleScreen(PersonList):
@@ -129,7 +105,7 @@ class PersonForm(Form):
             yield Input(person.role if person else "", placeholder="Role, e.g. Camera operator", id="role")
             with RadioSet(id="kind"):
                 for kind in KINDS:
-                    yield RadioButton(kind.capitalize(), value=bool(person) and person.kind == kind)
+                    yield RadioButton(kind.capitalize(), value=person is not None and person.kind == kind)
             yield Static(id="message", classes="message", markup=False)
         yield Footer()
 

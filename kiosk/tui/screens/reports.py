@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Footer,
@@ -23,6 +24,7 @@ from textual.widgets import (
 )
 
 from kiosk.core.report import Report, SceneReport, bucket_peaks
+from kiosk.files import private_folder
 from kiosk.services import reports
 from kiosk.tui.screens.form import Form
 from kiosk.tui.widgets import Col, Table
@@ -79,7 +81,8 @@ class ReportsScreen(Screen[None]):
     async def show(self, report: Report) -> None:
         charts = self.query_one("#charts", VerticalScroll)
         await charts.remove_children()
-        parts = [Static(report.title, classes="title", markup=False), Static(report.audit.words, markup=False)]
+        parts: list[Widget] = [Static(report.title, classes="title", markup=False),
+                               Static(report.audit.words, markup=False)]
         if not report.scenes:
             parts.append(Static("No door activity."))
         for scene in report.scenes:
@@ -157,7 +160,7 @@ class ExportForm(Form):
         fmt, path = self._format(), self._path()
         paper = next(str(button.id) for button in self.query_one("#paper").query(RadioButton) if button.value)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)  # a report names people: a folder made for it is 0700
         except OSError as error:
             self.say(f"Cannot write there: {error.strerror}.")
             return

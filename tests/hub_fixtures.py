@@ -1,4 +1,5 @@
-"""Fixtures for tests against a real PostgreSQL hub (TLS and SCRAM only, on 127.0.0.1).
+"""Fixtures for tests against a real PostgreSQL hub (TLS and SCRAM only, on 127.0.0.1), for every test folder
+(the root conftest loads them as a plugin).
 
 - ``pg_server`` (session): the running server, a ``tests.pg_server.PgServer``.  ``pg_server.kill()`` is a power
   cut (SIGKILL to the server and every backend), ``pg_server.start()`` brings it back on the same folder and
