@@ -93,7 +93,7 @@ class DoorScreen(Screen):
 
         A failed read leaves the screen as it was, and says why.
         """
-        self.app.services.run(self, self._load_view(), group="door-view", exclusive=True)
+        self.app.services.run(self, self._load_view, group="door-view", exclusive=True)
 
     async def _load_view(self) -> None:
         view = await self.app.services.db(door.door_view, self.app.scene_ref)
@@ -179,7 +179,7 @@ class DoorScreen(Screen):
             await self.app.services.db(scenes.set_state, self.app.scene_ref, state, kiosk=self.app.kiosk_id)
             self.refresh_view()
 
-        self.app.services.run(self, change())
+        self.app.services.run(self, change)
 
     def action_rolling(self) -> None:
         """Red light on; pressed again, "cut": the door opens again."""
@@ -255,7 +255,7 @@ class DoorScreen(Screen):
             self.notify(f"{name}: no phones, no photos - acknowledged.")
             self.refresh_view()
 
-        self.app.services.run(self, acknowledge())
+        self.app.services.run(self, acknowledge)
 
     def action_rollcall(self) -> None:
         from kiosk.tui.screens.dialogs import RollCallScreen
