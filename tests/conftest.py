@@ -10,6 +10,7 @@ import unicodedata
 import pytest
 from rich.console import Console
 from textual import events
+from textual.worker import WorkerCancelled
 
 from kiosk import DATA
 from kiosk.cli import main
@@ -101,7 +102,12 @@ class Keys:
         await pilot.pause()
         if pilot.app.keys.holding:
             await pilot.pause(pilot.app.keys.wait + 0.05)
-        await pilot.app.workers.wait_for_complete()
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:  # an exclusive refresh replaced by the next one meanwhile: wait for the rest
+                continue
         await pilot.pause()
 
     async def scanner(self, pilot, text: str, end: str | None = "enter") -> None:
