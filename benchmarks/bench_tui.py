@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import compile_kiosk  # noqa: E402
-from benchmarks.bigprod import build  # noqa: E402
+from benchmarks.bigprod import build_apart  # noqa: E402
 from kiosk.core.codes import digest  # noqa: E402
 from kiosk.services import access  # noqa: E402
 from kiosk.store import connect  # noqa: E402
@@ -50,8 +50,8 @@ def timed_scan(terminal: Terminal, code: str, shown: str) -> float:
     return time.perf_counter() - started
 
 
-def run(path: Path, scale: tuple[int, int, int], scans: int, starts: int) -> None:
-    built = build(path, *scale)
+def run(path: Path, scale: tuple[int, int, int], scans: int, starts: int, keep: bool = False) -> None:
+    built = build_apart(path, *scale, keep=keep)
     compile_kiosk()
     db = connect(path)
     access.set_pin(db, "123456", "bench")
@@ -104,11 +104,13 @@ def main() -> None:
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests/test_benchmarks.py
     parser.add_argument("--scans", type=int, default=100, help="timed scans per contender (default 100)")
     parser.add_argument("--starts", type=int, default=15, help="timed start-ups per contender (default 15)")
+    parser.add_argument("--db", type=Path, help="where to build (default: a temp folder); a production built "
+                        "there before at the same size is reused")
     args = parser.parse_args()
     scale = (200, 4, 1_000) if args.tiny else (10_000, 100, 100_000) if args.small else (100_000, 1_000, 1_000_000)
     scans, starts = (4, 1) if args.tiny else (args.scans, args.starts)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
-        run(Path(folder) / "bench.db", scale, scans, starts)
+        run(args.db or Path(folder) / "bench.db", scale, scans, starts, keep=bool(args.db))
 
 
 if __name__ == "__main__":

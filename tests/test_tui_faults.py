@@ -1,9 +1,9 @@
 """No service failure closes the kiosk.
 
 Each screen is driven the way a supervisor, an AD or the IC uses it, once as it is, to learn every service it
-calls (through the one way screens call services); then once for each of those services with that service
-failing as a full or dying disk does.  After each, the kiosk must still be running, and the door must still
-answer a scan.
+calls (through the one way screens call services: the database thread, the reading thread, the render
+process); then once for each of those services with that service failing as a full or dying disk does.  After
+each, the kiosk must still be running, and the door must still answer a scan.
 """
 
 from __future__ import annotations
@@ -224,15 +224,19 @@ class Faults:
     def __init__(self, monkeypatch) -> None:
         self.called: list[str] = []
         self.failing: str | None = None
-        database, draw = Services._database_call, Services.draw
+        database, read, draw = Services._database_call, Services._read_call, Services.draw
 
         async def database_call(services, service, *args, **kwargs):
             return await database(services, self._wrap(service), *args, **kwargs)
+
+        async def read_call(services, service, *args, **kwargs):
+            return await read(services, self._wrap(service), *args, **kwargs)
 
         async def draw_call(services, function, *args, **kwargs):
             return await draw(services, self._wrap(function), *args, **kwargs)
 
         monkeypatch.setattr(Services, "_database_call", database_call)
+        monkeypatch.setattr(Services, "_read_call", read_call)
         monkeypatch.setattr(Services, "draw", draw_call)
 
     def _wrap(self, function):

@@ -14,6 +14,7 @@ the sum by a non-multiple of 29, so both are always caught.
 from __future__ import annotations
 
 import hashlib
+import operator
 import secrets
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ RANDOM_LENGTH = 17
 LENGTH = RANDOM_LENGTH + 1
 GROUP = 6  # printed as three groups of six for typing by hand
 _VALUE = {symbol: value for value, symbol in enumerate(ALPHABET)}
+_SYMBOLS = frozenset(ALPHABET)  # ``_SYMBOLS.issuperset(text)``: every character of text is a code symbol
 
 # What a scanner sending US key codes produces on an AZERTY host (French and Belgian), mapped back.
 AZERTY_TO_US = {
@@ -53,7 +55,7 @@ class ParsedCode:
 
 
 def _weighted_sum(symbols: str) -> int:
-    return sum(position * _VALUE[symbol] for position, symbol in enumerate(symbols, start=1))
+    return sum(map(operator.mul, range(1, len(symbols) + 1), map(_VALUE.__getitem__, symbols)))
 
 
 def check_symbol(body: str) -> str:
@@ -67,7 +69,7 @@ def check_symbol(body: str) -> str:
 def is_valid(code: str) -> bool:
     return (
         len(code) == LENGTH
-        and all(symbol in _VALUE for symbol in code)
+        and _SYMBOLS.issuperset(code)
         and _weighted_sum(code) % BASE == 0
     )
 
@@ -107,17 +109,18 @@ def parse(raw: str) -> ParsedCode:
     """
     if len(raw) > MAX_INPUT:
         return ParsedCode(None, "malformed")
-    printable = "".join(char for char in raw if char.isprintable() and not char.isspace())
+    # letters and digits only (a scanner's input): all printable, none a space - kept as it is, without a walk
+    printable = raw if raw.isalnum() else "".join(char for char in raw if char.isprintable() and not char.isspace())
     text = printable.upper().translate(LOOKALIKES)
     if len(printable) != LENGTH:
         joined = text.translate(SEPARATORS)
-        if len(joined) == LENGTH and all(symbol in _VALUE for symbol in joined):
+        if len(joined) == LENGTH and _SYMBOLS.issuperset(joined):
             return _checked(joined)
         return ParsedCode(None, "malformed")
-    if all(symbol in _VALUE for symbol in text):
+    if _SYMBOLS.issuperset(text):
         return _checked(text)
     remapped = _undo_azerty(printable).upper().translate(LOOKALIKES)
-    if not all(symbol in _VALUE for symbol in remapped):
+    if not _SYMBOLS.issuperset(remapped):
         return ParsedCode(None, "malformed")
     if is_valid(remapped):
         return ParsedCode(remapped, layout="azerty")

@@ -113,7 +113,7 @@ def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
                            row["reason"] or "",
                            "" if row["person_name"] else json.loads(row["payload"])["body"].get("raw") or "")
                 for row in queries.events_of_scene(db, scene["ref"], recent, newest_first=True,
-                                                   types=DOOR_ANSWERS)],
+                                                   types=DOOR_ANSWERS, answers_only=True)],
         checkins=checkins.completion(db, scene["ref"]), policy_due=policy_due_at(db, scene),
         protocol=_protocol(db, scene), photos=photos,
     )

@@ -21,7 +21,7 @@ from kiosk.store.db import (
 )
 from kiosk.store.schema import FileKind, is_current, migrate, probe
 
-__all__ = ["Store", "StoreError", "connect", "reopen"]
+__all__ = ["Store", "StoreError", "connect", "read_only", "reopen"]
 
 
 def default_device() -> str:
@@ -90,4 +90,12 @@ def reopen(path: str | Path) -> Store:
         db.close()
         raise StoreError(f"{path}: open it with the kiosk first (it is not at this version's schema).")
     db.guarded = True
+    return db
+
+
+def read_only(path: str | Path) -> Store:
+    """A connection for long reads beside the door's writer (``reopen``, then ``query_only``: it cannot change
+    the file).  In WAL a reader never blocks the writer nor waits for it; read inside ``store.db.snapshot()``."""
+    db = reopen(path)
+    db.execute("PRAGMA query_only = ON")
     return db

@@ -24,7 +24,7 @@ from kiosk.store import ledger
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["Store", "StoreError", "explain", "open_connection", "write"]
+__all__ = ["Store", "StoreError", "explain", "open_connection", "snapshot", "write"]
 
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -231,3 +231,15 @@ def write(db: Store) -> Iterator[Store]:
         if isinstance(error, sqlite3.OperationalError):  # disk full, read-only, busy: say so, and NOT RECORDED
             raise StoreError(explain(db.path, error)) from error
         raise
+
+
+@contextlib.contextmanager
+def snapshot(db: Store) -> Iterator[Store]:
+    """One read transaction: every query in the block sees the file as it was at the block's first read, however
+    many writes commit meanwhile (WAL keeps that snapshot for the reader without holding up the writer)."""
+    db.execute("BEGIN DEFERRED")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")  # nothing to keep: a reader only ends its snapshot

@@ -109,10 +109,15 @@ def policy_due(db: Store, scene: str, run: int, policy_prefix: str) -> list[dict
 
 
 def events_of_scene(db: Store, scene: str | None = None, limit: int | None = None, newest_first: bool = False,
-                    types: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Events with the person's name, for screens and listings; ``types`` keeps only those types."""
+                    types: tuple[str, ...] = (), answers_only: bool = False) -> list[dict[str, Any]]:
+    """Events with the person's name, for screens and listings; ``types`` keeps only those types.
+
+    ``answers_only``: only events with a decision (the door's answers), found through the door's index; without
+    it, SQLite walks the whole log newest first to find a scene's latest few (seconds at a million events).
+    """
     conditions = (["e.scene = ?"] if scene is not None else []) + (
-        [f"e.type IN ({', '.join('?' * len(types))})"] if types else [])
+        [f"e.type IN ({', '.join('?' * len(types))})"] if types else []) + (
+        ["e.decision IS NOT NULL"] if answers_only else [])
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     return many(db, f"""
         SELECT e.id, e.at, e.device, e.type, e.scene, e.zone, e.decision, e.reason, e.person, e.payload,

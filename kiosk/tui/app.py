@@ -115,7 +115,7 @@ class KioskApp(App, inherit_bindings=False):
         return DoorScreen()
 
     def on_mount(self) -> None:
-        self.services.run(self, self._first_run())
+        self.services.run(self, self._first_run)
         self.set_interval(min(5.0, self.idle_lock / 2), self._check_idle)
         self.background.start()
 
@@ -214,7 +214,7 @@ class KioskApp(App, inherit_bindings=False):
         if self.scene_ref is None:
             self.answer = NotRecorded("No scene is chosen at this door: the supervisor chooses one (F10).")
             return
-        self.services.run(self, self._scan(text, self.scene_ref, self.zone), group="scans",
+        self.services.run(self, self._scan, text, self.scene_ref, self.zone, group="scans",
                           say=lambda message: setattr(self, "answer", NotRecorded(message)))
 
     async def _scan(self, text: str, scene: str, zone: Zone) -> None:

@@ -1,16 +1,21 @@
 """The kiosk's one way to the services: ``Services.run`` a screen's task, and inside it ``await db(...)`` for
-the database and ``await draw(...)`` for rendering.
+the door's database work, ``await read(...)`` for a long read, and ``await draw(...)`` for rendering.
 
 - Database work runs on one background thread, in the order it was asked for, on the one connection: the
   screen never waits on the disk, and a scan is never reordered behind a later call.
+- Long reads (a report with its audit, the roll-call, who is inside, a whole roster) run on a thread of their
+  own, on a read-only connection of their own, each inside one read transaction (a consistent snapshot): the
+  database thread stays free for the scans, which WAL lets commit beside the reader.
 - Rendering (report and roll-call PDFs, badge PNGs and sheets, the terminal QR) runs in a separate process at
   low priority, so a long export neither holds the database thread nor takes the interpreter from the door.
 - The door's photo is decoded and scaled on a thread of its own (``picture``): quick work that must neither
   queue behind the database nor wait behind a long export in the render process.
 - A failure is told to the person in words (in the screen's own message line when it gave one, else as a
   notification), a failed database write also raises the app's NOT RECORDED state, and the task ends there.
-  Nothing a service raises can close the kiosk: ``db`` and ``draw`` may only be awaited inside ``run``, whose
-  worker catches what they raise, and they refuse to run anywhere else.
+  Nothing a service raises can close the kiosk: ``db``, ``read`` and ``draw`` may only be awaited inside
+  ``run``, whose worker catches what they raise, and they refuse to run anywhere else.
+- ``run`` takes the task's coroutine function and its arguments, and makes the coroutine only when the worker
+  starts: a task cancelled before it starts (an exclusive refresh replaced by the next) leaves nothing unawaited.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import multiprocessing
 import os
 import sqlite3
@@ -30,6 +36,7 @@ from multiprocessing import resource_tracker
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kiosk.errors import KioskError, StoreError
+from kiosk.services.reading import in_snapshot, open_reader
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -76,28 +83,35 @@ def _render_pool() -> ProcessPoolExecutor:
 
 
 class Services:
-    """The database thread, the render process, and the tasks that use them."""
+    """The database thread, the reading thread, the render process, and the tasks that use them."""
 
     def __init__(self, app: KioskApp, db: Store):
         self.app, self.store = app, db
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
+        self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-read")
+        self._reader: Store | None = None  # opened on the reading thread at its first read
         self._render: Executor | None = None
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-photo")
         self._cleared_by: Callable[..., Any] | None = None  # besides a write, what ends the NOT RECORDED state
 
     # --- tasks ------------------------------------------------------------------------------------------------
 
-    def run(self, node: DOMNode, task: Awaitable[Any], *, say: Callable[[str], object] | None = None,
-            group: str = "services", exclusive: bool = False) -> Worker[None]:
-        """Run ``task`` (a coroutine that awaits ``db``/``draw``) as a worker of ``node``.
+    def run(self, node: DOMNode, task: Callable[..., Awaitable[Any]], *args: Any,
+            say: Callable[[str], object] | None = None, group: str = "services",
+            exclusive: bool = False) -> Worker[None]:
+        """Run ``task(*args)`` (a coroutine function whose coroutine awaits ``db``/``read``/``draw``) as a worker
+        of ``node``; the coroutine is made when the worker starts, never for a worker cancelled before that.
 
         A call that fails inside it is told through ``say`` (else a notification) and ends the task; a defect
         in the screen's own code is shown as a notification.  Either way the kiosk goes on.
         """
+        if inspect.isawaitable(task):
+            raise TypeError("Services.run takes the task's coroutine function and its arguments, not a coroutine")
+
         async def guarded() -> None:
             token = _TASK.set(_Task(say))
             try:
-                await task
+                await task(*args)
             except Refused:
                 pass  # already told
             except Exception as error:  # a defect in a screen: shown, never fatal
@@ -105,7 +119,7 @@ class Services:
             finally:
                 _TASK.reset(token)
 
-        return node.run_worker(guarded(), group=group, exclusive=exclusive, exit_on_error=False)
+        return node.run_worker(guarded, group=group, exclusive=exclusive, exit_on_error=False)
 
     # --- calls ------------------------------------------------------------------------------------------------
 
@@ -139,6 +153,26 @@ class Services:
             self.app.failure = self._cleared_by = None
         return result
 
+    async def read(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``service(reader, *args, **kwargs)`` on the reading thread, inside one read transaction of the
+        read-only connection: for long reads, which would otherwise hold the database thread the scans use."""
+        return await self._read_call(service, *args, **kwargs)
+
+    async def _read_call(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        task = self._task()
+        try:
+            return await self._on(self._reading, self._in_reader, service, *args, **kwargs)
+        except Exception as error:  # nothing was written: told as a warning, the NOT RECORDED state untouched
+            message, _ = self._words(error)
+            self._tell(task, message, severity="warning")
+            raise Refused(message) from None
+
+    def _in_reader(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """On the reading thread: its connection (opened at the first read, again after a failed open)."""
+        if self._reader is None:
+            self._reader = open_reader(self.store)
+        return in_snapshot(self._reader, service, *args, **kwargs)
+
     async def draw(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` in the render process (its arguments and result are pickled)."""
         task = self._task()
@@ -169,6 +203,10 @@ class Services:
         """Finish the calls under way (the database stays open for whoever opened it)."""
         self._database.shutdown(wait=True)
         self._pictures.shutdown(wait=False, cancel_futures=True)
+        self._reading.shutdown(wait=True, cancel_futures=True)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._render is not None:
             self._render.shutdown(wait=True, cancel_futures=True)
 

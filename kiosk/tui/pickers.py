@@ -110,7 +110,7 @@ class PersonPicker(Vertical):
         searching = self._wanted is not None
         self._wanted = text
         if not searching:
-            self.app.services.run(self, self._search_latest(), group="search")
+            self.app.services.run(self, self._search_latest, group="search")
 
     async def _search_latest(self) -> None:
         try:

@@ -49,7 +49,7 @@ class BadgesScreen(FilteredList[badges.BadgeState]):
     ]
 
     async def fetch(self) -> list[badges.BadgeState]:
-        return await self.app.services.db(badges.badge_states)
+        return await self.app.services.read(badges.badge_states)
 
     def key(self, row: badges.BadgeState) -> str:
         return row.ref
@@ -109,7 +109,7 @@ class BadgePreview(ModalScreen[None]):
             yield Static(id="qr")
 
     def on_mount(self) -> None:
-        self.app.services.run(self, self._show())
+        self.app.services.run(self, self._show)
 
     async def _show(self) -> None:
         services = self.app.services

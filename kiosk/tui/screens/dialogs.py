@@ -108,7 +108,7 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
         elif step == "IC":
             picker.restart("The AD who approves: name, ref or department")
         else:
-            self.app.services.run(self, self._escalate(), say=self._refused, exclusive=True)
+            self.app.services.run(self, self._escalate, say=self._refused, exclusive=True)
 
     def _refused(self, words: str) -> None:
         """An escalation the service refused: say why, and choose the IC and the AD again."""
@@ -127,7 +127,7 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
         if self.person is None:
             self.say("Choose the person first: type part of the name, then Enter on them.")
         else:
-            self.app.services.run(self, self._by_name(self.person, event.value), say=self.say, exclusive=True)
+            self.app.services.run(self, self._by_name, self.person, event.value, say=self.say, exclusive=True)
 
     async def _by_name(self, person: str, why: str) -> None:
         self.dismiss(await self.app.services.db(door.admit_by_lookup, self.app.scene_ref, person, self.app.zone,
@@ -192,10 +192,10 @@ class LiftScreen(ModalScreen[bool]):
 
     def show_inside(self) -> None:
         if not self.lifted:
-            self.app.services.run(self, self._show_inside(), group="inside", exclusive=True)
+            self.app.services.run(self, self._show_inside, group="inside", exclusive=True)
 
     async def _show_inside(self) -> None:
-        inside = await self.app.services.db(door.inside, self.scene)
+        inside = await self.app.services.read(door.inside, self.scene)
         if self.lifted:
             return
         inside_table(self.query_one(Table), inside)
@@ -206,7 +206,7 @@ class LiftScreen(ModalScreen[bool]):
         if self.lifted:
             self.dismiss(True)
         else:
-            self.app.services.run(self, self._lift(), exclusive=True)
+            self.app.services.run(self, self._lift, exclusive=True)
 
     def action_back(self) -> None:
         self.dismiss(self.lifted)
@@ -243,15 +243,15 @@ class RollCallScreen(ModalScreen[None]):
         self.set_interval(ROLL_CALL_REFRESH, self.refresh_list)
 
     def refresh_list(self) -> None:
-        self.app.services.run(self, self._refresh(), group="rollcall", exclusive=True)
+        self.app.services.run(self, self._refresh, group="rollcall", exclusive=True)
 
     async def _refresh(self) -> None:
-        inside = await self.app.services.db(door.inside)
+        inside = await self.app.services.read(door.inside)
         inside_table(self.query_one(Table), inside)
         self.query_one("#count", Label).update(f"Roll-call: {len(inside)} inside now (all scenes in force)")
 
     def action_print(self) -> None:
-        self.app.services.run(self, self._print(), group="print", exclusive=True)
+        self.app.services.run(self, self._print, group="print", exclusive=True)
 
     async def _print(self) -> None:
         """One key: the roll-call as a PDF beside the database, named by the time it was taken."""
@@ -259,6 +259,6 @@ class RollCallScreen(ModalScreen[None]):
         from kiosk.services.reports import rollcall
 
         path = self.app.store.path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
-        written = await self.app.services.draw(render_rollcall, await self.app.services.db(rollcall), path)
+        written = await self.app.services.draw(render_rollcall, await self.app.services.read(rollcall), path)
         self.query_one("#keys", Static).update(f"Printed to {written}    Escape: back to the door")
         self.notify(f"Roll-call PDF: {written}")

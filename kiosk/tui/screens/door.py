@@ -135,7 +135,7 @@ class DoorScreen(Screen):
         self.refresh_view()
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
         if self.app.photos is not None:  # load the photo drawing now, while nobody waits, not at the first scan
-            self.app.services.run(self, self.app.services.picture(photo.load_drawing), group="door-photo-load")
+            self.app.services.run(self, self.app.services.picture, photo.load_drawing, group="door-photo-load")
 
     # --- what the screen shows --------------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ class DoorScreen(Screen):
 
         A failed read leaves the screen as it was, and says why.
         """
-        self.app.services.run(self, self._load_view(), group="door-view", exclusive=True)
+        self.app.services.run(self, self._load_view, group="door-view", exclusive=True)
 
     async def _load_view(self) -> None:
         view = await self.app.services.db(door_view.door_view, self.app.scene_ref)
@@ -268,7 +268,7 @@ class DoorScreen(Screen):
             if self.on_panel is verdict:
                 shown.unreadable(ref, message, photo_colours(verdict))
 
-        self.app.services.run(self, self._load_photo(verdict, ref), group="door-photo", exclusive=True, say=say)
+        self.app.services.run(self, self._load_photo, verdict, ref, group="door-photo", exclusive=True, say=say)
 
     async def _load_photo(self, verdict: door.Verdict, ref: str) -> None:
         data = await self.app.photo_of(ref)
@@ -297,7 +297,7 @@ class DoorScreen(Screen):
             await self.app.services.db(scenes.set_state, self.app.scene_ref, state, kiosk=self.app.kiosk_id)
             self.refresh_view()
 
-        self.app.services.run(self, change())
+        self.app.services.run(self, change)
 
     def action_rolling(self) -> None:
         """Red light on; pressed again, "cut": the door opens again."""
@@ -373,7 +373,7 @@ class DoorScreen(Screen):
             self.notify(f"{name}: no phones, no photos - acknowledged.")
             self.refresh_view()
 
-        self.app.services.run(self, acknowledge())
+        self.app.services.run(self, acknowledge)
 
     def action_checklist(self) -> None:
         """The set's checklist: confirm an item that is ready, or a performer's acknowledgement of the list."""

@@ -51,7 +51,7 @@ class Form(ModalScreen[Any]):
         return self.query_one(selector, Input).value.strip()
 
     def action_save(self) -> None:
-        self.app.services.run(self, self.save(), say=lambda words: self.say(f"{self.REFUSED}{words}"), group="save",
+        self.app.services.run(self, self.save, say=lambda words: self.say(f"{self.REFUSED}{words}"), group="save",
                               exclusive=True)
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -87,7 +87,7 @@ class ListScreen(Screen[Any], Generic[Row]):
 
     def load(self, select: str | None = None) -> None:
         """Fetch the rows again; keep the cursor on ``select``, else on the row it was on."""
-        self.app.services.run(self, self._load(select), group="load", exclusive=True)
+        self.app.services.run(self, self._load, select, group="load", exclusive=True)
 
     async def _load(self, select: str | None) -> None:
         self.rows = await self.fetch()

@@ -50,7 +50,7 @@ class ICUnlockScreen(ModalScreen["checkins.ICSession | None"]):
 
     def on_mount(self) -> None:
         self.query_one("#again").display = False
-        self.app.services.run(self, self._ask(), say=self.say)
+        self.app.services.run(self, self._ask, say=self.say)
 
     async def _ask(self) -> None:
         self.first_time = not await self.app.services.db(checkins.passphrase_is_set)
@@ -69,7 +69,7 @@ class ICUnlockScreen(ModalScreen["checkins.ICSession | None"]):
         if self.first_time and passphrase != self.query_one("#again", Input).value:
             self.refuse("The two passphrases differ - type them again.")
             return
-        self.app.services.run(self, self._unlock(passphrase, reader), say=self.refuse, exclusive=True)
+        self.app.services.run(self, self._unlock, passphrase, reader, say=self.refuse, exclusive=True)
 
     async def _unlock(self, passphrase: str, reader: str) -> None:
         service = checkins.set_passphrase if self.first_time else checkins.unlock
@@ -177,7 +177,7 @@ class CheckInForm(Form):
             yield Static(id="message", classes="message", markup=False)
 
     def on_mount(self) -> None:
-        self.app.services.run(self, self._open(), say=self.say)
+        self.app.services.run(self, self._open, say=self.say)
 
     async def _open(self) -> None:
         record = await self.app.services.ic(checkins.read_notes, self.session, self.row.scene, self.row.ref)
@@ -266,7 +266,7 @@ class FollowUpsScreen(ListScreen[ICCheckin]):
     def action_done(self) -> None:
         row = self.current()
         if row is not None:
-            self.app.services.run(self, self._done(row), say=self.query_one("#message", Static).update)
+            self.app.services.run(self, self._done, row, say=self.query_one("#message", Static).update)
 
     async def _done(self, row: ICCheckin) -> None:
         await self.app.services.ic(checkins.mark_follow_up_done, self.session, row.scene, row.ref)

@@ -69,7 +69,7 @@ class ImportScreen(Form):
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # Enter here is the dry run, not Form's move to the next field
         path = self.value("#path")
-        self.app.services.run(self, self.dry_run(Path(path).expanduser() if path else None),
+        self.app.services.run(self, self.dry_run, Path(path).expanduser() if path else None,
                               say=lambda words: self.say(f"Cannot check the file: {words}"), group="save",
                               exclusive=True)
 

@@ -49,7 +49,7 @@ class SupervisorMenu(ModalScreen[None]):
 
         choice = event.option.id
         if choice == "exit":
-            self.app.services.run(self, self._exit(), exclusive=True)
+            self.app.services.run(self, self._exit, exclusive=True)
         elif choice == "door":
             self.dismiss(None)
         elif choice == "scene":
@@ -70,7 +70,7 @@ class SupervisorMenu(ModalScreen[None]):
         """Leaving stops the door: say who is still inside before the supervisor confirms."""
         from kiosk.tui.screens.confirm import Confirm
 
-        inside = await self.app.services.db(door.inside)
+        inside = await self.app.services.read(door.inside)
         if inside:
             who = "; ".join(f"{row.name} ({row.zone}, scene {row.scene})" for row in inside[:8])
             who = f"Still inside ({len(inside)}): {who}{'; ...' if len(inside) > 8 else ''}"
@@ -124,4 +124,4 @@ class ChooseSceneScreen(ListScreen[scenes.SceneSummary]):
             await self.app.services.db(scenes.set_state, row.ref, SceneState.OPEN, kiosk=self.app.kiosk_id)
             self.load()
 
-        self.app.services.run(self, open_scene())
+        self.app.services.run(self, open_scene)

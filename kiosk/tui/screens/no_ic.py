@@ -49,7 +49,7 @@ class NoIcScreen(ModalScreen[bool]):
             return
         if self.performer is not None:
             return
-        self.app.services.run(self, self._identify(text), say=self._say)
+        self.app.services.run(self, self._identify, text, say=self._say)
 
     def _say(self, message: str) -> None:
         self.query_one("#message", Static).update(f"{message}\n\n{ASK}")
@@ -71,7 +71,7 @@ class NoIcScreen(ModalScreen[bool]):
         if self.recorded:
             self.dismiss(True)
         elif self.performer is not None and self.code is not None:
-            self.app.services.run(self, self._choose(self.code, self.performer.chose), say=self._say)
+            self.app.services.run(self, self._choose, self.code, self.performer.chose, say=self._say)
 
     async def _choose(self, code: str, withdraw: bool) -> None:
         choice = await self.app.services.db(no_ic.choose, self.scene, code, self.app.kiosk_id, withdraw=withdraw)

@@ -27,7 +27,7 @@ class PersonList(FilteredList[Person]):
     FILTER_HINT = "Filter: part of a name, ref, department or role (Enter: to the table)"
 
     async def fetch(self) -> list[Person]:
-        return await self.app.services.db(roster.list_people)
+        return await self.app.services.read(roster.list_people)
 
     def key(self, row: Person) -> str:
         return row.ref

@@ -37,7 +37,7 @@ class PinScreen(ModalScreen[bool]):
         if not event.value.strip():
             self.say("Type the PIN, then Enter.")
             return
-        self.app.services.run(self, self._check(event.value), say=self.say, exclusive=True)
+        self.app.services.run(self, self._check, event.value, say=self.say, exclusive=True)
 
     async def _check(self, pin: str) -> None:
         await self.app.services.db(access.check_pin, pin, kiosk=self.app.kiosk_id)
@@ -71,7 +71,7 @@ class SetPinScreen(ModalScreen[None]):
         elif pin.value != again.value:
             self.say("The two PINs differ - type them again.")
         else:
-            self.app.services.run(self, self._set(pin.value), say=self.say, exclusive=True)
+            self.app.services.run(self, self._set, pin.value, say=self.say, exclusive=True)
 
     async def _set(self, pin: str) -> None:
         await self.app.services.db(access.set_pin, pin, kiosk=self.app.kiosk_id)

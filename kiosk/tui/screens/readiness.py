@@ -56,7 +56,7 @@ class ChecklistScreen(ModalScreen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self.app.services.run(self, self._load(), group="checklist", exclusive=True)
+        self.app.services.run(self, self._load, group="checklist", exclusive=True)
 
     async def _load(self) -> None:
         view = await self.app.services.db(door_view.checklist_view, self.scene)
@@ -79,7 +79,7 @@ class ChecklistScreen(ModalScreen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         kind, _, key = str(event.option.id).partition(":")
         if kind == "item":
-            self.app.services.run(self, self._confirm(key))
+            self.app.services.run(self, self._confirm, key)
         elif kind == "ack" and self.view is not None:
             self._show_list(key)
 
@@ -102,7 +102,7 @@ class ChecklistScreen(ModalScreen[None]):
 
     def _acknowledged(self, yes: bool | None, performer: str) -> None:
         if yes:
-            self.app.services.run(self, self._acknowledge(performer))
+            self.app.services.run(self, self._acknowledge, performer)
 
     async def _acknowledge(self, performer: str) -> None:
         await self.app.services.db(agreed_list.acknowledge, self.scene, performer, f"AD at {self.app.kiosk_id}",

@@ -71,11 +71,11 @@ class ReportsScreen(Screen[None]):
         self.query_one("#which", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.app.services.run(self, self._choose(event.value.strip()), group="report", exclusive=True)
+        self.app.services.run(self, self._choose, event.value.strip(), group="report", exclusive=True)
 
     async def _choose(self, which: str) -> None:
-        self.report = await self.app.services.db(reports.day_report if DAY.match(which) else reports.scene_report,
-                                                 which)
+        self.report = await self.app.services.read(reports.day_report if DAY.match(which) else reports.scene_report,
+                                                   which)
         await self.show(self.report)
 
     async def show(self, report: Report) -> None:
