@@ -178,16 +178,14 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
         event_hash = event.hash
         chain = chained(chain, event_hash)
         last_id += 1
-        rows.append((last_id, event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key,
-                     event.payload, event_hash, chain, *(event.body.get(name) for name in COLUMNS)))
+        rows.append((last_id, event.payload, event_hash, chain))  # the other columns are generated from the payload
         heads[event.device] = moved[event.device] = (event.seq, event_hash)
         hlc = max(hlc, event.hlc)
         held.add(event.id)
         keys[event.key] = None
     if not rows:
         return 0
-    db.conn.executemany(f"INSERT INTO events (id, event_id, device, seq, hlc, at, type, key, payload, hash, chain, "
-                        f"{', '.join(COLUMNS)}) VALUES ({', '.join('?' * (11 + len(COLUMNS)))})", rows)
+    db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
     db.conn.executemany("INSERT INTO chains (device, seq, hash, hlc) VALUES (?, ?, ?, NULL) ON CONFLICT(device) "
                         "DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
                         [(device, seq, event_hash) for device, (seq, event_hash) in moved.items()])
