@@ -4,7 +4,9 @@ run in-process; and the keys of a person or a USB scanner for Pilot tests."""
 from __future__ import annotations
 
 import io
+import json
 import os
+import time
 
 import pytest
 from rich.console import Console
@@ -15,6 +17,7 @@ from kiosk.core.secrets import SALT_BYTES, KdfParams
 from kiosk.services import access, badges, roster, scenes
 from kiosk.services.production import init_production
 from kiosk.store import connect
+from tests.reliability.support import FULL
 from tests.support import KIOSK, PIN, Keys
 from tests.tmux import run_cli
 
@@ -145,3 +148,16 @@ def production(tmp_path):
     access.set_pin(db, PIN, "setup")
     db.close()
     return env, {card.ref: card.code for card in cards}
+
+
+@pytest.fixture
+def figures(request):
+    """Record this proof's figures; they go to $KIOSK_PROOF_REPORT as one JSON line."""
+    started = time.monotonic()
+    record: dict = {"proof": request.node.name, "form": "full" if FULL else "reduced"}
+    yield record
+    report = os.environ.get("KIOSK_PROOF_REPORT")
+    if report:
+        record["seconds"] = round(time.monotonic() - started, 1)
+        with open(report, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")

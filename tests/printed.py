@@ -3,9 +3,12 @@ each page of a printed sheet (a support module for the tests, not a test module)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pypdfium2
 import zxingcpp
 from PIL import Image
+from pypdf import PdfReader
 
 
 def decode(path_or_image) -> str:
@@ -24,3 +27,8 @@ def page_scans(path, dpi: int = 200) -> list[list[str]]:
         return [[result.text for result in zxingcpp.read_barcodes(image)] for image in images]
     finally:
         document.close()
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text as a reader extracts it, with a wrapped cell's lines joined by single spaces."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())

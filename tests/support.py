@@ -8,6 +8,7 @@ from textual.worker import WorkerCancelled
 
 KIOSK = "test-kiosk"  # the kiosk id every test production is made by
 PIN = "246810"  # the supervisor PIN of the TUI tests' productions
+IC_PASSPHRASE = "tangerine orbit lantern velvet"  # the IC passphrase the check-in tests set
 SIZES = [(80, 24), (120, 40)]  # the terminals a shift was driven at: every screen test runs at both
 
 

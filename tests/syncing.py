@@ -3,10 +3,13 @@ what "the same tables" means across machines."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from kiosk.core import record as rules
-from kiosk.hub import HubClient
+from kiosk.hub import HubClient, verify
 from kiosk.services import sync
 from kiosk.services.join import join
 from kiosk.store import Store, connect
@@ -79,3 +82,26 @@ def settle(machines: list[Machine], rounds: int = 4) -> None:
             return
     raise AssertionError(f"the machines did not settle in {rounds} rounds")
 
+
+def assert_hub_holds_exactly_the_union(hub, machines) -> None:
+    rows = hub.sql().execute("SELECT device, seq, event_id FROM hub.events ORDER BY device, seq").fetchall()
+    ids = [event_id for _, _, event_id in rows]
+    assert len(ids) == len(set(ids)), "an event is held twice"
+    by_device: dict[str, list[int]] = {}
+    for device, seq, _ in rows:
+        by_device.setdefault(device, []).append(seq)
+    for device, seqs in by_device.items():
+        assert seqs == list(range(1, len(seqs) + 1)), f"a gap in {device}'s sequence"
+    union = set()
+    for machine in machines:
+        union |= {event_id for (event_id,) in machine.db.execute("SELECT event_id FROM events")}
+    assert set(ids) == union
+    assert verify(hub.admin_dsn, hub.password).ok
+    checked = subprocess.run([sys.executable, "-m", "kiosk", "hub", "verify", "--hub", hub.admin_dsn],
+                             env={**os.environ, "KIOSK_HUB_PASSWORD": hub.password}, capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent.parent, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    first = tables(machines[0].db)
+    for machine in machines:
+        assert tables(machine.db) == first, f"{machine.name}'s tables differ from {machines[0].name}'s"
+        assert rebuilt(machine.db) == first, f"{machine.name}'s tables differ from its own log"

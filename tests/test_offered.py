@@ -11,8 +11,8 @@ from kiosk.services import ServiceError, checkins, door, production, reports, sc
 from kiosk.services.lift import lift
 from kiosk.services.offered import close_not_needed
 from kiosk.store import audit
+from tests.support import IC_PASSPHRASE as PASSPHRASE
 from tests.support import KIOSK
-from tests.test_checkins import PASSPHRASE
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from kiosk.core.door import SceneState
 from kiosk.reports import render
 from kiosk.services import access, readiness, reports, scenes
 from kiosk.services.agreed_list import acknowledge
+from tests.printed import pdf_text
 from tests.support import KIOSK, PIN
-from tests.test_reports import pdf_text
 
 REASON = "IC stuck in traffic; performers agreed to rehearse"
 

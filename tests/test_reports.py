@@ -27,6 +27,7 @@ from kiosk.services import door, reports, scenes
 from kiosk.services.lift import lift
 from kiosk.store import record
 from kiosk.store.db import write
+from tests.printed import pdf_text
 from tests.support import KIOSK
 
 # ---------------------------------------------------------------- pure computations
@@ -85,11 +86,6 @@ def test_clip_series_starts_with_the_count_in_force():
 
 
 # ---------------------------------------------------------------- building a scene's history
-
-def pdf_text(path: Path) -> str:
-    """The PDF's text as a reader extracts it, with a wrapped cell's lines joined by single spaces."""
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
-
 
 @pytest.fixture
 def shot(db, crew):
@@ -249,7 +245,7 @@ def test_no_wellbeing_content_reaches_any_format(db, shot, tmp_path):
                        "signposting": "PRIVATE-STATUS"},
                       at="2026-11-23T10:00:00.000000+00:00")
     made = reports.scene_report(db, "42")
-    assert made.scenes[0].checkins == Completion(pending=2)  # the two performers
+    assert made.scenes[0].checkins == Completion(pending=2, offered=4)  # the two performers; the crew inside
     for fmt in ("pdf", "csv", "json"):
         out = render(made, tmp_path / f"r.{fmt}", fmt)
         text = pdf_text(out) if fmt == "pdf" else out.read_text("utf-8")

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from kiosk.core.checkins import Completion
-from kiosk.core.door import reason_words
+from kiosk.core.door import SceneState, reason_words
 from kiosk.services import checkins, presence, readiness
 from kiosk.services.agreed_list import AgreedList, agreed_list
 from kiosk.services.door import DOOR_ANSWERS, PolicyDue, policy_due_at
@@ -135,3 +135,20 @@ def checklist_view(db: Store, scene_ref: str) -> ChecklistView:
         db, "SELECT p.name, a.zone FROM approvals a JOIN people p ON p.ref = a.person WHERE a.scene = ? "
             "ORDER BY p.name COLLATE NOCASE, a.zone", [shown.scene]))
     return ChecklistView(shown, agreed_list(db, scene_ref), approved)
+
+
+def protocol_words(view: DoorView) -> str:
+    """What the closed-set protocol waits for, most urgent first: the IC, the performers told, the checklist."""
+    if view.scene is None:
+        return ""
+    protocol = view.protocol
+    words = []
+    if view.scene.waiting_for_ic:
+        words.append("ON HOLD until the IC is here")
+    elif protocol.without_ic:
+        words.append("No IC: every performer's own choice (N withdraws)")
+    if protocol.outstanding and view.scene.state in (SceneState.DRAFT, SceneState.LIFTED):
+        words.append(f"Checklist (K): {protocol.outstanding} open")
+    if protocol.not_told:
+        words.append(f"Performers not yet told: {len(protocol.not_told)}")
+    return "   ".join(words)

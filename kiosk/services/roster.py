@@ -18,7 +18,7 @@ from kiosk.core.roster import (
 )
 from kiosk.services import ServiceError, photos
 from kiosk.services.lookup import get_person
-from kiosk.store import record
+from kiosk.store import batch as batch_records
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many
 
@@ -113,12 +113,12 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
     changes = _changes(db, roster.people, result)
     if dry_run:
         return result
-    batch = record.prepare_batch(kiosk, changes)  # the slow part, before the write lock
+    batch = batch_records.prepare_batch(kiosk, changes)  # the slow part, before the write lock
     with write(db):
         if _roster_state(db) != seen:  # someone changed the roster meanwhile: compare again, under the lock
             result = ImportResult(dry_run=dry_run, reading=roster.reading)
-            batch = record.prepare_batch(kiosk, _changes(db, roster.people, result))
-        record.write_batch(db, batch)
+            batch = batch_records.prepare_batch(kiosk, _changes(db, roster.people, result))
+        batch_records.write_batch(db, batch)
         for ref, prepared in pictures.items():
             photos.keep(db, ref, prepared, "import", kiosk)
     return result
@@ -138,7 +138,7 @@ def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = ""
         raise ServiceError("; ".join(problems).capitalize() + ".")
     person = PersonRow(ref or ref_from_name(name), name, department, role, kind.lower())
     with write(db):
-        record.record_batch(db, kiosk, _changes(db, [person], ImportResult()))
+        batch_records.record_batch(db, kiosk, _changes(db, [person], ImportResult()))
     return Person.from_row(get_person(db, person.ref))
 
 

@@ -15,7 +15,6 @@ UPDATE and DELETE on ``events``, so only someone bypassing the kiosk can try.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
@@ -108,7 +107,7 @@ def _next_hlc(ms: int, last_hlc: str) -> str:
     return hlc
 
 
-def _advance(db: Store, local_id: int, chain: str, hlc: str, device: str, seq: int, event_hash: str) -> None:
+def advance(db: Store, local_id: int, chain: str, hlc: str, device: str, seq: int, event_hash: str) -> None:
     """Move the local chain's head and ``device``'s head on to the event just inserted (one statement)."""
     db.execute("INSERT INTO chains (device, seq, hash, hlc) VALUES ('', ?, ?, ?), (?, ?, ?, NULL) "
                "ON CONFLICT(device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
@@ -208,7 +207,7 @@ def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
     local_id = int(cursor.lastrowid or 0)
     if local_id != last_id + 1:
         raise StoreError(DAMAGED.format(what="the log's row ids are not contiguous"))
-    _advance(db, local_id, chain, event.hlc, event.device, event.seq, event_hash)
+    advance(db, local_id, chain, event.hlc, event.device, event.seq, event_hash)
     return Stored(local_id, event, event.payload, event_hash, chain)
 
 
@@ -226,7 +225,7 @@ def project(db: Store, key: str) -> rules.Folded:
     local = {item.event.id: item.id for item in stored}
     folded = rules.fold(key, [item.event for item in stored])
     if folded.winner is not None:
-        db.execute(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {_NEW_HEAD}",
+        db.execute(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {NEW_HEAD}",
                    [key, folded.winner.id, local[folded.winner.id], ev.canonical(list(folded.frontier))])
     db.execute(f"DELETE FROM {rules.FAMILY_TABLES[rules.family(key)]} WHERE source_key = ?", [key])
     _write_rows(db, key, folded, local[folded.winner.id] if folded.winner else None)
@@ -237,7 +236,7 @@ def project(db: Store, key: str) -> rules.Folded:
     return folded
 
 
-_NEW_HEAD = ("ON CONFLICT(key) DO UPDATE SET event_id = excluded.event_id, event = excluded.event, "
+NEW_HEAD = ("ON CONFLICT(key) DO UPDATE SET event_id = excluded.event_id, event = excluded.event, "
              "parents = excluded.parents")
 
 
@@ -282,90 +281,8 @@ def append_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str,
     if not rows:
         return []
     db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
-    _advance(db, last_id, chain, hlc, device, seq, prev)
+    advance(db, last_id, chain, hlc, device, seq, prev)
     return made
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Changes made ready to record outside the write lock (``prepare_batch``): each event's id, payload text and
-    table rows are made; only what follows the log's head (sequence, clock, hashes) is left to ``write_batch``."""
-
-    device: str
-    events: list[tuple[str, str, str, str, str]]  # (event id, key, the payload up to "hlc", from "hlc" to
-    # "parents", from "type")
-    rows: list[list[tuple[str, tuple]]]  # each event's rows: (table, values in ``columns`` order but ``set_by``)
-    columns: dict[str, tuple[str, ...]]  # each table's columns as written, ``set_by`` last
-
-
-def prepare_batch(device: str, changes: list[tuple[str, str, dict[str, Any]]], at: str | None = None) -> Batch:
-    """The slow part of recording many changes of keys a new event alone decides (``rules.REPLACING``): pure
-    work, done before the write lock is taken so that the door is not kept waiting behind it.  The payloads are
-    the text ``ev.envelope`` makes, in pieces around what only the log's head decides."""
-    assert all(rules.family(key) in rules.REPLACING for _, key, _ in changes), "only keys a new event decides"
-    ms = wall_ms()
-    at = at or now_iso(ms)
-    clock = ev.hlc_text(ms, 0)  # the fold of a replacing key reads only the body and the time
-    quoted = functools.partial(json.dumps, ensure_ascii=False)
-    events: list[tuple[str, str, str, str, str]] = []
-    rows: list[list[tuple[str, tuple]]] = []
-    columns: dict[str, tuple[str, ...]] = {}
-    for type, key, body in changes:
-        event_id = ev.new_id()
-        start = f'{{"at":{quoted(at)},"body":{ev.canonical(body)},"device":"{device}","hlc":"'
-        middle = f'","id":"{event_id}","key":{quoted(key)},"parents":'
-        events.append((event_id, key, start, middle, f',"type":{quoted(type)},"v":{ev.FORMAT}}}'))
-        made = []
-        for table, table_rows in rules.fold(key, [Event(event_id, device, 1, GENESIS, clock, at, type, key, (),
-                                                         body)]).rows.items():
-            names = columns.setdefault(table, (*table_rows[0], "source_key", "set_by")) if table_rows else ()
-            made += [(table, (*(row[name] for name in names[:-2]), key)) for row in table_rows]
-        rows.append(made)
-    return Batch(device, events, rows, columns)
-
-
-def write_batch(db: Store, batch: Batch) -> int:
-    """Record a prepared batch in the caller's write transaction: its events chained on to the log and its rows
-    written, one statement per table.  Equivalent to ``record`` for each change, as ``rebuild`` confirms."""
-    assert db.conn.in_transaction, "record.write_batch must run inside store.db.write()"
-    if not batch.events:
-        return 0
-    device = batch.device
-    last_id, chain, last_hlc, seq, prev = heads_of(db, device)
-    parents = {key: ev.canonical(list(parents_of(db, key))) for (key,) in db.execute(  # keys the log has: a
-        "SELECT key FROM heads WHERE key IN (SELECT value FROM json_each(?))",  # few, as a list changes few people
-        [json.dumps([key for _, key, *_ in batch.events])])}
-    clocks = ev.hlc_run(ev.hlc_next(None, wall_ms(), last_hlc), len(batch.events))
-    events: list[tuple] = []
-    heads: list[tuple[str, str, int, str]] = []
-    tables: dict[str, list[tuple]] = {table: [] for table in batch.columns}
-    sha256 = hashlib.sha256
-    for (event_id, key, start, middle, end), hlc, made in zip(batch.events, clocks, batch.rows, strict=True):
-        seq += 1
-        last_id += 1
-        before = parents.get(key, "[]")
-        payload = f'{start}{hlc}{middle}{before},"prev":"{prev}","seq":{seq}{end}'
-        prev = sha256(payload.encode()).hexdigest()
-        chain = sha256(f"{chain}:{prev}".encode()).hexdigest()  # ``chained``
-        events.append((last_id, payload, prev, chain))  # the other columns are generated from the payload
-        parents[key] = f'["{event_id}"]'
-        heads.append((key, event_id, last_id, parents[key]))
-        for table, values in made:
-            tables[table].append((*values, last_id))
-    db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", events)
-    _advance(db, last_id, chain, clocks[-1], device, seq, prev)
-    db.conn.executemany(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {_NEW_HEAD}",
-                        heads)
-    for table, rows in tables.items():
-        names = batch.columns[table]
-        db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES "
-                            f"({', '.join('?' * len(names))})", rows)
-    return len(batch.events)
-
-
-def record_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str, Any]]]) -> int:
-    """``prepare_batch`` and ``write_batch`` at once, in the caller's write transaction (a few changes)."""
-    return write_batch(db, prepare_batch(device, changes))
 
 
 def record(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None) -> Stored:

@@ -29,10 +29,13 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Static
 
+from kiosk.core.door import NOT_IN_FORCE
 from kiosk.errors import KioskError
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from kiosk.services.door import Verdict
 
 GRAPHICS_ENV = "KIOSK_PHOTO_GRAPHICS"  # "halfblocks" forces half blocks; anything else lets the terminal say
 HALFBLOCKS, SIXEL, KITTY = "halfblocks", "sixel", "kitty"
@@ -198,3 +201,8 @@ class DoorPhoto(Widget):
         note.display = True
         self.set_classes(answer)
         self.display = True
+
+
+def colours_of(verdict: Verdict) -> str:
+    """The photo's frame takes the panel's colours: the answer's, or grey when the door is not in force."""
+    return "idle" if verdict.reason in NOT_IN_FORCE else verdict.decision

@@ -6,30 +6,15 @@ what held) to FILE.  Sizes and helpers are in ``tests/reliability/support.py``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from kiosk.services import checkins
 from kiosk.store import connect
-from tests.reliability.support import FULL, IC_PASSPHRASE, KIOSK, build_production, checkpoint
-
-
-@pytest.fixture
-def figures(request):
-    """Record this proof's figures; they go to $KIOSK_PROOF_REPORT as one JSON line."""
-    started = time.monotonic()
-    record: dict = {"proof": request.node.name, "form": "full" if FULL else "reduced"}
-    yield record
-    report = os.environ.get("KIOSK_PROOF_REPORT")
-    if report:
-        record["seconds"] = round(time.monotonic() - started, 1)
-        with open(report, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, build_production, checkpoint
 
 
 @pytest.fixture(scope="session")

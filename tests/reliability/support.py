@@ -117,3 +117,14 @@ def ic_passphrase_rows(db, event: str) -> list[dict]:
     rows = queries.many(db, "SELECT at, device AS kiosk, json_extract(payload, '$.body') AS detail FROM events "
                             "WHERE key = 'attempts/ic' AND reason = ? ORDER BY id", [event])
     return rows
+
+
+def sql(path, statement: str, params=()) -> None:
+    """The forger's edit: plain SQL on the file, the app's triggers dropped first."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for trigger in ("events_no_update", "events_no_delete"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.execute(statement, params)
+    finally:
+        conn.close()

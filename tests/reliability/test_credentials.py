@@ -11,8 +11,7 @@ from kiosk.core.secrets import hash_secret
 from kiosk.errors import StoreError
 from kiosk.services import access, checkins
 from kiosk.store import connect
-from tests.reliability.support import IC_PASSPHRASE, KIOSK
-from tests.reliability.test_forgery import sql
+from tests.reliability.support import IC_PASSPHRASE, KIOSK, sql
 
 PIN, FORGED = "246810", "999999"
 

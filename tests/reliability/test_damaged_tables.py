@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.support import KIOSK
-from tests.reliability.test_forgery import sql
+from tests.reliability.support import KIOSK, sql
 
 EDITS = {  # edit: (statement, what the audit names)
     "the log's head deleted": ("DELETE FROM chains", "lost the log's head"),

@@ -12,8 +12,7 @@ from kiosk.services import badges, door, production, scenes
 from kiosk.services.lift import lift
 from kiosk.store import audit as store_audit
 from kiosk.store import connect
-from tests.reliability.support import KIOSK
-from tests.reliability.test_forgery import sql
+from tests.reliability.support import KIOSK, sql
 
 
 @pytest.fixture

@@ -57,12 +57,25 @@ COMMANDS = {
     "scene show": ["scene", "show", "42"],
     "scene state": ["scene", "state", "42", "rolling"],
     "scene unapprove": ["scene", "unapprove", "42", "D01", "--by", "Sam Whitfield"],
+    "checkins close": ["checkins", "close", "42", "G01"],
+    "people photo": ["people", "photo", "C01", "--remove", "--by", "Sam Whitfield"],
+    "scene acknowledge": ["scene", "acknowledge", "42", "C01", "--by", "Zoë Ødegård"],
+    "scene agreed": ["scene", "agreed", "42"],
+    "scene checklist": ["scene", "checklist", "42"],
+    "scene checklist-gate": ["scene", "checklist-gate", "on"],
+    "scene checklist-item": ["scene", "checklist-item", "signage", "--words", "Signs up", "--by", "Sam Whitfield"],
+    "scene ic": ["scene", "ic", "42", "X01", "--by", "Sam Whitfield"],
+    "scene no-ic": ["scene", "no-ic", "42"],
+    "scene object": ["scene", "object", "42", "P01", "--by", "Amara Mensah"],
+    "scene ready": ["scene", "ready", "42", "signage", "--by", "Sam Whitfield"],
+    "scene rider": ["scene", "rider", "42", "C01", "--agreed", "2026-11-20", "--by", "Amara Mensah"],
+    "scene told": ["scene", "told", "42", "P01", "--by", "Amara Mensah"],
     "sync": ["sync", "--hub", "host=127.0.0.1 port=9 dbname=hub sslrootcert={tmp}/ca.crt"],
 }
 NOT_OPENING = {"join"}  # it makes a new file from the hub, and refuses any path that exists
 SECRETS = {"KIOSK_SUPERVISOR_PIN": "246810", "KIOSK_NEW_PIN": "135790",
            "KIOSK_IC_PASSPHRASE": "tangerine orbit lantern velvet", "KIOSK_IC_NEW_PASSPHRASE": "a new long passphrase",
-           "KIOSK_IC_NOTE": "fine"}
+           "KIOSK_IC_NOTE": "fine", "KIOSK_BADGE_CODE": CODE}
 WORDS = {"foreign": "is not a kiosk database (it holds another program's tables). It was left untouched",
          "empty_sqlite": "is an empty file, not a kiosk database - create one with `kiosk init",
          "empty_file": "is an empty file, not a kiosk database - create one with `kiosk init",

@@ -19,20 +19,9 @@ from kiosk.services.lift import lift
 from kiosk.store import audit as store_audit
 from kiosk.store import connect
 from kiosk.store.db import write
-from tests.reliability.support import KIOSK
+from tests.reliability.support import KIOSK, sql
 
 NOW = datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def sql(path, statement: str, params=()) -> None:
-    """The forger's edit: plain SQL on the file, the app's triggers dropped first."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        for trigger in ("events_no_update", "events_no_delete"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        conn.execute(statement, params)
-    finally:
-        conn.close()
 
 
 def some_event(path, type: str) -> int:

@@ -15,8 +15,7 @@ from kiosk.errors import StoreError
 from kiosk.services import badges, door, scenes
 from kiosk.services.lift import lift
 from kiosk.store import connect
-from tests.reliability.support import KIOSK
-from tests.reliability.test_forgery import sql
+from tests.reliability.support import KIOSK, sql
 
 
 def ended_badge(path):

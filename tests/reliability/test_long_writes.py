@@ -2,7 +2,7 @@
 
 First release: a 150,000-row `kiosk people import` ran as one 38-second transaction, made its events and folded
 them holding the write lock, and a scan at the door gave up after 30 s: NOT RECORDED.  Now the list is read,
-checked, compared with the roster and its events made before the lock is taken (``record.prepare_batch``);
+checked, compared with the roster and its events made before the lock is taken (``kiosk.store.batch.prepare_batch``);
 under the lock the events are only chained on to the log and written in bulk statements (``write_batch``),
 still one transaction, so the import stays all-or-nothing.
 

@@ -10,8 +10,7 @@ from kiosk.services import door, scenes
 from kiosk.services.lift import lift
 from kiosk.store import connect
 from kiosk.store.db import write
-from tests.reliability.support import KIOSK
-from tests.reliability.test_forgery import sql
+from tests.reliability.support import KIOSK, sql
 
 
 @pytest.fixture

@@ -42,5 +42,3 @@ def fleet(hub, tmp_path):
     yield made
     made.close()
 
-
-from tests.reliability.conftest import figures  # noqa: E402, F401 - the proofs here report figures the same way

@@ -16,9 +16,8 @@ from kiosk.errors import ServiceError
 from kiosk.services import anomalies, badges, door, scenes
 from kiosk.services.scenes import SceneState
 from kiosk.store import record
-from tests.reliability.conftest import FULL
-from tests.sync.test_partition import assert_hub_holds_exactly_the_union
-from tests.syncing import OFFICE, rebuilt, settle, tables
+from tests.reliability.support import FULL
+from tests.syncing import OFFICE, assert_hub_holds_exactly_the_union, rebuilt, settle, tables
 
 NAMES = ("door-a", "door-b", "door-c")
 REFS = ("D01", "P01", "P02", "C03", "V01")

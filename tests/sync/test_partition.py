@@ -17,41 +17,17 @@ import threading
 import time
 from pathlib import Path
 
-from kiosk.hub import HubError, verify
+from kiosk.hub import HubError
 from kiosk.services import door
 from kiosk.services import sync as service
 from kiosk.store.db import write
-from tests.reliability.conftest import FULL
-from tests.syncing import rebuilt, settle, tables
+from tests.reliability.support import FULL
+from tests.syncing import assert_hub_holds_exactly_the_union, settle
 
 ROOT = Path(__file__).parents[2]
 HUB_KILLS = 12 if FULL else 2
 PROCESS_KILLS = 10 if FULL else 2
 BACKLOG = 20_000 if FULL else 2_500  # events a killed sync has to push, then to pull
-
-
-def assert_hub_holds_exactly_the_union(hub, machines) -> None:
-    rows = hub.sql().execute("SELECT device, seq, event_id FROM hub.events ORDER BY device, seq").fetchall()
-    ids = [event_id for _, _, event_id in rows]
-    assert len(ids) == len(set(ids)), "an event is held twice"
-    by_device: dict[str, list[int]] = {}
-    for device, seq, _ in rows:
-        by_device.setdefault(device, []).append(seq)
-    for device, seqs in by_device.items():
-        assert seqs == list(range(1, len(seqs) + 1)), f"a gap in {device}'s sequence"
-    union = set()
-    for machine in machines:
-        union |= {event_id for (event_id,) in machine.db.execute("SELECT event_id FROM events")}
-    assert set(ids) == union
-    assert verify(hub.admin_dsn, hub.password).ok
-    checked = subprocess.run([sys.executable, "-m", "kiosk", "hub", "verify", "--hub", hub.admin_dsn],
-                             env={**os.environ, "KIOSK_HUB_PASSWORD": hub.password}, capture_output=True, text=True,
-                             cwd=ROOT, check=False)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    first = tables(machines[0].db)
-    for machine in machines:
-        assert tables(machine.db) == first, f"{machine.name}'s tables differ from {machines[0].name}'s"
-        assert rebuilt(machine.db) == first, f"{machine.name}'s tables differ from its own log"
 
 
 def test_three_kiosks_scanning_while_the_hub_is_killed_and_restarted_converge_exactly(fleet, pg_server):

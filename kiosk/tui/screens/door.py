@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label, Static
 
-from kiosk.core.door import NOT_IN_FORCE, SceneState, Zone
+from kiosk.core.door import SceneState, Zone
 from kiosk.services import door, door_view, scenes, sync
 from kiosk.tui import photo
 from kiosk.tui.background import hub_mood, hub_words
@@ -49,28 +49,6 @@ def policy_words(due: list[door.PolicyDue]) -> str:
     if not due:
         return ""
     return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)
-
-
-def photo_colours(verdict: door.Verdict) -> str:
-    """The photo's frame takes the panel's colours: the answer's, or grey when the door is not in force."""
-    return "idle" if verdict.reason in NOT_IN_FORCE else verdict.decision
-
-
-def protocol_words(view: door_view.DoorView) -> str:
-    """What the closed-set protocol waits for, most urgent first: the IC, the performers told, the checklist."""
-    if view.scene is None:
-        return ""
-    protocol = view.protocol
-    words = []
-    if view.scene.waiting_for_ic:
-        words.append("ON HOLD until the IC is here")
-    elif protocol.without_ic:
-        words.append("No IC: every performer's own choice (N withdraws)")
-    if protocol.outstanding and view.scene.state in (SceneState.DRAFT, SceneState.LIFTED):
-        words.append(f"Checklist (K): {protocol.outstanding} open")
-    if protocol.not_told:
-        words.append(f"Performers not yet told: {len(protocol.not_told)}")
-    return "   ".join(words)
 
 
 class DoorScreen(Screen):
@@ -203,7 +181,7 @@ class DoorScreen(Screen):
             care = (f"Check-ins pending: {counts.pending}, " + (f"offered: {counts.offered}, " if counts.offered
                                                                     else "")
                     + f"follow-ups open: {counts.follow_up_open}   ")
-        waiting = "   ".join(filter(None, (protocol_words(self.view) if self.view else "",
+        waiting = "   ".join(filter(None, (door_view.protocol_words(self.view) if self.view else "",
                                            policy_words(self.view.policy_due if self.view else []))))
         self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
@@ -266,7 +244,7 @@ class DoorScreen(Screen):
 
         def say(message: str) -> None:
             if self.on_panel is verdict:
-                shown.unreadable(ref, message, photo_colours(verdict))
+                shown.unreadable(ref, message, photo.colours_of(verdict))
 
         self.app.services.run(self, self._load_photo, verdict, ref, group="door-photo", exclusive=True, say=say)
 
@@ -277,7 +255,7 @@ class DoorScreen(Screen):
         box = self.query_one(DoorPhoto)
         picture, size = await self.app.services.picture(photo.prepare, data, box.room(), photo.cells())
         if self.on_panel is verdict:  # still the answer on the panel: no later scan came first
-            await box.show(ref, picture, size, photo_colours(verdict))
+            await box.show(ref, picture, size, photo.colours_of(verdict))
 
     def _restart_verdict_timer(self) -> None:
         if self._verdict_timer is not None:
