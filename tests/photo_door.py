@@ -1,7 +1,8 @@
-"""The kiosk's door as ``kiosk run`` starts it, with photos read from a folder (``REF.jpg``), for the tmux tests
-and the photo benchmark while photo storage is not on this branch.
+"""The kiosk's door as ``kiosk run`` starts it, with photos read from a folder (``REF.jpg``) instead of the
+production's stored ones, for the tmux tests and the photo benchmark (a folder of pictures is quicker to vary
+than a production); and ``portrait_jpeg``, a real JPEG to show.
 
-Usage: python -m tests.photo_door DB SCENE [PHOTO_FOLDER]   (no folder: nobody has a photo, as on main)
+Usage: python -m tests.photo_door DB SCENE [PHOTO_FOLDER]   (no folder: nobody has a photo)
 """
 
 from __future__ import annotations
