@@ -136,8 +136,8 @@ def latest_facts(db: Store, key: str) -> dict[str, dict[str, Any]]:
     """For each key under ``key`` (``ack/42`` -> ``ack/42/C01``...), the body and time of its latest event, in the
     order every machine agrees on: door facts that make no table row, read from the log."""
     latest: dict[str, dict[str, Any]] = {}
+    keys, bounds = under(key)
     for found, at, payload in db.execute(
-            "SELECT key, at, payload FROM events WHERE (key = ? OR (key >= ? AND key < ?)) AND decision IS NULL "
-            "ORDER BY hlc, device, seq", under(key)):
+            f"SELECT key, at, payload FROM events WHERE {keys} AND decision IS NULL ORDER BY hlc, device, seq", bounds):
         latest[found] = {**json.loads(payload)["body"], "at": at}
     return latest

@@ -318,17 +318,21 @@ def fold_from_log(db: Store, key: str) -> rules.Folded:
     return rules.fold(key, [item.event for item in events_of(db, key)])
 
 
-def under(key: str) -> tuple[str, str, str]:
-    """``key`` and the bounds of the keys below it (``ready/42`` -> ``ready/42/...``), for one indexed range."""
-    return key, f"{key}/", f"{key}0"  # "0" is the character after "/"
+def under(key: str, column: str = "key") -> tuple[str, tuple[str, str, str]]:
+    """The condition that ``column`` is ``key`` or a key below it (``ready/42`` -> ``ready/42/...``), with its
+    parameters: one indexed range from ``key`` to the character after "/" ("0"), the few keys in it that only
+    start like ``key`` (``ready/42-b``) filtered out.  (``key = ? OR key BETWEEN ...`` is not searched by the
+    index: SQLite scans the whole table for it.)"""
+    return f"{column} >= ?1 AND {column} < ?3 AND ({column} = ?1 OR {column} >= ?2)", (key, f"{key}/", f"{key}0")
 
 
 def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
     """The rows of ``table`` that ``key`` and the keys below it make, folded from the log itself: what a check
     that must not trust the tables reads (a row added or changed with ``sqlite3`` is not in it)."""
     by_key: dict[str, list[Event]] = {}
-    for found, payload in db.execute("SELECT key, payload FROM events WHERE (key = ? OR (key >= ? AND key < ?)) "
-                                     "AND decision IS NULL ORDER BY id", under(key)):
+    keys, bounds = under(key)
+    for found, payload in db.execute(f"SELECT key, payload FROM events WHERE {keys} AND decision IS NULL ORDER BY id",
+                                     bounds):
         by_key.setdefault(found, []).append(load(payload))
     return [{**row, "source_key": found} for found, events in sorted(by_key.items())
             for row in rules.fold(found, events).rows.get(table, [])]
@@ -336,8 +340,8 @@ def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
 
 def rows_from_tables(db: Store, table: str, key: str) -> list[dict[str, Any]]:
     """The same rows as the tables hold them (fast; what screens and reports show)."""
-    cursor = db.execute(f"SELECT * FROM {table} WHERE source_key = ? OR (source_key >= ? AND source_key < ?) "
-                        "ORDER BY source_key", under(key))
+    keys, bounds = under(key, "source_key")
+    cursor = db.execute(f"SELECT * FROM {table} WHERE {keys} ORDER BY source_key", bounds)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, values)) for values in cursor.fetchall()]
 
