@@ -132,7 +132,7 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                            "nothing was recorded.")
     parsed = codes.parse(raw)
     request = _request(scene_ref.strip(), str(zone), raw, parsed)
-    with write(db):
+    with write(db, memo=True):
         event_id = _scan_event_id(kiosk, scan_id) if scan_id else None
         if event_id:
             stored = _stored_scan(db, event_id)
@@ -141,12 +141,17 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                     raise ServiceError(f"The scan id {scan_id} was used for another scan (another scene, zone or "
                                        "code): nothing was recorded. Give each scan its own id.")
                 return _verdict(db, stored[0], stored[1], replay=True)
-        scene = get_scene(db, scene_ref)
+        memo = db.memo
+        scene = memo.get(("scene", scene_ref.strip()), lambda: get_scene(db, scene_ref))
         at = now()
-        badge = queries.badge_holder(db, codes.digest(parsed.code)) if parsed.code else None
+        badge = memo.get(("badge", parsed.code), lambda: queries.badge_holder(db, codes.digest(str(parsed.code)))) \
+            if parsed.code else None
         person = badge["person"] if badge else None
-        last, inside = queries.at_door(db, scene["ref"], badge["person"], str(zone)) if badge else (None, False)
-        approvals = queries.approvals_of(db, scene["ref"], person) if person else {}
+        door_key = ("door", scene["ref"], person, str(zone))
+        last, inside = memo.get(door_key, lambda: queries.at_door(db, scene["ref"], str(person), str(zone))) \
+            if badge else (None, False)
+        approvals = memo.get(("approvals", scene["ref"], person),
+                             lambda: queries.approvals_of(db, scene["ref"], str(person))) if person else {}
         facts = DoorFacts(
             code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
             badge_status=BadgeStatus(badge["status"]) if badge else None,
@@ -155,14 +160,16 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
         if badge and last and last["badge"] == badge["digest"]:
             earlier = duplicates.earlier_answer(db, last, at, scene, badge, facts, approvals)
             if earlier is not None:
+                memo.keep()  # nothing was written
                 return _verdict(db, earlier, last["at"], duplicate=True)
         ruling = decide(facts)
         mismatch = mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone)) \
             if badge and ruling.decision is Decision.ADMIT else []
         if mismatch:
             ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
+        entered_key = ("entered", scene["ref"], person)
         first_entry = ruling.decision is Decision.ADMIT and person is not None \
-            and not queries.has_entered_before(db, scene["ref"], person)
+            and not memo.get(entered_key, lambda: queries.has_entered_before(db, scene["ref"], str(person)))
         ic_present = (facts.badge_status is BadgeStatus.ACTIVE and zone is Zone.SET and not facts.inside
                       and ruling.reason in IC_ARRIVAL_REASONS and person == presence.coordinator(db, scene["ref"]))
         body = {"scan_id": scan_id or new_id(), "request": request, "scene": scene["ref"],
@@ -171,9 +178,17 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
                 "reason": str(ruling.reason), "layout": parsed.layout,
                 "raw": None if parsed.code else codes.masked(printable_input(raw)),
                 **({"mismatch": mismatch} if mismatch else {}), **({"ic_present": True} if ic_present else {})}
-        record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body, at=at,
-                      id=event_id)
+        recorded = record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body,
+                               at=at, id=event_id)
         held = ruling.decision is Decision.EXIT and after_exit(db, scene, str(person), str(zone), kiosk)
+        if not held:  # all this scan changed, for the next one: its event is the last at this door
+            if badge:
+                moved = ruling.decision in (Decision.ADMIT, Decision.EXIT)
+                last = {"id": recorded.id, "at": at, "badge": badge["digest"], "payload": recorded.payload}
+                memo.put(door_key, (last, ruling.decision is Decision.ADMIT if moved else inside))
+            if ruling.decision is Decision.ADMIT:
+                memo.put(entered_key, True)
+            memo.keep()
         return _verdict(db, body, at, badge or {}, frozenset(approvals), first_entry=first_entry,
                         mismatch=tuple(mismatch), ic_present=ic_present, held_for_ic=held)
 

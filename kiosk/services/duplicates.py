@@ -26,7 +26,8 @@ DUPLICATE_WINDOW_MAX = 60.0  # seconds: a scanner's double read is over in a sec
 
 def window(db: Store) -> float:
     """The duplicate window as the log sets it; 0 (no duplicates) for a value out of the bounds init keeps."""
-    value = on_record(db, rules.setting_key("duplicate_window"), "duplicate_window", trust_log=True)
+    value = db.memo.get("duplicate window", lambda: on_record(db, rules.setting_key("duplicate_window"),
+                                                              "duplicate_window", trust_log=True))
     try:
         seconds = float(value) if value is not None else DUPLICATE_WINDOW
     except ValueError:

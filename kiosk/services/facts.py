@@ -38,7 +38,21 @@ def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_
 def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None,
                check_approval: bool = True) -> list[str]:
     """Which of an admission's facts the log does not bear out (empty: all do).  ``badge`` None: admitted by
-    name, with no badge to check; ``check_approval`` False: the approval is granted in this transaction."""
+    name, with no badge to check; ``check_approval`` False: the approval is granted in this transaction.
+    A door's scan keeps the answer when all hold (``kiosk.store.memo``: until anything else changes the file)."""
+    asked = (scene["ref"], scene["state"], scene["state_set_by"], person, zone, badge and badge["digest"],
+             badge and badge["set_by"], approval and approval["set_by"], approval and approval["temporary"],
+             check_approval)
+    if db.memo.get(("facts hold", *asked), lambda: False):
+        return []
+    found = _mismatches(db, scene, person, zone, badge, approval, check_approval)
+    if not found:
+        db.memo.put(("facts hold", *asked), True)
+    return found
+
+
+def _mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None,
+                check_approval: bool) -> list[str]:
     badge_key = rules.badges_key(person)
     approval_key = rules.approval_key(scene["ref"], person, zone)
     state_key = rules.state_key(scene["ref"])

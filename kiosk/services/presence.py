@@ -25,7 +25,8 @@ Rows = Callable[[Store, str, str], list[dict]]  # (db, table, key) -> the rows `
 
 def coordinator(db: Store, scene: str, rows: Rows = record.rows_from_log) -> str | None:
     """The ref of the IC assigned to ``scene`` (None: none), as the log says unless ``rows`` reads the tables."""
-    found = [row for row in rows(db, "scenes", rules.scene_key(scene)) if row["ref"] == scene]
+    found = db.memo.get(("coordinator", scene, rows), lambda: [
+        row for row in rows(db, "scenes", rules.scene_key(scene)) if row["ref"] == scene])
     return found[0]["coordinator"] if found else None
 
 

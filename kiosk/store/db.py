@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.errors import StoreError
 from kiosk.files import private_folder
 from kiosk.store import ledger
+from kiosk.store.memo import Memo
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -44,6 +45,7 @@ class Store:
         self.guarded = False  # set once the file is at the current schema: each write checks the events table
         self.schema_seen: list[int] = []  # the schema version last found good (kiosk.store.ledger.check)
         self.writes_begun = self.writes_done = 0  # this connection's write transactions (see ``write``)
+        self.memo = Memo()  # what the door read at its last scan, while nothing else changed the file
         self._opened = {suffix: identity(f"{path}{suffix}") for suffix in ("", "-wal")}  # the files it holds
         self._lost = ""  # why its files are no longer the ones it opened, once found
 
@@ -201,7 +203,7 @@ def wal_lost(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def write(db: Store) -> Iterator[Store]:
+def write(db: Store, memo: bool = False) -> Iterator[Store]:
     """One atomic write: all of it is on disk when the block ends, or none of it is.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
@@ -209,7 +211,8 @@ def write(db: Store) -> Iterator[Store]:
     savepoints through sqlite-utils' ``atomic()``.  A failure of the file itself (disk full, read-only, busy)
     leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is; so
     does a database file or write-ahead log deleted or replaced under the kiosk (``Store.check_files``, before
-    and after the commit).  ``writes_done`` counts the writes that reached the disk.
+    and after the commit).  ``writes_done`` counts the writes that reached the disk.  ``memo``: a scan, which
+    may keep what it reads for the next one (``kiosk.store.memo``).
     """
     if db.conn.in_transaction:
         with db.utils.atomic():
@@ -221,11 +224,15 @@ def write(db: Store) -> Iterator[Store]:
         db.execute("BEGIN IMMEDIATE")
         if db.guarded:
             ledger.check(db.conn, db.schema_seen)
+        if memo:
+            db.memo.open(db.conn)
         yield db
         db.execute("COMMIT")
         db.check_files()  # deleted while this one was written: it is in no file anyone will read
         db.writes_done += 1
+        db.memo.committed(db.conn)
     except BaseException as error:
+        db.memo.forget()
         if db.conn.in_transaction:
             db.execute("ROLLBACK")
         if isinstance(error, sqlite3.OperationalError):  # disk full, read-only, busy: say so, and NOT RECORDED

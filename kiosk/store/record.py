@@ -129,11 +129,17 @@ def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *,
     Its clock reading follows everything this file has seen; it supersedes what decides ``key`` now.
     """
     assert db.conn.in_transaction, "record.append must run inside store.db.write()"
-    last_id, last_chain, last_hlc, seq, prev = heads_of(db, device)
+    heads: dict[str, tuple] = db.memo.get("heads", dict)  # a door's last scan left the heads it moved
+    if device not in heads:
+        heads.clear()  # the local head of one device's entry is out of date once another's event is added
+        heads[device] = heads_of(db, device)
+    last_id, last_chain, last_hlc, seq, prev = heads[device]
     ms = wall_ms()
     event = ev.make(device, seq + 1, prev, _next_hlc(ms, last_hlc), at or now_iso(ms), type, key, body,
                     parents=parents_of(db, key), id=id)
-    return _insert(db, event, last_id, last_chain)
+    stored = _insert(db, event, last_id, last_chain)
+    heads[device] = (stored.id, stored.chain, max(last_hlc, event.hlc), event.seq, stored.hash)
+    return stored
 
 
 def receive(db: Store, event: Event) -> Stored | None:

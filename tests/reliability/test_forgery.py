@@ -113,6 +113,21 @@ def test_an_edited_table_admits_nobody_and_the_audit_names_it(forgery, productio
     figures.update(forgery=forgery, verdict="deny record_mismatch", named=len(found.differences))
 
 
+@pytest.mark.parametrize("forgery", ADMITTING)
+def test_a_door_that_has_been_scanning_is_fooled_by_no_edit_either(forgery, production_file):
+    """The door keeps what it read from one scan to the next (``kiosk.store.memo``): an edit made by another
+    program while it runs must reach its next scan all the same.  The door first scans everyone the forgery is
+    about, so what it holds of them is what the forger changes."""
+    path, codes_by_ref = production_file
+    db = connect(path)
+    for ref in ("R01", "P01", "P02", "C03"):
+        door.scan(db, "42", codes_by_ref[ref], "monitors", KIOSK)
+    code, scene = ADMITTING[forgery](path, codes_by_ref)
+    verdict = door.scan(db, scene, code, "set", KIOSK)
+    assert (verdict.decision, verdict.reason) == ("deny", "record_mismatch"), (forgery, verdict)
+    db.close()
+
+
 def test_a_forged_approval_admits_nobody_by_name_either(production_file):
     """The AD's lookup (L) and an escalation decide from the same tables: the forged row is refused there too."""
     path, codes_by_ref = production_file
