@@ -216,8 +216,8 @@ def test_ad_views_show_only_pending_done_follow_up_open(ic, db):
     assert {row.ref: row.state for row in rows} == {"C01": "follow-up open", "C02": "pending", "D01": "done"}
     assert service.completion(db) == Completion(1, 1, 1)
     shown = json.dumps(plain([rows, service.completion(db), scenes.show_scene(db, "42")]), default=str)
-    from kiosk.services import door
-    shown += json.dumps(door.scene_log(db, "42"), default=str)
+    from kiosk.services import scene_log
+    shown += json.dumps(scene_log.scene_log(db, "42"), default=str)
     for private in (*TOKENS, "declined", "Declined to check in", "needs-a-moment", "Follow-up needed", SOON):
         assert private not in shown, private
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kiosk.core.door import SceneState
-from kiosk.services import ServiceError, badges, door, door_view, production, scenes
+from kiosk.services import ServiceError, badges, door, door_view, policy, production, scenes
 from kiosk.services.lift import lift
 from kiosk.store import audit, connect
 from kiosk.store.queries import many, one
@@ -200,13 +200,13 @@ def test_the_policy_list_is_per_scene_stored_and_cleared_at_the_lift(db, crew):
     open_42(db)
     scan(db, crew["P01"])
     scan(db, crew["C01"])
-    assert [due.ref for due in door.policy_due(db, "42")] == ["P01", "C01"]
-    door.acknowledge_policy(db, "42", "C01", by="AD", kiosk=KIOSK)
-    assert [due.ref for due in door.policy_due(db, "42")] == ["P01"]
+    assert [due.ref for due in policy.policy_due(db, "42")] == ["P01", "C01"]
+    policy.acknowledge_policy(db, "42", "C01", by="AD", kiosk=KIOSK)
+    assert [due.ref for due in policy.policy_due(db, "42")] == ["P01"]
     scenes.add_scene(db, "43", "Other scene", KIOSK, performers=("C01",))
-    assert door.policy_due(db, "43") == []
+    assert policy.policy_due(db, "43") == []
     lift(db, "42", KIOSK)
-    assert door.policy_due(db, "42") == [] and door_view.door_view(db, "42").policy_due == []
+    assert policy.policy_due(db, "42") == [] and door_view.door_view(db, "42").policy_due == []
 
 
 def test_the_door_view_of_a_scene_the_production_lacks_says_so(db, crew):

@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Input, Label
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, door, door_view, scenes
+from kiosk.services import access, door, door_view, policy, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
@@ -221,13 +221,13 @@ async def test_p_confirms_the_person_on_the_panel_and_the_list_is_kept(app, db, 
         assert "FIRST ENTRY" in verdict_text(app) and "Zoë Ødegård" in verdict_text(app)
         assert "Policy to confirm (P): 2 - Ines Duarte, Zoë Ød" in status_text(app)
         await keys.press(pilot, "p")  # the person on the panel, not the first in the list
-        assert door.policy_acknowledged(db, "42", "C01") and not door.policy_acknowledged(db, "42", "P01")
+        assert policy.policy_acknowledged(db, "42", "C01") and not policy.policy_acknowledged(db, "42", "P01")
         assert "Policy to confirm (P): 1 - Ines Duarte" in status_text(app)
         door_screen(app).ready()  # the panel went back to READY: P asks whom
         await keys.press(pilot, "p")
         assert type(app.screen).__name__ == "ChooseFromList"
         await keys.press(pilot, "enter")
-        assert door.policy_acknowledged(db, "42", "P01") and "Policy to confirm" not in status_text(app)
+        assert policy.policy_acknowledged(db, "42", "P01") and "Policy to confirm" not in status_text(app)
 
 
 @pytest.mark.parametrize("size", SIZES)

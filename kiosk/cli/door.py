@@ -19,7 +19,7 @@ from kiosk.cli import (
     warn_undrawable,
 )
 from kiosk.files import owner_only
-from kiosk.services import door
+from kiosk.services import door, scene_log
 
 
 def verdict_line(verdict: door.Verdict) -> str:
@@ -77,7 +77,7 @@ def log_(ctx, scene: str, as_json: bool) -> None:
     Input that matched no badge is kept masked (its first characters and its length): the log never holds a
     code someone could type in.
     """
-    rows = door.scene_log(ctx.db(), scene)
+    rows = scene_log.scene_log(ctx.db(), scene)
     if as_json:
         emit_json(rows)
         return

@@ -10,9 +10,10 @@ from kiosk.core.checkins import Completion
 from kiosk.core.door import SceneState, reason_words
 from kiosk.services import checkins, presence, readiness
 from kiosk.services.agreed_list import AgreedList, agreed_list
-from kiosk.services.door import DOOR_ANSWERS, PolicyDue, policy_due_at
+from kiosk.services.door import DOOR_ANSWERS
 from kiosk.services.lookup import SCENE, Inside, get_production
 from kiosk.services.lookup import inside as inside_of
+from kiosk.services.policy import PolicyDue, policy_due_at
 from kiosk.services.scenes import active_scenes
 from kiosk.store import queries, record
 from kiosk.store.db import Store

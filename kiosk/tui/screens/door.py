@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from kiosk.core.door import SceneState, Zone
-from kiosk.services import door, door_view, scenes, sync
+from kiosk.services import door, door_view, policy, scenes, sync
 from kiosk.tui import photo
 from kiosk.tui.background import hub_mood, hub_words
 from kiosk.tui.photo import DoorPhoto
@@ -44,7 +44,7 @@ RECENT_COLUMNS = (Col("Time", width=8), Col("Answer", width=6), Col("Name", shar
                   Col("Why", share=2, least=6))
 
 
-def policy_words(due: list[door.PolicyDue]) -> str:
+def policy_words(due: list[policy.PolicyDue]) -> str:
     """The people still to confirm the device policy, for one line: the count first, then the names."""
     if not due:
         return ""
@@ -344,7 +344,7 @@ class DoorScreen(Screen):
 
     def _acknowledge(self, scene: str, ref: str) -> None:
         async def acknowledge() -> None:
-            await self.app.services.db(door.acknowledge_policy, scene, ref, by=f"AD at {self.app.kiosk_id}",
+            await self.app.services.db(policy.acknowledge_policy, scene, ref, by=f"AD at {self.app.kiosk_id}",
                                        kiosk=self.app.kiosk_id)
             name = next((person.name for person in (self.view.policy_due if self.view else []) if person.ref == ref),
                         ref)
