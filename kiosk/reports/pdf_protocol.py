@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from kiosk.core.report import Protocol
 
 if TYPE_CHECKING:
-    from kiosk.reports.pdf import Document
+    from kiosk.reports.document import Document
 
 
 def protocol_pages(doc: Document, protocol: Protocol, clock: Callable[[datetime | None], str]) -> None:
