@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.core import record as rules
+from kiosk.core import projection
 from kiosk.hub import HubClient, verify
 from kiosk.services import sync
 from kiosk.services.join import join
@@ -51,7 +51,7 @@ def tables(db: Store) -> dict[str, list[tuple]]:
     """Everything a machine's record makes, without what only this file knows (local row ids, its sync state):
     the projected tables, the heads and conflicts of each key, the sealed content, and the events themselves."""
     shown = {}
-    for table in rules.TABLES:
+    for table in projection.TABLES:
         names = [row[1] for row in db.execute(f"PRAGMA table_info({table})") if row[1] != "set_by"]
         shown[table] = sorted(db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall(), key=repr)
     shown["heads"] = sorted(db.execute("SELECT key, event_id, parents FROM heads").fetchall())

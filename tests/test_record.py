@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.core import events as ev
+from kiosk.core import projection
 from kiosk.core import record as rules
 from kiosk.core.door import SceneState
 from kiosk.errors import ServiceError
@@ -62,7 +63,7 @@ def test_any_sequence_of_service_calls_leaves_tables_a_rebuild_makes(db, crew, a
     found = audit.check(db)
     assert found.log.ok and found.differences == []
     live = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
-            for table in (*rules.TABLES, "heads", "conflicts") if table != "production"}
+            for table in (*projection.TABLES, "heads", "conflicts") if table != "production"}
     with write(db):
         store_audit.rebuild(db)
     assert {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall() for table in live} == live
@@ -88,10 +89,10 @@ def test_the_fold_of_a_key_does_not_depend_on_the_order_events_arrive(changes, c
                        key, rules.APPROVED if grant else rules.UNAPPROVED, body, parents=[prev.id] if prev else [])
         heads[device] = event
         made.append(event)
-    expected = rules.fold(key, made)
+    expected = projection.fold(key, made)
     shuffled = list(made)
     random.Random(chooser.random()).shuffle(shuffled)
-    assert rules.fold(key, shuffled).rows == expected.rows
+    assert projection.fold(key, shuffled).rows == expected.rows
     last_of_each = [heads[device] for device in heads]
     if len(last_of_each) > 1 and any(event.type == rules.UNAPPROVED for event in last_of_each):
         assert expected.rows["approvals"] == []  # concurrent heads: the removal wins

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kiosk.core import projection
 from kiosk.core import record as rules
 from kiosk.core.events import Event
 from kiosk.errors import StoreError
@@ -32,7 +33,7 @@ def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_
     folded = record.fold_from_log(db, key)
     stored = {item.event.id: item.id for item in record.events_of(db, key)}
     return folded.winner is not None and stored.get(folded.winner.id) == set_by and \
-        made(folded.rows.get(rules.FAMILY_TABLES[rules.family(key)], []))
+        made(folded.rows.get(projection.FAMILY_TABLES[projection.family(key)], []))
 
 
 def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core import events as ev
+from kiosk.core import projection
 from kiosk.core import record as rules
 from kiosk.core.audit import ANCHOR_HEX, AuditResult, parse_anchor
 from kiosk.core.events import GENESIS, Event
@@ -23,7 +24,7 @@ from kiosk.store.db import Store
 
 # Every family of keys that makes table rows (the production's key has no slash): a family added to the record's
 # rules is covered here, and by ``rebuild`` and ``differences``, without a word changed in this file.
-PROJECTED_KEYS = (*(f"{family}/%" for family in rules.FAMILY_TABLES if family != "production"), "production")
+PROJECTED_KEYS = (*(f"{family}/%" for family in projection.FAMILY_TABLES if family != "production"), "production")
 
 
 _WALK = f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type, key, {', '.join(record.COLUMNS)} " \
@@ -128,26 +129,26 @@ def _projected_events(db: Store) -> dict[str, list[tuple[int, Event]]]:
     return by_key
 
 
-def _folds(db: Store) -> Iterator[tuple[str, rules.Folded, int | None]]:
+def _folds(db: Store) -> Iterator[tuple[str, projection.Folded, int | None]]:
     """Every projected key folded from the log alone: the key, what its events make, and the local id of the
     event that decided it (``set_by``)."""
     for key, items in _projected_events(db).items():
         local = {event.id: local_id for local_id, event in items}
-        folded = rules.fold(key, [event for _, event in items])
+        folded = projection.fold(key, [event for _, event in items])
         yield key, folded, local[folded.winner.id] if folded.winner else None
 
 
 def rebuilt(db: Store, bookkeeping: bool = False) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
     """Every projected table as the log alone makes it: table -> row key -> row; with ``bookkeeping``, also
     ``heads`` and ``conflicts`` (what ``rebuild`` writes there), from the same one fold of the log."""
-    tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {table: {} for table in rules.TABLES}
+    tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {table: {} for table in projection.TABLES}
     heads, conflicts = tables.setdefault("heads", {}) if bookkeeping else {}, \
         tables.setdefault("conflicts", {}) if bookkeeping else {}
     for key, folded, set_by in _folds(db):
         for table, rows in folded.rows.items():
             for row in rows:
                 full = {**row, "source_key": key, "set_by": set_by}
-                tables[table][tuple(full[name] for name in rules.KEYS[table])] = full
+                tables[table][tuple(full[name] for name in projection.KEYS[table])] = full
         if folded.winner is not None:
             heads[(key,)] = {"key": key, "event_id": folded.winner.id, "event": set_by,
                              "parents": ev.canonical(list(folded.frontier))}
@@ -158,7 +159,7 @@ def rebuilt(db: Store, bookkeeping: bool = False) -> dict[str, dict[tuple[Any, .
 
 
 def _normal(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: (bool(value) if name in rules.BOOLEANS else value) for name, value in row.items()}
+    return {name: (bool(value) if name in projection.BOOLEANS else value) for name, value in row.items()}
 
 
 def _photo_problems(db: Store) -> list[Difference]:
@@ -183,7 +184,7 @@ def differences(db: Store) -> list[Difference]:
     whose bytes are not the ones its event names."""
     found: list[Difference] = []
     for table, expected in rebuilt(db, bookkeeping=True).items():
-        keys = BOOKKEEPING_KEYS.get(table) or rules.KEYS[table]
+        keys = BOOKKEEPING_KEYS.get(table) or projection.KEYS[table]
         cursor = db.execute(f"SELECT * FROM {table}")
         names = [column[0] for column in cursor.description]
         actual = {}
@@ -220,7 +221,7 @@ def rebuild(db: Store) -> int:
             for row in rows:
                 tables[table, (*row, "source_key", "set_by")].append((*row.values(), key, set_by))
         conflicts += ((found.key, found.kept, found.lost, found.words) for found in folded.conflicts)
-    for table in rules.TABLES:
+    for table in projection.TABLES:
         db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM heads")
     db.execute("DELETE FROM conflicts")

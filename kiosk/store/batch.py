@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core import events as ev
-from kiosk.core import record as rules
+from kiosk.core import projection
 from kiosk.core.events import GENESIS, Event
 from kiosk.store.db import Store
 from kiosk.store.record import NEW_HEAD, advance, heads_of, now_iso, parents_of, wall_ms
@@ -32,10 +32,10 @@ class Batch:
 
 
 def prepare_batch(device: str, changes: list[tuple[str, str, dict[str, Any]]], at: str | None = None) -> Batch:
-    """The slow part of recording many changes of keys a new event alone decides (``rules.REPLACING``): pure
+    """The slow part of recording many changes of keys a new event alone decides (``projection.REPLACING``): pure
     work, done before the write lock is taken so that the door is not kept waiting behind it.  The payloads are
     the text ``ev.envelope`` makes, in pieces around what only the log's head decides."""
-    assert all(rules.family(key) in rules.REPLACING for _, key, _ in changes), "only keys a new event decides"
+    assert all(projection.family(key) in projection.REPLACING for _, key, _ in changes), "only keys a new event decides"
     ms = wall_ms()
     at = at or now_iso(ms)
     clock = ev.hlc_text(ms, 0)  # the fold of a replacing key reads only the body and the time
@@ -49,7 +49,7 @@ def prepare_batch(device: str, changes: list[tuple[str, str, dict[str, Any]]], a
         middle = f'","id":"{event_id}","key":{quoted(key)},"parents":'
         events.append((event_id, key, start, middle, f',"type":{quoted(type)},"v":{ev.FORMAT}}}'))
         made = []
-        for table, table_rows in rules.fold(key, [Event(event_id, device, 1, GENESIS, clock, at, type, key, (),
+        for table, table_rows in projection.fold(key, [Event(event_id, device, 1, GENESIS, clock, at, type, key, (),
                                                          body)]).rows.items():
             names = columns.setdefault(table, (*table_rows[0], "source_key", "set_by")) if table_rows else ()
             made += [(table, (*(row[name] for name in names[:-2]), key)) for row in table_rows]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core import events as ev
-from kiosk.core import record as rules
+from kiosk.core import projection
 from kiosk.core.events import GENESIS, Event
 from kiosk.errors import StoreError
 from kiosk.store.db import Store
@@ -117,7 +117,7 @@ def advance(db: Store, local_id: int, chain: str, hlc: str, device: str, seq: in
 
 def parents_of(db: Store, key: str) -> tuple[str, ...]:
     """The events deciding ``key`` now, that nothing supersedes: the parents of its next event."""
-    if not rules.projected(key):
+    if not projection.projected(key):
         return ()  # door facts and attempts: each stands alone
     return tuple(sorted(fold_from_log(db, key).frontier))  # from the log itself, not the heads table
 
@@ -222,18 +222,18 @@ def events_of(db: Store, key: str) -> list[Stored]:
                                                "ORDER BY id", [key])]
 
 
-def project(db: Store, key: str) -> rules.Folded:
+def project(db: Store, key: str) -> projection.Folded:
     """Fold ``key``'s events again and write what they make: its head, its rows, its conflicts.  Door facts
     and attempts make nothing: they are read from the log itself."""
-    if not rules.projected(key):
-        return rules.Folded()
+    if not projection.projected(key):
+        return projection.Folded()
     stored = events_of(db, key)
     local = {item.event.id: item.id for item in stored}
-    folded = rules.fold(key, [item.event for item in stored])
+    folded = projection.fold(key, [item.event for item in stored])
     if folded.winner is not None:
         db.execute(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {NEW_HEAD}",
                    [key, folded.winner.id, local[folded.winner.id], ev.canonical(list(folded.frontier))])
-    db.execute(f"DELETE FROM {rules.FAMILY_TABLES[rules.family(key)]} WHERE source_key = ?", [key])
+    db.execute(f"DELETE FROM {projection.FAMILY_TABLES[projection.family(key)]} WHERE source_key = ?", [key])
     _write_rows(db, key, folded, local[folded.winner.id] if folded.winner else None)
     db.execute("DELETE FROM conflicts WHERE key = ?", [key])
     for conflict in folded.conflicts:
@@ -246,7 +246,7 @@ NEW_HEAD = ("ON CONFLICT(key) DO UPDATE SET event_id = excluded.event_id, event 
              "parents = excluded.parents")
 
 
-def _write_rows(db: Store, key: str, folded: rules.Folded, set_by: int | None) -> None:
+def _write_rows(db: Store, key: str, folded: projection.Folded, set_by: int | None) -> None:
     for table, rows in folded.rows.items():
         for row in rows:
             full = {**row, "source_key": key, "set_by": set_by}
@@ -276,7 +276,7 @@ def append_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str,
         seq += 1
         hlc = _next_hlc(ms, hlc)
         event = Event(ev.new_id(), device, seq, prev, hlc, at, type, key,
-                      parents.get(key, ()) if rules.projected(key) else (), body)
+                      parents.get(key, ()) if projection.projected(key) else (), body)
         payload = ev.envelope(event.id, device, seq, prev, hlc, at, type, key, event.parents, ev.canonical(body))
         prev = ev.digest(payload)
         chain = chained(chain, prev)
@@ -320,8 +320,8 @@ def latest_intact(db: Store, keys: Sequence[str]) -> dict[str, tuple[Stored, boo
     return found
 
 
-def fold_from_log(db: Store, key: str) -> rules.Folded:
-    return rules.fold(key, [item.event for item in events_of(db, key)])
+def fold_from_log(db: Store, key: str) -> projection.Folded:
+    return projection.fold(key, [item.event for item in events_of(db, key)])
 
 
 def under(key: str, column: str = "key") -> tuple[str, tuple[str, str, str]]:
@@ -341,7 +341,7 @@ def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
                                      bounds):
         by_key.setdefault(found, []).append(load(payload))
     return [{**row, "source_key": found} for found, events in sorted(by_key.items())
-            for row in rules.fold(found, events).rows.get(table, [])]
+            for row in projection.fold(found, events).rows.get(table, [])]
 
 
 def rows_from_tables(db: Store, table: str, key: str) -> list[dict[str, Any]]:
