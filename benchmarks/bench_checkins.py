@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bigprod import DEVICE, build
+from benchmarks.bigprod import DEVICE, append_batch, build
 from kiosk.core import record as rules
 from kiosk.core.secrets import KdfParams, derive_key, seal
 from kiosk.services import checkins, now
@@ -76,7 +76,7 @@ def open_pending(path: Path, targets: list[tuple[str, str]]) -> None:
     db = connect(path)
     keys = [rules.checkin_key(scene, 1, person) for scene, person in targets]
     with write(db):
-        record.append_batch(db, DEVICE, [(rules.CHECKIN_OPENED, key, {"scene": scene, "run": 1, "person": person,
+        append_batch(db, DEVICE, [(rules.CHECKIN_OPENED, key, {"scene": scene, "run": 1, "person": person,
                                                                       "by": "lift"})
                                          for key, (scene, person) in zip(keys, targets)])
         for key in keys:

@@ -98,7 +98,7 @@ def heads_of(db: Store, device: str) -> tuple[int, str, str, int, str]:
     return row[:5]
 
 
-def _next_hlc(ms: int, last_hlc: str) -> str:
+def next_hlc(ms: int, last_hlc: str) -> str:
     """The next clock reading after ``last_hlc``; one past the clock's range (an edited head) is damage."""
     hlc = ev.hlc_next(None, ms, last_hlc)
     if not ev.is_hlc(hlc):
@@ -135,7 +135,7 @@ def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *,
         heads[device] = heads_of(db, device)
     last_id, last_chain, last_hlc, seq, prev = heads[device]
     ms = wall_ms()
-    event = ev.make(device, seq + 1, prev, _next_hlc(ms, last_hlc), at or now_iso(ms), type, key, body,
+    event = ev.make(device, seq + 1, prev, next_hlc(ms, last_hlc), at or now_iso(ms), type, key, body,
                     parents=parents_of(db, key), id=id)
     stored = _insert(db, event, last_id, last_chain)
     heads[device] = (stored.id, stored.chain, max(last_hlc, event.hlc), event.seq, stored.hash)
@@ -252,43 +252,6 @@ def _write_rows(db: Store, key: str, folded: projection.Folded, set_by: int | No
             full = {**row, "source_key": key, "set_by": set_by}
             db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(full)}) VALUES ({', '.join('?' * len(full))})",
                        list(full.values()))
-
-
-def append_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str, Any]]],
-                 at: str | None = None) -> list[tuple[int, Event]]:
-    """Append many events of ``device`` in the caller's write transaction, fast: bodies encoded once, one
-    statement for all.  Their keys are not projected here (``record_batch`` does it for replacing keys; a
-    builder may ``audit.rebuild``).  Returns each event with its local id."""
-    assert db.conn.in_transaction, "record.append_batch must run inside store.db.write()"
-    last_id, chain, last_hlc, seq, prev = heads_of(db, device)
-    try:
-        parents = {key: tuple(json.loads(ids)) for key, ids in db.execute(
-            "SELECT key, parents FROM heads WHERE key IN (SELECT value FROM json_each(?))",
-            [json.dumps([key for _, key, _ in changes])])}
-    except (ValueError, TypeError):
-        raise StoreError(DAMAGED.format(what="the heads table holds parents that are not a list of events")) \
-            from None
-    ms = wall_ms()
-    at = at or now_iso(ms)
-    hlc = last_hlc
-    rows, made = [], []
-    for type, key, body in changes:
-        seq += 1
-        hlc = _next_hlc(ms, hlc)
-        event = Event(ev.new_id(), device, seq, prev, hlc, at, type, key,
-                      parents.get(key, ()) if projection.projected(key) else (), body)
-        payload = ev.envelope(event.id, device, seq, prev, hlc, at, type, key, event.parents, ev.canonical(body))
-        prev = ev.digest(payload)
-        chain = chained(chain, prev)
-        last_id += 1
-        rows.append((last_id, payload, prev, chain))
-        parents[key] = (event.id,)
-        made.append((last_id, event))
-    if not rows:
-        return []
-    db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
-    advance(db, last_id, chain, hlc, device, seq, prev)
-    return made
 
 
 def record(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None) -> Stored:
