@@ -5,7 +5,8 @@ rebuild confirms.
 
 A batch too long for one short transaction is an *import* (kiosk.core.imports): its events are written in chunks
 (``write_chunk``, each in its own transaction), inert until ``close_import`` appends the closing event and writes
-the rows and heads they make, in the one short transaction that puts the whole list in force.
+the rows and heads they make (made ready outside the lock by ``stage_import``), in the one short transaction that
+puts the whole list in force.
 """
 
 from __future__ import annotations
@@ -121,18 +122,42 @@ def write_chunk(db: Store, batch: Batch, start: int, stop: int, written: Written
     written.events += len(chunk)
 
 
+def stage_import(db: Store, batch: Batch, written: Written) -> None:
+    """Before the closing transaction, outside the write lock: the heads and rows the import's events make, in key
+    order, in this connection's own temporary tables, so that ``close_import`` copies them in two statements."""
+    assert not db.conn.in_transaction, "staged outside the write lock"
+    names = batch.columns["people"]
+    unstage_import(db)
+    db.execute("CREATE TEMP TABLE import_heads (key, event_id, event, parents)")
+    db.execute(f"CREATE TEMP TABLE import_people ({', '.join(names)})")
+    db.conn.executemany("INSERT INTO temp.import_heads VALUES (?, ?, ?, ?)", sorted(written.heads))
+    db.conn.executemany(f"INSERT INTO temp.import_people VALUES ({', '.join('?' * len(names))})",
+                        sorted(written.tables["people"]))
+
+
 def close_import(db: Store, batch: Batch, written: Written, exact: bool) -> None:
     """Put an import written in chunks in force, in the caller's write transaction: its closing event, then the
     heads and rows its events make.  ``exact``: nothing of the keys it changes was recorded since its first chunk,
-    so those are the rows ``write_chunk`` kept; otherwise each key is folded again from the log (slow, rare)."""
+    so those are the rows ``write_chunk`` kept (staged by ``stage_import``); otherwise each key is folded again
+    from the log (slow, rare)."""
     assert batch.import_id is not None and written.events == len(batch.events), "every chunk written first"
+    assert set(batch.columns) <= {"people"}, "an import records people"
     append(db, batch.device, imports.IMPORTED, imports.import_key(batch.import_id),
            {"import": batch.import_id, "people": written.events})
     if exact:
-        _write_rows(db, batch, written)
+        names = ", ".join(batch.columns["people"])
+        db.execute(f"INSERT INTO heads (key, event_id, event, parents) SELECT * FROM temp.import_heads WHERE true "
+                   f"{NEW_HEAD}")  # WHERE: an upsert from a SELECT needs one (SQLite's parsing)
+        db.execute(f"INSERT OR REPLACE INTO people ({names}) SELECT {names} FROM temp.import_people")
     else:
         for key in written.keys:
             project(db, key)
+
+
+def unstage_import(db: Store) -> None:
+    """After the closing transaction: the temporary tables of ``stage_import`` dropped."""
+    db.execute("DROP TABLE IF EXISTS temp.import_heads")
+    db.execute("DROP TABLE IF EXISTS temp.import_people")
 
 
 def _write_rows(db: Store, batch: Batch, written: Written) -> None:

@@ -200,8 +200,30 @@ def wal_lost(path: Path) -> bool:
     return index > 0 and log == 0 and room > MIN_ROOM
 
 
+def _begin(db: Store, poll: float | None) -> None:
+    """``BEGIN IMMEDIATE``: SQLite's busy wait (polls from 1 ms apart to 100 ms apart), or with ``poll`` a try every
+    ``poll`` seconds, for as long (``BUSY_TIMEOUT_MS``): a long write done in short transactions uses it, so that
+    it finds the gaps between a busy door's scans instead of waiting ever longer between tries."""
+    if poll is None:
+        db.execute("BEGIN IMMEDIATE")
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(poll)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 @contextlib.contextmanager
-def write(db: Store) -> Iterator[Store]:
+def write(db: Store, poll: float | None = None) -> Iterator[Store]:
     """One atomic write: all of it is on disk when the block ends, or none of it is.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
@@ -209,7 +231,7 @@ def write(db: Store) -> Iterator[Store]:
     savepoints through sqlite-utils' ``atomic()``.  A failure of the file itself (disk full, read-only, busy)
     leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is; so
     does a database file or write-ahead log deleted or replaced under the kiosk (``Store.check_files``, before
-    and after the commit).  ``writes_done`` counts the writes that reached the disk.
+    and after the commit).  ``writes_done`` counts the writes that reached the disk.  ``poll``: see ``_begin``.
     """
     if db.conn.in_transaction:
         with db.utils.atomic():
@@ -218,7 +240,7 @@ def write(db: Store) -> Iterator[Store]:
     db.writes_begun += 1
     db.check_files()  # files deleted since the last write: refuse before writing into them
     try:
-        db.execute("BEGIN IMMEDIATE")
+        _begin(db, poll)
         if db.guarded:
             ledger.check(db.conn, db.schema_seen)
         yield db
