@@ -151,3 +151,27 @@ def test_the_events_travel_and_every_machine_folds_them_alike(db, db_path, crew,
         sound(db)
     finally:
         other.close()
+
+
+def test_a_long_writes_quick_tries_take_the_lock_once_free_and_give_up_at_the_busy_timeout(db, db_path,
+                                                                                           monkeypatch):
+    import sqlite3
+    import threading
+
+    from kiosk.errors import StoreError
+    from kiosk.store import db as store_db
+
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, holder.rollback).start()
+    with write(db, poll=store_db.LONG_WRITE_POLL):
+        db.execute("INSERT INTO sealed (digest, blob) VALUES ('x', x'00')")
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == store_db.BUSY_TIMEOUT_MS  # put back
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="busy"), write(db, poll=store_db.LONG_WRITE_POLL):
+            pass
+    finally:
+        holder.rollback()
+        holder.close()

@@ -21,7 +21,7 @@ from kiosk.core.roster import (
 from kiosk.services import ServiceError, photos
 from kiosk.services.lookup import get_person
 from kiosk.store import batch as batch_records
-from kiosk.store.db import Store, write
+from kiosk.store.db import LONG_WRITE_POLL, Store, write
 from kiosk.store.queries import many
 
 PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
@@ -121,7 +121,6 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
 
 CHUNK_ROWS = 2_000  # a longer list is written in chunks of this many people, the door's scans between them
 CHUNK_PAUSE = 0.1  # seconds between chunks: a door waiting for the lock polls for it, and would miss a gap
-CHUNK_POLL = 0.002  # seconds between the import's tries for the lock: it finds the gaps between a busy door's scans
 
 
 def _record(db: Store, kiosk: str, people: list[PersonRow], result: ImportResult, pictures: dict) -> ImportResult:
@@ -148,18 +147,18 @@ def _record_in_chunks(db: Store, kiosk: str, people: list[PersonRow], changes: l
     A pause after each lets the door's scans in."""
     batch = batch_records.prepare_batch(kiosk, changes, import_id=ev.new_id())  # before the write lock
     written = batch_records.Written()
-    with write(db, poll=CHUNK_POLL):
+    with write(db, poll=LONG_WRITE_POLL):
         if _roster_state(db) == seen:  # nobody changed the roster since it was compared
             batch_records.write_chunk(db, batch, 0, CHUNK_ROWS, written)
     if not written.events:  # someone did: compare again
         return _record(db, kiosk, people, ImportResult(reading=result.reading), pictures)
     for start in range(CHUNK_ROWS, len(batch.events), CHUNK_ROWS):
         time.sleep(CHUNK_PAUSE)
-        with write(db, poll=CHUNK_POLL):
+        with write(db, poll=LONG_WRITE_POLL):
             batch_records.write_chunk(db, batch, start, start + CHUNK_ROWS, written)
     batch_records.stage_import(db, batch, written)  # the rows they make, ready to copy: before the lock
     time.sleep(CHUNK_PAUSE)
-    with write(db, poll=CHUNK_POLL):
+    with write(db, poll=LONG_WRITE_POLL):
         batch_records.close_import(db, batch, written, exact=_roster_state(db) == seen)
         for ref, prepared in pictures.items():
             photos.keep(db, ref, prepared, "import", kiosk)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Store", "StoreError", "explain", "open_connection", "snapshot", "write"]
 
 BUSY_TIMEOUT_MS = 30_000
+LONG_WRITE_POLL = 0.002  # seconds between tries for the lock of a long write done in short transactions (``_begin``)
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIN_ROOM = 1 << 20  # free bytes under which a disk I/O error is taken for a full disk
 
