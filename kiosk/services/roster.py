@@ -159,7 +159,7 @@ def _record_in_chunks(db: Store, kiosk: str, people: list[PersonRow], changes: l
     batch_records.stage_import(db, batch, written)  # the rows they make, ready to copy: before the lock
     time.sleep(CHUNK_PAUSE)
     with write(db, poll=LONG_WRITE_POLL):
-        batch_records.close_import(db, batch, written, exact=_roster_state(db) == seen)
+        batch_records.close_import(db, batch, written, since=seen[1])
         for ref, prepared in pictures.items():
             photos.keep(db, ref, prepared, "import", kiosk)
     batch_records.unstage_import(db)

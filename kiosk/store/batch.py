@@ -43,7 +43,6 @@ class Written:
     """What the chunks of an import wrote so far, and the heads and rows they make once it is closed."""
 
     events: int = 0
-    keys: list[str] = field(default_factory=list)
     heads: list[tuple[str, str, int, str]] = field(default_factory=list)
     tables: dict[str, list[tuple]] = field(default_factory=dict)
 
@@ -113,7 +112,6 @@ def write_chunk(db: Store, batch: Batch, start: int, stop: int, written: Written
         chain = sha256(f"{chain}:{prev}".encode()).hexdigest()  # ``chained``
         events.append((last_id, payload, prev, chain))  # the other columns are generated from the payload
         parents[key] = f'["{event_id}"]'
-        written.keys.append(key)
         written.heads.append((key, event_id, last_id, parents[key]))
         for table, values in made:
             written.tables[table].append((*values, last_id))
@@ -135,23 +133,22 @@ def stage_import(db: Store, batch: Batch, written: Written) -> None:
                         sorted(written.tables["people"]))
 
 
-def close_import(db: Store, batch: Batch, written: Written, exact: bool) -> None:
+def close_import(db: Store, batch: Batch, written: Written, since: int) -> None:
     """Put an import written in chunks in force, in the caller's write transaction: its closing event, then the
-    heads and rows its events make.  ``exact``: nothing of the keys it changes was recorded since its first chunk,
-    so those are the rows ``write_chunk`` kept (staged by ``stage_import``); otherwise each key is folded again
-    from the log (slow, rare)."""
+    heads and rows its events make, staged by ``stage_import``.  ``since``: the newest event that had set a row
+    of the people table when the import compared the roster; a person saved since (during the import, here or
+    received) is folded again from the log, as the staged rows may not be what the log now says (few, rare)."""
     assert batch.import_id is not None and written.events == len(batch.events), "every chunk written first"
     assert set(batch.columns) <= {"people"}, "an import records people"
+    changed = [key for (key,) in db.execute("SELECT source_key FROM people WHERE set_by > ?", [since])]
     append(db, batch.device, imports.IMPORTED, imports.import_key(batch.import_id),
            {"import": batch.import_id, "people": written.events})
-    if exact:
-        names = ", ".join(batch.columns["people"])
-        db.execute(f"INSERT INTO heads (key, event_id, event, parents) SELECT * FROM temp.import_heads WHERE true "
-                   f"{NEW_HEAD}")  # WHERE: an upsert from a SELECT needs one (SQLite's parsing)
-        db.execute(f"INSERT OR REPLACE INTO people ({names}) SELECT {names} FROM temp.import_people")
-    else:
-        for key in written.keys:
-            project(db, key)
+    names = ", ".join(batch.columns["people"])
+    db.execute(f"INSERT INTO heads (key, event_id, event, parents) SELECT * FROM temp.import_heads WHERE true "
+               f"{NEW_HEAD}")  # WHERE: an upsert from a SELECT needs one (SQLite's parsing)
+    db.execute(f"INSERT OR REPLACE INTO people ({names}) SELECT {names} FROM temp.import_people")
+    for key in changed:
+        project(db, key)
 
 
 def unstage_import(db: Store) -> None:
