@@ -104,13 +104,17 @@ def during(db, code: str, process: subprocess.Popen) -> tuple[list[float], int, 
     return times, refused, elapsed
 
 
-def row(name: str, idle: list[float], busy: list[float], refused: int, write_s: float) -> str:
+def row(name: str, idle: list[float], busy: list[float], refused: int, write_s: float, load: str) -> str:
     def ms(values: list[float], how) -> str:
         return f"{how(values) * 1000:.1f}" if values else "-"
 
     slow = sum(value > TARGET_S for value in busy)
     return (f"| {name} | {write_s:.2f} | {len(busy):,} | {ms(busy, statistics.median)} | {ms(busy, max)} | "
-            f"{ms(idle, statistics.median)} | {ms(idle, max)} | {slow} | {refused} |")
+            f"{ms(idle, statistics.median)} | {ms(idle, max)} | {slow} | {refused} | {load} |")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
 
 
 def run(folder: Path, rows: int, performers: int) -> None:
@@ -123,13 +127,16 @@ def run(folder: Path, rows: int, performers: int) -> None:
     results = []
 
     idle, _ = scans_until(db, code, lambda: False, limit=300)
+    load = load_average()
     importing = kiosk_command(path, "people", "import", str(listing))
     busy, refused, elapsed = during(db, code, importing)
-    results.append(row(f"`kiosk people import` of {rows:,} new people", idle, busy, refused, elapsed))
+    results.append(row(f"`kiosk people import` of {rows:,} new people", idle, busy, refused, elapsed,
+                       f"{load:.1f} / {load_average():.1f}"))
     assert db.execute("SELECT COUNT(*) FROM people WHERE ref LIKE 'N%'").fetchone()[0] == rows
 
     if performers:
         idle, _ = scans_until(db, code, lambda: False, limit=300)
+        load = load_average()
         reader = sqlite3.connect(path)
         reader.execute("BEGIN")
         reader.execute("SELECT COUNT(*) FROM events").fetchone()  # a read transaction held open throughout
@@ -143,15 +150,15 @@ def run(folder: Path, rows: int, performers: int) -> None:
         erased = db.execute("SELECT COUNT(*) FROM checkins WHERE scene = '90' AND sealed IS NULL").fetchone()[0]
         assert erased == performers, erased
         results.append(row(f"`checkins purge` of {performers:,} notes, a reader open", idle, busy, refused,
-                           elapsed))
+                           elapsed, f"{load:.1f} / {load_average():.1f}"))
     db.close()
 
     print(f"\n{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite "
           f"{sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The door scans without pause in "
           "this process; the write is another process. Floor: the same door scanning idle, just before.\n")
     print("| write | its time (s) | scans during it | scan median (ms) | worst scan (ms) | idle median (ms) | "
-          f"idle worst (ms) | scans over {TARGET_S:.0f} s | NOT RECORDED |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          f"idle worst (ms) | scans over {TARGET_S:.0f} s | NOT RECORDED | load before / after |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for line in results:
         print(line)
 

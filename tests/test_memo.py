@@ -36,13 +36,12 @@ def reads_badges(statements: list[str]) -> bool:
     return any("FROM badges" in statement for statement in statements)
 
 
-def test_a_second_scan_reads_what_the_first_kept(door_db, crew):
-    first = statements_of(door_db, lambda: door.scan(door_db, "42", crew["P01"], "set", KIOSK))
-    second = statements_of(door_db, lambda: door.scan(door_db, "42", crew["P01"], "set", KIOSK))
-    assert reads_badges(first) and not reads_badges(second)
-    assert len(second) < len(first) - 4, (first, second)
+def test_a_scan_again_reads_what_the_last_kept(door_db, crew):
+    said = [statements_of(door_db, lambda: door.scan(door_db, "42", crew["P01"], "set", KIOSK)) for _ in range(3)]
+    assert reads_badges(said[0]) and not reads_badges(said[2])
+    assert not [statement for statement in said[2] if statement.startswith("SELECT")], said[2]  # it only writes
     assert [row[0] for row in door_db.execute("SELECT decision FROM events WHERE person = 'P01' "
-                                              "AND decision IS NOT NULL ORDER BY id")] == ["admit", "exit"]
+                                              "AND decision IS NOT NULL ORDER BY id")] == ["admit", "exit", "admit"]
 
 
 def test_a_change_made_on_the_same_connection_is_read_afresh(door_db, crew):

@@ -41,7 +41,7 @@ from kiosk.services.ic_session import (
     unlock,
 )
 from kiosk.services.lookup import get_scene, resolve_person
-from kiosk.store.db import Store, write
+from kiosk.store.db import LONG_WRITE_POLL, Store, write
 from kiosk.store.queries import many, one, setting
 from kiosk.store.record import record as record_event
 
@@ -305,7 +305,7 @@ def purge(session: ICSession, older_than: str) -> dict:
     due = [row for row in old if not rules.follow_up_open(row["follow_up_due"], row["follow_up_done_on"])]
     erased = 0
     for start in range(0, len(due), PURGE_CHUNK):  # short transactions: the door writes between them
-        with write(db):
+        with write(db, poll=LONG_WRITE_POLL):  # tries often: a busy door's scans leave short gaps
             session.key()
             current = {(row["scene"], row["run"], row["person"], row["sealed"]) for row in many(
                 db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.core import events as ev
 from kiosk.core import record as rules
 from kiosk.core.roster import (
     PersonRow,
@@ -19,7 +21,7 @@ from kiosk.core.roster import (
 from kiosk.services import ServiceError, photos
 from kiosk.services.lookup import get_person
 from kiosk.store import batch as batch_records
-from kiosk.store.db import Store, write
+from kiosk.store.db import LONG_WRITE_POLL, Store, write
 from kiosk.store.queries import many
 
 PERSON_FIELDS = ("ref", "name", "department", "role", "kind")
@@ -93,7 +95,9 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
     names each person's photo by its path relative to ``base``, the list's own folder.
 
     The list is read and checked, compared with the roster and its events made before the write lock is taken;
-    under the lock the events are chained on to the log and written in a few bulk statements, one transaction.
+    under the lock the events are chained on to the log and written in a few bulk statements, one transaction -
+    or, for more than ``CHUNK_ROWS`` changes, in chunks closed by one event (``_record_in_chunks``), so that
+    no transaction keeps the door waiting.
     """
     try:
         roster = read_roster(data, source)
@@ -109,18 +113,56 @@ def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
                 result.errors.append(RowError(person.line, str(error)))
     if result.errors:
         return result
-    seen = _roster_state(db)
-    changes = _changes(db, roster.people, result)
     if dry_run:
+        _changes(db, roster.people, result)
         return result
+    return _record(db, kiosk, roster.people, result, pictures)
+
+
+CHUNK_ROWS = 2_000  # a longer list is written in chunks of this many people, the door's scans between them
+CHUNK_PAUSE = 0.1  # seconds between chunks: a door waiting for the lock polls for it, and would miss a gap
+
+
+def _record(db: Store, kiosk: str, people: list[PersonRow], result: ImportResult, pictures: dict) -> ImportResult:
+    """Record the changes that bring the roster to ``people``: in one transaction, or a long list in chunks."""
+    seen = _roster_state(db)
+    changes = _changes(db, people, result)
+    if len(changes) > CHUNK_ROWS:
+        return _record_in_chunks(db, kiosk, people, changes, result, seen, pictures)
     batch = batch_records.prepare_batch(kiosk, changes)  # the slow part, before the write lock
     with write(db):
         if _roster_state(db) != seen:  # someone changed the roster meanwhile: compare again, under the lock
-            result = ImportResult(dry_run=dry_run, reading=roster.reading)
-            batch = batch_records.prepare_batch(kiosk, _changes(db, roster.people, result))
+            result = ImportResult(reading=result.reading)
+            batch = batch_records.prepare_batch(kiosk, _changes(db, people, result))
         batch_records.write_batch(db, batch)
         for ref, prepared in pictures.items():
             photos.keep(db, ref, prepared, "import", kiosk)
+    return result
+
+
+def _record_in_chunks(db: Store, kiosk: str, people: list[PersonRow], changes: list[tuple[str, str, dict]],
+                      result: ImportResult, seen: tuple[int, int], pictures: dict) -> ImportResult:
+    """A long list in short transactions, all-or-nothing by the log (kiosk.core.imports): its events written in
+    chunks, inert until the closing event puts them all in force, with their rows, in one last short transaction.
+    A pause after each lets the door's scans in."""
+    batch = batch_records.prepare_batch(kiosk, changes, import_id=ev.new_id())  # before the write lock
+    written = batch_records.Written()
+    with write(db, poll=LONG_WRITE_POLL):
+        if _roster_state(db) == seen:  # nobody changed the roster since it was compared
+            batch_records.write_chunk(db, batch, 0, CHUNK_ROWS, written)
+    if not written.events:  # someone did: compare again
+        return _record(db, kiosk, people, ImportResult(reading=result.reading), pictures)
+    for start in range(CHUNK_ROWS, len(batch.events), CHUNK_ROWS):
+        time.sleep(CHUNK_PAUSE)
+        with write(db, poll=LONG_WRITE_POLL):
+            batch_records.write_chunk(db, batch, start, start + CHUNK_ROWS, written)
+    batch_records.stage_import(db, batch, written)  # the rows they make, ready to copy: before the lock
+    time.sleep(CHUNK_PAUSE)
+    with write(db, poll=LONG_WRITE_POLL):
+        batch_records.close_import(db, batch, written, since=seen[1])
+        for ref, prepared in pictures.items():
+            photos.keep(db, ref, prepared, "import", kiosk)
+    batch_records.unstage_import(db)
     return result
 
 

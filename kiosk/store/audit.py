@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core import events as ev
-from kiosk.core import projection
+from kiosk.core import imports, projection
 from kiosk.core import record as rules
 from kiosk.core.audit import ANCHOR_HEX, AuditResult, parse_anchor
 from kiosk.core.events import GENESIS, Event
@@ -126,7 +126,9 @@ def _projected_events(db: Store) -> dict[str, list[tuple[int, Event]]]:
     for local_id, payload, key in db.execute(f"SELECT id, payload, key FROM events WHERE {where} ORDER BY id",
                                              PROJECTED_KEYS):
         by_key[key].append((local_id, record.load(payload)))
-    return by_key
+    closed = record.closed_imports(db, imports.named_imports(event for items in by_key.values() for _, event in items))
+    return {key: [(local_id, event) for local_id, event in items  # an unclosed import's events do not count
+                  if (named := imports.import_of(event)) is None or named in closed] for key, items in by_key.items()}
 
 
 def _folds(db: Store) -> Iterator[tuple[str, projection.Folded, int | None]]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Store", "StoreError", "explain", "open_connection", "snapshot", "write"]
 
 BUSY_TIMEOUT_MS = 30_000
+LONG_WRITE_POLL = 0.002  # seconds between tries for the lock of a long write done in short transactions (``_begin``)
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIN_ROOM = 1 << 20  # free bytes under which a disk I/O error is taken for a full disk
 
@@ -202,8 +203,30 @@ def wal_lost(path: Path) -> bool:
     return index > 0 and log == 0 and room > MIN_ROOM
 
 
+def _begin(db: Store, poll: float | None) -> None:
+    """``BEGIN IMMEDIATE``: SQLite's busy wait (polls from 1 ms apart to 100 ms apart), or with ``poll`` a try every
+    ``poll`` seconds, for as long (``BUSY_TIMEOUT_MS``): a long write done in short transactions uses it, so that
+    it finds the gaps between a busy door's scans instead of waiting ever longer between tries."""
+    if poll is None:
+        db.execute("BEGIN IMMEDIATE")
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(poll)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 @contextlib.contextmanager
-def write(db: Store, memo: bool = False) -> Iterator[Store]:
+def write(db: Store, memo: bool = False, poll: float | None = None) -> Iterator[Store]:
     """One atomic write: all of it is on disk when the block ends, or none of it is.
 
     ``BEGIN IMMEDIATE`` takes the write lock up front, so reads made inside the block (the last hash of the
@@ -212,7 +235,7 @@ def write(db: Store, memo: bool = False) -> Iterator[Store]:
     leaves as a ``StoreError`` in plain words, so every caller (CLI, door screen) can show it as it is; so
     does a database file or write-ahead log deleted or replaced under the kiosk (``Store.check_files``, before
     and after the commit).  ``writes_done`` counts the writes that reached the disk.  ``memo``: a scan, which
-    may keep what it reads for the next one (``kiosk.store.memo``).
+    may keep what it reads for the next one (``kiosk.store.memo``).  ``poll``: see ``_begin``.
     """
     if db.conn.in_transaction:
         with db.utils.atomic():
@@ -221,7 +244,7 @@ def write(db: Store, memo: bool = False) -> Iterator[Store]:
     db.writes_begun += 1
     db.check_files()  # files deleted since the last write: refuse before writing into them
     try:
-        db.execute("BEGIN IMMEDIATE")
+        _begin(db, poll)
         if db.guarded:
             ledger.check(db.conn, db.schema_seen)
         if memo:

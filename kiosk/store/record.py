@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core import events as ev
-from kiosk.core import projection
+from kiosk.core import imports, projection
 from kiosk.core.events import GENESIS, Event
 from kiosk.errors import StoreError
 from kiosk.store.db import Store
@@ -173,7 +173,7 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
         "SELECT device, seq, hash FROM chains WHERE device IN (SELECT value FROM json_each(?))",
         [json.dumps(sorted({event.device for event in events}))])}
     keys: dict[str, None] = {}
-    rows, moved, hlc = [], {}, last_hlc
+    rows, moved, hlc, closing = [], {}, last_hlc, []
     for event in events:
         if event.id in held:
             continue
@@ -188,6 +188,8 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
         hlc = max(hlc, event.hlc)
         held.add(event.id)
         keys[event.key] = None
+        if (closes := imports.closed_by(event)) is not None:
+            closing.append(closes)
     if not rows:
         return 0
     db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
@@ -195,6 +197,8 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
                         "DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
                         [(device, seq, event_hash) for device, (seq, event_hash) in moved.items()])
     db.execute("UPDATE chains SET seq = ?, hash = ?, hlc = max(hlc, ?) WHERE device = ''", [last_id, chain, hlc])
+    for import_id in closing:  # an import closed: its people count from now on
+        keys.update(dict.fromkeys(import_members(db, import_id)))
     for key in keys:
         project(db, key)
     return len(rows)
@@ -218,8 +222,28 @@ def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
 
 
 def events_of(db: Store, key: str) -> list[Stored]:
-    return [_stored(row) for row in db.execute(f"SELECT {_SELECT} FROM events WHERE key = ? AND decision IS NULL "
-                                               "ORDER BY id", [key])]
+    """The events of ``key`` that count, in local order: an unclosed import's are left out (kiosk.core.imports)."""
+    stored = [_stored(row) for row in db.execute(f"SELECT {_SELECT} FROM events WHERE key = ? AND decision IS NULL "
+                                                 "ORDER BY id", [key])]
+    named = imports.named_imports(item.event for item in stored)
+    if not named:
+        return stored
+    closed = closed_imports(db, named)
+    return [item for item in stored if (one := imports.import_of(item.event)) is None or one in closed]
+
+
+def closed_imports(db: Store, named: Iterable[str]) -> set[str]:
+    """Which of the imports ``named`` have their closing event in the log."""
+    return {key.split("/", 1)[1] for (key,) in db.execute(
+        "SELECT DISTINCT key FROM events WHERE key IN (SELECT value FROM json_each(?)) AND decision IS NULL "
+        "AND type = ?", [json.dumps([imports.import_key(one) for one in sorted(named)]), imports.IMPORTED])}
+
+
+def import_members(db: Store, import_id: str) -> list[str]:
+    """The keys an import's events change (person keys: a crew list is all an import records)."""
+    return [key for (key,) in db.execute(
+        "SELECT DISTINCT key FROM events WHERE key >= 'person/' AND key < 'person0' AND decision IS NULL "
+        "AND json_extract(payload, '$.body.import') = ? ORDER BY key", [import_id])]
 
 
 def project(db: Store, key: str) -> projection.Folded:
@@ -303,8 +327,9 @@ def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
     for found, payload in db.execute(f"SELECT key, payload FROM events WHERE {keys} AND decision IS NULL ORDER BY id",
                                      bounds):
         by_key.setdefault(found, []).append(load(payload))
+    closed = closed_imports(db, imports.named_imports(event for events in by_key.values() for event in events))
     return [{**row, "source_key": found} for found, events in sorted(by_key.items())
-            for row in projection.fold(found, events).rows.get(table, [])]
+            for row in projection.fold(found, imports.in_force(events, closed)).rows.get(table, [])]
 
 
 def rows_from_tables(db: Store, table: str, key: str) -> list[dict[str, Any]]:
