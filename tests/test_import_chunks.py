@@ -175,3 +175,25 @@ def test_a_long_writes_quick_tries_take_the_lock_once_free_and_give_up_at_the_bu
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_long_lists_photos_are_kept_with_its_close_and_not_before(db, crew, small_chunks, monkeypatch, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from kiosk.services import photos
+
+    face = io.BytesIO()
+    Image.new("RGB", (400, 500), (120, 90, 60)).save(face, "PNG")
+    (tmp_path / "n005.png").write_bytes(face.getvalue())
+    data = ("Ref,Name,Kind,Photo\n" + "".join(f"N{i:03d},Person {i:03d},crew,{'n005.png' if i == 5 else ''}\n"
+                                             for i in range(1, 11))).encode()
+    with monkeypatch.context() as patched:
+        cut_before_the_close(patched)
+        with pytest.raises(Cut):
+            roster.import_people(db, data, KIOSK, base=tmp_path)
+    assert photos.photo_of(db, "N005") is None
+    assert roster.import_people(db, data, KIOSK, base=tmp_path).ok
+    assert photos.photo_of(db, "N005") is not None and len(listed(db)) == 10
+    sound(db)
