@@ -16,14 +16,17 @@ import pytest
 from textual.widgets import Input, OptionList, RadioButton
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, checkins, scenes
+from kiosk.services import access, agreed_list, checkins, door, scenes
+from kiosk.services.lift import lift
 from kiosk.store import Store, connect
 from kiosk.tui import KioskApp
 from kiosk.tui.calls import Services
 from kiosk.tui.screens.badges import BadgePreview, BadgesScreen, IssueForm, RevokeForm
+from kiosk.tui.screens.confirm import Confirm
 from kiosk.tui.screens.dialogs import FindPersonScreen, LiftScreen, RollCallScreen
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import AddToCheckIns, CheckInForm, FollowUpsScreen, ICScreen, ICUnlockScreen
+from kiosk.tui.screens.ic_protocol import AgreedListScreen
 from kiosk.tui.screens.importing import ImportScreen
 from kiosk.tui.screens.menu import ChooseSceneScreen, SupervisorMenu
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
@@ -208,11 +211,36 @@ async def drive_ic(pilot, keys, env) -> None:
     await act(pilot, keys, "done")
 
 
+async def drive_ic_protocol(pilot, keys, env) -> None:
+    """IC mode's protocol keys: N closes an offered check-in; T, then Enter (acknowledged, told) and O."""
+    db = env["db"]
+    agreed_list.acknowledge(db, "42", "C01", "C01", KIOSK)
+    scenes.approve(db, "42", ("P03", "P04"), by="Sam Whitfield", kiosk=KIOSK)  # after Zoë saw the list
+    door.scan(db, "42", env["crew"]["D01"], "set", KIOSK)
+    lift(db, "42", KIOSK)  # Helen Marsh was inside: offered a check-in
+    session = checkins.unlock(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    await show(pilot, keys, ICScreen(session))
+    offered_row = next((index for index, row in enumerate(pilot.app.screen.rows) if row.ref == "D01"), None)
+    if offered_row is not None:
+        pilot.app.screen.table().move_cursor(row=offered_row)
+        await keys.press(pilot, "n")
+        if isinstance(pilot.app.screen, Confirm):
+            await keys.press(pilot, "enter")
+    screen = AgreedListScreen(session, "42")
+    await show(pilot, keys, screen)
+    for kind, key in (("performer:C02", "enter"), ("not told:P03", "enter"), ("not told:P04", "o")):
+        if kind in screen.table().rows:
+            screen.table().move_cursor(row=screen.table().get_row_index(kind))
+            await keys.press(pilot, key)
+            if isinstance(pilot.app.screen, Confirm):
+                await keys.press(pilot, "enter")
+
+
 SCREENS: dict[str, Drive] = {
     "pin": drive_pin, "set-pin": drive_set_pin, "choose-scene": drive_choose_scene, "people": drive_people,
     "import": drive_import, "scenes": drive_scenes, "approvals": drive_approvals, "badges": drive_badges,
     "reports": drive_reports, "door-dialogs": drive_door_dialogs, "ic": drive_ic, "escalation": drive_escalation,
-    "door-keys": drive_door_keys, "exit": drive_exit,
+    "door-keys": drive_door_keys, "exit": drive_exit, "ic-protocol": drive_ic_protocol,
 }
 
 
