@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, OptionList, RadioButton
+from textual.widgets import Checkbox, Input, OptionList, RadioButton
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, agreed_list, checkins, door, scenes
+from kiosk.services import access, agreed_list, checkins, door, roster, scenes
 from kiosk.services.lift import lift
 from kiosk.store import Store, connect
 from kiosk.tui import KioskApp
@@ -34,6 +34,7 @@ from kiosk.tui.screens.pin import PinScreen, SetPinScreen
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen
 from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
 from kiosk.tui.widgets import VerdictPanel
+from tests.photo_door import portrait_jpeg
 from tests.support import KIOSK, PIN
 
 PASSPHRASE = "violet harbour lantern"
@@ -81,6 +82,15 @@ async def drive_people(pilot, keys, env) -> None:
     await show(pilot, keys, PersonForm(None, {}))
     await fill(pilot, keys, name="Noor Haddad", department="Camera", role="Loader")
     pilot.app.screen.query(RadioButton).last().value = True
+    await act(pilot, keys, "save")
+    helen = next(person for person in roster.list_people(env["db"]) if person.ref == "D01")
+    env["tmp_path"].mkdir(parents=True, exist_ok=True)
+    (env["tmp_path"] / "helen.jpg").write_bytes(portrait_jpeg())
+    await show(pilot, keys, PersonForm(helen, {}))  # her photo, from a file
+    await fill(pilot, keys, photo=str(env["tmp_path"] / "helen.jpg"))
+    await act(pilot, keys, "save")
+    await show(pilot, keys, PersonForm(helen, {}))  # and taken away again
+    pilot.app.screen.query_one("#remove_photo", Checkbox).value = True
     await act(pilot, keys, "save")
 
 
