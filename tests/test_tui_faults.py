@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import Checkbox, Input, OptionList, RadioButton
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, agreed_list, checkins, door, roster, scenes
+from kiosk.services import access, agreed_list, checkins, door, readiness, roster, scenes
 from kiosk.services.lift import lift
 from kiosk.store import Store, connect
 from kiosk.tui import KioskApp
@@ -28,7 +28,7 @@ from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import AddToCheckIns, CheckInForm, FollowUpsScreen, ICScreen, ICUnlockScreen
 from kiosk.tui.screens.ic_protocol import AgreedListScreen
 from kiosk.tui.screens.importing import ImportScreen
-from kiosk.tui.screens.menu import ChooseSceneScreen, SupervisorMenu
+from kiosk.tui.screens.menu import ChooseSceneScreen, OpenAnywayForm, SupervisorMenu
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.pin import PinScreen, SetPinScreen
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen
@@ -75,6 +75,20 @@ async def drive_set_pin(pilot, keys, env) -> None:
 async def drive_choose_scene(pilot, keys, env) -> None:
     await show(pilot, keys, ChooseSceneScreen())
     await act(pilot, keys, "open_scene")
+
+
+async def drive_open_anyway(pilot, keys, env) -> None:
+    """With the checklist gate on, O on an unready scene asks for the reason and the PIN, and opens it."""
+    readiness.set_required(env["db"], True, KIOSK)
+    scenes.add_scene(env["db"], "77", "Shower, day", KIOSK, coordinator="X01", performers=("C01",))
+    screen = ChooseSceneScreen()
+    await show(pilot, keys, screen)
+    if "77" in screen.table().rows:
+        screen.table().move_cursor(row=screen.table().get_row_index("77"))
+        await act(pilot, keys, "open_scene")
+    if isinstance(pilot.app.screen, OpenAnywayForm):
+        await fill(pilot, keys, reason="IC delayed; the performers agreed", pin=PIN)
+        await act(pilot, keys, "save")
 
 
 async def drive_people(pilot, keys, env) -> None:
@@ -251,6 +265,7 @@ SCREENS: dict[str, Drive] = {
     "import": drive_import, "scenes": drive_scenes, "approvals": drive_approvals, "badges": drive_badges,
     "reports": drive_reports, "door-dialogs": drive_door_dialogs, "ic": drive_ic, "escalation": drive_escalation,
     "door-keys": drive_door_keys, "exit": drive_exit, "ic-protocol": drive_ic_protocol,
+    "open-anyway": drive_open_anyway,
 }
 
 
