@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 from kiosk.store.db import Store
-from kiosk.store.record import under
+from kiosk.store.record import events_under, under
 
 ORDER_DESC = "hlc DESC, device DESC, seq DESC"
 
@@ -136,8 +136,7 @@ def latest_facts(db: Store, key: str) -> dict[str, dict[str, Any]]:
     """For each key under ``key`` (``ack/42`` -> ``ack/42/C01``...), the body and time of its latest event, in the
     order every machine agrees on: door facts that make no table row, read from the log."""
     latest: dict[str, dict[str, Any]] = {}
-    for found, at, payload in db.execute(
-            "SELECT key, at, payload FROM events WHERE (key = ? OR (key >= ? AND key < ?)) AND decision IS NULL "
-            "ORDER BY hlc, device, seq", under(key)):
+    for found, at, payload, *_ in db.execute(
+            f"{events_under('key, at, payload, hlc, device, seq')} ORDER BY hlc, device, seq", under(key)):
         latest[found] = {**json.loads(payload)["body"], "at": at}
     return latest

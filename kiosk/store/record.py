@@ -323,12 +323,19 @@ def under(key: str) -> tuple[str, str, str]:
     return key, f"{key}/", f"{key}0"  # "0" is the character after "/"
 
 
+def events_under(columns: str) -> str:
+    """The events (not door answers) of a key and the keys below it (``under``), with ``columns``, as two
+    searches of the key index: written as one ``key = ? OR (...)`` SQLite scans the whole log instead (it
+    cannot split an OR over a partial index), which at a million events took seconds per read."""
+    return (f"SELECT {columns} FROM events WHERE key = ? AND decision IS NULL UNION ALL "
+            f"SELECT {columns} FROM events WHERE key >= ? AND key < ? AND decision IS NULL")
+
+
 def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
     """The rows of ``table`` that ``key`` and the keys below it make, folded from the log itself: what a check
     that must not trust the tables reads (a row added or changed with ``sqlite3`` is not in it)."""
     by_key: dict[str, list[Event]] = {}
-    for found, payload in db.execute("SELECT key, payload FROM events WHERE (key = ? OR (key >= ? AND key < ?)) "
-                                     "AND decision IS NULL ORDER BY id", under(key)):
+    for found, payload, _ in db.execute(f"{events_under('key, payload, id')} ORDER BY id", under(key)):
         by_key.setdefault(found, []).append(load(payload))
     return [{**row, "source_key": found} for found, events in sorted(by_key.items())
             for row in rules.fold(found, events).rows.get(table, [])]
