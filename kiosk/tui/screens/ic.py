@@ -92,7 +92,7 @@ class ICScreen(ListScreen[ICCheckin]):
         Binding("a,A", "add", "Add someone"),
         Binding("f,F", "follow_ups", "Follow-ups"),
         Binding("n,N", "not_needed", "Not needed"),
-        Binding("t,T", "told", "Performers told"),
+        Binding("t,T", "told", "Agreed list"),
         Binding("escape", "leave", "Lock and leave"),
     ]
     COLUMNS = (Col("Scene", width=5), Col("Name", least=10), Col("Kind", width=4), Col("Status", width=20),
