@@ -5,7 +5,11 @@
 
 Kiosk and floor take turns in blocks of 50 scans, each on its own open connection.  Prints a Markdown table:
 per-scan median and p99 for the kiosk and for the floor (one indexed lookup and one insert, same pragmas,
-committed), their ratio, process memory, and whole-process `kiosk scan` time.
+committed), their ratio, process memory, and whole-process `kiosk scan` time.  Then the door's own read (what
+its screen shows, every few seconds and after each answer, on the database thread the scans queue behind) on
+a scene with the closed-set protocol under way - an IC, performers who saw the list, people added since - and
+its protocol words alone ("performers not yet told", the checklist), beside the floor of reading that scene's
+row and approved list with raw sqlite3.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import compile_kiosk
 from benchmarks.bigprod import build_apart
 from kiosk.core.codes import digest
-from kiosk.services import door
+from kiosk.services import agreed_list, door, door_view, readiness, scenes
 from kiosk.store import connect
 
 BLOCK = 50  # scans per turn
@@ -85,6 +89,60 @@ def process_scans(path: Path, plan: list[tuple[str, str]], runs: int) -> tuple[l
     return timings, probe.stdout.strip()
 
 
+PROTOCOL_SCENE = "PROTO"
+READS = 200  # timed door-view reads per contender
+
+
+def protocol_scene(path: Path, built: dict) -> None:
+    """A scene with the protocol under way: its IC and two performers, 20 approved, both performers shown the
+    list, 5 approved after that (not yet told), open, and a few people in."""
+    db = connect(path)
+    try:
+        refs = sorted(built["codes"])
+        ic, cast, listed, later = refs[0], refs[1:3], refs[3:23], refs[23:28]
+        scenes.add_scene(db, PROTOCOL_SCENE, "Protocol at scale", "bench", coordinator=ic, performers=tuple(cast))
+        scenes.approve(db, PROTOCOL_SCENE, tuple(listed), by="bench", kiosk="bench")
+        for performer in cast:
+            agreed_list.acknowledge(db, PROTOCOL_SCENE, performer, performer, "bench")
+        scenes.approve(db, PROTOCOL_SCENE, tuple(later), by="bench", kiosk="bench")
+        scenes.set_state(db, PROTOCOL_SCENE, scenes.SceneState.OPEN, "bench")
+        for ref in [ic, *cast, *listed[:8]]:
+            door.scan(db, PROTOCOL_SCENE, built["codes"][ref], "set", "bench")
+    finally:
+        db.close()
+
+
+def door_reads(path: Path) -> dict[str, list[float]]:
+    """The door view and its protocol words, and the floor, taking turns in blocks of 20 reads."""
+    db, conn = connect(path), sqlite3.connect(path)
+    times: dict[str, list[float]] = {"view": [], "protocol": [], "floor": []}
+
+    def view() -> None:
+        shown = door_view.door_view(db, PROTOCOL_SCENE)
+        assert shown.protocol.not_told and door_view.protocol_words(shown)
+
+    def protocol() -> None:
+        assert agreed_list.agreed_list(db, PROTOCOL_SCENE).not_told
+        readiness.checklist(db, PROTOCOL_SCENE)
+
+    def floor() -> None:
+        conn.execute("SELECT * FROM scenes WHERE ref = ?", [PROTOCOL_SCENE]).fetchall()
+        conn.execute("SELECT person, zone, approved_by FROM approvals WHERE scene = ?", [PROTOCOL_SCENE]).fetchall()
+
+    try:
+        for turn in range(0, READS, 20):
+            order = [("view", view), ("protocol", protocol), ("floor", floor)]
+            for name, read in order[::-1 if turn // 20 % 2 else 1]:
+                for _ in range(20):
+                    started = time.perf_counter()
+                    read()
+                    times[name].append(time.perf_counter() - started)
+    finally:
+        db.close()
+        conn.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="10,000 people, 100 scenes, 100,000 scans")
@@ -115,6 +173,8 @@ def run(path: Path, scale: tuple[int, int, int], scans: int, processes: int = 20
     db.close()
     conn.close()
     whole, imported = process_scans(path, plan, processes)
+    protocol_scene(path, built)
+    reads = door_reads(path)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ms = 1000
     print(f"\nProduction: {scale[0]:,} people, {scale[1]:,} scenes, {scale[2]:,} logged scans "
@@ -128,6 +188,13 @@ def run(path: Path, scale: tuple[int, int, int], scans: int, processes: int = 20
     print(f"| process memory, peak RSS (MB) | {rss_mb:.0f} | | | under 200 MB |")
     print(f"| whole-process `kiosk scan` median (ms) | {statistics.median(whole) * ms:.0f} | | | under 300 ms |")
     print(f"| heavy modules imported to scan | {imported} | | | none |")
+    floor = statistics.median(reads["floor"])
+    for label, key, target in (("door view read, protocol under way, median (ms)", "view", "under 20 ms"),
+                               ("its protocol words (not told, checklist), median (ms)", "protocol", "under 10 ms")):
+        mine = statistics.median(reads[key])
+        print(f"| {label} | {mine * ms:.2f} | {floor * ms:.2f} | {mine / floor:.1f}x | {target} |")
+    print(f"| door view read, p99 (ms) | {percentile(reads['view'], .99) * ms:.2f} | "
+          f"{percentile(reads['floor'], .99) * ms:.2f} | | |")
 
 
 if __name__ == "__main__":

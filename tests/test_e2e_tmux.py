@@ -116,7 +116,7 @@ def long_named(tmp_path):
     from kiosk.services import checkins
 
     env = {"KIOSK_DB": str(tmp_path / "door.db"), "KIOSK_ID": "stage-door"}
-    run_cli(env, "init", "--production", "Night Garden")
+    run_cli(env, "init", "--production", "Night Garden", "--checklist-gate", "off")  # the shift, not the checklist
     run_cli(env, "people", "import", str(DATA / "demo-crew.csv"))
     run_cli(env, "people", "add", "--name", LONG_NAME, "--kind", "cast", "--department", "Cast", "--role", "Lead")
     run_cli(env, "scene", "add", "42", "--title", "Bedroom, night", "--location", "Stage 3",

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from kiosk import DATA
 from kiosk.core import protocol
 from kiosk.core import record as rules
 from kiosk.core.door import SceneState
@@ -176,3 +177,42 @@ def test_cli_open_override_reads_the_pin_from_the_environment_never_argv(cli_pro
     assert status == 0 and "Opened with items outstanding" in out
     status, out, _ = cli("scene", "checklist-gate", "off")
     assert status == 0 and "advisory" in out
+
+
+def test_kiosk_init_turns_the_gate_on_and_off_only_when_asked(db_path, tmp_path, cli):
+    from kiosk.store import connect
+
+    assert cli("init", "--production", "Night Garden")[0] == 0
+    assert cli("people", "import", DATA / "demo-crew.csv")[0] == 0
+    assert cli("scene", "add", "42", "--title", "Bedroom, night", "--coordinator", "X01", "--performer", "C01")[0] == 0
+    database = connect(db_path)
+    assert readiness.required(database)  # a new production: no set opens unready
+    database.close()
+    status, _, err = cli("scene", "open", "42")
+    assert status == 2 and "not ready to open" in err
+    other = tmp_path / "advisory.db"
+    assert cli("--db", other, "init", "--production", "Rehearsals", "--checklist-gate", "off")[0] == 0
+    database = connect(other)
+    assert not readiness.required(database)
+    assert many(database, "SELECT COUNT(*) AS n FROM events WHERE key = ?",
+                [rules.setting_key(readiness.GATE)])[0]["n"] == 0  # off is what a production had before the gate
+    database.close()
+
+
+def test_the_demo_opens_its_first_scene_as_a_supervisor_would_and_keeps_the_gate(tmp_path):
+    from kiosk.services.demo import DEMO_OVERRIDE, build_demo
+    from kiosk.store import connect
+
+    database = connect(tmp_path / "demo.db", create=True)
+    build_demo(database, KIOSK)
+    assert readiness.required(database)
+    opened = [scene for scene in scenes.list_scenes(database) if scene.state == "open"]
+    assert len(opened) == 1
+    body = json.loads(many(database, "SELECT payload FROM events WHERE type = ? AND scene = ?",
+                           [rules.SCENE_STATE, opened[0].ref])[0]["payload"])["body"]
+    assert body["why"] == DEMO_OVERRIDE and body["by"] == "supervisor" and body["outstanding"]
+    draft = next(scene for scene in scenes.list_scenes(database) if scene.state == "draft")
+    with pytest.raises(NotReady):
+        scenes.set_state(database, draft.ref, SceneState.OPEN, KIOSK)
+    assert audit.differences(database) == []
+    database.close()

@@ -13,24 +13,28 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, OptionList, RadioButton
+from textual.widgets import Checkbox, Input, OptionList, RadioButton
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, checkins, scenes
+from kiosk.services import access, agreed_list, checkins, door, readiness, roster, scenes
+from kiosk.services.lift import lift
 from kiosk.store import Store, connect
 from kiosk.tui import KioskApp
 from kiosk.tui.calls import Services
 from kiosk.tui.screens.badges import BadgePreview, BadgesScreen, IssueForm, RevokeForm
+from kiosk.tui.screens.confirm import Confirm
 from kiosk.tui.screens.dialogs import FindPersonScreen, LiftScreen, RollCallScreen
 from kiosk.tui.screens.door import DoorScreen
 from kiosk.tui.screens.ic import AddToCheckIns, CheckInForm, FollowUpsScreen, ICScreen, ICUnlockScreen
+from kiosk.tui.screens.ic_protocol import AgreedListScreen
 from kiosk.tui.screens.importing import ImportScreen
-from kiosk.tui.screens.menu import ChooseSceneScreen, SupervisorMenu
+from kiosk.tui.screens.menu import ChooseSceneScreen, OpenAnywayForm, SupervisorMenu
 from kiosk.tui.screens.people import PeopleScreen, PersonForm
 from kiosk.tui.screens.pin import PinScreen, SetPinScreen
 from kiosk.tui.screens.reports import ExportForm, ReportsScreen
 from kiosk.tui.screens.scenes import ApprovalsScreen, ApproveForm, RemoveApprovalForm, SceneForm, ScenesScreen
 from kiosk.tui.widgets import VerdictPanel
+from tests.photo_door import portrait_jpeg
 from tests.support import KIOSK, PIN
 
 PASSPHRASE = "violet harbour lantern"
@@ -73,11 +77,34 @@ async def drive_choose_scene(pilot, keys, env) -> None:
     await act(pilot, keys, "open_scene")
 
 
+async def drive_open_anyway(pilot, keys, env) -> None:
+    """With the checklist gate on, O on an unready scene asks for the reason and the PIN, and opens it."""
+    readiness.set_required(env["db"], True, KIOSK)
+    scenes.add_scene(env["db"], "77", "Shower, day", KIOSK, coordinator="X01", performers=("C01",))
+    screen = ChooseSceneScreen()
+    await show(pilot, keys, screen)
+    if "77" in screen.table().rows:
+        screen.table().move_cursor(row=screen.table().get_row_index("77"))
+        await act(pilot, keys, "open_scene")
+    if isinstance(pilot.app.screen, OpenAnywayForm):
+        await fill(pilot, keys, reason="IC delayed; the performers agreed", pin=PIN)
+        await act(pilot, keys, "save")
+
+
 async def drive_people(pilot, keys, env) -> None:
     await show(pilot, keys, PeopleScreen())
     await show(pilot, keys, PersonForm(None, {}))
     await fill(pilot, keys, name="Noor Haddad", department="Camera", role="Loader")
     pilot.app.screen.query(RadioButton).last().value = True
+    await act(pilot, keys, "save")
+    helen = next(person for person in roster.list_people(env["db"]) if person.ref == "D01")
+    env["tmp_path"].mkdir(parents=True, exist_ok=True)
+    (env["tmp_path"] / "helen.jpg").write_bytes(portrait_jpeg())
+    await show(pilot, keys, PersonForm(helen, {}))  # her photo, from a file
+    await fill(pilot, keys, photo=str(env["tmp_path"] / "helen.jpg"))
+    await act(pilot, keys, "save")
+    await show(pilot, keys, PersonForm(helen, {}))  # and taken away again
+    pilot.app.screen.query_one("#remove_photo", Checkbox).value = True
     await act(pilot, keys, "save")
 
 
@@ -208,11 +235,37 @@ async def drive_ic(pilot, keys, env) -> None:
     await act(pilot, keys, "done")
 
 
+async def drive_ic_protocol(pilot, keys, env) -> None:
+    """IC mode's protocol keys: N closes an offered check-in; T, then Enter (acknowledged, told) and O."""
+    db = env["db"]
+    agreed_list.acknowledge(db, "42", "C01", "C01", KIOSK)
+    scenes.approve(db, "42", ("P03", "P04"), by="Sam Whitfield", kiosk=KIOSK)  # after Zoë saw the list
+    door.scan(db, "42", env["crew"]["D01"], "set", KIOSK)
+    lift(db, "42", KIOSK)  # Helen Marsh was inside: offered a check-in
+    session = checkins.unlock(db, PASSPHRASE, "Amara Mensah", KIOSK)
+    await show(pilot, keys, ICScreen(session))
+    offered_row = next((index for index, row in enumerate(pilot.app.screen.rows) if row.ref == "D01"), None)
+    if offered_row is not None:
+        pilot.app.screen.table().move_cursor(row=offered_row)
+        await keys.press(pilot, "n")
+        if isinstance(pilot.app.screen, Confirm):
+            await keys.press(pilot, "enter")
+    screen = AgreedListScreen(session, "42")
+    await show(pilot, keys, screen)
+    for kind, key in (("performer:C02", "enter"), ("not told:P03", "enter"), ("not told:P04", "o")):
+        if kind in screen.table().rows:
+            screen.table().move_cursor(row=screen.table().get_row_index(kind))
+            await keys.press(pilot, key)
+            if isinstance(pilot.app.screen, Confirm):
+                await keys.press(pilot, "enter")
+
+
 SCREENS: dict[str, Drive] = {
     "pin": drive_pin, "set-pin": drive_set_pin, "choose-scene": drive_choose_scene, "people": drive_people,
     "import": drive_import, "scenes": drive_scenes, "approvals": drive_approvals, "badges": drive_badges,
     "reports": drive_reports, "door-dialogs": drive_door_dialogs, "ic": drive_ic, "escalation": drive_escalation,
-    "door-keys": drive_door_keys, "exit": drive_exit,
+    "door-keys": drive_door_keys, "exit": drive_exit, "ic-protocol": drive_ic_protocol,
+    "open-anyway": drive_open_anyway,
 }
 
 

@@ -122,3 +122,42 @@ async def test_n_a_performer_chooses_with_their_own_badge_and_withdraws_it(db, c
         await keys.press(pilot, "enter")
         await until(pilot, keys, lambda: not any(p.chose for p in no_ic.choices(db, "42")))
         assert scans() == 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_supervisor_opens_an_unready_scene_with_a_reason_and_the_pin(db, crew, keys, size):
+    import json
+
+    from textual.widgets import Input
+
+    from kiosk.tui.screens.menu import ChooseSceneScreen, OpenAnywayForm
+
+    access.set_pin(db, PIN, KIOSK)
+    readiness.set_required(db, True, KIOSK)  # as `kiosk init` makes it
+    reason = "IC delayed [b]10 min[/]; performers agreed to rehearse"  # shown and stored as typed
+    app = KioskApp(db, KIOSK, scene="42")
+    async with app.run_test(size=size) as pilot:
+        await keys.press(pilot, "f10")
+        await pilot.press(*PIN, "enter")
+        await keys.settle(pilot)
+        menu = app.screen.query_one("OptionList")
+        menu.highlighted = [option.id for option in menu.options].index("scene")
+        await keys.press(pilot, "enter")
+        assert isinstance(app.screen, ChooseSceneScreen)
+        await keys.press(pilot, "o")
+        form = app.screen
+        assert isinstance(form, OpenAnywayForm)
+        assert "Modesty garments and robes ready" in str(form.query_one("#outstanding").render())
+        form.query_one("#reason", Input).value = reason
+        form.query_one("#pin", Input).value = "999999"
+        form.query_one("#pin", Input).focus()
+        await keys.press(pilot, "enter")
+        assert app.screen is form and "Not opened:" in str(form.query_one("#message").render())
+        assert scenes.show_scene(db, "42")["state"] == "draft" and form.query_one("#pin", Input).value == ""
+        form.query_one("#pin", Input).value = PIN
+        await keys.press(pilot, "enter")
+        await until(pilot, keys, lambda: isinstance(app.screen, ChooseSceneScreen))
+    assert scenes.show_scene(db, "42")["state"] == "open"
+    body = json.loads(db.execute("SELECT payload FROM events WHERE type = 'scene.state' ORDER BY seq DESC "
+                                 "LIMIT 1").fetchone()[0])["body"]
+    assert body["why"] == reason and body["by"] == "supervisor" and len(body["outstanding"]) == 7

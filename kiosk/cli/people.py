@@ -27,11 +27,15 @@ from kiosk.services import badges as badge_service
 @click.option("--production", "name", required=True, help="The production's name, as printed on badges.")
 @click.option("--duplicate-window", type=float, default=5.0, show_default=True,
               help="Seconds (0 to 60) within which a second read of the same badge is the same scan.")
+@click.option("--checklist-gate", "gate", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="on: no set opens while a required checklist item is open (the supervisor may override, with a "
+                   "reason). off: advisory, a set opens and the record names what was outstanding.")
 @pass_context
-def init(ctx, name: str, duplicate_window: float) -> None:
+def init(ctx, name: str, duplicate_window: float, gate: str) -> None:
     """Create the production in the database (refuses to overwrite one)."""
     production.check_settings(name, duplicate_window)  # refused: exit 2, and no file is made
-    production.init_production(ctx.db(create=True), name, ctx.kiosk_id, duplicate_window)
+    production.init_production(ctx.db(create=True), name, ctx.kiosk_id, duplicate_window,
+                               checklist_required=gate == "on")
     click.echo(f"Production {name!r} created in {ctx.db_path}")
 
 

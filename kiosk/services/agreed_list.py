@@ -12,6 +12,7 @@ actor "cannot realistically say no" to someone with power over their career, and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.core import protocol, text
 from kiosk.core import record as rules
@@ -22,6 +23,9 @@ from kiosk.services.scenes import remove_approval
 from kiosk.store import queries, record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import latest_facts, many
+
+if TYPE_CHECKING:
+    from kiosk.services.ic_session import ICSession
 
 
 @dataclass(frozen=True)
@@ -162,3 +166,35 @@ def object_to(db: Store, ref: str, person: str, by: str, kiosk: str) -> list[str
         for zone in list(queries.approvals_of(db, scene["ref"], found["ref"])):
             remove_approval(db, scene["ref"], found["ref"], zone, by, kiosk, why="a performer objected")
         return out
+
+
+# --- in IC mode: the IC records it, as the name IC mode was unlocked with -------------------------------------
+
+def _the_ic(session: ICSession) -> str:
+    """The ref of the IC whose session this is, checked to be a person on the list (inside a write)."""
+    session.key()  # locked, or the passphrase changed since: refused
+    try:
+        return str(resolve_person(session.db, session.reader)["ref"])
+    except ServiceError:
+        raise ServiceError(f"IC mode was unlocked as {session.reader!r}, a name that is not one person on the list: "
+                           "lock IC mode (Escape) and unlock it with your name as the list has it.") from None
+
+
+def told_in_ic_mode(session: ICSession, ref: str, person: str) -> AgreedList:
+    """IC mode: the performers were told ``person`` will be there, and agreed; recorded by the IC who unlocked."""
+    with write(session.db):
+        return told(session.db, ref, person, _the_ic(session), session.kiosk)
+
+
+def acknowledge_in_ic_mode(session: ICSession, ref: str, performer: str) -> AgreedList:
+    """IC mode: the IC records for ``performer`` that they have seen the approved list (the record says so)."""
+    with write(session.db):
+        session.key()
+        return acknowledge(session.db, ref, performer, session.reader, session.kiosk)
+
+
+def object_in_ic_mode(session: ICSession, ref: str, person: str) -> list[str]:
+    """IC mode: a performer objects to ``person``; the IC writes it down (who objected is not recorded)."""
+    with write(session.db):
+        session.key()
+        return object_to(session.db, ref, person, session.reader, session.kiosk)

@@ -6,13 +6,13 @@ import json
 from datetime import date
 
 from kiosk import DATA
-from kiosk.core.door import SceneState
 from kiosk.services import ServiceError, access, production, roster, scenes
 from kiosk.services.lookup import get_production
 from kiosk.store.db import Store
 
 DEMO_NAME = "Night Garden (demo)"
 DEMO_PIN = "123456"
+DEMO_OVERRIDE = "the demo opens its first scene at once, to try the door"
 
 
 def is_demo(db: Store) -> bool:
@@ -23,9 +23,12 @@ def is_demo(db: Store) -> bool:
 def build_demo(db: Store, kiosk: str) -> None:
     """Fill an empty database with the demo production (badges are issued after, to a folder).
 
-    The first scene is opened so the door is ready; the supervisor PIN is ``DEMO_PIN``.
+    The first scene is opened so the door is ready - with its checklist still open, as a supervisor would open
+    it: overridden with the PIN and a reason, which the report prints.  Its checklist gate is on, as in a real
+    production, so the other scenes open only when ready.  The supervisor PIN is ``DEMO_PIN``.
     """
     production.init_production(db, DEMO_NAME, kiosk)
+    access.set_pin(db, DEMO_PIN, kiosk)
     result = roster.import_people(db, (DATA / "demo-crew.csv").read_bytes(), kiosk)
     if not result.ok:
         raise ServiceError(f"The demo crew list is broken: {result.errors[0]}")
@@ -35,5 +38,4 @@ def build_demo(db: Store, kiosk: str) -> None:
         for zone, people in scene["approve"].items():
             scenes.approve(db, scene["ref"], tuple(people), scene["approved_by"], kiosk, zone)
         if scene.get("open"):
-            scenes.set_state(db, scene["ref"], SceneState.OPEN, kiosk)
-    access.set_pin(db, DEMO_PIN, kiosk)
+            scenes.open_scene(db, scene["ref"], kiosk, override=DEMO_OVERRIDE, pin=DEMO_PIN)

@@ -93,6 +93,32 @@ def from_list(base: Path | None, written: str) -> tuple[bytes, int, int]:
     return downscaled(data, f"photo {written!r}")
 
 
+def from_file(path: Path) -> tuple[bytes, int, int]:
+    """The photo in the file at ``path``, downscaled (no database: for the screens' photo thread), or
+    ``PhotoRefused`` saying in words why not - no file, a folder, not readable, not an image."""
+    path = Path(path).expanduser()
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE + 1)
+    except FileNotFoundError:
+        raise PhotoRefused(f"No file at {path}: check the path (and that the USB stick is plugged in).") from None
+    except IsADirectoryError:
+        raise PhotoRefused(f"{path} is a folder: type the path of the photo in it.") from None
+    except PermissionError:
+        raise PhotoRefused(f"Not allowed to read {path}: copy it somewhere this kiosk's user can read.") from None
+    except OSError as error:
+        raise PhotoRefused(f"Cannot read {path}: {error.strerror or error}.") from None
+    return downscaled(data, f"'{path.name}'")
+
+
+def photo_info(db: Store, person: str) -> Photo | None:
+    """The person's photo as setup shows it (its size, not its bytes), or None when they have none."""
+    ref = resolve_person(db, person)["ref"]
+    row = db.execute("SELECT p.digest, p.width, p.height, length(b.image) FROM photos p LEFT JOIN photo_blobs b "
+                     "ON b.digest = p.digest WHERE p.person = ?", [ref]).fetchone()
+    return Photo(ref, row[0], row[1], row[2], row[3] or 0) if row else None
+
+
 def keep(db: Store, person: str, prepared: tuple[bytes, int, int], by: str, kiosk: str) -> Photo:
     """Keep an already downscaled photo as ``person``'s."""
     by = checked(text.line, by, "name of who sets the photo") or "setup"

@@ -9,6 +9,7 @@ from kiosk.core import text
 from kiosk.services import ServiceError, checked
 from kiosk.services.duplicates import DUPLICATE_WINDOW_MAX
 from kiosk.services.lookup import DUPLICATE_WINDOW, get_production
+from kiosk.services.readiness import GATE
 from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one
@@ -30,7 +31,11 @@ def check_settings(name: str, duplicate_window: float = DUPLICATE_WINDOW) -> tup
     return name, _check_window(duplicate_window)
 
 
-def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW) -> dict:
+def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW,
+                    checklist_required: bool = True) -> dict:
+    """A new production.  Its checklist gate is on unless asked otherwise: no set opens while a required item
+    of its checklist is open, but by the supervisor's override with a reason (``kiosk.services.readiness``).
+    Off, it records nothing (as a production made before the gate, which stays advisory until turned on)."""
     name, window = check_settings(name, duplicate_window)
     with write(db):
         existing = one(db, "SELECT name FROM production")
@@ -40,6 +45,8 @@ def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = 
         record.record(db, kiosk, rules.PRODUCTION, rules.production_key(), {"name": name})
         record.record(db, kiosk, rules.SETTING, rules.setting_key("duplicate_window"),
                       {"name": "duplicate_window", "value": repr(window)})
+        if checklist_required:
+            record.record(db, kiosk, rules.SETTING, rules.setting_key(GATE), {"name": GATE, "value": "on"})
         return get_production(db)
 
 

@@ -94,7 +94,8 @@ GATE = "checklist_required"  # the production's setting: "on" - a set does not o
 
 def required(db: Store) -> bool:
     """Whether this production refuses to open a set with a required item outstanding (read from the log).
-    Off until the production turns it on: a set then opens, and the record names what was outstanding."""
+    On from `kiosk init`; off for a production made before the gate (or with it off) until it is turned on:
+    a set then opens, and the record names what was outstanding."""
     rows = record.rows_from_log(db, "settings", rules.setting_key(GATE))
     return bool(rows) and rows[0]["value"] == "on"
 

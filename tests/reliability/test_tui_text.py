@@ -172,7 +172,7 @@ def build(path: Path, shown: dict[str, str]) -> dict[str, str]:
     """The production, through the services, of the text as typed; returns the badge codes by ref."""
     db = connect(path, create=True)
     try:
-        production.init_production(db, shown["production"], KIOSK)
+        production.init_production(db, shown["production"], KIOSK, checklist_required=False)  # opened unready
         for ref, kind, field in (("C01", "cast", "performer"), ("X01", "crew", "coordinator"),
                                  ("P01", "crew", "crew"), ("G01", "crew", "unlisted")):
             roster.add_person(db, KIOSK, shown[field], kind, shown.get(f"{field}_department", "Camera"),

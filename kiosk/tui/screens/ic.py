@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 
-from kiosk.core.checkins import RECORDABLE, STATUS_WORDS, Status, failed_attempts_words
-from kiosk.services import checkins
+from kiosk.core.checkins import RECORDABLE, STATUS_WORDS, State, Status, failed_attempts_words
+from kiosk.services import checkins, offered
 from kiosk.services.checkins import ICCheckin
 from kiosk.tui.pickers import PersonPicker
 from kiosk.tui.screens.form import Form, ListScreen
@@ -91,6 +91,8 @@ class ICScreen(ListScreen[ICCheckin]):
         Binding("enter", "check_in", "Check in"),
         Binding("a,A", "add", "Add someone"),
         Binding("f,F", "follow_ups", "Follow-ups"),
+        Binding("n,N", "not_needed", "Not needed"),
+        Binding("t,T", "told", "Agreed list"),
         Binding("escape", "leave", "Lock and leave"),
     ]
     COLUMNS = (Col("Scene", width=5), Col("Name", least=10), Col("Kind", width=4), Col("Status", width=20),
@@ -118,7 +120,8 @@ class ICScreen(ListScreen[ICCheckin]):
 
     def cells(self, row: ICCheckin) -> tuple[str, ...]:
         checked_in = local_time(row.checked_in_at, date=True)[5:]  # MM-DD HH:MM: the year is this year's
-        return row.scene, row.name, row.kind, row.status_words, row.follow_up_due or "", checked_in
+        status = "Offered" if row.state == State.OFFERED else row.status_words
+        return row.scene, row.name, row.kind, status, row.follow_up_due or "", checked_in
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         self.action_check_in()
@@ -133,6 +136,42 @@ class ICScreen(ListScreen[ICCheckin]):
 
     def action_follow_ups(self) -> None:
         self.app.push_screen(FollowUpsScreen(self.session), self._after)
+
+    def action_not_needed(self) -> None:
+        """Close the highlighted offered check-in (someone who was inside, not a performer) as not needed."""
+        from kiosk.tui.screens.confirm import Confirm
+
+        row = self.current()
+        if row is None:
+            return
+        if row.state != State.OFFERED:
+            self.notify(f"{row.name}: only a check-in offered to someone who was inside (not a performer, not "
+                        "checked in yet) is closed as not needed. Enter records this one.", severity="warning")
+            return
+        question = Confirm(f"Close the check-in offered to {row.name} as not needed?",
+                           f"Scene {row.scene}. The production sees it as done; nothing else is recorded.",
+                           yes="close it: not needed")
+        self.app.push_screen(question, lambda yes: self._close(yes, row))
+
+    def _close(self, yes: bool | None, row: ICCheckin) -> None:
+        if yes:
+            self.app.services.run(self, self._not_needed, row)
+
+    async def _not_needed(self, row: ICCheckin) -> None:
+        await self.app.services.ic(offered.close_not_needed, self.session, row.scene, row.ref)
+        self.notify(f"{row.name}: closed, not needed.")
+        self.load()
+
+    def action_told(self) -> None:
+        """Who the performers know will be there, for the door's scene (else the highlighted check-in's)."""
+        from kiosk.tui.screens.ic_protocol import AgreedListScreen
+
+        row = self.current()
+        scene = self.app.scene_ref or (row.scene if row is not None else None)
+        if scene is None:
+            self.notify("No scene is chosen at this door: the supervisor chooses one (F10).", severity="warning")
+            return
+        self.app.push_screen(AgreedListScreen(self.session, scene), self._after)
 
     def _after(self, changed: bool | None) -> None:
         if changed:

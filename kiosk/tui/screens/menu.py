@@ -12,12 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.core.door import SceneState
-from kiosk.services import door, scenes
-from kiosk.tui.screens.form import ListScreen
+from kiosk.services import door, readiness, scenes
+from kiosk.tui.screens.form import Form, ListScreen
 from kiosk.tui.widgets import Col, Table
 
 if TYPE_CHECKING:
@@ -116,12 +116,48 @@ class ChooseSceneScreen(ListScreen[scenes.SceneSummary]):
         self.dismiss(event.row_key.value)
 
     def action_open_scene(self) -> None:
+        """Open the highlighted scene; with the production's checklist gate on and items still open, the
+        supervisor may open it anyway, with a reason and the PIN (the report prints both)."""
         row = self.current()
         if row is None:
             return
 
         async def open_scene() -> None:
+            if row.state == SceneState.DRAFT and await self.app.services.db(readiness.required):
+                shown = await self.app.services.db(readiness.checklist, row.ref)
+                if shown.outstanding:
+                    words = readiness.outstanding_words(shown.outstanding)
+                    self.app.push_screen(OpenAnywayForm(row.ref, words), lambda _: self.load())
+                    return
             await self.app.services.db(scenes.set_state, row.ref, SceneState.OPEN, kiosk=self.app.kiosk_id)
             self.load()
 
         self.app.services.run(self, open_scene)
+
+
+class OpenAnywayForm(Form):
+    """A scene whose checklist is not met, opened anyway: the reason (the report prints it) and the PIN."""
+
+    SUBMIT_FROM = "pin"
+    REFUSED = "Not opened: "
+
+    def __init__(self, scene: str, outstanding: str) -> None:
+        super().__init__()
+        self.scene, self.outstanding = scene, outstanding
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"Scene {self.scene} is not ready to open", classes="title", markup=False)
+            yield Static(f"Still open: {self.outstanding}.", id="outstanding", markup=False)
+            yield Static("Open it anyway only for a reason the performers and the IC agreed to; the report prints "
+                         "it, and what was outstanding. Escape: back, not opened.", markup=False)
+            yield Input(placeholder="Why it opens now (printed in the report)", id="reason")
+            yield Input(placeholder="Supervisor PIN", password=True, id="pin")
+            yield Static(id="message", classes="message", markup=False)
+
+    async def save(self) -> None:
+        pin = self.query_one("#pin", Input)
+        reason, typed = self.value("#reason"), pin.value
+        pin.value = ""  # asked again after a refusal, never left on the screen
+        await self.app.services.db(scenes.open_scene, self.scene, self.app.kiosk_id, override=reason, pin=typed)
+        self.dismiss(True)

@@ -6,13 +6,15 @@ Escape goes back without saving.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.core.roster import KINDS, ref_from_name
-from kiosk.services import roster
+from kiosk.services import photos, roster
 from kiosk.services.roster import ImportResult, Person
 from kiosk.tui.screens.form import FilteredList, Form
 from kiosk.tui.widgets import Col, Table, local_time
@@ -82,7 +84,8 @@ class PeopleScreen(PersonList):
 
 
 class PersonForm(Form):
-    """Add a person (``person`` None) or edit one; the ref of someone already listed cannot change."""
+    """Add a person (``person`` None) or edit one; the ref of someone already listed cannot change.  A path in
+    Photo sets their photo for the door (read and scaled before anything is saved); Remove takes it away."""
 
     REFUSED = "Not saved: "
 
@@ -90,6 +93,7 @@ class PersonForm(Form):
         super().__init__()
         self.person = person
         self.taken = taken  # ref -> name of everyone listed, so adding never overwrites someone by accident
+        self.has_photo = False  # as read when the form opened
 
     def compose(self) -> ComposeResult:
         person = self.person
@@ -106,13 +110,38 @@ class PersonForm(Form):
             with RadioSet(id="kind"):
                 for kind in KINDS:
                     yield RadioButton(kind.capitalize(), value=person is not None and person.kind == kind)
+            with Horizontal(classes="form-row"):
+                yield Label("Photo (optional)")
+                yield Input(placeholder="path to a JPEG or PNG, for the door", id="photo", compact=True)
+            yield Static("Photo: none", id="photo_state", markup=False)
+            yield Checkbox("Remove their photo (erased for good)", id="remove_photo", compact=True)
             yield Static(id="message", classes="message", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#remove_photo").display = False
+        if self.person is not None:
+            self.app.services.run(self, self._show_photo, self.person.ref, say=self.say)
+
+    async def _show_photo(self, ref: str) -> None:
+        kept = await self.app.services.db(photos.photo_info, ref)
+        self.has_photo = kept is not None
+        self.query_one("#photo_state", Static).update(
+            f"Photo: on file ({kept.width}x{kept.height}, {max(1, kept.size // 1000)} KB); a new path replaces it"
+            if kept else "Photo: none")
+        self.query_one("#remove_photo").display = self.has_photo
 
     async def save(self) -> None:
         kind_index = self.query_one("#kind", RadioSet).pressed_index
         kind = KINDS[kind_index] if kind_index >= 0 else ""
         name = self.value("#name")
+        path, remove = self.value("#photo"), self.has_photo and self.query_one("#remove_photo", Checkbox).value
+        if path and remove:
+            self.say("A new photo, or remove the photo: not both. Clear the path or untick Remove.")
+            return
+        # Read and scaled off the database thread, before anything is saved: a bad file saves nothing.
+        prepared = await self.app.services.picture(photos.from_file, Path(path)) if path else None
         if self.person:
             ref = self.person.ref
         else:
@@ -122,5 +151,11 @@ class PersonForm(Form):
                 self.say(f"The ref {ref or ref_from_name(name)!r} is {owner}'s already: type another ref, "
                          "or edit them from the table (F3).")
                 return
-        self.dismiss(await self.app.services.db(roster.add_person, self.app.kiosk_id, name, kind,
-                                                self.value("#department"), self.value("#role"), ref))
+        person = await self.app.services.db(roster.add_person, self.app.kiosk_id, name, kind,
+                                            self.value("#department"), self.value("#role"), ref)
+        by = f"supervisor at {self.app.kiosk_id}"
+        if prepared is not None:
+            await self.app.services.db(photos.keep, person.ref, prepared, by, self.app.kiosk_id)
+        elif remove:
+            await self.app.services.db(photos.remove_photo, person.ref, by, self.app.kiosk_id)
+        self.dismiss(person)
