@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import threading
 import warnings
 
@@ -15,6 +16,7 @@ from kiosk.services import access, scenes
 from kiosk.services.door import Verdict
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
+from kiosk.tui.calls import SWITCH_INTERVAL
 from kiosk.tui.screens.dialogs import RollCallScreen
 from tests.support import KIOSK, PIN
 
@@ -94,6 +96,7 @@ async def test_a_long_read_leaves_the_database_thread_to_the_door(app, db, crew,
     name, first, last = found[0]
     assert name.startswith("kiosk-read")
     assert first == last == before  # one snapshot: the scan committed meanwhile is not in it
+    assert sys.getswitchinterval() == SWITCH_INTERVAL  # the reader in Python gives the door its turn quickly
 
 
 async def test_the_reader_cannot_write_and_its_failure_is_told_not_recorded_as_a_failed_write(app, db, keys):
