@@ -10,14 +10,17 @@ import threading
 import warnings
 
 import pytest
+from textual.widgets import Input, Static
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, scenes
+from kiosk.core.imports import IMPORTED
+from kiosk.services import access, roster, scenes
 from kiosk.services.door import Verdict
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.calls import SWITCH_INTERVAL
 from kiosk.tui.screens.dialogs import RollCallScreen
+from kiosk.tui.screens.importing import ImportScreen
 from tests.support import KIOSK, PIN
 
 
@@ -116,3 +119,38 @@ async def test_the_reader_cannot_write_and_its_failure_is_told_not_recorded_as_a
         assert said and "read" in said[0].lower(), said
         assert app.failure is None and app.is_running
         assert one(db, "SELECT COUNT(*) AS n FROM people")["n"] == people > 0
+
+
+async def test_a_long_import_in_the_kiosk_leaves_the_door_its_scans(app, db, crew, keys, tmp_path, monkeypatch):
+    """A list imported from the people screen goes in in chunks on a connection of its own: a badge scanned
+    meanwhile is answered and stored between them, not after the whole list."""
+    monkeypatch.setattr(roster, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(roster, "CHUNK_PAUSE", 0.2)  # 15 chunks: about 3 s in all
+    path = tmp_path / "big.csv"
+    path.write_text("ref,name,department,role,kind\n" + "".join(
+        f"N{number:03d},New Person {number},Camera,Loader,crew\n" for number in range(300)), encoding="utf-8")
+    async with app.run_test() as pilot:
+        await keys.settle(pilot)
+        app.push_screen(ImportScreen())
+        await keys.settle(pilot)
+        app.screen.query_one("#path", Input).value = str(path)
+        app.screen.query_one("#path", Input).focus()
+        await keys.press(pilot, "enter")  # the dry run
+        assert "300 to add" in str(app.screen.query_one("#message", Static).render())
+        await pilot.press("f2")  # the import, for real (not waited for: it runs while the door scans)
+        await pilot.pause(0.5)
+        app.answer = None
+        app.scan(crew["C01"])
+        for _ in range(100):
+            if isinstance(app.answer, Verdict):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.answer, Verdict) and app.answer.decision == "admit"
+        closed = one(db, "SELECT COUNT(*) AS n FROM events WHERE type = ?", [IMPORTED])["n"]
+        assert closed == 0, "the scan waited for the whole import"
+        for _ in range(200):
+            if one(db, "SELECT COUNT(*) AS n FROM people")["n"] == 340:
+                break
+            await pilot.pause(0.05)
+    assert one(db, "SELECT COUNT(*) AS n FROM events WHERE type = ?", [IMPORTED])["n"] == 1
+    assert one(db, "SELECT COUNT(*) AS n FROM people")["n"] == 340

@@ -36,7 +36,7 @@ from multiprocessing import resource_tracker
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kiosk.errors import KioskError, StoreError
-from kiosk.services.reading import in_snapshot, open_reader
+from kiosk.services.reading import in_snapshot, open_reader, open_writer
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -97,6 +97,8 @@ class Services:
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-db")
         self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-read")
         self._reader: Store | None = None  # opened on the reading thread at its first read
+        self._writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-long-write")
+        self._writer: Store | None = None  # opened on the long-writing thread at its first write
         self._render: Executor | None = None
         self._pictures = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-photo")
         self._cleared_by: Callable[..., Any] | None = None  # besides a write, what ends the NOT RECORDED state
@@ -180,6 +182,24 @@ class Services:
             self._reader = open_reader(self.store)
         return in_snapshot(self._reader, service, *args, **kwargs)
 
+    async def long_write(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``service(writer, *args, **kwargs)`` on the long-writing thread, with a connection of its own: for a
+        long write done in short transactions (a people import), so that the door's scans go in between them
+        on the database thread.  A failure is told; it is not the door's NOT RECORDED (the write is all or
+        nothing, and the door's own writes go on)."""
+        task = self._task()
+        try:
+            return await self._on(self._writing, self._in_writer, service, *args, **kwargs)
+        except Exception as error:
+            message, _ = self._words(error)
+            self._tell(task, message, severity="error")
+            raise Refused(message) from None
+
+    def _in_writer(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._writer is None:
+            self._writer = open_writer(self.store)
+        return service(self._writer, *args, **kwargs)
+
     async def draw(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` in the render process (its arguments and result are pickled)."""
         task = self._task()
@@ -211,9 +231,11 @@ class Services:
         self._database.shutdown(wait=True)
         self._pictures.shutdown(wait=False, cancel_futures=True)
         self._reading.shutdown(wait=True, cancel_futures=True)
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._writing.shutdown(wait=True)
+        for connection in (self._reader, self._writer):
+            if connection is not None:
+                connection.close()
+        self._reader = self._writer = None
         if self._render is not None:
             self._render.shutdown(wait=True, cancel_futures=True)
 

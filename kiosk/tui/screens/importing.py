@@ -120,7 +120,9 @@ class ImportScreen(Form):
             self.say("Check the file first: type its path and press Enter (a dry run). Nothing was imported.")
             return
         data, source = self.checked
-        self.dismiss(await self.app.services.db(roster.import_people, data, self.app.kiosk_id, source=source))
+        # on its own connection: a long list goes in in chunks, and the door's scans go in between them
+        self.dismiss(await self.app.services.long_write(roster.import_people, data, self.app.kiosk_id,
+                                                        source=source))
 
 
 def _what_it_read(result: ImportResult) -> list[tuple[str, str]]:
