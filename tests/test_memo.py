@@ -94,3 +94,12 @@ def test_a_full_memo_starts_again_and_the_door_answers_the_same(door_db, crew, m
     answers = [door.scan(door_db, "42", crew[ref], "set", KIOSK).decision for ref in ("P01", "P02", "P01", "P02")]
     assert answers == ["admit", "admit", "exit", "exit"]
     assert len(door_db.memo._values) <= 3
+
+
+def test_a_table_swapped_whole_on_the_same_connection_is_read_afresh(door_db, crew):
+    """SQLite counts no changed rows for a table replaced with ALTER and CREATE ... AS SELECT; the schema's own
+    version moves, and drops the memo (found by a second reader's differential test)."""
+    door.scan(door_db, "42", crew["P01"], "monitors", KIOSK)  # P01's approvals kept
+    door_db.execute("ALTER TABLE approvals RENAME TO approvals_old")
+    door_db.execute("CREATE TABLE approvals AS SELECT * FROM approvals_old WHERE person != 'P01'")
+    assert door.scan(door_db, "42", crew["P01"], "set", KIOSK).reason == "not_approved"

@@ -232,6 +232,11 @@ def hlc_text(wall_ms: int, counter: int) -> str:
     return f"{wall_ms:013d}-{counter:04d}"
 
 
+def is_digest(text: object) -> bool:
+    """Whether ``text`` is a SHA-256 hex digest, as every event's hash and ``prev`` are."""
+    return isinstance(text, str) and _HEX64.match(text) is not None
+
+
 def is_hlc(text: str) -> bool:
     """Whether ``text`` is a clock reading (13 digits, '-', 4 digits)."""
     return bool(_HLC.match(text))

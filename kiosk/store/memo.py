@@ -8,8 +8,10 @@ last scan left it.  Everything is dropped when:
 - another connection committed anything (``PRAGMA data_version``, read under the write lock): another kiosk
   on the file, the hub's follower, a backup restored, or ``sqlite3`` editing a table - so an edited table is
   read and checked against the log afresh at the next scan, as every scan did before;
-- this connection changed anything other than in a scan that said it changed only what it put back (``keep``):
+- this connection changed any row other than in a scan that said it changed only what it put back (``keep``):
   a setup change, a state change, a hold - counted by SQLite itself (``total_changes``), however it was made;
+- any table was created, dropped or altered, on any connection (``PRAGMA schema_version``: SQLite counts no
+  rows for a table swapped whole);
 - a transaction rolled back.
 
 Outside a scan's transaction ``get`` reads without keeping anything.
@@ -28,16 +30,17 @@ MAX_KEPT = 20_000  # answers kept at most (a few per person scanned): a door ope
 class Memo:
     def __init__(self) -> None:
         self._values: dict[Hashable, Any] = {}
-        self._holds_for: tuple[int, int] | None = None  # (data_version, total_changes) the values are true at
-        self._open: int | None = None  # the data_version the scan that opened the memo found
+        self._holds_for: tuple[int, int, int] | None = None  # (data_version, schema_version, total_changes)
+        self._open: tuple[int, int] | None = None  # (data_version, schema_version) the scan that opened it found
         self._kept = False
 
     def open(self, conn: sqlite3.Connection) -> None:
         """At the start of a scan's write transaction, under the write lock."""
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        if (version, conn.total_changes) != self._holds_for:
+        versions = (conn.execute("PRAGMA data_version").fetchone()[0],
+                    conn.execute("PRAGMA schema_version").fetchone()[0])
+        if (*versions, conn.total_changes) != self._holds_for:
             self._values.clear()
-        self._open, self._kept = version, False
+        self._open, self._kept = versions, False
 
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
         if self._open is None:
@@ -62,7 +65,7 @@ class Memo:
 
     def committed(self, conn: sqlite3.Connection) -> None:
         """After any commit on the connection: a kept scan's values hold for the next; nothing else's does."""
-        self._holds_for = (self._open, conn.total_changes) if self._open is not None and self._kept else None
+        self._holds_for = (*self._open, conn.total_changes) if self._open is not None and self._kept else None
         self._open = None
 
     def forget(self) -> None:

@@ -93,7 +93,7 @@ def heads_of(db: Store, device: str) -> tuple[int, str, str, int, str]:
     if row[7] == device and (row[3], row[4]) != (row[8], row[9]):  # the last row is this device's newest event
         raise StoreError(DAMAGED.format(what=f"the chains table's head of {device} is not its newest event"))
     if not isinstance(row[2], str) or not ev.is_hlc(row[2]) or not isinstance(row[3], int) or \
-            not isinstance(row[4], str):
+            not ev.is_digest(row[4]):
         raise StoreError(DAMAGED.format(what="the chains table holds a value that is not a clock reading or a head"))
     return row[:5]
 

@@ -16,6 +16,8 @@ EDITS = {  # edit: (statement, what the audit names)
     "a clock reading at the end of the clock": ("UPDATE chains SET hlc = '9999999999999-9999' WHERE device = ''",
                                                 "clock reading"),
     "a device's head edited": (f"UPDATE chains SET seq = seq + 5 WHERE device = '{KIOSK}'", "chains table's heads"),
+    "a device's head not a hash": (f"UPDATE chains SET hash = 'not-a-hash' WHERE device = '{KIOSK}'",
+                                   "chains table's heads"),
     "a head's parents not JSON": ("UPDATE heads SET parents = 'not json' WHERE key = 'approval/42/D01/set'",
                                   "heads approval/42/D01/set: parents is 'not json'"),
     "a head pointing elsewhere": ("UPDATE heads SET event = 1 WHERE key = 'state/42'", "heads state/42"),
