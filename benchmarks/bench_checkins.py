@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bigprod import DEVICE, append_batch, build
 from kiosk.core import record as rules
 from kiosk.core.secrets import KdfParams, derive_key, seal
-from kiosk.services import checkins, now
+from kiosk.services import checkins, now, retention
 from kiosk.store import connect, record
 from kiosk.store.db import write
 
@@ -122,7 +122,7 @@ def run(path: Path, scenes: int, recorded: int, people: int, unlocks: int = 5) -
     scene_count = [timed(checkins.completion, db, mine[0][0]) for _ in range(200)]
 
     sealed = [blob for (blob,) in db.execute("SELECT s.blob FROM checkins c JOIN sealed s ON s.digest = c.sealed")]
-    change = timed(checkins.change_passphrase, db, PASSPHRASE, NEW_PASSPHRASE, "bench", "bench")
+    change = timed(retention.change_passphrase, db, PASSPHRASE, NEW_PASSPHRASE, "bench", "bench")
     started = time.perf_counter()
     derive_key(PASSPHRASE, params)
     key = derive_key(NEW_PASSPHRASE, KdfParams.fresh())
@@ -133,7 +133,7 @@ def run(path: Path, scenes: int, recorded: int, people: int, unlocks: int = 5) -
     session = checkins.unlock(db, NEW_PASSPHRASE, "bench", "bench")
     erasable = db.execute("SELECT COUNT(*) FROM checkins "
                           "WHERE sealed IS NOT NULL AND follow_up_due IS NULL").fetchone()[0]
-    purge = timed(checkins.purge, session, "30d")
+    purge = timed(retention.purge, session, "30d")
     purged = db.execute("SELECT COUNT(*) FROM checkins WHERE purged_at IS NOT NULL").fetchone()[0]
     assert purged == erasable, f"the purge erased {purged} of the {erasable} old records"
     purge_floor = timed(raw_update, raw, "UPDATE floor_checkins SET sealed = NULL WHERE updated_at < ?",

@@ -14,7 +14,7 @@ from kiosk.cli import plain
 from kiosk.core import checkins as rules
 from kiosk.core.checkins import CheckinRuleError, Completion, Confidential, State, Status
 from kiosk.core.secrets import SCRYPT_N, KdfParams, SealBroken, seal, unseal
-from kiosk.services import ServiceError, access, scenes
+from kiosk.services import ServiceError, access, retention, scenes
 from kiosk.services import checkins as service
 from kiosk.services.lift import lift
 from kiosk.store import audit, connect
@@ -234,7 +234,7 @@ def test_setting_twice_is_refused_and_weak_passphrases_too(ic, db):
     with pytest.raises(ServiceError, match="set already"):
         service.set_passphrase(db, "another long passphrase", "Amara", KIOSK)
     with pytest.raises(ServiceError, match="at least 12"):
-        service.change_passphrase(db, PASSPHRASE, "short", "Amara", KIOSK)
+        retention.change_passphrase(db, PASSPHRASE, "short", "Amara", KIOSK)
     assert "lost" in service.LOST_PASSPHRASE_WARNING and "for good" in service.LOST_PASSPHRASE_WARNING
 
 
@@ -260,7 +260,7 @@ def test_wrong_passphrase_changes_nothing_but_is_on_record(ic, db):
     with pytest.raises(service.PassphraseRefused, match="Wrong IC passphrase"):
         service.unlock(db, "tangerine orbit lantern velvEt", "Mallory", KIOSK)
     with pytest.raises(service.PassphraseRefused):
-        service.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", KIOSK)
+        retention.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", KIOSK)
     checkins_after, settings_after, _ = snapshot(db)
     assert checkins_after == checkins_before
     assert settings_after == settings_before
@@ -271,7 +271,7 @@ def test_changing_the_passphrase_reseals_everything(ic, db, db_path):
     service.record(ic, "42", "C01", "ok", NOTE)
     service.record(ic, "42", "C02", "follow-up", follow_up_owner=OWNER, due=SOON)
     sealed_before = blobs(db)
-    new = service.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
+    new = retention.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
     sealed_after = blobs(db)
     assert all(old != fresh for old, fresh in zip(sealed_before, sealed_after, strict=True))
     assert service.read_notes(new, "42", "C01").note == NOTE
@@ -294,7 +294,7 @@ def test_passphrase_change_is_all_or_nothing(ic, db):
                [b"\x00" * 40])  # a damaged record: the change must not half-happen
     checkins_before, settings_before, _ = snapshot(db)
     with pytest.raises(ServiceError, match="cannot be opened"):
-        service.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
+        retention.change_passphrase(db, PASSPHRASE, "a completely different phrase", "Amara", KIOSK)
     assert snapshot(db)[:2] == (checkins_before, settings_before)
     assert passphrase_events(db)[-2:] == ["attempt", "right"]  # the current passphrase was right: on record
     assert service.read_notes(ic, "42", "C01").note == NOTE
@@ -313,8 +313,8 @@ def test_lost_passphrase_reset_erases_notes_with_the_supervisor_pin(ic, db):
     service.record(ic, "42", "C01", "needs-a-moment", NOTE)
     access.set_pin(db, "246810", KIOSK)
     with pytest.raises(access.PinRefused):
-        service.reset_lost_passphrase(db, "a fresh start phrase", "111111", "Sam", KIOSK)
-    session = service.reset_lost_passphrase(db, "a fresh start phrase", "246810", "Sam", KIOSK)
+        retention.reset_lost_passphrase(db, "a fresh start phrase", "111111", "Sam", KIOSK)
+    session = retention.reset_lost_passphrase(db, "a fresh start phrase", "246810", "Sam", KIOSK)
     shown = service.read_notes(session, "42", "C01")
     assert (shown.status, shown.note) == ("needs-a-moment", None) and shown.purged_at
     reset = events_of(db, "credential.set", "credential/ic")[-1]["body"]
@@ -409,7 +409,7 @@ def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
     backdate(db, "C02", 40)
     old_ciphertext = one(db, "SELECT s.blob FROM checkins c JOIN sealed s ON s.digest = c.sealed "
                              "WHERE c.status = 'needs-a-moment'")["blob"]
-    result = service.purge(ic, "30d")
+    result = retention.purge(ic, "30d")
     assert (result["erased"], result["kept_open_follow_ups"], result["wal_emptied"]) == (1, 1, True)
     assert old_ciphertext[16:48] not in raw_bytes(db_path)
     shown = {row.ref: row for row in service.notes(ic, "42")}
@@ -421,7 +421,7 @@ def test_purge_erases_old_notes_for_good_and_keeps_the_record(ic, db, db_path):
                                                                                      "older than 30d")
     assert service.overview(db, "42")[0].state == "done"
     with pytest.raises(ServiceError, match="not a period"):
-        service.purge(ic, "thirty days")
+        retention.purge(ic, "thirty days")
 
 
 def test_purge_says_when_a_reader_kept_the_wal(ic, db, db_path):
@@ -432,9 +432,9 @@ def test_purge_says_when_a_reader_kept_the_wal(ic, db, db_path):
     reader.execute("SELECT COUNT(*) FROM checkins").fetchone()  # an open read holds the WAL
     db.execute("PRAGMA busy_timeout = 0")  # do not wait the usual 30 s for the reader
     try:
-        result = service.purge(ic, "30d")
+        result = retention.purge(ic, "30d")
     finally:
         reader.execute("ROLLBACK")
         reader.close()
     assert result["erased"] == 1 and result["wal_emptied"] is False
-    assert service.purge(ic, "30d")["wal_emptied"] is True
+    assert retention.purge(ic, "30d")["wal_emptied"] is True

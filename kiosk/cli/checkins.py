@@ -33,6 +33,7 @@ from kiosk.cli import (
 )
 from kiosk.core.checkins import RECORDABLE, Status, failed_attempts_words
 from kiosk.services import checkins as service
+from kiosk.services import retention
 from kiosk.services.access import PinRefused
 
 PASSPHRASE_ENV, NEW_PASSPHRASE_ENV, PIN_ENV = "KIOSK_IC_PASSPHRASE", "KIOSK_IC_NEW_PASSPHRASE", "KIOSK_SUPERVISOR_PIN"
@@ -220,7 +221,7 @@ def checkins_add(ctx, scene: str, people: tuple[str, ...], by: str) -> None:
 @refused
 def checkins_purge(ctx, older_than: str, by: str, as_json: bool) -> None:
     """Erase for good the notes of check-ins last changed before the period; statuses and times stay."""
-    result = service.purge(ic_session(ctx, by), older_than)
+    result = retention.purge(ic_session(ctx, by), older_than)
     if as_json:
         emit_json(result)
         return
@@ -254,12 +255,12 @@ def checkins_passphrase(ctx, forgotten: bool, yes: bool, by: str) -> None:
         if not yes and not (sys.stdin.isatty() and click.confirm("Erase them and set a new passphrase?")):
             raise click.UsageError("Nothing was erased (give --yes to confirm without a terminal).")
         pin = secret_input("Supervisor PIN", PIN_ENV)
-        service.reset_lost_passphrase(db, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True),
+        retention.reset_lost_passphrase(db, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True),
                                       pin, by, ctx.kiosk_id)
         click.echo("Every note was erased and the new IC passphrase is set.")
     elif service.passphrase_is_set(db):
         current = secret_input("Current IC passphrase", PASSPHRASE_ENV)
-        told_of_failures(service.change_passphrase(
+        told_of_failures(retention.change_passphrase(
             db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True), by, ctx.kiosk_id))
         click.echo("IC passphrase changed: every check-in was re-sealed; the old passphrase opens nothing now.")
     else:

@@ -13,7 +13,6 @@ A check-in belongs to one run of a closed set: a set reopened and lifted again o
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,36 +21,29 @@ from kiosk.core import checkins as rules
 from kiosk.core import record as events
 from kiosk.core.checkins import Completion, Confidential, Status
 from kiosk.core.secrets import seal
-from kiosk.services import ServiceError, checked, now
-from kiosk.services.access import check_pin
+from kiosk.services import ServiceError, checked
 from kiosk.services.ic_session import (
     LOST_PASSPHRASE_WARNING,
     ICSession,
     PassphraseRefused,
-    empty_wal,
-    erase_sealed,
-    key_of,
-    new_key,
     open_sealed,
     passphrase_is_set,
-    reader_name,
-    record_key,
     set_passphrase,
     store_sealed,
     unlock,
 )
 from kiosk.services.lookup import get_scene, resolve_person
-from kiosk.store.db import LONG_WRITE_POLL, Store, write
-from kiosk.store.queries import many, one, setting
+from kiosk.store.db import Store, write
+from kiosk.store.queries import many, one
 from kiosk.store.record import record as record_event
 
 __all__ = ["LOST_PASSPHRASE_WARNING", "ICSession", "PassphraseRefused", "passphrase_is_set", "set_passphrase",
            "unlock"]
 SECRET_FIELDS = ("note", "signposting", "follow_up_owner")
-_COLUMNS = """c.scene, c.run, c.person, p.ref, p.name, p.kind, c.status, c.created_at, c.updated_at,
+COLUMNS = """c.scene, c.run, c.person, p.ref, p.name, p.kind, c.status, c.created_at, c.updated_at,
               c.checked_in_at, c.follow_up_due, c.follow_up_done_on, c.notes_read_at, c.purged_at, c.sealed,
               c.binding, c.source_key, c.offered"""
-_FROM = "FROM checkins c JOIN people p ON p.ref = c.person"
+FROM = "FROM checkins c JOIN people p ON p.ref = c.person"
 
 
 @dataclass(frozen=True)
@@ -113,7 +105,7 @@ def _ic_row(row: dict) -> ICCheckin:
 
 
 def _row(db: Store, key: str) -> dict:
-    found = one(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.source_key = ?", [key])
+    found = one(db, f"SELECT {COLUMNS} {FROM} WHERE c.source_key = ?", [key])
     assert found is not None
     return found
 
@@ -122,7 +114,7 @@ def _find(db: Store, scene_ref: str, person: str) -> tuple[dict, dict, dict | No
     """The scene, the person, and their latest check-in for that scene (None when there is none)."""
     scene = get_scene(db, scene_ref)
     found = resolve_person(db, person)
-    row = one(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.scene = ? AND c.person = ? ORDER BY c.run DESC LIMIT 1",
+    row = one(db, f"SELECT {COLUMNS} {FROM} WHERE c.scene = ? AND c.person = ? ORDER BY c.run DESC LIMIT 1",
               [scene["ref"], found["ref"]])
     return scene, found, row
 
@@ -134,14 +126,14 @@ def _existing(db: Store, scene_ref: str, person: str) -> dict:
     return row
 
 
-def _change(db: Store, kiosk: str, type: str, row: dict, **body) -> None:
+def change(db: Store, kiosk: str, type: str, row: dict, **body) -> None:
     record_event(db, kiosk, type, events.checkin_key(row["scene"], row["run"], row["person"]),
                   {"scene": row["scene"], "run": row["run"], "person": row["person"], **body})
 
 
 def _open_one(db: Store, scene: dict, person: str, kiosk: str, by: str, offered: bool = False) -> dict:
     base = {"scene": scene["ref"], "run": scene["run"], "person": person}
-    _change(db, kiosk, events.CHECKIN_OPENED, base, by=by, **({"offered": True} if offered else {}))
+    change(db, kiosk, events.CHECKIN_OPENED, base, by=by, **({"offered": True} if offered else {}))
     return _row(db, events.checkin_key(scene["ref"], scene["run"], person))
 
 
@@ -190,7 +182,7 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
             row = _open_one(db, scene, found["ref"], session.kiosk, by=session.reader)
         digest = store_sealed(db, seal(key, entry.confidential.to_bytes(), f"checkin/{row['scene']}/{row['run']}/"
                                                                            f"{row['person']}".encode()))
-        _change(db, session.kiosk, events.CHECKIN_RECORDED, row, by=session.reader, status=str(entry.status),
+        change(db, session.kiosk, events.CHECKIN_RECORDED, row, by=session.reader, status=str(entry.status),
                 follow_up_due=entry.follow_up_due and entry.follow_up_due.isoformat(), sealed=digest,
                 state=str(entry.state))
         return _ic_row(_row(db, row["source_key"]))
@@ -208,7 +200,7 @@ def _read(session: ICSession, key: bytes, rows: list[dict],
         if text is not None:  # else pending, or erased by a purge: nothing to read
             secret = Confidential.from_bytes(text)
             item = dataclasses.replace(item, **{name: getattr(secret, name) for name in fields})
-            _change(session.db, session.kiosk, events.CHECKIN_READ, row, by=session.reader, read=list(fields))
+            change(session.db, session.kiosk, events.CHECKIN_READ, row, by=session.reader, read=list(fields))
         shown.append(item)
     return shown
 
@@ -222,7 +214,7 @@ def read_notes(session: ICSession, scene_ref: str, person: str) -> ICCheckin:
 
 def _rows(db: Store, scene_ref: str | None) -> list[dict]:
     where, params = ("WHERE c.scene = ?", [get_scene(db, scene_ref)["ref"]]) if scene_ref else ("", [])
-    return many(db, f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY c.scene, c.run, p.name COLLATE NOCASE", params)
+    return many(db, f"SELECT {COLUMNS} {FROM} {where} ORDER BY c.scene, c.run, p.name COLLATE NOCASE", params)
 
 
 def ic_list(session: ICSession, scene_ref: str | None = None) -> list[ICCheckin]:
@@ -248,7 +240,7 @@ def follow_ups(session: ICSession) -> list[ICCheckin]:
     db = session.db
     with write(db):
         key = session.key()
-        rows = many(db, f"""SELECT {_COLUMNS} {_FROM} WHERE c.follow_up_due IS NOT NULL
+        rows = many(db, f"""SELECT {COLUMNS} {FROM} WHERE c.follow_up_due IS NOT NULL
                             ORDER BY c.follow_up_done_on IS NOT NULL,
                                      CASE WHEN c.follow_up_done_on IS NULL THEN c.follow_up_due END,
                                      c.follow_up_done_on DESC, c.scene, p.name COLLATE NOCASE""")
@@ -271,96 +263,8 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
                                f"{row['follow_up_done_on']} already.")
         opened_on = datetime.fromisoformat(row["created_at"]).astimezone().date()
         done = checked(rules.parse_done, on, _today(), opened_on).isoformat()
-        _change(db, session.kiosk, events.FOLLOW_UP_DONE, row, by=session.reader, on=done)
+        change(db, session.kiosk, events.FOLLOW_UP_DONE, row, by=session.reader, on=done)
         return _ic_row(_row(db, row["source_key"]))
-
-
-# --- retention and the passphrase ----------------------------------------------------------------------------
-
-def _erase(db: Store, rows: list[dict], kiosk: str, by: str, why: str) -> int:
-    for row in rows:
-        _change(db, kiosk, events.CHECKIN_PURGED, row, by=by, why=why, erase=[row["sealed"]])
-        erase_sealed(db, [row["sealed"]])
-    return len(rows)
-
-
-PURGE_CHUNK = 50  # check-ins erased per transaction
-PURGE_PAUSE = 0.1  # seconds between transactions, for the door's scans (SQLite's busy wait polls, 1-100 ms)
-
-
-def purge(session: ICSession, older_than: str) -> dict:
-    """Erase for good the sealed text of check-ins last changed longer ago than ``older_than`` (``30d``, ``12w``).
-
-    Open follow-ups are kept until done.  Statuses and times stay for the record; each erasure is an event.
-    Each erasure stands alone, so they are recorded ``PURGE_CHUNK`` at a time, each batch a short transaction
-    with a pause after it that the door's scans come in by (a purge cut off half way is finished by running it
-    again).
-    """
-    period = checked(rules.parse_period, older_than)
-    db = session.db
-    session.key()
-    cutoff = (datetime.fromisoformat(now()) - period).isoformat(timespec="microseconds")
-    why = f"older than {rules.format_period(period)}"
-    old = many(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])
-    due = [row for row in old if not rules.follow_up_open(row["follow_up_due"], row["follow_up_done_on"])]
-    erased = 0
-    for start in range(0, len(due), PURGE_CHUNK):  # short transactions: the door writes between them
-        with write(db, poll=LONG_WRITE_POLL):  # tries often: a busy door's scans leave short gaps
-            session.key()
-            current = {(row["scene"], row["run"], row["person"], row["sealed"]) for row in many(
-                db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])}
-            chunk = [row for row in due[start:start + PURGE_CHUNK]  # as read, unless changed meanwhile
-                     if (row["scene"], row["run"], row["person"], row["sealed"]) in current]
-            erased += _erase(db, chunk, session.kiosk, session.reader, why)
-        if start + PURGE_CHUNK < len(due):
-            time.sleep(PURGE_PAUSE)  # give way: a door waiting for the lock polls for it, and would miss a gap
-    return {"erased": erased, "kept_open_follow_ups": len(old) - len(due), "older_than": rules.format_period(period),
-            "cutoff": cutoff, "wal_emptied": empty_wal(db)}
-
-
-def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str) -> ICSession:
-    """Re-seal every check-in under the new passphrase in one transaction; the old one opens nothing after."""
-    reader = reader_name(reader)
-    if new == current:
-        raise ServiceError("The new IC passphrase is the same as the current one; nothing was changed.")
-    checked(rules.check_passphrase, new)  # before the slow check of the current one
-    old_key, old_kdf, failed = key_of(db, current, reader, kiosk, "change")
-    key, kdf, check = new_key(new)
-    session = ICSession(db, key, kdf, reader, kiosk, failed)
-    with write(db):
-        if setting(db, "ic_passphrase_kdf") != old_kdf:
-            raise ServiceError("The IC passphrase was changed meanwhile on another kiosk; nothing was changed.")
-        rows = many(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL")
-        for row in rows:
-            text = open_sealed(db, old_key, row)
-            if text is None:
-                continue
-            digest = store_sealed(db, seal(key, text, f"checkin/{row['scene']}/{row['run']}/{row['person']}".encode()))
-            _change(db, kiosk, events.CHECKIN_RESEALED, row, by=reader, sealed=digest, erase=[row["sealed"]])
-            erase_sealed(db, [row["sealed"]])
-        record_key(db, kdf, check, kiosk, reader, f"changed; {len(rows)} check-in(s) resealed")
-    empty_wal(db)
-    return session
-
-
-def reset_lost_passphrase(db: Store, new: str, supervisor_pin: str, reader: str, kiosk: str) -> ICSession:
-    """The passphrase is lost: erase every sealed record for good and set a new passphrase.
-
-    Needs the supervisor PIN, so that nobody erases the IC's records on a whim; statuses and times stay.
-    """
-    reader = reader_name(reader)
-    if not passphrase_is_set(db):
-        raise ServiceError("No IC passphrase is set yet: set one instead.")
-    checked(rules.check_passphrase, new)
-    check_pin(db, supervisor_pin, kiosk)
-    key, kdf, check = new_key(new)
-    session = ICSession(db, key, kdf, reader, kiosk)
-    with write(db):
-        rows = many(db, f"SELECT {_COLUMNS} {_FROM} WHERE c.sealed IS NOT NULL")
-        erased = _erase(db, rows, kiosk, reader, "IC passphrase lost")
-        record_key(db, kdf, check, kiosk, reader, f"reset after the passphrase was lost; {erased} erased")
-    empty_wal(db)
-    return session
 
 
 # --- what the production sees ---------------------------------------------------------------------------------

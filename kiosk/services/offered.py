@@ -49,5 +49,5 @@ def close_not_needed(session: ICSession, scene_ref: str, person: str) -> checkin
                                "closed as not needed - record it (declining is a respected answer).")
         if row["status"] != "pending":
             raise ServiceError(f"The check-in of {row['name']} for scene {row['scene']} is recorded already.")
-        checkins._change(db, session.kiosk, events.CHECKIN_CLOSED, row, by=session.reader)
+        checkins.change(db, session.kiosk, events.CHECKIN_CLOSED, row, by=session.reader)
         return checkins._ic_row(checkins._row(db, row["source_key"]))

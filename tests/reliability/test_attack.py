@@ -20,7 +20,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.core import codes, secrets
 from kiosk.core.door import Decision
-from kiosk.services import access, attempts, badges, checkins, door, ic_session
+from kiosk.services import access, attempts, badges, checkins, door, ic_session, retention
 from kiosk.store import audit, connect, queries
 from tests.reliability.support import IC_PASSPHRASE, KIOSK, build_production, ic_passphrase_rows, size
 
@@ -174,7 +174,7 @@ def test_every_failed_ic_unlock_is_on_record_and_told_to_the_ic(ic_file, capsys,
         with pytest.raises(checkins.PassphraseRefused):
             checkins.unlock(db, "not the passphrase at all", "Mallory", "door-2")
     with pytest.raises(checkins.PassphraseRefused):
-        checkins.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", "door-2")
+        retention.change_passphrase(db, "not the passphrase at all", "a brand new passphrase", "Mallory", "door-2")
     monkeypatch.setenv("KIOSK_DB", str(ic_file))
     monkeypatch.setenv("KIOSK_IC_NAME", "Mallory")
     monkeypatch.setenv("KIOSK_IC_PASSPHRASE", "not the passphrase at all")
@@ -193,7 +193,7 @@ def test_every_failed_ic_unlock_is_on_record_and_told_to_the_ic(ic_file, capsys,
     assert checkins.unlock(db, IC_PASSPHRASE, "Amara Mensah", KIOSK).failed_attempts == 0  # told once
     with pytest.raises(checkins.PassphraseRefused):
         checkins.unlock(db, "not the passphrase at all", "Mallory", "door-2")
-    assert checkins.change_passphrase(db, IC_PASSPHRASE, "a brand new passphrase", "Amara", KIOSK).failed_attempts == 1
+    assert retention.change_passphrase(db, IC_PASSPHRASE, "a brand new passphrase", "Amara", KIOSK).failed_attempts == 1
     db.close()
     figures.update(failed=6, rows=len(ic_passphrase_rows(connect(ic_file), "wrong")), told=[5, 0, 1])
 
@@ -214,7 +214,7 @@ def test_an_ic_unlock_attempt_is_counted_before_the_slow_check(ic_file, monkeypa
 
     monkeypatch.setattr(ic_session, "derive_key", killed_mid_check)
     for attempt in (lambda: checkins.unlock(db, "a wrong guess of a phrase", "Mallory", "door-2"),
-                    lambda: checkins.change_passphrase(db, "a wrong guess of a phrase", "another new passphrase",
+                    lambda: retention.change_passphrase(db, "a wrong guess of a phrase", "another new passphrase",
                                                        "Mallory", "door-2")):
         with pytest.raises(KeyboardInterrupt):
             attempt()

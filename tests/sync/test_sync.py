@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kiosk.hub import revoke_device, status
-from kiosk.services import checkins, door, scenes
+from kiosk.services import checkins, door, retention, scenes
 from kiosk.services import sync as service
 from kiosk.store import sync as state
 from kiosk.store.db import write
@@ -169,7 +169,7 @@ def test_content_resealed_before_it_was_pushed_reaches_the_hub_resealed(fleet, c
     session = checkins.set_passphrase(office.db, IC_PASSPHRASE, "Amara Mensah", OFFICE)
     checkins.record(session, "42", "C01", "ok", note=NOTE)
     old = office.db.execute("SELECT digest FROM sealed").fetchall()
-    checkins.change_passphrase(office.db, IC_PASSPHRASE, "a brand new passphrase here", "Amara Mensah", OFFICE)
+    retention.change_passphrase(office.db, IC_PASSPHRASE, "a brand new passphrase here", "Amara Mensah", OFFICE)
     new = office.db.execute("SELECT digest FROM sealed").fetchall()
     assert office.sync().ok
     assert fleet.hub.sql().execute("SELECT digest FROM hub.sealed").fetchall() == new
@@ -186,7 +186,7 @@ def test_content_erased_elsewhere_is_erased_here_too(fleet, cheap_kdf):
     settle(fleet.machines)
     held = door_b.db.execute("SELECT digest FROM sealed").fetchall()
     assert len(held) == 1
-    checkins.change_passphrase(office.db, IC_PASSPHRASE, "another passphrase entirely", "Amara Mensah", OFFICE)
+    retention.change_passphrase(office.db, IC_PASSPHRASE, "another passphrase entirely", "Amara Mensah", OFFICE)
     settle(fleet.machines)
     assert door_b.db.execute("SELECT digest FROM sealed").fetchall() == office.db.execute(
         "SELECT digest FROM sealed").fetchall() != held
