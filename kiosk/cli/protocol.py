@@ -10,6 +10,7 @@ import click
 from kiosk.cli import emit_json, json_option, pass_context, plain, secret_input, table
 from kiosk.cli.scenes import scene
 from kiosk.services import agreed_list, readiness
+from kiosk.services import scene_ic as ic_service
 from kiosk.services import scenes as scene_service
 from kiosk.services.access import check_pin
 
@@ -82,7 +83,7 @@ def scene_rider(ctx, ref: str, performer: str, agreed: str, by: str, remove: boo
 @pass_context
 def scene_ic(ctx, ref: str, person: str, by: str) -> None:
     """Assign PERSON as the intimacy coordinator of scene REF (approved for both zones)."""
-    scene_service.assign_coordinator(ctx.db(), ref, person, by, ctx.kiosk_id)
+    ic_service.assign_coordinator(ctx.db(), ref, person, by, ctx.kiosk_id)
     click.echo(f"Scene {ref}: IC assigned. They confirm they are here by scanning their own badge at the door.")
 
 

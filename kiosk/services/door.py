@@ -27,7 +27,8 @@ from kiosk.services import ServiceError, checked, duplicates, now, presence
 from kiosk.services.facts import mismatches
 from kiosk.services.lookup import Inside, get_scene, resolve_person
 from kiosk.services.lookup import inside as inside_of
-from kiosk.services.scenes import active_scenes, after_exit, approve
+from kiosk.services.scene_ic import after_exit
+from kiosk.services.scenes import active_scenes, approve
 from kiosk.store import queries, record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import one

@@ -15,7 +15,7 @@ from kiosk.core import codes
 from kiosk.core import record as rules
 from kiosk.services import ServiceError, presence
 from kiosk.services.lookup import get_scene
-from kiosk.services.scenes import hold_for_ic
+from kiosk.services.scene_ic import hold_for_ic
 from kiosk.store import queries, record
 from kiosk.store.db import Store, write
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kiosk.core import record as rules
 from kiosk.core import text
-from kiosk.core.door import ZONES, SceneState, Zone, is_intimacy_coordinator
+from kiosk.core.door import ZONES, SceneState, Zone
 from kiosk.services import ServiceError, checked, presence, readiness
 from kiosk.services.access import check_pin
 from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
@@ -58,7 +58,7 @@ def zones_of(choice: str) -> tuple[Zone, ...]:
 
 
 
-def _grant(db: Store, scene: str, person: str, zone: Zone, by: str, kiosk: str, temporary: bool = False) -> None:
+def grant(db: Store, scene: str, person: str, zone: Zone, by: str, kiosk: str, temporary: bool = False) -> None:
     record.record(db, kiosk, rules.APPROVED, rules.approval_key(scene, person, str(zone)),
                   {"scene": scene, "person": person, "zone": str(zone), "by": by, "temporary": temporary})
 
@@ -116,10 +116,10 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
             record.record(db, kiosk, rules.PERFORMER, rules.performer_key(ref, person["ref"]),
                           {"scene": ref, "person": person["ref"]})
             for zone in ZONES:
-                _grant(db, ref, person["ref"], zone, "performer of the scene", kiosk)
+                grant(db, ref, person["ref"], zone, "performer of the scene", kiosk)
         if coordinator_row:
             for zone in ZONES:
-                _grant(db, ref, coordinator_row["ref"], zone, "intimacy coordinator", kiosk)
+                grant(db, ref, coordinator_row["ref"], zone, "intimacy coordinator", kiosk)
         return get_scene(db, ref)
 
 
@@ -133,7 +133,7 @@ def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, z
         persons = [resolve_person(db, name) for name in people]
         for person in persons:
             for each in zones_of(zone):
-                _grant(db, scene["ref"], person["ref"], each, by, kiosk, temporary)
+                grant(db, scene["ref"], person["ref"], each, by, kiosk, temporary)
     return [Person.from_row(person) for person in persons]
 
 
@@ -251,44 +251,6 @@ def open_scene(db: Store, ref: str, kiosk: str, override: str | None = None, pin
         return get_scene(db, ref)
 
 
-def hold_for_ic(db: Store, scene: dict, kiosk: str, why: str) -> bool:
-    """Put a set in force on hold until its IC is here (inside the caller's write); False when it is not in
-    force (it will not open without the IC anyway)."""
-    if scene["state"] not in ACTIVE_STATES:
-        return False
-    change_state(db, scene, SceneState.HOLD, kiosk, detail={"until": "ic", "why": why})
-    return True
-
-
-def after_exit(db: Store, scene: dict, person: str, zone: str, kiosk: str) -> bool:
-    """When the scene's IC has just left the set while it is in force, the door goes on hold until they are back
-    - unless every performer chose to work without an IC.  True when it did."""
-    if zone != "set" or person != presence.coordinator(db, scene["ref"]) or scene["state"] != SceneState.OPEN \
-            or presence.without_ic(db, scene["ref"]):
-        return False
-    return hold_for_ic(db, scene, kiosk, "the IC left the set")
-
-
-def assign_coordinator(db: Store, ref: str, person: str, by: str, kiosk: str) -> dict:
-    """The scene's intimacy coordinator, assigned (or changed) after the scene was added; approved for both
-    zones like the one named when it was added."""
-    by = checked(text.line, by, "name of who assigns the IC")
-    if not by:
-        raise ServiceError("Say who assigns the IC (a name, for the record).")
-    with write(db):
-        scene = get_scene(db, ref)
-        ic = resolve_person(db, person)
-        if not (is_intimacy_coordinator(ic["role"]) or ic["ref"] == scene["coordinator"]):
-            raise ServiceError(f"{ic['name']} is not an intimacy coordinator ({ic['role'] or 'no role'}): give "
-                               "them that role first.")
-        record.record(db, kiosk, rules.SCENE_IC, rules.scene_key(scene["ref"]),
-                      {**{name: scene[name] for name in ("ref", "title", "location", "date")},
-                       "coordinator": ic["ref"], "by": by})
-        for zone in ZONES:
-            _grant(db, scene["ref"], ic["ref"], zone, "intimacy coordinator", kiosk)
-        return get_scene(db, ref)
-
-
 def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
     """Put a lifted closed set back in force: a deliberate, recorded act that starts a new run, when its
     checklist is met again (the IC, swept out at the lift, scans in again).
@@ -321,15 +283,3 @@ def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, run: int
 def active_scenes(db: Store) -> list[dict]:
     marks = ", ".join("?" * len(ACTIVE_STATES))
     return many(db, f"{SCENE} WHERE t.state IN ({marks}) ORDER BY s.ref", [str(state) for state in ACTIVE_STATES])
-
-
-def coordinators(db: Store, ref: str, text: str = "") -> list[Person]:
-    """Who may approve an escalation at this scene's door as the IC: its own coordinator first, then anyone
-    whose role says intimacy coordinator; ``text`` narrows them (part of a name, ref or department)."""
-    scene = get_scene(db, ref)
-    wanted = text.strip().casefold()
-    rows = many(db, "SELECT ref, name, department, role, kind FROM people ORDER BY ref = ? DESC, "
-                    "name COLLATE NOCASE", [scene["coordinator"]])
-    return [Person.from_row(row) for row in rows
-            if (row["ref"] == scene["coordinator"] or is_intimacy_coordinator(row["role"]))
-            and (not wanted or any(wanted in row[name].casefold() for name in ("name", "ref", "department")))]

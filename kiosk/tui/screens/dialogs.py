@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.core import codes
-from kiosk.services import door, lift, scenes
+from kiosk.services import door, lift, scene_ic
 from kiosk.services.lookup import Inside
 from kiosk.tui.pickers import PersonPicker
 from kiosk.tui.widgets import Col, Table, local_time
@@ -103,7 +103,7 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
         self.query_one("#steps", Static).update(self._steps())
         picker = event.picker
         if step == "person":
-            picker.restart("The IC who approves (the scene's IC first)", scenes.coordinators,
+            picker.restart("The IC who approves (the scene's IC first)", scene_ic.coordinators,
                            (self.app.scene_ref,), list_all=True)
         elif step == "IC":
             picker.restart("The AD who approves: name, ref or department")
@@ -115,7 +115,7 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
         self.say(words)
         del self.chosen["AD"], self.chosen["IC"]
         self.query_one("#steps", Static).update(self._steps())
-        self.query_one(PersonPicker).restart("The IC who approves (the scene's IC first)", scenes.coordinators,
+        self.query_one(PersonPicker).restart("The IC who approves (the scene's IC first)", scene_ic.coordinators,
                                              (self.app.scene_ref,), list_all=True)
 
     async def _escalate(self) -> None:
