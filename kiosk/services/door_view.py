@@ -153,3 +153,10 @@ def protocol_words(view: DoorView) -> str:
     if protocol.not_told:
         words.append(f"Performers not yet told: {len(protocol.not_told)}")
     return "   ".join(words)
+
+
+def policy_words(due: list[PolicyDue]) -> str:
+    """The people still to confirm the device policy, for one line: the count first, then the names."""
+    if not due:
+        return ""
+    return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)

@@ -94,9 +94,8 @@ def _row_problem(row: tuple, previous_chain: str, devices: dict[str, tuple[int, 
     seq, previous = devices.get(event.device, (0, GENESIS))
     if event.seq != seq + 1 or event.prev != previous:
         return f"row {local_id}: event {event.seq} of {event.device} does not follow its event {seq}", event
-    body = record.columns_of_body(event.body)
     expected = (event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key,
-                *(body.get(name) for name in record.COLUMNS))
+                *(event.body.get(name) for name in record.COLUMNS))
     if tuple(row[4:]) != expected:
         return f"row {local_id}'s columns differ from its event (the columns were edited)", event
     return "", event

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,11 +202,6 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
     for key in keys:
         project(db, key)
     return len(rows)
-
-
-def columns_of_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The indexed columns an event's body fills (the rest stay empty)."""
-    return {name: body.get(name) for name in COLUMNS if name in body}
 
 
 def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:

@@ -33,9 +33,12 @@ from kiosk.core.door import NOT_IN_FORCE
 from kiosk.errors import KioskError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PIL import Image
 
     from kiosk.services.door import Verdict
+    from kiosk.tui.app import KioskApp
 
 GRAPHICS_ENV = "KIOSK_PHOTO_GRAPHICS"  # "halfblocks" forces half blocks; anything else lets the terminal say
 HALFBLOCKS, SIXEL, KITTY = "halfblocks", "sixel", "kitty"
@@ -153,9 +156,34 @@ class DoorPhoto(Widget):
     DoorPhoto > Static { width: 100%; height: auto; text-align: center; }
     """
 
+    app: KioskApp
+
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.person: str | None = None  # whose photo is shown (or was asked for), None when cleared
+
+    def show_for(self, verdict: Verdict, on_panel: Callable[[], Verdict | None]) -> None:
+        """The photo of the person ``verdict`` names, once read and scaled off the database thread (the answer
+        never waits for it); shown only while that verdict is still the one ``on_panel``, so that nobody's face
+        is ever shown beside someone else's answer."""
+        self.clear()  # never the last person's photo beside a new answer
+        ref = verdict.person_ref
+        if ref is None:
+            return
+
+        def say(message: str) -> None:
+            if on_panel() is verdict:
+                self.unreadable(ref, message, colours_of(verdict))
+
+        async def load() -> None:
+            data = await self.app.photo_of(ref)
+            if data is None or on_panel() is not verdict:
+                return
+            picture, size = await self.app.services.picture(prepare, data, self.room(), cells())
+            if on_panel() is verdict:  # no later scan came first
+                await self.show(ref, picture, size, colours_of(verdict))
+
+        self.app.services.run(self, load, group="door-photo", exclusive=True, say=say)
 
     def compose(self) -> ComposeResult:
         yield Static(id="photo-note", markup=False)  # the picture widget is added with the first photo

@@ -34,6 +34,8 @@ from kiosk.tui.photo import DoorPhoto
 from kiosk.tui.widgets import Banner, Col, HubLine, KeyLegend, RowsPanel, StatusLine, VerdictPanel, local_time
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kiosk.tui.app import KioskApp, NotRecorded
 
 VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old ADMIT as theirs
@@ -42,13 +44,6 @@ HUB_REFRESH_SECONDS = 1.0  # events pulled from the hub are read into the lists 
 INSIDE_COLUMNS = (Col("Name", least=8), Col("Zone", width=8), Col("In", width=5))
 RECENT_COLUMNS = (Col("Time", width=8), Col("Answer", width=6), Col("Name", share=3, least=8),
                   Col("Why", share=2, least=6))
-
-
-def policy_words(due: list[policy.PolicyDue]) -> str:
-    """The people still to confirm the device policy, for one line: the count first, then the names."""
-    if not due:
-        return ""
-    return f"Policy to confirm (P): {len(due)} - " + ", ".join(person.name for person in due)
 
 
 class DoorScreen(Screen):
@@ -182,7 +177,7 @@ class DoorScreen(Screen):
                                                                     else "")
                     + f"follow-ups open: {counts.follow_up_open}   ")
         waiting = "   ".join(filter(None, (door_view.protocol_words(self.view) if self.view else "",
-                                           policy_words(self.view.policy_due if self.view else []))))
+                                           door_view.policy_words(self.view.policy_due if self.view else []))))
         self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
     def show_hub(self) -> None:
@@ -232,30 +227,7 @@ class DoorScreen(Screen):
         self.on_panel = verdict
         self.query_one(VerdictPanel).show_verdict(verdict)
         self._restart_verdict_timer()
-        self._show_photo(verdict)
-
-    def _show_photo(self, verdict: door.Verdict) -> None:
-        """Beside the answer now on the panel: its person's photo, once read (nothing while there is none)."""
-        shown = self.query_one(DoorPhoto)
-        shown.clear()  # never the last person's photo beside a new answer
-        ref = verdict.person_ref
-        if ref is None:
-            return
-
-        def say(message: str) -> None:
-            if self.on_panel is verdict:
-                shown.unreadable(ref, message, photo.colours_of(verdict))
-
-        self.app.services.run(self, self._load_photo, verdict, ref, group="door-photo", exclusive=True, say=say)
-
-    async def _load_photo(self, verdict: door.Verdict, ref: str) -> None:
-        data = await self.app.photo_of(ref)
-        if data is None or self.on_panel is not verdict:
-            return
-        box = self.query_one(DoorPhoto)
-        picture, size = await self.app.services.picture(photo.prepare, data, box.room(), photo.cells())
-        if self.on_panel is verdict:  # still the answer on the panel: no later scan came first
-            await box.show(ref, picture, size, photo.colours_of(verdict))
+        self.query_one(DoorPhoto).show_for(verdict, lambda: self.on_panel)
 
     def _restart_verdict_timer(self) -> None:
         if self._verdict_timer is not None:
@@ -357,15 +329,18 @@ class DoorScreen(Screen):
         """The set's checklist: confirm an item that is ready, or a performer's acknowledgement of the list."""
         from kiosk.tui.screens.readiness import ChecklistScreen
 
-        if self._scene_state() is not None and self.app.scene_ref is not None:
-            self.app.push_screen(ChecklistScreen(self.app.scene_ref), lambda _: self.refresh_view())
+        self._open_for_scene(ChecklistScreen)
 
     def action_no_ic(self) -> None:
         """A performer's own choice to work without an IC, or its withdrawal: their own badge, scanned here."""
         from kiosk.tui.screens.no_ic import NoIcScreen
 
+        self._open_for_scene(NoIcScreen)
+
+    def _open_for_scene(self, screen: Callable[[str], Screen]) -> None:
+        """A dialog about this door's scene; the door's lists are read again when it closes."""
         if self._scene_state() is not None and self.app.scene_ref is not None:
-            self.app.push_screen(NoIcScreen(self.app.scene_ref), lambda _: self.refresh_view())
+            self.app.push_screen(screen(self.app.scene_ref), lambda _: self.refresh_view())
 
     def action_rollcall(self) -> None:
         from kiosk.tui.screens.dialogs import RollCallScreen
