@@ -182,7 +182,7 @@ def _push(db: Store, client: HubClient, batch: int) -> int:
 def _send(client: HubClient, out: state.Outgoing, held: int) -> int:
     """Push one batch; the highest seq of this kiosk the hub then holds."""
     try:
-        now_held = client.push(out.events, out.blobs)
+        now_held = client.push(out.events, out.blobs, out.photos)
     except HubError as error:
         if error.reason != CHAIN:
             raise
@@ -203,7 +203,7 @@ def _pull(db: Store, client: HubClient, batch: int) -> int:
         page = client.pull(state.cursors(db), batch)
         if page.events:
             with write(db):
-                applied = state.apply(db, page.events, page.blobs)
+                applied = state.apply(db, page.events, page.blobs, page.photos)
             pulled, erased = pulled + applied.new, erased + applied.erased
         if not page.more:
             break
