@@ -33,6 +33,7 @@ from kiosk.core.record import PHOTO_SET
 from kiosk.hub.schema_v2 import SECOND
 from kiosk.hub.schema_v3 import THIRD
 from kiosk.hub.schema_v4 import FOURTH, PHOTO_MAX_BYTES
+from kiosk.hub.schema_v5 import FIFTH
 
 if TYPE_CHECKING:
     import psycopg
@@ -308,6 +309,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               FOURTH.format(PHOTO_MAX_BYTES=PHOTO_MAX_BYTES, PHOTO_SET=PHOTO_SET, SEALED_FIELD=SEALED_FIELD,
                             UNNAMED_PHOTO=UNNAMED_PHOTO, MISSING_BLOB=MISSING_BLOB, DEVICE_GROUP=DEVICE_GROUP,
                             OFFICE_GROUP=OFFICE_GROUP)),
+    Migration(5, "the same event checks, with no query per event in the steady state (one lock and wake-up a push)",
+              FIFTH.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
+                           SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD, CHANNEL=CHANNEL)),
 )
 
 
