@@ -99,13 +99,17 @@ def outgoing(db: Store, device: str, after_id: int, held_seq: int, limit: int) -
         rows = db.execute("SELECT id, payload FROM events WHERE id > ? AND id <= ? AND device = ? AND seq > ? "
                           "ORDER BY id LIMIT ?", [after, head_id, device, held_seq, limit]).fetchall()
         for local_id, payload in rows:
+            # Parsed, not just loaded: the hub checks the envelope's form but not the inside of the body, which
+            # every kiosk pulling the event will refuse if it is not canonical.
             event = ev.parse(payload)
+            picked.append((local_id, event))
+            if f'"{SEALED_FIELD}":' not in payload and f'"{ERASE_FIELD}":' not in payload:
+                continue  # canonical JSON writes a key so, wherever it is: this event names no content
             named = ev.named_digests(event.body, SEALED_FIELD)
             face = event.type == PHOTO_SET
             found = blobs_of(db, named, photos=face)
             (photos if face else blobs).update(found)
             missing = (missing | (set(named) - found.keys())) - set(ev.named_digests(event.body, ERASE_FIELD))
-            picked.append((local_id, event))
         if len(rows) < limit or not missing:
             break
         after = rows[-1][0]
