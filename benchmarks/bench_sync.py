@@ -14,7 +14,7 @@ builds a production (the demo crew, scene 42 open) on an office kiosk, from whic
 - Catch-up: A goes offline for a day and records half the events (scans, each committed), B records the other
   half and gets them to the hub; then one ``sync_once`` at A pushes its half and pulls B's.  Floor: the same
   number of rows through raw psycopg over the same TLS - INSERTed into a plain table in the same batches, then
-  read back in the same pages - with no checks, no chain, no projection into SQLite.
+  read back in the same pages (pushes of 2,000, pages of 500) - with no checks, no chain, no projection into SQLite.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from kiosk.hub import add_device, init_hub  # noqa: E402
 from kiosk.services import door  # noqa: E402
 from kiosk.services.follow import Follower  # noqa: E402
 from kiosk.services.join import join  # noqa: E402
-from kiosk.services.sync import BATCH  # noqa: E402
+from kiosk.services.sync import BATCH, PUSH_BATCH  # noqa: E402
 from kiosk.store import connect  # noqa: E402
 from kiosk.store.db import write  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
@@ -142,7 +142,8 @@ def catch_up(server: PgServer, admin: str, folder: Path, codes: dict[str, str], 
         conn.execute(FLOOR_TABLE.format("floor_catch"))
         insert_batches(conn, "floor_catch", [rows_out[at:at + BATCH] for at in range(0, len(rows_out), BATCH)])
         started = time.perf_counter()
-        insert_batches(conn, "floor_catch", [rows_in[at:at + BATCH] for at in range(0, len(rows_in), BATCH)])
+        insert_batches(conn, "floor_catch", [rows_in[at:at + PUSH_BATCH]
+                                             for at in range(0, len(rows_in), PUSH_BATCH)])
         after = 0
         while rows := conn.execute("SELECT device, seq, payload, hash FROM floor_catch WHERE device = 'floor-out' "
                                    "AND seq > %s ORDER BY seq LIMIT %s", [after, BATCH]).fetchall():

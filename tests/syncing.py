@@ -49,7 +49,8 @@ def joined(hub, folder: Path, name: str) -> Machine:
 
 def tables(db: Store) -> dict[str, list[tuple]]:
     """Everything a machine's record makes, without what only this file knows (local row ids, its sync state):
-    the projected tables, the heads and conflicts of each key, the sealed content, and the events themselves."""
+    the projected tables, the heads and conflicts of each key, the sealed content and the photos, and the events
+    themselves."""
     shown = {}
     for table in projection.TABLES:
         names = [row[1] for row in db.execute(f"PRAGMA table_info({table})") if row[1] != "set_by"]
@@ -57,6 +58,7 @@ def tables(db: Store) -> dict[str, list[tuple]]:
     shown["heads"] = sorted(db.execute("SELECT key, event_id, parents FROM heads").fetchall())
     shown["conflicts"] = sorted(db.execute("SELECT key, kept, lost, words FROM conflicts").fetchall())
     shown["sealed"] = sorted(db.execute("SELECT digest, blob FROM sealed").fetchall())
+    shown["photo_blobs"] = sorted(db.execute("SELECT digest, image FROM photo_blobs").fetchall())
     shown["events"] = sorted(db.execute("SELECT event_id, device, seq, hash FROM events").fetchall())
     return shown
 

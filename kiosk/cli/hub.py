@@ -152,11 +152,13 @@ def hub_verify(dsn: str, as_json: bool) -> None:
         emit_json({**asdict(checked), "ok": checked.ok})
     elif checked.ok:
         click.echo(f"Every chain holds: {checked.devices} device(s), {checked.events} event(s), "
-                   f"{checked.blobs} sealed blob(s).")
+                   f"{checked.blobs} sealed blob(s), {checked.photos} photo(s).")
     else:
         for broken in checked.breaks:
             click.echo(f"BROKEN: device {broken.device} at event {broken.seq}: {broken.problem}")
         for digest in checked.bad_blobs:
             click.echo(f"BROKEN: sealed blob {digest} no longer matches its digest")
+        for digest in checked.bad_photos:
+            click.echo(f"BROKEN: photo {digest} no longer matches its digest")
     if not checked.ok:
         sys.exit(EXIT_REFUSED)

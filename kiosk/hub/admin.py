@@ -165,10 +165,12 @@ class Verification:
     blobs: int
     breaks: list[ChainBreak]  # the first break of each broken device
     bad_blobs: list[str]  # digests whose content no longer hashes to them
+    photos: int = 0
+    bad_photos: list[str] = field(default_factory=list)  # photos whose bytes no longer hash to their digest
 
     @property
     def ok(self) -> bool:
-        return not self.breaks and not self.bad_blobs
+        return not self.breaks and not self.bad_blobs and not self.bad_photos
 
 
 def _problem(row: tuple, previous: Event | None) -> tuple[Event | None, str | None]:
@@ -191,7 +193,7 @@ def _problem(row: tuple, previous: Event | None) -> tuple[Event | None, str | No
 
 def verify(admin_dsn: str, password: str | None = None) -> Verification:
     """Walk every device's chain as stored at the hub, re-checking each event as a kiosk would (canonical
-    payload, hash, columns, seq and prev links), and every sealed blob against its digest."""
+    payload, hash, columns, seq and prev links), and every sealed blob and photo against its digest."""
     breaks: list[ChainBreak] = []
     devices = total = 0
     with _admin(admin_dsn, password) as conn, snapshot(conn):
@@ -211,7 +213,9 @@ def verify(admin_dsn: str, password: str | None = None) -> Verification:
                 if problem:
                     breaks.append(ChainBreak(row[0], row[1], problem))
                     broken = True
-        bad_blobs = [digest for (digest,) in conn.execute(
-            "SELECT digest FROM hub.sealed WHERE digest <> encode(sha256(content), 'hex') ORDER BY digest")]
-        (blobs,) = only_row(conn.execute("SELECT count(*) FROM hub.sealed"))
-    return Verification(devices, total, blobs, breaks, bad_blobs)
+        bad = {table: [digest for (digest,) in conn.execute(
+            f"SELECT digest FROM hub.{table} WHERE digest <> encode(sha256(content), 'hex') ORDER BY digest")]
+            for table in ("sealed", "photos")}
+        blobs, photos = only_row(conn.execute("SELECT (SELECT count(*) FROM hub.sealed), "
+                                              "(SELECT count(*) FROM hub.photos)"))
+    return Verification(devices, total, blobs, breaks, bad["sealed"], photos, bad["photos"])

@@ -22,6 +22,7 @@ from psycopg import sql
 
 from kiosk.core import events
 from kiosk.core.events import Event, EventError
+from kiosk.core.record import PHOTO_SET
 from kiosk.hub import schema
 from kiosk.hub.connection import (
     INVALID,
@@ -70,6 +71,7 @@ class Pull:
     blobs: dict[str, bytes] = field(repr=False)  # the sealed content these events refer to (erased: absent)
     cursors: dict[str, int]  # the cursors given, moved past the events returned: pass them to the next pull
     more: bool  # the limit was reached: there may be more to pull now
+    photos: dict[str, bytes] = field(default_factory=dict, repr=False)  # the photos these events set (erased: absent)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,16 @@ def sealed_digests(event: Event) -> list[str]:
         return events.named_digests(event.body, schema.SEALED_FIELD)
     except EventError:
         return []  # the hub refuses such an event: there is nothing to fetch for it
+
+
+_VERIFY = "whose bytes do not match its digest; its administrator should run `kiosk hub verify`"
+
+
+def _check_digests(found: Mapping[str, bytes], what: str, wrong: str, reason: str) -> None:
+    """HubError (``reason``) naming the first content that does not hash to the digest it is held under."""
+    for digest, content in found.items():
+        if hashlib.sha256(content).hexdigest() != digest:
+            raise HubError(f"{what} {digest[:12]}... {wrong}", reason)
 
 
 class HubClient:
@@ -160,9 +172,11 @@ class HubClient:
         for _ in conn.notifies(timeout=0):
             pass
 
-    def push(self, pushed: Sequence[Event], blobs: Mapping[str, bytes] | None = None) -> int:
-        """Store this device's events and the sealed blobs (digest -> content) they refer to, in one transaction;
-        returns the highest seq the hub holds for this device, once committed (mark events sent up to it).
+    def push(self, pushed: Sequence[Event], blobs: Mapping[str, bytes] | None = None,
+             photos: Mapping[str, bytes] | None = None) -> int:
+        """Store this device's events, the sealed blobs (digest -> content) they refer to and the photos they set
+        (digest -> JPEG), in one transaction; returns the highest seq the hub holds for this device, once
+        committed (mark events sent up to it).
 
         Events already held are skipped, so re-sending is always safe; ``push([])`` only asks where the hub is.
         A push that breaks the chain (a gap, a wrong prev) or reuses an id or seq with other content is refused
@@ -173,18 +187,19 @@ class HubClient:
         if others:
             raise HubError(f"event {others[0].seq} of device {others[0].device} cannot be pushed by device "
                            f"{self.device}: a device pushes only its own events", REFUSED)
-        blobs = blobs or {}
-        for digest, content in blobs.items():
-            if hashlib.sha256(content).hexdigest() != digest:
-                raise HubError(f"sealed content {digest[:12]}... does not hash to its digest", INVALID)
+        blobs, photos = blobs or {}, photos or {}
+        _check_digests(blobs, "sealed content", "does not hash to its digest", INVALID)
+        _check_digests(photos, "the photo", "does not hash to its digest", INVALID)
         with self._call() as conn:
             self._drain(conn)
             with conn.pipeline(), conn.transaction():  # one round trip: BEGIN, the inserts, the answer, COMMIT
-                if blobs:
-                    with conn.cursor() as cursor:
-                        cursor.executemany("INSERT INTO hub.sealed (digest, content, device) VALUES (%s, %s, %s) "
-                                           "ON CONFLICT (digest) DO NOTHING",
-                                           [(digest, content, self.device) for digest, content in blobs.items()])
+                for table, held in (("sealed", blobs), ("photos", photos)):
+                    if held:
+                        with conn.cursor() as cursor:
+                            cursor.executemany(sql.SQL("INSERT INTO {} (digest, content, device) VALUES (%s, %s, %s) "
+                                                       "ON CONFLICT (digest) DO NOTHING").format(
+                                                           sql.Identifier("hub", table)),
+                                               [(digest, content, self.device) for digest, content in held.items()])
                 if ordered:
                     payloads = [event.payload for event in ordered]  # a property: encoded once here
                     conn.execute(_INSERT_EVENTS, [
@@ -220,12 +235,20 @@ class HubClient:
                     raise HubError(f"device {self.device} has been revoked at the hub", REVOKED)
                 rows = found.fetchall()
                 pulled = [self._event(*row) for row in rows]
-                wanted = sorted({digest for event in pulled for digest in sealed_digests(event)})
+                named: dict[bool, set[str]] = {False: set(), True: set()}  # sealed content; photos
+                for event in pulled:
+                    named[event.type == PHOTO_SET].update(sealed_digests(event))
+                wanted, faces = sorted(named[False]), sorted(named[True])
                 blobs = conn.execute("SELECT digest, content FROM hub.sealed WHERE digest = ANY (%s)",
                                      [wanted]).fetchall() if wanted else []
+                photos = conn.execute("SELECT digest, content FROM hub.photos WHERE digest = ANY (%s)",
+                                      [faces]).fetchall() if faces else []
+        held, shown = dict(blobs), dict(photos)
+        _check_digests(held, "the hub holds sealed content", _VERIFY, INVALID)
+        _check_digests(shown, "the hub holds the photo", _VERIFY, INVALID)
         moved = dict(cursors)
         moved.update((event.device, event.seq) for event in pulled)
-        return Pull(pulled, dict(blobs), moved, more=len(rows) == limit)
+        return Pull(pulled, held, moved, more=len(rows) == limit, photos=shown)
 
     @staticmethod
     def _event(device: str, seq: int, payload: str, hash_: str) -> Event:

@@ -144,7 +144,8 @@ def explain(error: psycopg.Error) -> HubError:
     state = error.sqlstate or ""
     words = error.diag.message_primary or _server_words(error)
     reasons = {schema.CHAIN_BROKEN: CHAIN, schema.CONFLICT: CONFLICT, schema.MALFORMED: INVALID,
-               schema.MISSING_BLOB: INVALID, schema.APPEND_ONLY: REFUSED, "23505": CONFLICT}
+               schema.MISSING_BLOB: INVALID, schema.UNNAMED_PHOTO: INVALID, schema.APPEND_ONLY: REFUSED,
+               "23505": CONFLICT}
     if state == "23505" and error.diag.constraint_name == "events_event_id_key":
         reason, words = CONFLICT, "an event id the hub already holds for another event was pushed again"
     elif state in reasons:

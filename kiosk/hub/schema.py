@@ -17,6 +17,8 @@ What the hub enforces, whoever writes:
   when its push commits, the hub holds those blobs or has erased them; one naming blobs under ``"erase"``
   deletes them and remembers the digests, so a late re-send of an erased blob is dropped (migration 2,
   kiosk/hub/schema_v2.py);
+- people's photos live apart in ``hub.photos``, each named by a ``photo.set`` event of the device that sent it
+  and checked against that digest (migration 4, kiosk/hub/schema_v4.py);
 - a device inserts only its own events and blobs (row-level security), reads everything while it is active,
   and has no UPDATE or DELETE right at all.
 """
@@ -27,8 +29,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from kiosk.core import events
 from kiosk.core.events import MAX_PARENTS
+from kiosk.core.record import PHOTO_SET
 from kiosk.hub.schema_v2 import SECOND
 from kiosk.hub.schema_v3 import THIRD
+from kiosk.hub.schema_v4 import FOURTH, PHOTO_MAX_BYTES
+from kiosk.hub.schema_v5 import FIFTH
 
 if TYPE_CHECKING:
     import psycopg
@@ -42,6 +47,7 @@ SKEW_LIMIT_SECONDS = 120  # a device clock further off than this is flagged
 
 # Custom SQLSTATEs raised by the hub's functions (class KH: kiosk hub).
 CHAIN_BROKEN, CONFLICT, MALFORMED, MISSING_BLOB, APPEND_ONLY = "KH001", "KH002", "KH004", "KH005", "KH006"
+UNNAMED_PHOTO = "KH007"
 
 
 class Migration(NamedTuple):
@@ -298,6 +304,13 @@ MIGRATIONS: tuple[Migration, ...] = (
                             CHANNEL=CHANNEL, DEVICE_GROUP=DEVICE_GROUP, OFFICE_GROUP=OFFICE_GROUP)),
     Migration(3, "the same event checks, skipping those that cannot apply (no parents, no sealed or erase)",
               THIRD.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
+                           SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD, CHANNEL=CHANNEL)),
+    Migration(4, "people's photos: bytes named by a photo event, checked against its digest, erasable",
+              FOURTH.format(PHOTO_MAX_BYTES=PHOTO_MAX_BYTES, PHOTO_SET=PHOTO_SET, SEALED_FIELD=SEALED_FIELD,
+                            UNNAMED_PHOTO=UNNAMED_PHOTO, MISSING_BLOB=MISSING_BLOB, DEVICE_GROUP=DEVICE_GROUP,
+                            OFFICE_GROUP=OFFICE_GROUP)),
+    Migration(5, "the same event checks, with no query per event in the steady state (one lock and wake-up a push)",
+              FIFTH.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
                            SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD, CHANNEL=CHANNEL)),
 )
 

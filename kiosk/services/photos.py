@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ MAX_BYTES = 50_000  # "at most about 50 KB each"
 SIDE = (360, 480)  # the largest a stored photo is (width, height): plenty for a face beside the verdict
 MAX_PIXELS = 40_000_000  # a larger image is refused before it is decoded (a decompression bomb)
 MAX_FILE = 25_000_000  # bytes read from a photo file at most
+_MARK = 2 + 2 + len("kiosk photo ") + 32  # the JPEG comment segment that makes each setting's bytes its own
 
 
 class PhotoRefused(ServiceError):
@@ -64,7 +66,7 @@ def downscaled(data: bytes, what: str = "the file") -> tuple[bytes, int, int]:
     for quality in (85, 75, 65, 55, 45, 35):
         out = io.BytesIO()
         picture.save(out, "JPEG", quality=quality, optimize=True)
-        if out.tell() <= MAX_BYTES:
+        if out.tell() <= MAX_BYTES - _MARK:
             return out.getvalue(), picture.width, picture.height
         if quality == 55:
             picture.thumbnail((SIDE[0] // 2, SIDE[1] // 2), Image.Resampling.LANCZOS)
@@ -123,6 +125,7 @@ def keep(db: Store, person: str, prepared: tuple[bytes, int, int], by: str, kios
     """Keep an already downscaled photo as ``person``'s."""
     by = checked(text.line, by, "name of who sets the photo") or "setup"
     image, width, height = prepared
+    image = _own_bytes(image)
     found = hashlib.sha256(image).hexdigest()
     with write(db):
         ref = resolve_person(db, person)["ref"]
@@ -134,6 +137,14 @@ def keep(db: Store, person: str, prepared: tuple[bytes, int, int], by: str, kios
         if before and before[0] != found:
             _erase_unused(db, before[0])
     return Photo(ref, found, width, height, len(image))
+
+
+def _own_bytes(image: bytes) -> bytes:
+    """The JPEG with a random comment (a COM segment after its start marker): bytes no other setting has."""
+    if image[:2] != b"\xff\xd8":
+        return image
+    note = f"kiosk photo {secrets.token_hex(16)}".encode()
+    return image[:2] + b"\xff\xfe" + (len(note) + 2).to_bytes(2, "big") + note + image[2:]
 
 
 def remove_photo(db: Store, person: str, by: str, kiosk: str) -> None:

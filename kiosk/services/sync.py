@@ -30,7 +30,8 @@ from kiosk.store import record
 from kiosk.store import sync as state
 from kiosk.store.db import Store, write
 
-BATCH = 500  # events per push and per pulled page: each page is one write transaction of a few milliseconds
+BATCH = 500  # events per pulled page: each page is one write transaction of a few milliseconds
+PUSH_BATCH = 2000  # events per push: one transaction at the hub, and only the mark written here
 STORE = "store"  # SyncResult.reason when this kiosk's own file failed (disk full, damaged): try again later
 FORKED = CONFLICT  # SyncResult.reason when this file holds another history of a device than the hub
 WRONG_DEVICE = "device"  # SyncResult.reason when the hub login is another device than this kiosk
@@ -124,8 +125,10 @@ def failed(db: Store, device: str, error: Exception, clock: Clock = utc_now) -> 
     return replace(known, error=words, reason=reason)
 
 
-def sync_once(db: Store, client: HubClient, kiosk: str, *, batch: int = BATCH, clock: Clock = utc_now) -> SyncResult:
-    """Push this kiosk's events, then pull everyone's until caught up; report the clock.  Raises HubError (the
+def sync_once(db: Store, client: HubClient, kiosk: str, *, batch: int = BATCH, clock: Clock = utc_now,
+              push_batch: int | None = None) -> SyncResult:
+    """Push this kiosk's events (``push_batch`` at a time: by default ``PUSH_BATCH``, or ``batch`` when another
+    is given), then pull everyone's (pages of ``batch``) until caught up; report the clock.  Raises HubError (the
     hub), StoreError (this file), EventError (this file holds another history of a device than the hub) or
     WrongDevice; ``failed`` turns any of them into the result to show."""
     if client.device != kiosk:
@@ -135,7 +138,7 @@ def sync_once(db: Store, client: HubClient, kiosk: str, *, batch: int = BATCH, c
     clock_report = client.report_clock(clock())
     skew = clock_report.skew.total_seconds()
     note_clock(db, kiosk, skew, clock_report.flagged)
-    pushed = _push(db, client, batch)
+    pushed = _push(db, client, push_batch or (PUSH_BATCH if batch == BATCH else batch))
     pulled = _pull(db, client, batch)
     heads = client.heads()
     stranded = {device: seq - heads.get(device, 0) for device, seq in state.cursors(db).items()
@@ -182,7 +185,7 @@ def _push(db: Store, client: HubClient, batch: int) -> int:
 def _send(client: HubClient, out: state.Outgoing, held: int) -> int:
     """Push one batch; the highest seq of this kiosk the hub then holds."""
     try:
-        now_held = client.push(out.events, out.blobs)
+        now_held = client.push(out.events, out.blobs, out.photos)
     except HubError as error:
         if error.reason != CHAIN:
             raise
@@ -203,7 +206,7 @@ def _pull(db: Store, client: HubClient, batch: int) -> int:
         page = client.pull(state.cursors(db), batch)
         if page.events:
             with write(db):
-                applied = state.apply(db, page.events, page.blobs)
+                applied = state.apply(db, page.events, page.blobs, page.photos)
             pulled, erased = pulled + applied.new, erased + applied.erased
         if not page.more:
             break

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from kiosk.core import events as ev
 from kiosk.core.events import ERASE_FIELD, SEALED_FIELD, Event
+from kiosk.core.record import PHOTO_SET
 from kiosk.store import record
 from kiosk.store.db import Store
 from kiosk.store.queries import one
@@ -61,19 +62,23 @@ def cursors(db: Store) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A batch of this device's events for the hub, with the sealed content they name that this file holds."""
+    """A batch of this device's events for the hub, with the sealed content and the photos they name that this
+    file holds."""
 
     events: list[Event]
     blobs: dict[str, bytes] = field(repr=False)
     last_id: int  # the local row id of the last event in the batch (the mark, when the batch is not the end)
     head_id: int  # the local chain's head when the batch was read (the mark, when nothing is left after it)
     complete: bool  # nothing of the device is left to send up to ``head_id``
+    photos: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
-def blobs_of(db: Store, digests: Sequence[str]) -> dict[str, bytes]:
+def blobs_of(db: Store, digests: Sequence[str], photos: bool = False) -> dict[str, bytes]:
+    """The sealed content (or, ``photos``, the photos) this file holds of ``digests``."""
     if not digests:
         return {}
-    return dict(db.execute("SELECT digest, blob FROM sealed WHERE digest IN (SELECT value FROM json_each(?))",
+    table = "SELECT digest, image FROM photo_blobs" if photos else "SELECT digest, blob FROM sealed"
+    return dict(db.execute(f"{table} WHERE digest IN (SELECT value FROM json_each(?))",
                            [json.dumps(list(digests))]).fetchall())
 
 
@@ -87,23 +92,29 @@ def outgoing(db: Store, device: str, after_id: int, held_seq: int, limit: int) -
     head_id = record.local_head(db)[0]
     picked: list[tuple[int, Event]] = []
     blobs: dict[str, bytes] = {}
+    photos: dict[str, bytes] = {}
     missing: set[str] = set()
     after, rows = after_id, []
     while True:
         rows = db.execute("SELECT id, payload FROM events WHERE id > ? AND id <= ? AND device = ? AND seq > ? "
                           "ORDER BY id LIMIT ?", [after, head_id, device, held_seq, limit]).fetchall()
         for local_id, payload in rows:
+            # Parsed, not just loaded: the hub checks the envelope's form but not the inside of the body, which
+            # every kiosk pulling the event will refuse if it is not canonical.
             event = ev.parse(payload)
-            named = ev.named_digests(event.body, SEALED_FIELD)
-            found = blobs_of(db, named)
-            blobs.update(found)
-            missing = (missing | (set(named) - found.keys())) - set(ev.named_digests(event.body, ERASE_FIELD))
             picked.append((local_id, event))
+            if f'"{SEALED_FIELD}":' not in payload and f'"{ERASE_FIELD}":' not in payload:
+                continue  # canonical JSON writes a key so, wherever it is: this event names no content
+            named = ev.named_digests(event.body, SEALED_FIELD)
+            face = event.type == PHOTO_SET
+            found = blobs_of(db, named, photos=face)
+            (photos if face else blobs).update(found)
+            missing = (missing | (set(named) - found.keys())) - set(ev.named_digests(event.body, ERASE_FIELD))
         if len(rows) < limit or not missing:
             break
         after = rows[-1][0]
     return Outgoing([event for _, event in picked], blobs, picked[-1][0] if picked else after_id, head_id,
-                    complete=len(rows) < limit)
+                    complete=len(rows) < limit, photos=photos)
 
 
 def mark_pushed(db: Store, device: str, pushed_id: int, held_seq: int) -> None:
@@ -133,22 +144,30 @@ class Applied:
     erased: int  # sealed blobs deleted here because an event received erases them
 
 
-def apply(db: Store, received: Sequence[Event], blobs: Mapping[str, bytes]) -> Applied:
-    """Take events made elsewhere (each device's in order) and the sealed content they name into this file,
-    projected; inside the caller's ``write()``.  Content an event received erases is deleted here too."""
+def apply(db: Store, received: Sequence[Event], blobs: Mapping[str, bytes],
+          photos: Mapping[str, bytes] | None = None) -> Applied:
+    """Take events made elsewhere (each device's in order), the sealed content they name and the photos they set
+    into this file, projected; inside the caller's ``write()``.  Content an event received erases is deleted here
+    too (a photo once no photo of the record names it).  Content that does not hash to the digest its event
+    names is refused with the events: ``EventError``."""
     held = {event_id for (event_id,) in db.execute(
         "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
         [json.dumps([event.id for event in received])])}
     new = [event for event in received if event.id not in held]
-    for digest in {digest for event in new for digest in ev.named_digests(event.body, SEALED_FIELD)} & blobs.keys():
-        if hashlib.sha256(blobs[digest]).hexdigest() != digest:
-            raise ev.EventError(f"the sealed content {digest[:12]}... sent with the events does not match its digest")
-        db.execute("INSERT OR IGNORE INTO sealed (digest, blob) VALUES (?, ?)", [digest, blobs[digest]])
+    into = {False: "sealed (digest, blob)", True: "photo_blobs (digest, image)"}
+    for face, given in ((False, blobs), (True, photos or {})):
+        for digest in {digest for event in new if (event.type == PHOTO_SET) == face
+                       for digest in ev.named_digests(event.body, SEALED_FIELD)} & given.keys():
+            if hashlib.sha256(given[digest]).hexdigest() != digest:
+                what = "photo" if face else "sealed content"
+                raise ev.EventError(f"the {what} {digest[:12]}... sent with the events does not match its digest")
+            db.execute(f"INSERT OR IGNORE INTO {into[face]} VALUES (?, ?)", [digest, given[digest]])
     count = record.receive_all(db, new)
-    erase = sorted({digest for event in new for digest in ev.named_digests(event.body, ERASE_FIELD)})
+    erase = json.dumps(sorted({digest for event in new for digest in ev.named_digests(event.body, ERASE_FIELD)}))
     erased = 0
-    if erase:
+    if erase != "[]":
         db.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left holding the ciphertext
-        erased = db.execute("DELETE FROM sealed WHERE digest IN (SELECT value FROM json_each(?))",
-                            [json.dumps(erase)]).rowcount
+        erased = db.execute("DELETE FROM sealed WHERE digest IN (SELECT value FROM json_each(?))", [erase]).rowcount
+        erased += db.execute("DELETE FROM photo_blobs WHERE digest IN (SELECT value FROM json_each(?)) "
+                             "AND digest NOT IN (SELECT digest FROM photos)", [erase]).rowcount
     return Applied(count, erased)

@@ -136,7 +136,8 @@ def test_cli_init_device_add_status_verify_revoke(cli_hub, capsys, chain):
     assert code == 0 and "3 event(s)" in out and "door-1" in out and "office" in out
     code, out, _ = kiosk(capsys, "hub", "status", "--json")
     assert code == 0 and [device["last_seq"] for device in json.loads(out)["devices"]] == [3, 0]
-    assert kiosk(capsys, "hub", "verify")[:2] == (0, "Every chain holds: 1 device(s), 3 event(s), 0 sealed blob(s).\n")
+    assert kiosk(capsys, "hub", "verify")[:2] == (0, "Every chain holds: 1 device(s), 3 event(s), 0 sealed blob(s), "
+                                                     "0 photo(s).\n")
     assert kiosk(capsys, "hub", "device", "revoke", "door-1")[:2] == (0, "Device door-1 revoked.\n")
     code, out, _ = kiosk(capsys, "hub", "status", "--json")
     assert json.loads(out)["devices"][0]["revoked_at"] is not None

@@ -220,3 +220,18 @@ def test_events_recorded_here_as_another_device_are_reported_not_lost_silently(f
     scenes.approve(door_a.db, "42", ("R01",), "Sam Whitfield", "laptop-7")  # recorded under another id
     result = door_a.sync()
     assert result.ok and result.stranded == {"laptop-7": 1}
+
+
+def test_an_event_edited_in_the_file_is_not_sent_and_nothing_of_the_push_is_held(fleet):
+    """A kiosk checks its own events before it sends them: the hub checks the envelope's form, not the inside of
+    the body, and an event not in canonical form would stop every kiosk that pulls it."""
+    door_a = fleet.join("door-a")
+    for ref in ("P01", "P02"):
+        door.scan(door_a.db, "42", fleet.codes[ref], "set", "door-a")
+    door_a.db.execute("DROP TRIGGER IF EXISTS events_no_update")
+    door_a.db.execute("""UPDATE events SET payload = replace(payload, '"decision":"admit"', '"decision": "admit"')
+                         WHERE id = (SELECT max(id) FROM events WHERE device = 'door-a')""")  # the last
+    with pytest.raises(Exception, match="canonical") as refused:
+        door_a.sync()
+    assert not service.failed(door_a.db, "door-a", refused.value).retry
+    assert hub_events(fleet.hub, "door-a") == []
