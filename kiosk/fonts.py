@@ -19,11 +19,27 @@ FONTS = ASSETS / "fonts"
 REGULAR, BOLD, MONO = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf", FONTS / "DejaVuSansMono.ttf"
 SUBSTITUTE = "\u25a1"  # WHITE SQUARE, drawn where no font has the character
 
-FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
-                Path.home() / ".fonts")
+FONT_FOLDERS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".local/share/fonts",
+    Path.home() / ".fonts",
+)
 # Broad-coverage fonts worth trying, best first; matched against file names in the folders above.
-FALLBACK_NAMES = ("NotoSansCJK", "NotoSerifCJK", "SourceHanSans", "wqy-zenhei", "wqy-microhei",
-                  "DroidSansFallback", "NotoSansJP", "NotoSansSC", "NotoSansKR", "ipag", "ipaexg", "unifont")
+FALLBACK_NAMES = (
+    "NotoSansCJK",
+    "NotoSerifCJK",
+    "SourceHanSans",
+    "wqy-zenhei",
+    "wqy-microhei",
+    "DroidSansFallback",
+    "NotoSansJP",
+    "NotoSansSC",
+    "NotoSansKR",
+    "ipag",
+    "ipaexg",
+    "unifont",
+)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,10 @@ def undrawable(cards: list[BadgeCard]) -> list[str]:
     for card in cards:
         missing = "".join(dict.fromkeys(undrawn(card.name) + undrawn(card.department) + undrawn(card.role)))
         if missing:
-            warnings.append(f"{card.name} ({card.ref}): {len(missing)} character(s) no installed font has "
-                            f"({missing}) will print as {SUBSTITUTE} on the badge, the sheet and reports - "
-                            f"install a font for them (Debian: apt install {font_package(missing)}) and issue "
-                            "again.")
+            warnings.append(
+                f"{card.name} ({card.ref}): {len(missing)} character(s) no installed font has "
+                f"({missing}) will print as {SUBSTITUTE} on the badge, the sheet and reports - "
+                f"install a font for them (Debian: apt install {font_package(missing)}) and issue "
+                "again."
+            )
     return warnings

@@ -107,8 +107,9 @@ def stage(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) -> 
     except OSError as error:  # a folder that cannot be written, a full disk: the user's to fix, not a crash
         _discard(sheet_part, staging, made)
         where = f" ({error.filename})" if error.filename else ""
-        raise RenderError(f"Could not write the badges: {error.strerror or error}{where}. Nothing was issued.") \
-            from error
+        raise RenderError(
+            f"Could not write the badges: {error.strerror or error}{where}. Nothing was issued."
+        ) from error
     except BaseException:
         _discard(sheet_part, staging, made)
         raise

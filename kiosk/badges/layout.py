@@ -66,8 +66,7 @@ CODE = Style(Box(MARGIN, 536, COLUMN, 62), bold=False, largest=50, smallest=30, 
 PHOTO = Box(MARGIN, 104, 228, 304)
 BESIDE = PHOTO.x + PHOTO.width + 24  # left of the texts beside the photo
 NAME_BESIDE = Style(Box(BESIDE, 104, WIDTH - MARGIN - BESIDE, 172), bold=True, largest=88, smallest=36, lines=2)
-DEPARTMENT_BESIDE = Style(Box(BESIDE, 294, MARGIN + COLUMN - BESIDE, 50), bold=True, largest=40, smallest=24,
-                          lines=1)
+DEPARTMENT_BESIDE = Style(Box(BESIDE, 294, MARGIN + COLUMN - BESIDE, 50), bold=True, largest=40, smallest=24, lines=1)
 ROLE_BESIDE = Style(Box(BESIDE, 348, MARGIN + COLUMN - BESIDE, 100), bold=False, largest=40, smallest=24, lines=2)
 
 
@@ -186,8 +185,7 @@ def fit(text: str, style: Style) -> tuple[Line, ...]:
     typeface = font(face, style.smallest)
     ascent, descent = typeface.getmetrics()
     most = max(1, min(style.lines, box.height // (ascent + descent)))
-    return _place(_cut(text, typeface.getlength, box.width, most), box, style.smallest, face, ascent,
-                  ascent + descent)
+    return _place(_cut(text, typeface.getlength, box.width, most), box, style.smallest, face, ascent, ascent + descent)
 
 
 def _place(lines: list[str], box: Box, size: int, face: Face, ascent: int, leading: int) -> tuple[Line, ...]:
@@ -205,6 +203,15 @@ def card_layout(card: BadgeCard) -> CardLayout:
     else:
         name, department, role = NAME_BESIDE, DEPARTMENT_BESIDE, ROLE_BESIDE
         photo = photo_for_box(card.photo, (PHOTO.width, PHOTO.height), f"{card.name} ({card.ref})")
-    return CardLayout(card.ref, fit(card.production, PRODUCTION), fit(card.name, name),
-                      fit(card.department, department), fit(card.role, role), fit(card.code_text, CODE),
-                      matrix, qr_x, qr_y, photo)
+    return CardLayout(
+        card.ref,
+        fit(card.production, PRODUCTION),
+        fit(card.name, name),
+        fit(card.department, department),
+        fit(card.role, role),
+        fit(card.code_text, CODE),
+        matrix,
+        qr_x,
+        qr_y,
+        photo,
+    )

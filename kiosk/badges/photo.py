@@ -24,8 +24,10 @@ def photo_for_box(data: bytes, size: tuple[int, int], who: str) -> Image.Image:
             opened.draft("L", (size[0] * 2, size[1] * 2))  # a JPEG decodes at a reduced scale: much faster
             upright = ImageOps.exif_transpose(opened).convert("L")
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
-        raise RenderError(f"The photo of {who} cannot be read ({error}); replace it or remove it, then issue "
-                          "again. Nothing was issued.") from error
+        raise RenderError(
+            f"The photo of {who} cannot be read ({error}); replace it or remove it, then issue "
+            "again. Nothing was issued."
+        ) from error
     return ImageOps.fit(upright, size, Image.Resampling.LANCZOS, centering=(0.5, 0.4))
 
 

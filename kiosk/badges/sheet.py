@@ -105,8 +105,7 @@ class _Sheet(FPDF):
             self.image(layout.photo, x + PHOTO.x * mm, y + PHOTO.y * mm, PHOTO.width * mm, PHOTO.height * mm)
         qr_x, qr_y, module = x + layout.qr_x * mm, y + layout.qr_y * mm, MODULE * mm
         for left, top, width, height in layout.qr_runs():
-            self.rect(qr_x + left * module, qr_y + top * module, width * module, height * module,
-                      style=RenderStyle.F)
+            self.rect(qr_x + left * module, qr_y + top * module, width * module, height * module, style=RenderStyle.F)
 
 
 def write_sheet(layouts: list[CardLayout], path: Path, paper: str, title: str = "Badges") -> None:
@@ -118,12 +117,14 @@ def write_sheet(layouts: list[CardLayout], path: Path, paper: str, title: str = 
     for start in range(0, len(layouts), page_grid.per_page):
         sheet.add_page()
         marks: set[tuple[float, float, float, float]] = set()  # neighbours share the marks between them
-        for index, layout in enumerate(layouts[start:start + page_grid.per_page]):
+        for index, layout in enumerate(layouts[start : start + page_grid.per_page]):
             column, row = index % page_grid.columns, index // page_grid.columns
             sheet.card(layout, *page_grid.origin(column, row))
             if page_grid.cut_marks:
-                marks.update((round(x1, 3), round(y1, 3), round(x2, 3), round(y2, 3))
-                             for x1, y1, x2, y2 in cut_marks(page_grid, column, row))
+                marks.update(
+                    (round(x1, 3), round(y1, 3), round(x2, 3), round(y2, 3))
+                    for x1, y1, x2, y2 in cut_marks(page_grid, column, row)
+                )
         for mark in sorted(marks):
             sheet.line(*mark)
     sheet.output(str(path))

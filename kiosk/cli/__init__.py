@@ -84,8 +84,12 @@ def table(rows: list, columns: list[str]) -> None:
         click.echo("(none)")
         return
     shown = [plain(row) for row in rows]
-    click.echo(tabulate([[row.get(column) if row.get(column) is not None else "" for column in columns]
-                         for row in shown], headers=columns))
+    click.echo(
+        tabulate(
+            [[row.get(column) if row.get(column) is not None else "" for column in columns] for row in shown],
+            headers=columns,
+        )
+    )
 
 
 def is_utf8(text: str) -> bool:
@@ -121,9 +125,11 @@ def read_stdin(what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise click.ClickException(f"The {what} on standard input is not UTF-8 text (byte 0x{data[error.start]:02x} "
-                                   f"at byte {error.start + 1}): save it as UTF-8 and send it again. Nothing was "
-                                   "recorded.") from None
+        raise click.ClickException(
+            f"The {what} on standard input is not UTF-8 text (byte 0x{data[error.start]:02x} "
+            f"at byte {error.start + 1}): save it as UTF-8 and send it again. Nothing was "
+            "recorded."
+        ) from None
 
 
 def warn_undrawable(cards: list) -> None:
@@ -141,10 +147,26 @@ def json_option(function):
 # Each command's module, imported only when that command runs (or help lists them): `kiosk scan` and the
 # kiosk itself start without loading the reports, check-ins and setup commands.
 COMMAND_MODULES = {
-    "scan": "door", "inside": "door", "log": "door", "audit": "door", "run": "door", "demo": "door",
-    "init": "people", "pin": "people", "people": "people", "badge": "people",
-    "scene": "scenes protocol", "report": "reports", "checkin": "checkins", "checkins": "checkins",
-    "followups": "checkins", "hub": "hub", "sync": "sync", "join": "sync", "backup": "backup", "restore": "backup",
+    "scan": "door",
+    "inside": "door",
+    "log": "door",
+    "audit": "door",
+    "run": "door",
+    "demo": "door",
+    "init": "people",
+    "pin": "people",
+    "people": "people",
+    "badge": "people",
+    "scene": "scenes protocol",
+    "report": "reports",
+    "checkin": "checkins",
+    "checkins": "checkins",
+    "followups": "checkins",
+    "hub": "hub",
+    "sync": "sync",
+    "join": "sync",
+    "backup": "backup",
+    "restore": "backup",
 }
 
 
@@ -171,12 +193,21 @@ class KioskGroup(click.Group):
 
 
 @click.group(cls=KioskGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_DB",
-              help="Database file (default: $KIOSK_DB, else the per-user data folder).")
-@click.option("--kiosk-id", envvar="KIOSK_ID", default=lambda: device_name(socket.gethostname()),
-              show_default="host name", callback=lambda ctx, param, value: checked_kiosk_id(value),
-              help="Name of this kiosk, stored with every event it records ($KIOSK_ID): letters, digits, '.', "
-                   "'_' or '-'.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KIOSK_DB",
+    help="Database file (default: $KIOSK_DB, else the per-user data folder).",
+)
+@click.option(
+    "--kiosk-id",
+    envvar="KIOSK_ID",
+    default=lambda: device_name(socket.gethostname()),
+    show_default="host name",
+    callback=lambda ctx, param, value: checked_kiosk_id(value),
+    help="Name of this kiosk, stored with every event it records ($KIOSK_ID): letters, digits, '.', '_' or '-'.",
+)
 @click.version_option(package_name=APP_NAME)
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None, kiosk_id: str) -> None:
@@ -196,8 +227,10 @@ def checked_kiosk_id(value: str) -> str:
     from kiosk.core.events import DEVICE_PATTERN
 
     if not DEVICE_PATTERN.match(value):
-        raise click.BadParameter("a kiosk id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter "
-                                 f"or digit, not {value!r}", param_hint="--kiosk-id")
+        raise click.BadParameter(
+            f"a kiosk id is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit, not {value!r}",
+            param_hint="--kiosk-id",
+        )
     return value
 
 

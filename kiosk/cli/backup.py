@@ -16,11 +16,19 @@ from kiosk.cli import EXIT_REFUSED, cli, emit_json, json_option, pass_context
 
 @cli.command()
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
-@click.option("--folder", type=click.Path(file_okay=False, path_type=Path),
-              help="Instead of DEST: a copy named after the kiosk file and the time in this folder (a USB stick), "
-                   "keeping the newest --keep.")
-@click.option("--keep", type=click.IntRange(min=1), default=5, show_default=True,
-              help="With --folder: how many backups to keep there.")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instead of DEST: a copy named after the kiosk file and the time in this folder (a USB stick), "
+    "keeping the newest --keep.",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="With --folder: how many backups to keep there.",
+)
 @json_option
 @pass_context
 def backup(ctx, dest: Path | None, folder: Path | None, keep: int, as_json: bool) -> None:
@@ -42,8 +50,10 @@ def backup(ctx, dest: Path | None, folder: Path | None, keep: int, as_json: bool
     if as_json:
         emit_json(made)
         return
-    click.echo(f"Backup written to {made.path} ({made.size / 1e6:.1f} MB, {made.rows} events; integrity and "
-               f"audit checked; anchor {made.anchor}).")
+    click.echo(
+        f"Backup written to {made.path} ({made.size / 1e6:.1f} MB, {made.rows} events; integrity and "
+        f"audit checked; anchor {made.anchor})."
+    )
 
 
 @cli.command()
@@ -63,10 +73,15 @@ def restore(ctx, source: Path, as_json: bool) -> None:
     if as_json:
         emit_json(restored)
         return
-    click.echo(f"Restored {restored.production!r} from {source} to {restored.path} ({restored.rows} events; "
-               f"anchor {restored.anchor}).")
+    click.echo(
+        f"Restored {restored.production!r} from {source} to {restored.path} ({restored.rows} events; "
+        f"anchor {restored.anchor})."
+    )
     if restored.aside:
         click.echo(f"The file it replaced is kept as {restored.aside}.")
     if restored.synced_before:
-        click.echo("This kiosk syncs with a hub: run `kiosk sync` before the door scans again, so that it takes "
-                   "back from the hub what it recorded after this backup.", err=True)
+        click.echo(
+            "This kiosk syncs with a hub: run `kiosk sync` before the door scans again, so that it takes "
+            "back from the hub what it recorded after this backup.",
+            err=True,
+        )

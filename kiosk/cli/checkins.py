@@ -50,12 +50,18 @@ def _login_name() -> str:
 
 
 def by_option(function):
-    return click.option("--by", envvar="KIOSK_IC_NAME", default=_login_name, show_default="your login name",
-                        help="Who reads or writes, for the audit ($KIOSK_IC_NAME).")(function)
+    return click.option(
+        "--by",
+        envvar="KIOSK_IC_NAME",
+        default=_login_name,
+        show_default="your login name",
+        help="Who reads or writes, for the audit ($KIOSK_IC_NAME).",
+    )(function)
 
 
 def refused(function):
     """A wrong passphrase or PIN is a refusal (exit 1), not bad input."""
+
     @functools.wraps(function)
     def run(*args, **kwargs):
         try:
@@ -63,6 +69,7 @@ def refused(function):
         except (service.PassphraseRefused, PinRefused) as error:
             click.echo(f"Refused: {error}", err=True)
             sys.exit(EXIT_REFUSED)
+
     return run
 
 
@@ -73,9 +80,17 @@ def _flag_and_variable(name: str) -> tuple[str, str]:
 def sealed_option(name: str, words: str):
     """``--NAME``: a sealed field, from standard input (``-``), a hidden prompt (given alone) or $KIOSK_IC_NAME."""
     flag, env = _flag_and_variable(name)
-    return click.option(flag, name, default="", envvar=env, is_flag=False, flag_value=ASK, metavar="TEXT|-",
-                        help=f"{words}, sealed (only the IC reads it): '-' for standard input, the option "
-                             f"alone to be asked (hidden), or ${env}.")
+    return click.option(
+        flag,
+        name,
+        default="",
+        envvar=env,
+        is_flag=False,
+        flag_value=ASK,
+        metavar="TEXT|-",
+        help=f"{words}, sealed (only the IC reads it): '-' for standard input, the option "
+        f"alone to be asked (hidden), or ${env}.",
+    )
 
 
 def sealed_values(**given: str) -> dict[str, str]:
@@ -83,8 +98,10 @@ def sealed_values(**given: str) -> dict[str, str]:
     command line (then with a warning on stderr).  Read before anything is unlocked, so bad input records nothing."""
     from_stdin = [name for name, value in given.items() if value == "-"]
     if len(from_stdin) > 1:
-        raise click.UsageError("Only one field can be read from standard input ('-'): give the others alone to be "
-                               "asked for them, or in their $KIOSK_IC_... variables. Nothing was recorded.")
+        raise click.UsageError(
+            "Only one field can be read from standard input ('-'): give the others alone to be "
+            "asked for them, or in their $KIOSK_IC_... variables. Nothing was recorded."
+        )
     source = click.get_current_context().get_parameter_source
     values = {}
     for name, value in given.items():
@@ -94,9 +111,12 @@ def sealed_values(**given: str) -> dict[str, str]:
         elif value == ASK:
             value = hidden_prompt(f"{SEALED[name]} (sealed)", env)
         elif value and source(name) is ParameterSource.COMMANDLINE:
-            click.echo(f"Warning: {flag} was given on the command line, where other users of this machine can read "
-                       f"it while the command runs. Next time give '{flag} -' (standard input), {flag} alone (asked, "
-                       f"hidden) or ${env}.", err=True)
+            click.echo(
+                f"Warning: {flag} was given on the command line, where other users of this machine can read "
+                f"it while the command runs. Next time give '{flag} -' (standard input), {flag} alone (asked, "
+                f"hidden) or ${env}.",
+                err=True,
+            )
         values[name] = value
     return values
 
@@ -172,8 +192,12 @@ def checkins() -> None:
 
 @checkins.command("list")
 @click.argument("scene", required=False)
-@click.option("--notes", "with_notes", is_flag=True,
-              help="Open the notes too (IC passphrase needed; every record opened is logged).")
+@click.option(
+    "--notes",
+    "with_notes",
+    is_flag=True,
+    help="Open the notes too (IC passphrase needed; every record opened is logged).",
+)
 @by_option
 @json_option
 @pass_context
@@ -185,8 +209,21 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
         if as_json:
             emit_json(rows)
             return
-        table(rows, ["scene", "ref", "name", "status_words", "note", "signposting", "follow_up_owner",
-                     "follow_up_due", "follow_up_done_on", "checked_in_at"])
+        table(
+            rows,
+            [
+                "scene",
+                "ref",
+                "name",
+                "status_words",
+                "note",
+                "signposting",
+                "follow_up_owner",
+                "follow_up_due",
+                "follow_up_done_on",
+                "checked_in_at",
+            ],
+        )
         opened = sum(1 for row in rows if row.note is not None)
         click.echo(f"\n{opened} record(s) opened; each opening is recorded in the log.")
         return
@@ -196,8 +233,10 @@ def checkins_list(ctx, scene: str | None, with_notes: bool, by: str, as_json: bo
         return
     table(states, OVERVIEW_COLUMNS)
     counts = service.completion(ctx.db(), scene)
-    click.echo(f"\n{counts.pending} pending, {counts.offered} offered, {counts.done} done, "
-               f"{counts.follow_up_open} follow-up open.")
+    click.echo(
+        f"\n{counts.pending} pending, {counts.offered} offered, {counts.done} done, "
+        f"{counts.follow_up_open} follow-up open."
+    )
 
 
 @checkins.command("add")
@@ -225,18 +264,26 @@ def checkins_purge(ctx, older_than: str, by: str, as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    click.echo(f"Erased the notes of {result['erased']} check-in(s) older than {result['older_than']}; "
-               "statuses and times stay.")
+    click.echo(
+        f"Erased the notes of {result['erased']} check-in(s) older than {result['older_than']}; "
+        "statuses and times stay."
+    )
     if result["kept_open_follow_ups"]:
         click.echo(f"Kept {result['kept_open_follow_ups']} with a follow-up still open (erased once done and old).")
     if not result["wal_emptied"]:
-        click.echo("Another program was reading the database: run the purge again later so the write-ahead "
-                   "log is emptied too.", err=True)
+        click.echo(
+            "Another program was reading the database: run the purge again later so the write-ahead "
+            "log is emptied too.",
+            err=True,
+        )
 
 
 @checkins.command("passphrase")
-@click.option("--forgotten", is_flag=True,
-              help="The passphrase is lost: erase every note for good and set a new one (supervisor PIN needed).")
+@click.option(
+    "--forgotten",
+    is_flag=True,
+    help="The passphrase is lost: erase every note for good and set a new one (supervisor PIN needed).",
+)
 @click.option("--yes", is_flag=True, help="With --forgotten: do not ask for confirmation.")
 @by_option
 @pass_context
@@ -250,22 +297,26 @@ def checkins_passphrase(ctx, forgotten: bool, yes: bool, by: str) -> None:
     db = ctx.db()
     click.echo(service.LOST_PASSPHRASE_WARNING)
     if forgotten:
-        click.echo("This erases every check-in note, signposting and follow-up owner for good; "
-                   "statuses and times stay.")
+        click.echo(
+            "This erases every check-in note, signposting and follow-up owner for good; statuses and times stay."
+        )
         if not yes and not (sys.stdin.isatty() and click.confirm("Erase them and set a new passphrase?")):
             raise click.UsageError("Nothing was erased (give --yes to confirm without a terminal).")
         pin = secret_input("Supervisor PIN", PIN_ENV)
-        retention.reset_lost_passphrase(db, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True),
-                                      pin, by, ctx.kiosk_id)
+        retention.reset_lost_passphrase(
+            db, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True), pin, by, ctx.kiosk_id
+        )
         click.echo("Every note was erased and the new IC passphrase is set.")
     elif service.passphrase_is_set(db):
         current = secret_input("Current IC passphrase", PASSPHRASE_ENV)
-        told_of_failures(retention.change_passphrase(
-            db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True), by, ctx.kiosk_id))
+        told_of_failures(
+            retention.change_passphrase(
+                db, current, secret_input("New IC passphrase", NEW_PASSPHRASE_ENV, confirm=True), by, ctx.kiosk_id
+            )
+        )
         click.echo("IC passphrase changed: every check-in was re-sealed; the old passphrase opens nothing now.")
     else:
-        service.set_passphrase(db, secret_input("New IC passphrase", PASSPHRASE_ENV, confirm=True), by,
-                               ctx.kiosk_id)
+        service.set_passphrase(db, secret_input("New IC passphrase", PASSPHRASE_ENV, confirm=True), by, ctx.kiosk_id)
         click.echo("IC passphrase set.")
 
 
@@ -287,8 +338,9 @@ def followups_list(ctx, by: str, as_json: bool) -> None:
         return
     for row in rows:
         row["open"] = "OVERDUE" if row["overdue"] else "open" if row["open"] else "done"
-    table(rows, ["open", "scene", "ref", "name", "status_words", "follow_up_owner", "follow_up_due",
-                 "follow_up_done_on"])
+    table(
+        rows, ["open", "scene", "ref", "name", "status_words", "follow_up_owner", "follow_up_due", "follow_up_done_on"]
+    )
 
 
 @checkins.command("close")

@@ -24,11 +24,16 @@ from kiosk.services import door, scene_log
 
 def verdict_line(verdict: door.Verdict) -> str:
     who = f"{verdict.name} ({verdict.department}, {verdict.role})" if verdict.name else "unknown badge"
-    notes = [note for note, present in (
-        ("same badge again - already recorded", verdict.duplicate),
-        ("scan already recorded", verdict.replay),
-        (f"scanner keyboard layout is wrong ({verdict.layout}) - code recognised", verdict.layout),
-        ("first entry: confirm no phones, no photos", verdict.first_entry)) if present]
+    notes = [
+        note
+        for note, present in (
+            ("same badge again - already recorded", verdict.duplicate),
+            ("scan already recorded", verdict.replay),
+            (f"scanner keyboard layout is wrong ({verdict.layout}) - code recognised", verdict.layout),
+            ("first entry: confirm no phones, no photos", verdict.first_entry),
+        )
+        if present
+    ]
     return f"{verdict.decision.upper():5}  {who} - {verdict.words}" + "".join(f"\n       {n}" for n in notes)
 
 
@@ -115,8 +120,16 @@ def audit_verify(ctx, anchor: str | None, as_json: bool) -> None:
     made = service.check(ctx.db(), anchor)
     result = made.log
     if as_json:
-        emit_json({"ok": made.ok, "rows": result.rows, "broken_id": result.broken_id, "problem": result.problem,
-                   "anchor": result.anchor, "differences": [str(found) for found in made.differences]})
+        emit_json(
+            {
+                "ok": made.ok,
+                "rows": result.rows,
+                "broken_id": result.broken_id,
+                "problem": result.problem,
+                "anchor": result.anchor,
+                "differences": [str(found) for found in made.differences],
+            }
+        )
     else:
         click.echo(f"{result.words}.", err=not result.ok)
         if made.differences:
@@ -153,19 +166,44 @@ def optional_hub(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 @cli.command()
 @click.option("--scene", help="Open the door screen on this scene.")
-@click.option("--hub", "dsn", envvar="KIOSK_HUB", callback=optional_hub, metavar="DSN",
-              help="Sync with this hub in the background: this kiosk's libpq connection string, without a password "
-                   "($KIOSK_HUB, which may hold one; else $KIOSK_HUB_PASSWORD or a libpq passfile).")
-@click.option("--backup-to", "backup_dir", envvar="KIOSK_BACKUP_DIR", metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Back the kiosk file up into this folder (a USB stick) while the door runs ($KIOSK_BACKUP_DIR).")
-@click.option("--backup-every", envvar="KIOSK_BACKUP_EVERY", metavar="MINUTES", default=5.0, show_default=True,
-              type=click.FloatRange(min=1), help="Minutes between automatic backups ($KIOSK_BACKUP_EVERY).")
-@click.option("--backup-keep", envvar="KIOSK_BACKUP_KEEP", default=12, show_default=True,
-              type=click.IntRange(min=1), help="Backups kept in the folder, the oldest removed ($KIOSK_BACKUP_KEEP).")
+@click.option(
+    "--hub",
+    "dsn",
+    envvar="KIOSK_HUB",
+    callback=optional_hub,
+    metavar="DSN",
+    help="Sync with this hub in the background: this kiosk's libpq connection string, without a password "
+    "($KIOSK_HUB, which may hold one; else $KIOSK_HUB_PASSWORD or a libpq passfile).",
+)
+@click.option(
+    "--backup-to",
+    "backup_dir",
+    envvar="KIOSK_BACKUP_DIR",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Back the kiosk file up into this folder (a USB stick) while the door runs ($KIOSK_BACKUP_DIR).",
+)
+@click.option(
+    "--backup-every",
+    envvar="KIOSK_BACKUP_EVERY",
+    metavar="MINUTES",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Minutes between automatic backups ($KIOSK_BACKUP_EVERY).",
+)
+@click.option(
+    "--backup-keep",
+    envvar="KIOSK_BACKUP_KEEP",
+    default=12,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Backups kept in the folder, the oldest removed ($KIOSK_BACKUP_KEEP).",
+)
 @pass_context
-def run(ctx, scene: str | None, dsn: str | None, backup_dir: Path | None, backup_every: float,
-        backup_keep: int) -> None:
+def run(
+    ctx, scene: str | None, dsn: str | None, backup_dir: Path | None, backup_every: float, backup_keep: int
+) -> None:
     """Open the door screen (full-screen kiosk).
 
     With a hub (--hub or $KIOSK_HUB) the door syncs in the background and says how it stands on one line:
@@ -190,8 +228,12 @@ def run(ctx, scene: str | None, dsn: str | None, backup_dir: Path | None, backup
 
 
 @cli.command()
-@click.option("--badges", "badge_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the demo badges (default: beside the demo database).")
+@click.option(
+    "--badges",
+    "badge_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the demo badges (default: beside the demo database).",
+)
 @click.option("--no-run", is_flag=True, help="Only build the demo production; do not open the kiosk.")
 @pass_context
 def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
@@ -211,8 +253,9 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
         demo_before = is_demo(existing)
         existing.close()
         if not demo_before:
-            raise click.UsageError(f"{path} holds another production; the demo never replaces it. "
-                                   "Give the demo its own --db.")
+            raise click.UsageError(
+                f"{path} holds another production; the demo never replaces it. Give the demo its own --db."
+            )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     ctx.db_path = path
@@ -224,8 +267,10 @@ def demo(ctx, badge_dir: Path | None, no_run: bool) -> None:
     codes_file.unlink(missing_ok=True)
     with open(codes_file, "x", encoding="utf-8", opener=owner_only) as file:
         file.write("".join(f"{card.ref}\t{card.code}\t{card.name}\n" for card in cards))
-    notice = (f"Demo database {path}. Badges and a printable sheet in {badge_dir} (codes.txt lists every code "
-              f"to type with C). Supervisor PIN: {DEMO_PIN}.")
+    notice = (
+        f"Demo database {path}. Badges and a printable sheet in {badge_dir} (codes.txt lists every code "
+        f"to type with C). Supervisor PIN: {DEMO_PIN}."
+    )
     click.echo(notice)
     if not no_run:
         from kiosk.tui import run_kiosk

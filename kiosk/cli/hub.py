@@ -53,15 +53,23 @@ def hub_dsn(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     except HubError as error:
         raise click.BadParameter(str(error)) from None
     if "password" in params and ctx.get_parameter_source(param.name or "") is ParameterSource.COMMANDLINE:
-        raise click.BadParameter(f"the hub address holds a password, and a command line is visible to others; "
-                                 f"remove it and set ${PASSWORD_ENV} (or use a libpq passfile), or give the whole "
-                                 "address in $KIOSK_HUB")
+        raise click.BadParameter(
+            f"the hub address holds a password, and a command line is visible to others; "
+            f"remove it and set ${PASSWORD_ENV} (or use a libpq passfile), or give the whole "
+            "address in $KIOSK_HUB"
+        )
     return value
 
 
 def hub_option(function):
-    return click.option("--hub", "dsn", envvar="KIOSK_HUB", callback=hub_dsn, metavar="DSN",
-                        help="The hub's libpq connection string, without a password ($KIOSK_HUB).")(function)
+    return click.option(
+        "--hub",
+        "dsn",
+        envvar="KIOSK_HUB",
+        callback=hub_dsn,
+        metavar="DSN",
+        help="The hub's libpq connection string, without a password ($KIOSK_HUB).",
+    )(function)
 
 
 def password() -> str | None:
@@ -99,12 +107,14 @@ def hub_device_add(name: str, office: bool, dsn: str, as_json: bool) -> None:
 
     device_dsn = add_device(dsn, name, "office" if office else "kiosk", password())
     if as_json:
-        emit_json({"device": name, "role": role_name(name), "kind": "office" if office else "kiosk",
-                   "dsn": device_dsn})
+        emit_json({"device": name, "role": role_name(name), "kind": "office" if office else "kiosk", "dsn": device_dsn})
         return
     click.echo(device_dsn)
-    click.echo(f"Device {name} added. Its connection string above holds its password, shown this once: "
-               "give it to that machine only.", err=True)
+    click.echo(
+        f"Device {name} added. Its connection string above holds its password, shown this once: "
+        "give it to that machine only.",
+        err=True,
+    )
 
 
 @hub_device.command("revoke")
@@ -129,15 +139,28 @@ def hub_status(dsn: str, as_json: bool) -> None:
     if as_json:
         emit_json(asdict(shown))
         return
-    click.echo(f"Hub schema version {shown.schema_version}: {shown.events} event(s), {shown.blobs} sealed blob(s) "
-               f"held, {shown.erased} erased.")
-    table([{"device": device.name, "kind": device.kind, "state": "revoked" if device.revoked_at else "active",
-            "last seen": f"{device.last_seen:%Y-%m-%d %H:%M:%S}" if device.last_seen else None,
-            "last seq": device.last_seq, "events": device.events,
-            "skew (s)": None if device.clock_skew_seconds is None else f"{device.clock_skew_seconds:+.1f}"
-            + (" TOO FAR" if device.clock_flagged else ""),
-            "anomalies": device.anomalies} for device in shown.devices],
-          ["device", "kind", "state", "last seen", "last seq", "events", "skew (s)", "anomalies"])
+    click.echo(
+        f"Hub schema version {shown.schema_version}: {shown.events} event(s), {shown.blobs} sealed blob(s) "
+        f"held, {shown.erased} erased."
+    )
+    table(
+        [
+            {
+                "device": device.name,
+                "kind": device.kind,
+                "state": "revoked" if device.revoked_at else "active",
+                "last seen": f"{device.last_seen:%Y-%m-%d %H:%M:%S}" if device.last_seen else None,
+                "last seq": device.last_seq,
+                "events": device.events,
+                "skew (s)": None
+                if device.clock_skew_seconds is None
+                else f"{device.clock_skew_seconds:+.1f}" + (" TOO FAR" if device.clock_flagged else ""),
+                "anomalies": device.anomalies,
+            }
+            for device in shown.devices
+        ],
+        ["device", "kind", "state", "last seen", "last seq", "events", "skew (s)", "anomalies"],
+    )
 
 
 @hub.command("verify")
@@ -151,8 +174,10 @@ def hub_verify(dsn: str, as_json: bool) -> None:
     if as_json:
         emit_json({**asdict(checked), "ok": checked.ok})
     elif checked.ok:
-        click.echo(f"Every chain holds: {checked.devices} device(s), {checked.events} event(s), "
-                   f"{checked.blobs} sealed blob(s), {checked.photos} photo(s).")
+        click.echo(
+            f"Every chain holds: {checked.devices} device(s), {checked.events} event(s), "
+            f"{checked.blobs} sealed blob(s), {checked.photos} photo(s)."
+        )
     else:
         for broken in checked.breaks:
             click.echo(f"BROKEN: device {broken.device} at event {broken.seq}: {broken.problem}")

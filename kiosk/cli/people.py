@@ -25,17 +25,29 @@ from kiosk.services import badges as badge_service
 
 @cli.command()
 @click.option("--production", "name", required=True, help="The production's name, as printed on badges.")
-@click.option("--duplicate-window", type=float, default=5.0, show_default=True,
-              help="Seconds (0 to 60) within which a second read of the same badge is the same scan.")
-@click.option("--checklist-gate", "gate", type=click.Choice(["on", "off"]), default="on", show_default=True,
-              help="on: no set opens while a required checklist item is open (the supervisor may override, with a "
-                   "reason). off: advisory, a set opens and the record names what was outstanding.")
+@click.option(
+    "--duplicate-window",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds (0 to 60) within which a second read of the same badge is the same scan.",
+)
+@click.option(
+    "--checklist-gate",
+    "gate",
+    type=click.Choice(["on", "off"]),
+    default="on",
+    show_default=True,
+    help="on: no set opens while a required checklist item is open (the supervisor may override, with a "
+    "reason). off: advisory, a set opens and the record names what was outstanding.",
+)
 @pass_context
 def init(ctx, name: str, duplicate_window: float, gate: str) -> None:
     """Create the production in the database (refuses to overwrite one)."""
     production.check_settings(name, duplicate_window)  # refused: exit 2, and no file is made
-    production.init_production(ctx.db(create=True), name, ctx.kiosk_id, duplicate_window,
-                               checklist_required=gate == "on")
+    production.init_production(
+        ctx.db(create=True), name, ctx.kiosk_id, duplicate_window, checklist_required=gate == "on"
+    )
     click.echo(f"Production {name!r} created in {ctx.db_path}")
 
 
@@ -47,8 +59,7 @@ def pin(ctx) -> None:
     db = ctx.db()
     current = secret_input("Current supervisor PIN", "KIOSK_SUPERVISOR_PIN") if access.pin_is_set(db) else None
     try:
-        access.set_pin(db, secret_input("New supervisor PIN", "KIOSK_NEW_PIN", confirm=True), ctx.kiosk_id,
-                       current)
+        access.set_pin(db, secret_input("New supervisor PIN", "KIOSK_NEW_PIN", confirm=True), ctx.kiosk_id, current)
     except access.PinRefused as error:
         click.echo(f"Refused: {error}", err=True)
         sys.exit(EXIT_REFUSED)
@@ -71,8 +82,7 @@ def _show_reading(result: roster.ImportResult, name: str) -> None:
     reading = result.reading
     if reading is None:
         return
-    click.echo(f"{name}: {reading.format}" + (f", header on line {reading.header_line}" if reading.header_line
-                                             else ""))
+    click.echo(f"{name}: {reading.format}" + (f", header on line {reading.header_line}" if reading.header_line else ""))
     for field_name, where in reading.columns.items():
         click.echo(f"  {field_name:<11} <- {where}")
     if reading.ignored:
@@ -84,9 +94,15 @@ def _show_reading(result: roster.ImportResult, name: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Show how the file is read and what would change; write nothing.")
 @click.option("--sheet", help="The workbook's sheet to read (default: the first).")
 @click.option("--encoding", help="The CSV's encoding when it is not UTF-8 or UTF-16 (cp1252 for Excel on Windows).")
-@click.option("--map", "columns", multiple=True, callback=_column_map, metavar='FIELD="COLUMN"',
-              help="Read FIELD (ref, name, first-name, last-name, department, role, kind) from the column with "
-                   "this header; FIELD= from none. Repeatable.")
+@click.option(
+    "--map",
+    "columns",
+    multiple=True,
+    callback=_column_map,
+    metavar='FIELD="COLUMN"',
+    help="Read FIELD (ref, name, first-name, last-name, department, role, kind) from the column with "
+    "this header; FIELD= from none. Repeatable.",
+)
 @click.option("--kind", type=click.Choice(["cast", "crew"]), help="The kind of everyone whose row has none.")
 @json_option
 @pass_context
@@ -110,8 +126,10 @@ def import_(ctx, file, dry_run: bool, sheet, encoding, columns, kind, as_json: b
                     click.echo(f"Would {change} {len(refs)}:")
                     click.echo("".join(f"  {ref:<12} {result.names[ref]}\n" for ref in refs), nl=False)
         verb = "would be" if dry_run else "were"
-        click.echo(f"{len(result.added)} {verb} added, {len(result.updated)} {verb} updated, "
-                   f"{len(result.unchanged)} unchanged.")
+        click.echo(
+            f"{len(result.added)} {verb} added, {len(result.updated)} {verb} updated, "
+            f"{len(result.unchanged)} unchanged."
+        )
     if not result.ok:
         if not as_json:
             _show_reading(result, file.name)
@@ -174,20 +192,29 @@ def badge() -> None:
 @badge.command("issue")
 @click.argument("refs", nargs=-1)
 @click.option("--all", "everyone", is_flag=True, help="Issue a badge to everyone on the roster.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for one PNG per person, named by ref.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for one PNG per person, named by ref.",
+)
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path), help="Also write a printable PDF sheet.")
-@click.option("--paper", type=click.Choice(["a4", "letter", "cr80"], case_sensitive=False), default="a4",
-              show_default=True,
-              help="For the sheet: a4 or letter, cards with cut marks; cr80, one card a page for a card printer.")
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter", "cr80"], case_sensitive=False),
+    default="a4",
+    show_default=True,
+    help="For the sheet: a4 or letter, cards with cut marks; cr80, one card a page for a card printer.",
+)
 @json_option
 @pass_context
 def badge_issue(ctx, refs, everyone, out, sheet, paper, as_json) -> None:
     """Issue new badges to REFS (or --all); each person's previous badge stops working."""
     if bool(refs) == everyone:
         raise click.UsageError("Name people by ref, or give --all (not both).")
-    cards, files = badge_service.issue(ctx.db(), None if everyone else list(refs), out, sheet, paper.lower(),
-                                       ctx.kiosk_id)
+    cards, files = badge_service.issue(
+        ctx.db(), None if everyone else list(refs), out, sheet, paper.lower(), ctx.kiosk_id
+    )
     warn_undrawable(cards)
     if as_json:
         emit_json({"issued": [card.ref for card in cards], "files": [str(path) for path in files]})

@@ -18,15 +18,27 @@ PIN_ENV = "KIOSK_SUPERVISOR_PIN"
 
 
 def _checklist_rows(shown: readiness.SceneChecklist) -> list[dict]:
-    return [{"item": state.item.id, "words": state.item.words, "required": state.item.required,
-             "automatic": state.item.automatic, "met": state.met, "detail": state.detail,
-             "by": state.done.by if state.done else None, "at": state.done.at if state.done else None,
-             "warnings": list(state.warnings)} for state in shown.readiness.items]
+    return [
+        {
+            "item": state.item.id,
+            "words": state.item.words,
+            "required": state.item.required,
+            "automatic": state.item.automatic,
+            "met": state.met,
+            "detail": state.detail,
+            "by": state.done.by if state.done else None,
+            "at": state.done.at if state.done else None,
+            "warnings": list(state.warnings),
+        }
+        for state in shown.readiness.items
+    ]
 
 
 def _echo_checklist(shown: readiness.SceneChecklist) -> None:
-    click.echo(f"Scene {shown.scene} [{shown.state.upper()}]: "
-               + ("ready to open." if not shown.outstanding else f"{len(shown.outstanding)} required item(s) open."))
+    click.echo(
+        f"Scene {shown.scene} [{shown.state.upper()}]: "
+        + ("ready to open." if not shown.outstanding else f"{len(shown.outstanding)} required item(s) open.")
+    )
     for state in shown.readiness.items:
         mark = "[x]" if state.met else "[ ]"
         optional = "" if state.item.required else " (optional)"
@@ -45,8 +57,15 @@ def scene_checklist(ctx, ref: str, as_json: bool) -> None:
     """The checklist of scene REF: each item, met or not, who confirmed it and when."""
     shown = readiness.checklist(ctx.db(), ref)
     if as_json:
-        emit_json({"scene": shown.scene, "state": shown.state, "ready": not shown.outstanding,
-                   "required": readiness.required(ctx.db()), "items": _checklist_rows(shown)})
+        emit_json(
+            {
+                "scene": shown.scene,
+                "state": shown.state,
+                "ready": not shown.outstanding,
+                "required": readiness.required(ctx.db()),
+                "items": _checklist_rows(shown),
+            }
+        )
         return
     _echo_checklist(shown)
 
@@ -89,9 +108,13 @@ def scene_ic(ctx, ref: str, person: str, by: str) -> None:
 
 @scene.command("open")
 @click.argument("ref")
-@click.option("--override", "override", metavar="REASON",
-              help="Open with required items outstanding (needs the supervisor PIN, from KIOSK_SUPERVISOR_PIN or "
-                   "asked); the report prints the reason.")
+@click.option(
+    "--override",
+    "override",
+    metavar="REASON",
+    help="Open with required items outstanding (needs the supervisor PIN, from KIOSK_SUPERVISOR_PIN or "
+    "asked); the report prints the reason.",
+)
 @pass_context
 def scene_open(ctx, ref: str, override: str | None) -> None:
     """Put the closed set in force for scene REF, once its checklist is met."""
@@ -100,8 +123,10 @@ def scene_open(ctx, ref: str, override: str | None) -> None:
     click.echo(f"Scene {opened['ref']}: closed set in force (OPEN).")
     shown = readiness.checklist(ctx.db(), ref)
     if shown.outstanding:
-        click.echo("Opened with items outstanding (the report says so): "
-                   + "; ".join(state.item.id for state in shown.outstanding))
+        click.echo(
+            "Opened with items outstanding (the report says so): "
+            + "; ".join(state.item.id for state in shown.outstanding)
+        )
 
 
 @scene.command("checklist-item")
@@ -117,8 +142,10 @@ def checklist_item(ctx, item: str, words: str, optional: bool, remove: bool, by:
         items = readiness.remove_item(ctx.db(), item, by, ctx.kiosk_id)
     else:
         items = readiness.set_item(ctx.db(), item, words, not optional, by, ctx.kiosk_id)
-    table([{"item": each.id, "words": each.words, "required": each.required} for each in items],
-          ["item", "words", "required"])
+    table(
+        [{"item": each.id, "words": each.words, "required": each.required} for each in items],
+        ["item", "words", "required"],
+    )
 
 
 @scene.command("checklist-gate")
@@ -163,8 +190,9 @@ def scene_told(ctx, ref: str, person: str, by: str, as_json: bool) -> None:
 def scene_object(ctx, ref: str, person: str, by: str) -> None:
     """A performer objects to PERSON: taken off the list of scene REF, and marked out if inside."""
     out = agreed_list.object_to(ctx.db(), ref, person, by, ctx.kiosk_id)
-    click.echo(f"Scene {ref}: {person} is off the approved list."
-               + (f" Marked out of: {', '.join(out)}." if out else ""))
+    click.echo(
+        f"Scene {ref}: {person} is off the approved list." + (f" Marked out of: {', '.join(out)}." if out else "")
+    )
 
 
 @scene.command("agreed")
@@ -181,11 +209,19 @@ def _echo_agreed(shown: agreed_list.AgreedList, as_json: bool) -> None:
         emit_json(plain(shown))
         return
     for ack in shown.performers:
-        said = (f"acknowledged {ack.at[:16].replace('T', ' ')}, recorded by {ack.by}"
-                + (" for them" if ack.for_them else "")) if ack.at else "not yet acknowledged"
+        said = (
+            (
+                f"acknowledged {ack.at[:16].replace('T', ' ')}, recorded by {ack.by}"
+                + (" for them" if ack.for_them else "")
+            )
+            if ack.at
+            else "not yet acknowledged"
+        )
         click.echo(f"  {ack.name}: {said}")
-    click.echo(f"Performers not yet told: {len(shown.not_told)}"
-               + (" - " + ", ".join(unseen.name for unseen in shown.not_told) if shown.not_told else ""))
+    click.echo(
+        f"Performers not yet told: {len(shown.not_told)}"
+        + (" - " + ", ".join(unseen.name for unseen in shown.not_told) if shown.not_told else "")
+    )
 
 
 BADGE_ENV = "KIOSK_BADGE_CODE"
@@ -210,9 +246,14 @@ def scene_no_ic(ctx, ref: str, withdraw: bool, confirmed: bool) -> None:
         raise click.UsageError("Nothing was recorded: when the performer has read this, run again with --confirmed.")
     choice = no_ic.choose(ctx.db(), ref, code, ctx.kiosk_id, withdraw=withdraw)
     if withdraw:
-        click.echo(f"{performer.name}: your choice is withdrawn." + (" The set is ON HOLD until an IC is here."
-                                                                    if choice.held else ""))
+        click.echo(
+            f"{performer.name}: your choice is withdrawn."
+            + (" The set is ON HOLD until an IC is here." if choice.held else "")
+        )
     else:
         click.echo(f"{performer.name}: your choice is recorded. You can withdraw it at any time, without a reason.")
-        click.echo("Scene runs without an IC: every performer chose it." if choice.without_ic else
-                   "The scene still needs an IC until every performer has made this choice.")
+        click.echo(
+            "Scene runs without an IC: every performer chose it."
+            if choice.without_ic
+            else "The scene still needs an IC until every performer has made this choice."
+        )

@@ -21,8 +21,9 @@ TZ_HELP = "Time zone for the times and the day's bounds, e.g. Europe/London (def
 @click.option("--bom", is_flag=True, help="CSV: begin with a byte-order mark, so Excel reads names right.")
 @click.option("--tz", "tz_name", envvar="KIOSK_TZ", help=TZ_HELP)
 @pass_context
-def report(ctx, scene: str | None, day: str | None, fmt: str | None, out: Path, paper: str, bom: bool,
-           tz_name: str | None) -> None:
+def report(
+    ctx, scene: str | None, day: str | None, fmt: str | None, out: Path, paper: str, bom: bool, tz_name: str | None
+) -> None:
     """Write the record of closed SCENE (or of a whole day) to a file: door records only, no wellbeing content."""
     from kiosk.reports import render
     from kiosk.services import reports

@@ -38,8 +38,9 @@ def scene_add(ctx, ref, title, location, date, coordinator, performers, as_json)
 def scene_list(ctx, as_json: bool) -> None:
     """All scenes with their state and approved head count."""
     rows = scene_service.list_scenes(ctx.db())
-    emit_json(rows) if as_json else table(rows, ["ref", "title", "location", "date", "state", "coordinator",
-                                                 "approved"])
+    emit_json(rows) if as_json else table(
+        rows, ["ref", "title", "location", "date", "state", "coordinator", "approved"]
+    )
 
 
 @scene.command("show")
@@ -53,8 +54,10 @@ def scene_show(ctx, ref: str, as_json: bool) -> None:
         emit_json(shown)
         return
     click.echo(f"Scene {shown['ref']}: {shown['title']}  [{shown['state'].upper()}]")
-    click.echo(f"Location: {shown['location'] or '-'}   Date: {shown['date'] or '-'}   "
-               f"Coordinator: {(shown['coordinator'] or {}).get('name', '-')}")
+    click.echo(
+        f"Location: {shown['location'] or '-'}   Date: {shown['date'] or '-'}   "
+        f"Coordinator: {(shown['coordinator'] or {}).get('name', '-')}"
+    )
     click.echo("\nApproved:")
     table(shown["approved"], ["ref", "name", "department", "role", "zone", "approved_by", "approved_at"])
     click.echo("\nInside now:")
@@ -109,15 +112,23 @@ def scene_close(ctx, ref: str, as_json: bool) -> None:
 
     lifted = lift(ctx.db(), ref, ctx.kiosk_id)
     if as_json:
-        emit_json({"scene": ref, "swept": lifted.swept, "checkins_pending": lifted.pending,
-                   "checkins_offered": lifted.offered})
+        emit_json(
+            {
+                "scene": ref,
+                "swept": lifted.swept,
+                "checkins_pending": lifted.pending,
+                "checkins_offered": lifted.offered,
+            }
+        )
         return
     click.echo(f"Scene {ref}: closed set lifted." if not lifted.already else f"Scene {ref} was lifted already.")
     if lifted.swept:
         click.echo("Marked out (were still inside):")
         table(lifted.swept, ["ref", "name", "zone", "since"])
-    click.echo(f"Check-ins pending (performers): {len(lifted.pending)}; offered (everyone else who was inside): "
-               f"{len(lifted.offered)}. The IC records them, or closes an offered one as not needed.")
+    click.echo(
+        f"Check-ins pending (performers): {len(lifted.pending)}; offered (everyone else who was inside): "
+        f"{len(lifted.offered)}. The IC records them, or closes an offered one as not needed."
+    )
 
 
 @scene.command("state")
@@ -128,4 +139,3 @@ def scene_state(ctx, ref: str, state: str) -> None:
     """Set scene REF to open, rolling (red light) or hold."""
     scene_service.set_state(ctx.db(), ref, SceneState(state), ctx.kiosk_id)
     click.echo(f"Scene {ref}: {state.upper()}.")
-

@@ -54,20 +54,31 @@ def words(result) -> list[str]:
     if not result.ok:
         lines = [f"Not synced: {result.error}"]
         if result.retry:
-            lines.append(f"Nothing is lost: {result.waiting} event(s) of this kiosk wait here for the next sync."
-                         if result.waiting else "Nothing of this kiosk is waiting.")
+            lines.append(
+                f"Nothing is lost: {result.waiting} event(s) of this kiosk wait here for the next sync."
+                if result.waiting
+                else "Nothing of this kiosk is waiting."
+            )
         return lines
-    lines = [f"Synced with the hub: {result.pushed} event(s) pushed, {result.pulled} pulled"
-             + (f"; {result.waiting} recorded meanwhile wait for the next sync." if result.waiting else ".")]
+    lines = [
+        f"Synced with the hub: {result.pushed} event(s) pushed, {result.pulled} pulled"
+        + (f"; {result.waiting} recorded meanwhile wait for the next sync." if result.waiting else ".")
+    ]
     if result.skew_flagged:
-        lines.append(f"This kiosk's clock is {abs(result.skew_seconds):.0f} s off the hub's: set it right (the "
-                     "record's order does not depend on it, but people read its times).")
+        lines.append(
+            f"This kiosk's clock is {abs(result.skew_seconds):.0f} s off the hub's: set it right (the "
+            "record's order does not depend on it, but people read its times)."
+        )
     if result.conflicts:
-        lines.append(f"{result.conflicts} change(s) were made on two machines without either seeing the other; "
-                     "the record settled them (`kiosk sync --json` lists them).")
+        lines.append(
+            f"{result.conflicts} change(s) were made on two machines without either seeing the other; "
+            "the record settled them (`kiosk sync --json` lists them)."
+        )
     for device, count in sorted(result.stranded.items()):
-        lines.append(f"{count} event(s) recorded here as device {device} are not at the hub: only {device}'s own "
-                     "login can push them (run `kiosk sync` as that kiosk).")
+        lines.append(
+            f"{count} event(s) recorded here as device {device} are not at the hub: only {device}'s own "
+            "login can push them (run `kiosk sync` as that kiosk)."
+        )
     return lines
 
 
@@ -76,14 +87,22 @@ def json_of(db, result) -> dict:
     from kiosk.services.anomalies import find
 
     found = find(db)
-    return {**plain(result), "anomalies": plain(found.anomalies), "conflict_list": plain(found.conflicts),
-            "names": found.names}
+    return {
+        **plain(result),
+        "anomalies": plain(found.anomalies),
+        "conflict_list": plain(found.conflicts),
+        "names": found.names,
+    }
 
 
 @cli.command("sync")
 @hub_option
-@click.option("--follow", is_flag=True, help="Keep syncing: woken when another kiosk pushes, and at least every "
-                                             "30 s; reconnects after faults. Stop with ctrl+c.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep syncing: woken when another kiosk pushes, and at least every "
+    "30 s; reconnects after faults. Stop with ctrl+c.",
+)
 @json_option
 @pass_context
 def sync_command(ctx, dsn: str, follow: bool, as_json: bool) -> None:
@@ -144,12 +163,20 @@ def following(ctx, dsn: str, given: str | None, as_json: bool) -> None:
 
 @cli.command("join")
 @hub_option
-@click.option("--db", "new_db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The new kiosk file (default: the --db given before the command, $KIOSK_DB, or the per-user "
-                   "file); it must not exist.")
-@click.option("--kiosk-id", "kiosk_id", callback=lambda ctx, param, value: value and checked_kiosk_id(value),
-              help="This kiosk's name: its device at the hub (default: the --kiosk-id before the command, "
-                   "$KIOSK_ID, or the host name).")
+@click.option(
+    "--db",
+    "new_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The new kiosk file (default: the --db given before the command, $KIOSK_DB, or the per-user "
+    "file); it must not exist.",
+)
+@click.option(
+    "--kiosk-id",
+    "kiosk_id",
+    callback=lambda ctx, param, value: value and checked_kiosk_id(value),
+    help="This kiosk's name: its device at the hub (default: the --kiosk-id before the command, "
+    "$KIOSK_ID, or the host name).",
+)
 @json_option
 @pass_context
 def join_command(ctx, dsn: str, new_db: Path | None, kiosk_id: str | None, as_json: bool) -> None:
@@ -169,7 +196,11 @@ def join_command(ctx, dsn: str, new_db: Path | None, kiosk_id: str | None, as_js
     if as_json:
         emit_json(joined)
         return
-    click.echo(f"Joined production {joined.production!r} as {joined.device}: {joined.events} event(s), "
-               f"{joined.people} people, {joined.active_badges} valid badge(s), {joined.scenes} scene(s).")
-    click.echo(f"Kiosk file {joined.path}; audit anchor {joined.anchor}. Run `kiosk sync --follow` (or the door "
-               "screen) to keep it in step.")
+    click.echo(
+        f"Joined production {joined.production!r} as {joined.device}: {joined.events} event(s), "
+        f"{joined.people} people, {joined.active_badges} valid badge(s), {joined.scenes} scene(s)."
+    )
+    click.echo(
+        f"Kiosk file {joined.path}; audit anchor {joined.anchor}. Run `kiosk sync --follow` (or the door "
+        "screen) to keep it in step."
+    )

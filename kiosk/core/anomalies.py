@@ -85,8 +85,10 @@ class Anomaly:
 def badge_ends(events: Iterable[Event]) -> list[BadgeEnd]:
     """When each badge stopped working, from the badge events (issued, revoked) of every person."""
     ends: dict[str, BadgeEnd] = {}
-    badge_events = sorted((event for event in events if event.type in (rules.BADGE_ISSUED, rules.BADGE_REVOKED)),
-                          key=lambda event: (event.key, event.order))
+    badge_events = sorted(
+        (event for event in events if event.type in (rules.BADGE_ISSUED, rules.BADGE_REVOKED)),
+        key=lambda event: (event.key, event.order),
+    )
     for _, person_events in groupby(badge_events, key=lambda event: event.key):
         active: str | None = None
         for event in person_events:
@@ -103,9 +105,19 @@ def badge_ends(events: Iterable[Event]) -> list[BadgeEnd]:
 
 
 def _anomaly(kind: str, move: DoorMove, earlier: DoorMove | BadgeEnd | None, words: str) -> Anomaly:
-    return Anomaly(kind, move.scene, move.person, move.zone, move.event, move.device, move.at,
-                   earlier.event if earlier else None, earlier.device if earlier else None,
-                   earlier.at if earlier else None, words)
+    return Anomaly(
+        kind,
+        move.scene,
+        move.person,
+        move.zone,
+        move.event,
+        move.device,
+        move.at,
+        earlier.event if earlier else None,
+        earlier.device if earlier else None,
+        earlier.at if earlier else None,
+        words,
+    )
 
 
 def find(moves: Iterable[DoorMove], ends: Iterable[BadgeEnd]) -> list[Anomaly]:
@@ -124,20 +136,38 @@ def find(moves: Iterable[DoorMove], ends: Iterable[BadgeEnd]) -> list[Anomaly]:
             if move.decision == "admit":
                 ending = ended.get(move.badge) if move.badge else None
                 if ending is not None and ending.order < move.order:
-                    found.append(_anomaly(ADMITTED_AFTER_REVOCATION, move, ending,
-                                          f"admitted at {move.device} on a badge {ending.how} at {ending.device} "
-                                          "before it "
-                                          f"({move.device} had not yet received that)"))
+                    found.append(
+                        _anomaly(
+                            ADMITTED_AFTER_REVOCATION,
+                            move,
+                            ending,
+                            f"admitted at {move.device} on a badge {ending.how} at {ending.device} "
+                            "before it "
+                            f"({move.device} had not yet received that)",
+                        )
+                    )
                 if entry is not None:
-                    found.append(_anomaly(ENTERED_TWICE, move, entry,
-                                          f"let in at {move.device} while inside already since an entry at "
-                                          f"{entry.device}, with no exit between"))
+                    found.append(
+                        _anomaly(
+                            ENTERED_TWICE,
+                            move,
+                            entry,
+                            f"let in at {move.device} while inside already since an entry at "
+                            f"{entry.device}, with no exit between",
+                        )
+                    )
                 entry = move
             else:
                 if entry is None and not move.swept:
-                    found.append(_anomaly(EXIT_WITHOUT_ENTRY, move, last_exit,
-                                          f"let out at {move.device} while not inside"
-                                          + (f" (already let out at {last_exit.device})" if last_exit else "")))
+                    found.append(
+                        _anomaly(
+                            EXIT_WITHOUT_ENTRY,
+                            move,
+                            last_exit,
+                            f"let out at {move.device} while not inside"
+                            + (f" (already let out at {last_exit.device})" if last_exit else ""),
+                        )
+                    )
                 entry, last_exit = None, move
     return found
 
@@ -156,8 +186,10 @@ class ClockSkew:
     def words(self) -> str:
         if not self.flagged:
             return f"the clock of {self.device} is back within two minutes of the hub's"
-        return (f"the clock of {self.device} was {span(abs(self.skew))} {'behind' if self.skew > 0 else 'ahead of'} "
-                "the hub's at a sync: its times on the record are off by as much")
+        return (
+            f"the clock of {self.device} was {span(abs(self.skew))} {'behind' if self.skew > 0 else 'ahead of'} "
+            "the hub's at a sync: its times on the record are off by as much"
+        )
 
 
 def span(seconds: float) -> str:

@@ -39,17 +39,34 @@ def parse_anchor(text: str) -> tuple[int, str]:
     if not match:
         raise ValueError(f"an anchor is ROW:HASH as `kiosk audit verify` prints it, not {text!r}")
     if int(match["row"]) == 0:
-        raise ValueError(f"the anchor {text.strip()!r} names row 0; the log starts at row 1 - copy ROW:HASH "
-                         "exactly as `kiosk audit verify` or the report printed it")
+        raise ValueError(
+            f"the anchor {text.strip()!r} names row 0; the log starts at row 1 - copy ROW:HASH "
+            "exactly as `kiosk audit verify` or the report printed it"
+        )
     return int(match["row"]), match["digest"].lower()
 
 
-LEGACY_FIELDS = ("id", "at", "kiosk", "kind", "scan_id", "scene_id", "person_id", "badge_id", "zone", "decision",
-                 "reason", "raw", "layout", "detail")
+LEGACY_FIELDS = (
+    "id",
+    "at",
+    "kiosk",
+    "kind",
+    "scan_id",
+    "scene_id",
+    "person_id",
+    "badge_id",
+    "zone",
+    "decision",
+    "reason",
+    "raw",
+    "layout",
+    "detail",
+)
 
 
 def legacy_hash(row: dict[str, Any], prev_hash: str) -> str:
     """The hash a row of the first release's log carried (over its fields and the previous row's hash)."""
-    payload = json.dumps([prev_hash, *(row.get(name) for name in LEGACY_FIELDS)], ensure_ascii=False,
-                         separators=(",", ":"))
+    payload = json.dumps(
+        [prev_hash, *(row.get(name) for name in LEGACY_FIELDS)], ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

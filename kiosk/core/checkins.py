@@ -73,8 +73,9 @@ def follow_up_open(follow_up_due: str | None, follow_up_done_on: str | None) -> 
     return follow_up_due is not None and follow_up_done_on is None
 
 
-def state_of(status: Status | str, follow_up_due: str | None, follow_up_done_on: str | None,
-             offered: bool = False) -> State:
+def state_of(
+    status: Status | str, follow_up_due: str | None, follow_up_done_on: str | None, offered: bool = False
+) -> State:
     if Status(status) is Status.PENDING:
         return State.OFFERED if offered else State.PENDING
     return State.FOLLOW_UP_OPEN if follow_up_open(follow_up_due, follow_up_done_on) else State.DONE
@@ -112,8 +113,14 @@ class Entry:
         return state_of(self.status, self.follow_up_due.isoformat() if self.follow_up_due else None, None)
 
 
-def check_entry(status: str, today: date, note: str | None = "", signposting: str | None = "",
-                follow_up_owner: str | None = "", due: str | date | None = None) -> Entry:
+def check_entry(
+    status: str,
+    today: date,
+    note: str | None = "",
+    signposting: str | None = "",
+    follow_up_owner: str | None = "",
+    due: str | date | None = None,
+) -> Entry:
     """The IC's input made into an ``Entry``, or ``CheckinRuleError`` saying what to fix."""
     try:
         chosen = Status(status)
@@ -129,8 +136,9 @@ def check_entry(status: str, today: date, note: str | None = "", signposting: st
         raise CheckinRuleError("A follow-up needs an owner and a due date.")
     if bool(owner) != bool(due_date):
         raise CheckinRuleError("Give both the follow-up owner and the due date, or neither.")
-    confidential = Confidential(lines(note or "", "note", NOTE_MAX),
-                                line(signposting or "", "signposting", SIGNPOSTING_MAX), owner)
+    confidential = Confidential(
+        lines(note or "", "note", NOTE_MAX), line(signposting or "", "signposting", SIGNPOSTING_MAX), owner
+    )
     return Entry(chosen, confidential, due_date)
 
 
@@ -177,8 +185,10 @@ def format_period(period: timedelta) -> str:
 def check_passphrase(passphrase: str) -> None:
     """Long enough to resist guessing against a stolen file: four random words, or a sentence."""
     if len(passphrase.strip()) < PASSPHRASE_MIN:
-        raise CheckinRuleError(f"The IC passphrase needs at least {PASSPHRASE_MIN} characters: "
-                               "four random words or a short sentence works well.")
+        raise CheckinRuleError(
+            f"The IC passphrase needs at least {PASSPHRASE_MIN} characters: "
+            "four random words or a short sentence works well."
+        )
     if len(passphrase) > PASSPHRASE_MAX:
         raise CheckinRuleError(f"The IC passphrase is limited to {PASSPHRASE_MAX} characters.")
 
@@ -188,5 +198,7 @@ def failed_attempts_words(count: int) -> str:
     if not count:
         return ""
     plural = "s" if count > 1 else ""
-    return (f"Warning: {count} failed attempt{plural} to unlock IC mode since your last unlock; each is a row of "
-            "the log (who, when, which kiosk).")
+    return (
+        f"Warning: {count} failed attempt{plural} to unlock IC mode since your last unlock; each is a row of "
+        "the log (who, when, which kiosk)."
+    )

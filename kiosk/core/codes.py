@@ -29,8 +29,19 @@ _SYMBOLS = frozenset(ALPHABET)  # ``_SYMBOLS.issuperset(text)``: every character
 
 # What a scanner sending US key codes produces on an AZERTY host (French and Belgian), mapped back.
 AZERTY_TO_US = {
-    "&": "1", "é": "2", '"': "3", "'": "4", "(": "5", "-": "6", "§": "6",
-    "è": "7", "_": "8", "!": "8", "ç": "9", "à": "0", "?": "M",
+    "&": "1",
+    "é": "2",
+    '"': "3",
+    "'": "4",
+    "(": "5",
+    "-": "6",
+    "§": "6",
+    "è": "7",
+    "_": "8",
+    "!": "8",
+    "ç": "9",
+    "à": "0",
+    "?": "M",
 }
 
 MAX_INPUT = 256  # anything longer than this is not a badge, whatever it contains
@@ -67,11 +78,7 @@ def check_symbol(body: str) -> str:
 
 
 def is_valid(code: str) -> bool:
-    return (
-        len(code) == LENGTH
-        and _SYMBOLS.issuperset(code)
-        and _weighted_sum(code) % BASE == 0
-    )
+    return len(code) == LENGTH and _SYMBOLS.issuperset(code) and _weighted_sum(code) % BASE == 0
 
 
 def new_code() -> str:

@@ -131,8 +131,9 @@ def decide(facts: DoorFacts) -> Ruling:
     return decide_presence(facts.zone, facts.scene_state, facts.approved_zones, facts.inside)
 
 
-def decide_presence(zone: Zone, state: SceneState, approved_zones: frozenset[Zone] | frozenset[str],
-                    inside: bool) -> Ruling:
+def decide_presence(
+    zone: Zone, state: SceneState, approved_zones: frozenset[Zone] | frozenset[str], inside: bool
+) -> Ruling:
     """The rule once the person is known (by a valid badge, or by name when the AD looks them up)."""
     if state is SceneState.DRAFT:
         return Ruling(Decision.DENY, Reason.NOT_OPEN)

@@ -81,15 +81,27 @@ def new_id() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{secrets.randbits(80):020x}"
 
 
-def envelope(id: str, device: str, seq: int, prev: str, hlc: str, at: str, type: str, key: str,
-             parents: tuple[str, ...], body_text: str) -> str:
+def envelope(
+    id: str,
+    device: str,
+    seq: int,
+    prev: str,
+    hlc: str,
+    at: str,
+    type: str,
+    key: str,
+    parents: tuple[str, ...],
+    body_text: str,
+) -> str:
     """The canonical payload of an event whose body is already canonical text: the same text ``canonical``
     makes of the whole event (keys in sorted order), built without encoding the body again - a crew list of
     fifty thousand people is recorded in one short transaction."""
     # id, device, hlc and prev are of a shape that needs no escaping (``check``); the rest is encoded.
-    return (f'{{"at":{_TEXT(at)},"body":{body_text},"device":"{device}","hlc":"{hlc}",'
-            f'"id":"{id}","key":{_TEXT(key)},"parents":{_CANONICAL(list(parents))},'
-            f'"prev":"{prev}","seq":{seq},"type":{_TEXT(type)},"v":{FORMAT}}}')
+    return (
+        f'{{"at":{_TEXT(at)},"body":{body_text},"device":"{device}","hlc":"{hlc}",'
+        f'"id":"{id}","key":{_TEXT(key)},"parents":{_CANONICAL(list(parents))},'
+        f'"prev":"{prev}","seq":{seq},"type":{_TEXT(type)},"v":{FORMAT}}}'
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +119,18 @@ class Event:
 
     @functools.cached_property
     def payload(self) -> str:
-        return envelope(self.id, self.device, self.seq, self.prev, self.hlc, self.at, self.type, self.key,
-                        self.parents, canonical(dict(self.body)))
+        return envelope(
+            self.id,
+            self.device,
+            self.seq,
+            self.prev,
+            self.hlc,
+            self.at,
+            self.type,
+            self.key,
+            self.parents,
+            canonical(dict(self.body)),
+        )
 
     @functools.cached_property
     def hash(self) -> str:
@@ -120,19 +142,31 @@ class Event:
         return (self.hlc, self.device, self.seq)
 
 
-def make(device: str, seq: int, prev: str, hlc: str, at: str, type: str, key: str, body: Mapping[str, Any],
-         parents: Iterable[str] = (), id: str | None = None) -> Event:
+def make(
+    device: str,
+    seq: int,
+    prev: str,
+    hlc: str,
+    at: str,
+    type: str,
+    key: str,
+    body: Mapping[str, Any],
+    parents: Iterable[str] = (),
+    id: str | None = None,
+) -> Event:
     """A new event, checked (``EventError`` when a field is out of shape)."""
-    event = Event(id or new_id(), device, seq, prev, hlc, at, type, key, tuple(sorted(set(parents))),
-                  dict(body))
+    event = Event(id or new_id(), device, seq, prev, hlc, at, type, key, tuple(sorted(set(parents))), dict(body))
     check(event)
     return event
 
 
 def _parents_ok(parents: Any) -> bool:
-    return (isinstance(parents, tuple) and len(parents) <= MAX_PARENTS
-            and all(isinstance(one, str) and _ID.match(one) for one in parents)
-            and list(parents) == sorted(set(parents)))
+    return (
+        isinstance(parents, tuple)
+        and len(parents) <= MAX_PARENTS
+        and all(isinstance(one, str) and _ID.match(one) for one in parents)
+        and list(parents) == sorted(set(parents))
+    )
 
 
 # A NUL escaped in the JSON text (``\u0000`` after an even run of backslashes): PostgreSQL cannot store one.
@@ -177,9 +211,18 @@ def parse(payload: str) -> Event:
         raise EventError(f"not an event payload ({error})") from None
     if not isinstance(data, dict) or set(data) != set(FIELDS) or data["v"] != FORMAT:
         raise EventError("not an event payload of format 1")
-    event = Event(data["id"], data["device"], data["seq"], data["prev"], data["hlc"], data["at"], data["type"],
-                  data["key"], tuple(data["parents"]) if isinstance(data["parents"], list) else data["parents"],
-                  data["body"])
+    event = Event(
+        data["id"],
+        data["device"],
+        data["seq"],
+        data["prev"],
+        data["hlc"],
+        data["at"],
+        data["type"],
+        data["key"],
+        tuple(data["parents"]) if isinstance(data["parents"], list) else data["parents"],
+        data["body"],
+    )
     if type(data["v"]) is int and _canonical_or_none(data) == payload:
         # The whole object encoded once, in canonical form, is the text received: once its fields are in shape
         # (``check``, below), that is the envelope ``Event.payload`` builds, so the event keeps the text.
@@ -221,12 +264,15 @@ def verify_chain(events: Iterable[Event], after: Event | None = None) -> None:
     for event in events:
         if not follows(event, previous):
             expected = 1 if previous is None else previous.seq + 1
-            raise EventError(f"device {event.device}: event {event.seq} does not follow event {expected - 1} "
-                             f"(expected seq {expected} with the previous event's hash)")
+            raise EventError(
+                f"device {event.device}: event {event.seq} does not follow event {expected - 1} "
+                f"(expected seq {expected} with the previous event's hash)"
+            )
         previous = event
 
 
 # --- the hybrid logical clock ----------------------------------------------------------------------------------
+
 
 def hlc_text(wall_ms: int, counter: int) -> str:
     return f"{wall_ms:013d}-{counter:04d}"

@@ -40,8 +40,9 @@ def frontier(events: Sequence[Event]) -> list[Event]:
     return [event for event in events if event.id not in seen]
 
 
-def heads(events: Sequence[Event], safer: Callable[[Event, Event], Event],
-          same: Callable[[Event, Event], bool]) -> tuple[Event | None, list[Conflict]]:
+def heads(
+    events: Sequence[Event], safer: Callable[[Event, Event], Event], same: Callable[[Event, Event], bool]
+) -> tuple[Event | None, list[Conflict]]:
     """The winning event of a key: the one event of its frontier, or between concurrent ones, ``safer``."""
     head: Event | None = None
     conflicts = []
@@ -52,9 +53,15 @@ def heads(events: Sequence[Event], safer: Callable[[Event, Event], Event],
         kept = safer(head, event)
         if not same(head, event):
             lost = event if kept is head else head
-            conflicts.append(Conflict(event.key, kept.id, lost.id,
-                                      f"changed on {head.device} and {event.device} without either seeing the "
-                                      f"other: kept the {kept.type} of {kept.device}"))
+            conflicts.append(
+                Conflict(
+                    event.key,
+                    kept.id,
+                    lost.id,
+                    f"changed on {head.device} and {event.device} without either seeing the "
+                    f"other: kept the {kept.type} of {kept.device}",
+                )
+            )
         head = kept
     return head, conflicts
 
@@ -71,16 +78,20 @@ def taking_away_wins(off: str) -> Callable[[Event, Event], Event]:
     """Between a change that takes something away (``off``: an approval removed, a confirmation withdrawn) and
     one made concurrently that grants it, the taking away wins: nothing is let in, or opened, on a disputed
     fact."""
+
     def safer(first: Event, second: Event) -> Event:
         if (first.type == off) != (second.type == off):
             return first if first.type == off else second
         return later(first, second)
+
     return safer
 
 
 def toggle(table: str, on: str, off: str, row: Callable[[Event], Row]) -> Callable[[Sequence[Event]], Folded]:
     """The fold of a key that is granted (``on``) or taken away (``off``): one row while granted."""
+
     def fold(events: Sequence[Event]) -> Folded:
         head, conflicts = heads(events, taking_away_wins(off), lambda a, b: a.type == b.type)
         return Folded({table: [row(head)] if head and head.type == on else []}, head, conflicts)
+
     return fold

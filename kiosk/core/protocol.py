@@ -20,9 +20,11 @@ RIDER_NOTICE = timedelta(days=2)  # 48 hours: a rider agreed later than this bef
 # not in force yet (or lifted, waiting to reopen), or it is rolling or on hold.
 IC_ARRIVAL_REASONS = frozenset({Reason.NOT_OPEN, Reason.LIFTED, Reason.ROLLING, Reason.HOLD})
 IC_ARRIVAL_WORDS = "IC here: recorded for scene {scene}'s checklist - {rest}"
-NO_IC_PROMISE = ("This is your choice alone. Nobody can make it for you, and you can withdraw it at any time, "
-                 "without giving a reason: scan your badge here again, and the set goes on hold until an "
-                 "intimacy coordinator is here.")
+NO_IC_PROMISE = (
+    "This is your choice alone. Nobody can make it for you, and you can withdraw it at any time, "
+    "without giving a reason: scan your badge here again, and the set goes on hold until an "
+    "intimacy coordinator is here."
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,11 @@ def checklist(changes: Iterable[Mapping]) -> list[Item]:
             items.append(item)
         elif not row["removed"]:
             items.append(Item(item.id, row["words"], bool(row["required"])))
-    items += [Item(row["item"], row["words"], bool(row["required"])) for _, row in sorted(changed.items())
-              if not row["removed"]]
+    items += [
+        Item(row["item"], row["words"], bool(row["required"]))
+        for _, row in sorted(changed.items())
+        if not row["removed"]
+    ]
     return items
 
 
@@ -68,8 +73,9 @@ def check_item_id(item: str) -> str:
     """An item's id as typed: lowercase letters, digits and '-' (``robes-warm``); ``BadInput`` otherwise."""
     item = item.strip().lower()
     if not ITEM_ID.match(item):
-        raise BadInput(f"A checklist item is named by 1 to 30 lowercase letters, digits or '-' (like "
-                       f"'robes-warm'), not {item!r}.")
+        raise BadInput(
+            f"A checklist item is named by 1 to 30 lowercase letters, digits or '-' (like 'robes-warm'), not {item!r}."
+        )
     return item
 
 
@@ -77,16 +83,20 @@ def check_item_change(item: str, removing: bool) -> None:
     """The automatic items (the IC here, the riders, the performers told) belong to every closed set: a
     production may reword, add, make optional or remove the others, never these."""
     if item in AUTOMATIC:
-        raise BadInput(f"'{item}' is met at the door and in the record, on every closed set: it cannot be "
-                       f"{'removed' if removing else 'changed'}. A scene runs without an IC only by each "
-                       "performer's own choice.")
+        raise BadInput(
+            f"'{item}' is met at the door and in the record, on every closed set: it cannot be "
+            f"{'removed' if removing else 'changed'}. A scene runs without an IC only by each "
+            "performer's own choice."
+        )
 
 
 def rider_warning(agreed_on: date, scene_day: date) -> str | None:
     """The 48 hours a performer is owed between agreeing their rider and shooting the scene."""
     if scene_day - agreed_on < RIDER_NOTICE:
-        return (f"agreed on {agreed_on}, less than 48 hours before the scene ({scene_day}): check that the "
-                "performer had the time they are owed")
+        return (
+            f"agreed on {agreed_on}, less than 48 hours before the scene ({scene_day}): check that the "
+            "performer had the time they are owed"
+        )
     return None
 
 
@@ -103,8 +113,13 @@ def without_ic(performers: Iterable[str], chose: Iterable[str]) -> bool:
     return bool(performers) and performers <= set(chose)
 
 
-def not_told(approvals: Mapping[str, frozenset[str]], acknowledged: Mapping[str, frozenset[str]],
-             told: frozenset[str], performers: Iterable[str], exempt: Iterable[str] = ()) -> list[str]:
+def not_told(
+    approvals: Mapping[str, frozenset[str]],
+    acknowledged: Mapping[str, frozenset[str]],
+    told: frozenset[str],
+    performers: Iterable[str],
+    exempt: Iterable[str] = (),
+) -> list[str]:
     """The people on the list the performers have not all been told of: whose approval (each zone's, named by
     the event that granted it) is neither in the latest acknowledgement of every performer who has acknowledged
     the list nor in a record of the IC's that the performers were told and agreed.  ``approvals``: person ->
@@ -124,6 +139,7 @@ def not_told(approvals: Mapping[str, frozenset[str]], acknowledged: Mapping[str,
 
 
 # --- the checklist of one scene, met or not ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Done:
@@ -193,8 +209,11 @@ def _ic(facts: SceneFacts) -> tuple[bool, str, Done | None]:
 
 def _riders(facts: SceneFacts) -> tuple[bool, str, tuple[str, ...]]:
     missing = [ref for ref in facts.performers if ref not in facts.riders]
-    warnings = tuple(f"{facts.performers[ref]}: {warning}" for ref, (agreed, _) in facts.riders.items()
-                     if ref in facts.performers and (warning := rider_warning(agreed, facts.scene_day)))
+    warnings = tuple(
+        f"{facts.performers[ref]}: {warning}"
+        for ref, (agreed, _) in facts.riders.items()
+        if ref in facts.performers and (warning := rider_warning(agreed, facts.scene_day))
+    )
     if not facts.performers:
         return False, "the scene has no performers", warnings
     if missing:
@@ -209,8 +228,9 @@ def _told(facts: SceneFacts) -> tuple[bool, str]:
     if missing:
         return False, f"not yet acknowledged by {_names(missing, facts)}"
     for_them = [ref for ref, done in facts.acknowledged.items() if ref in facts.performers and done.for_them]
-    return True, "acknowledged by every performer" + (f" ({len(for_them)} recorded by the IC for them)"
-                                                       if for_them else "")
+    return True, "acknowledged by every performer" + (
+        f" ({len(for_them)} recorded by the IC for them)" if for_them else ""
+    )
 
 
 def readiness(items: Iterable[Item], facts: SceneFacts) -> Readiness:
@@ -228,6 +248,7 @@ def readiness(items: Iterable[Item], facts: SceneFacts) -> Readiness:
             states.append(ItemState(item, met, detail))
         else:
             done = facts.confirmed.get(item.id)
-            states.append(ItemState(item, done is not None, f"confirmed by {done.by}" if done else "not confirmed",
-                                    done))
+            states.append(
+                ItemState(item, done is not None, f"confirmed by {done.by}" if done else "not confirmed", done)
+            )
     return Readiness(tuple(states))

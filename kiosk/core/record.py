@@ -68,15 +68,32 @@ CLOCK = "sync.clock"  # a device's clock found off the hub's by more than two mi
 
 # The door's record of a scene, by the names reports give its events (docs/report-json.md): nothing of a
 # check-in, a secret or a setting is among them.
-DOOR_RECORD = {SCENE: "scene_added", APPROVED: "approve", UNAPPROVED: "unapprove", SCENE_STATE: "state",
-               POLICY: "policy_ack", SCAN: "scan", BY_NAME: "override", SWEEP: "sweep", SCENE_IC: "ic_assigned",
-               OBJECTED_OUT: "objected", READY: "ready", NOT_READY: "not_ready", RIDER: "rider",
-               RIDER_REMOVED: "rider_removed", NO_IC: "no_ic", NO_IC_WITHDRAWN: "no_ic_withdrawn",
-               LIST_ACK: "list_ack", LIST_TOLD: "list_told", LIST_OBJECTION: "objection"}
+DOOR_RECORD = {
+    SCENE: "scene_added",
+    APPROVED: "approve",
+    UNAPPROVED: "unapprove",
+    SCENE_STATE: "state",
+    POLICY: "policy_ack",
+    SCAN: "scan",
+    BY_NAME: "override",
+    SWEEP: "sweep",
+    SCENE_IC: "ic_assigned",
+    OBJECTED_OUT: "objected",
+    READY: "ready",
+    NOT_READY: "not_ready",
+    RIDER: "rider",
+    RIDER_REMOVED: "rider_removed",
+    NO_IC: "no_ic",
+    NO_IC_WITHDRAWN: "no_ic_withdrawn",
+    LIST_ACK: "list_ack",
+    LIST_TOLD: "list_told",
+    LIST_OBJECTION: "objection",
+}
 STATE_RANK = {"draft": 0, "open": 1, "hold": 2, "rolling": 3, "lifted": 4}  # higher: fewer people may pass
 
 
 # --- keys: the one thing an event changes ---------------------------------------------------------------------
+
 
 def production_key() -> str:
     return "production"

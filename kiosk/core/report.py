@@ -198,8 +198,14 @@ class SceneReport:
 
     def details(self) -> list[tuple[str, str]]:
         """The scene's particulars, labelled, in every format."""
-        return [("Title", self.title), ("Location", self.location), ("Date", self.date), ("State now", self.state),
-                ("Intimacy coordinator", self.coordinator or ""), ("Performers", ", ".join(self.performers))]
+        return [
+            ("Title", self.title),
+            ("Location", self.location),
+            ("Date", self.date),
+            ("State now", self.state),
+            ("Intimacy coordinator", self.coordinator or ""),
+            ("Performers", ", ".join(self.performers)),
+        ]
 
     def summary(self) -> list[tuple[str, int]]:
         """The figures at the head of each scene's section, in every format."""
@@ -264,7 +270,6 @@ class RollCall:
     printed_at: datetime
     timezone: str
     people: tuple[Present, ...] = field(default_factory=tuple)
-
 
 
 def state_periods(changes: Iterable[tuple[T, str]]) -> list[Period[T]]:
@@ -345,8 +350,7 @@ def peak(series: Sequence[tuple[T, int]]) -> tuple[int, T | None]:
     return best
 
 
-def bucket_max(series: Sequence[tuple[float, int]], start: float, end: float,
-               buckets: int) -> list[tuple[float, int]]:
+def bucket_max(series: Sequence[tuple[float, int]], start: float, end: float, buckets: int) -> list[tuple[float, int]]:
     """A step series thinned for drawing: at most ``2 * buckets`` points, every local peak kept.
 
     Times are numbers (seconds); for each bucket of ``[start, end]`` the count in force at its start and the

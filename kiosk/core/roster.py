@@ -40,6 +40,7 @@ ALIASES = {
 }
 FIELDS = tuple(ALIASES)
 
+
 @dataclass(frozen=True)
 class RosterSource:
     """How to read a list; every option may be left out.
@@ -98,8 +99,9 @@ def _problems(ref: str, name: str, department: str, role: str, kind: str) -> lis
     if not name:
         problems.append(("name", "name is missing"))
     if kind.lower() not in KINDS:
-        problems.append(("kind", f"kind must be cast or crew, not {kind!r}" if kind else
-                         "kind is missing (cast or crew)"))
+        problems.append(
+            ("kind", f"kind must be cast or crew, not {kind!r}" if kind else "kind is missing (cast or crew)")
+        )
     if ref and not REF_PATTERN.match(ref):
         problems.append(("ref", f"ref {ref!r} must be letters, digits, '.', '_' or '-' (at most 40)"))
     for label, value in (("name", name), ("department", department), ("role", role)):
@@ -121,8 +123,9 @@ def field_name(text: str) -> str:
     for name, aliases in ALIASES.items():
         if wanted == name or wanted in aliases:
             return name
-    raise RosterOptionError(f"{text!r} is not something the kiosk reads from a list; the fields are "
-                            f"{', '.join(FIELDS)}")
+    raise RosterOptionError(
+        f"{text!r} is not something the kiosk reads from a list; the fields are {', '.join(FIELDS)}"
+    )
 
 
 def parse_column_map(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -131,7 +134,7 @@ def parse_column_map(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, equals, header = pair.partition("=")
         if not equals:
-            raise RosterOptionError(f"{pair!r} must be FIELD=COLUMN, e.g. name=\"Performer\"")
+            raise RosterOptionError(f'{pair!r} must be FIELD=COLUMN, e.g. name="Performer"')
         columns[field_name(key)] = header.strip()
     return columns
 
@@ -144,6 +147,7 @@ def _normal(header: str) -> str:
 
 # --- The header: which column holds which field ----------------------------------------------------------
 
+
 def _match(cells: list[str], columns: dict[str, str]) -> tuple[dict[str, int], list[str]]:
     """The column index of each field found in a header row, and the problems (a field in two columns)."""
     normal = [_normal(cell) for cell in cells]
@@ -155,15 +159,19 @@ def _match(cells: list[str], columns: dict[str, str]) -> tuple[dict[str, int], l
         if name in mapped:
             wanted = [index for index, text in enumerate(normal) if mapped[name] and text == mapped[name]]
         else:
-            wanted = [index for index, text in enumerate(normal)
-                      if text in ALIASES[name] and index not in claimed]
+            wanted = [index for index, text in enumerate(normal) if text in ALIASES[name] and index not in claimed]
         if name in mapped and mapped[name] and not wanted:
-            problems.append(f"no column {columns[name]!r} for the {name} (--map); the header has "
-                            + ", ".join(repr(cell) for cell in cells if cell.strip()))
+            problems.append(
+                f"no column {columns[name]!r} for the {name} (--map); the header has "
+                + ", ".join(repr(cell) for cell in cells if cell.strip())
+            )
         if len(wanted) > 1:
             where = " and ".join(f"{cells[index]!r} (column {column_letter(index)})" for index in wanted)
-            remedy = ("rename or remove one" if len({normal[index] for index in wanted}) == 1 else
-                      f"remove one, or choose one with --map {name.replace(' ', '-')}=COLUMN")
+            remedy = (
+                "rename or remove one"
+                if len({normal[index] for index in wanted}) == 1
+                else f"remove one, or choose one with --map {name.replace(' ', '-')}=COLUMN"
+            )
             problems.append(f"the header names the {name} twice: {where} - {remedy}")
         if wanted:
             found[name] = wanted[0]
@@ -177,8 +185,11 @@ def _fit(rows: list[Row], columns: dict[str, str]) -> tuple[int, int, int]:
     if header is None:
         return 0, 0, 0
     line, cells = header
-    return (len(_match(cells, columns)[0]), len(cells),
-            -sum(len(row) > len(cells) for number, row in rows if number > line))
+    return (
+        len(_match(cells, columns)[0]),
+        len(cells),
+        -sum(len(row) > len(cells) for number, row in rows if number > line),
+    )
 
 
 def _has_name(found: dict[str, int]) -> bool:
@@ -188,8 +199,7 @@ def _has_name(found: dict[str, int]) -> bool:
 def _find_header(rows: list[Row], columns: dict[str, str]) -> Row | None:
     """The first of the first ``HEADER_SEARCH`` rows that are not blank that names the name column(s)."""
     filled = [(line, cells) for line, cells in rows if any(cell.strip() for cell in cells)]
-    return next(((line, cells) for line, cells in filled[:HEADER_SEARCH] if _has_name(_match(cells, columns)[0])),
-                None)
+    return next(((line, cells) for line, cells in filled[:HEADER_SEARCH] if _has_name(_match(cells, columns)[0])), None)
 
 
 def _describe(indexes: list[int], cells: list[str], spreadsheet: bool) -> str:
@@ -203,13 +213,15 @@ def _describe(indexes: list[int], cells: list[str], spreadsheet: bool) -> str:
 
 # --- Reading ---------------------------------------------------------------------------------------------
 
+
 def _check_options(source: RosterSource) -> dict[str, str]:
     if source.encoding is not None:
         try:
             codecs.lookup(source.encoding)
         except LookupError:
-            raise RosterOptionError(f"{source.encoding!r} is not an encoding Python knows (try utf-8, cp1252, "
-                                    "latin-1, mac_roman, utf-16).") from None
+            raise RosterOptionError(
+                f"{source.encoding!r} is not an encoding Python knows (try utf-8, cp1252, latin-1, mac_roman, utf-16)."
+            ) from None
     if source.kind is not None and source.kind.lower() not in KINDS:
         raise RosterOptionError(f"The kind for everyone must be cast or crew, not {source.kind!r}.")
     columns = {field_name(name): header.strip() for name, header in source.columns.items()}
@@ -229,10 +241,16 @@ def read_roster(data: bytes, source: RosterSource | None = None) -> Roster:
     if header is None:
         mapped = f" ({columns['name']!r}, as --map says)" if columns.get("name") else ""
         first = next((line for line, cells in table.rows if any(cell.strip() for cell in cells)), None)
-        missing = RowError(1, "the list is empty") if first is None else RowError(
-            first, f"no header row naming the name column{mapped} in the first {HEADER_SEARCH} rows: the header "
-            "needs Name (or First name and Last name), Kind (cast or crew), and may have Ref, Department and "
-            "Role; other names with --map name=COLUMN")
+        missing = (
+            RowError(1, "the list is empty")
+            if first is None
+            else RowError(
+                first,
+                f"no header row naming the name column{mapped} in the first {HEADER_SEARCH} rows: the header "
+                "needs Name (or First name and Last name), Kind (cast or crew), and may have Ref, Department and "
+                "Role; other names with --map name=COLUMN",
+            )
+        )
         return Roster([], sorted([*table.errors, missing], key=_order), Reading(table.format))
     header_line, cells = header
     found, problems = _match(cells, columns)
@@ -244,17 +262,31 @@ def read_roster(data: bytes, source: RosterSource | None = None) -> Roster:
         where["name"] = where.pop("first name") + where.pop("last name")
     described: dict[str, str] = {
         name: _describe(where[name], cells, table.spreadsheet) if name in where else "made from the name"
-        for name in ("ref", "name", "department", "role", "kind", "photo") if name in where or name == "ref"}
+        for name in ("ref", "name", "department", "role", "kind", "photo")
+        if name in where or name == "ref"
+    }
     if source.kind:
-        described["kind"] = (f"{described['kind']}, else {source.kind.lower()}" if "kind" in where else
-                             f"{source.kind.lower()} for everyone")
+        described["kind"] = (
+            f"{described['kind']}, else {source.kind.lower()}"
+            if "kind" in where
+            else f"{source.kind.lower()} for everyone"
+        )
     used = {index for indexes in where.values() for index in indexes}
-    reading = Reading(table.format, header_line, described,
-                      tuple(cell for index, cell in enumerate(cells) if cell.strip() and index not in used))
+    reading = Reading(
+        table.format,
+        header_line,
+        described,
+        tuple(cell for index, cell in enumerate(cells) if cell.strip() and index not in used),
+    )
     errors = [RowError(header_line, problem) for problem in problems]
     if "kind" not in where and not source.kind:
-        errors.append(RowError(header_line, "no kind column (cast or crew): add one, name it with "
-                                            "--map kind=COLUMN, or give everyone's kind with --kind"))
+        errors.append(
+            RowError(
+                header_line,
+                "no kind column (cast or crew): add one, name it with "
+                "--map kind=COLUMN, or give everyone's kind with --kind",
+            )
+        )
     if errors:  # the columns are not clear: the rows cannot be checked
         return Roster([], sorted(table.errors + errors, key=_order), reading)
     people, errors = _people(table, header_line, len(cells), where, source.kind)
@@ -267,8 +299,9 @@ def _order(error: RowError) -> tuple[int, int, str]:
     return error.line, len(letters), letters
 
 
-def _people(table: Table, header_line: int, width: int, where: dict[str, list[int]],
-            kind: str | None) -> tuple[list[PersonRow], list[RowError]]:
+def _people(
+    table: Table, header_line: int, width: int, where: dict[str, list[int]], kind: str | None
+) -> tuple[list[PersonRow], list[RowError]]:
     """The rows below the header as people, or each bad row's problems (in a spreadsheet, with their cells)."""
     people: list[PersonRow] = []
     errors: list[RowError] = []
@@ -276,26 +309,44 @@ def _people(table: Table, header_line: int, width: int, where: dict[str, list[in
     for line, cells in table.rows:
         if line <= header_line or not any(cell.strip() for cell in cells):
             continue
-        values = {name: " ".join(part for part in (cells[index].strip() if index < len(cells) else ""
-                                                   for index in where.get(name, ())) if part)
-                  for name in ("ref", "name", "department", "role", "kind", "photo")}
+        values = {
+            name: " ".join(
+                part
+                for part in (cells[index].strip() if index < len(cells) else "" for index in where.get(name, ()))
+                if part
+            )
+            for name in ("ref", "name", "department", "role", "kind", "photo")
+        }
         values["kind"] = values["kind"] or (kind or "")
         photo = values.pop("photo")
         problems = _problems(**values)
         if not table.spreadsheet and any(cell.strip() for cell in cells[width:]):
-            problems.append(("", (f"more cells than the header has columns ({len(cells)}, not {width}) - "
-                                  "is a separator inside a name without quotes?")))
+            problems.append(
+                (
+                    "",
+                    (
+                        f"more cells than the header has columns ({len(cells)}, not {width}) - "
+                        "is a separator inside a name without quotes?"
+                    ),
+                )
+            )
         ref = values["ref"] or (ref_from_name(values["name"]) if values["name"] else "")
         if ref and ref in seen:
-            problems.append(("ref" if values["ref"] else "name",
-                             f"ref {ref!r} is used again (first on line {seen[ref]})" if values["ref"] else
-                             f"same name as line {seen[ref]}; give each of them a ref"))
+            problems.append(
+                (
+                    "ref" if values["ref"] else "name",
+                    f"ref {ref!r} is used again (first on line {seen[ref]})"
+                    if values["ref"]
+                    else f"same name as line {seen[ref]}; give each of them a ref",
+                )
+            )
         seen.setdefault(ref, line)
         if problems:
             errors.extend(RowError(line, words, _cell(table, where.get(name), line)) for name, words in problems)
             continue
-        people.append(PersonRow(ref, values["name"], values["department"], values["role"],
-                                values["kind"].lower(), line, photo))
+        people.append(
+            PersonRow(ref, values["name"], values["department"], values["role"], values["kind"].lower(), line, photo)
+        )
     return people, errors
 
 

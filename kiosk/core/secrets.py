@@ -52,8 +52,9 @@ class KdfParams:
 
 def derive_key(secret: str, params: KdfParams) -> bytes:
     """A 32-byte key from ``secret``: slow on purpose (see the module note)."""
-    return hashlib.scrypt(secret.encode("utf-8"), salt=params.salt, n=params.n, r=params.r, p=params.p,
-                          maxmem=_MAXMEM, dklen=KEY_BYTES)
+    return hashlib.scrypt(
+        secret.encode("utf-8"), salt=params.salt, n=params.n, r=params.r, p=params.p, maxmem=_MAXMEM, dklen=KEY_BYTES
+    )
 
 
 def hash_secret(secret: str) -> str:

@@ -69,7 +69,6 @@ def column_letter(index: int) -> str:
     return letters
 
 
-
 @dataclass
 class Table:
     """A list as rows of cell texts, each with its line (its row number in a spreadsheet)."""
@@ -89,16 +88,21 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
         return Table("Excel workbook", [], True, [RowError(1, f"the workbook cannot be read ({error})")])
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
-            raise RosterOptionError(f"The workbook has no sheet {sheet!r}; its sheets are "
-                                    + ", ".join(repr(name) for name in workbook.sheetnames) + ".")
+            raise RosterOptionError(
+                f"The workbook has no sheet {sheet!r}; its sheets are "
+                + ", ".join(repr(name) for name in workbook.sheetnames)
+                + "."
+            )
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         if not hasattr(worksheet, "reset_dimensions"):
             raise RosterOptionError(f"The sheet {sheet!r} is a chart, not a table.")
         worksheet.reset_dimensions()  # the size a file states may be wrong: read what is there
         rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1)
-        table = Table(f"Excel workbook, sheet {worksheet.title!r}",
-                       [(line, [cell_text(value) for value in row]) for line, row in enumerate(rows, start=1)],
-                       spreadsheet=True)
+        table = Table(
+            f"Excel workbook, sheet {worksheet.title!r}",
+            [(line, [cell_text(value) for value in row]) for line, row in enumerate(rows, start=1)],
+            spreadsheet=True,
+        )
     except RosterOptionError:
         raise
     except Exception as error:
@@ -111,7 +115,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
 def _encoding(data: bytes, named: str | None) -> tuple[bytes, str, bool]:
     """The text's bytes without a BOM, its encoding, and whether it was named (rather than found)."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):], "utf-8", False
+        return data[len(codecs.BOM_UTF8) :], "utf-8", False
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data, "utf-16", False
     if named is None:
@@ -122,14 +126,17 @@ def _encoding(data: bytes, named: str | None) -> tuple[bytes, str, bool]:
 def _decode(data: bytes, encoding: str, named: bool) -> tuple[str, list[RowError]]:
     """The text, with each line that cannot be decoded reported by number (and read as blank)."""
     wrong = "not UTF-8 text" if encoding == "utf-8" and not named else f"not valid {encoding} text"
-    advice = ("name the file's encoding (--encoding cp1252 for a CSV from Excel on Windows, mac_roman from an old "
-              "Mac), or save it as CSV UTF-8" if encoding == "utf-8" and not named else
-              "is that the file's encoding?")
+    advice = (
+        "name the file's encoding (--encoding cp1252 for a CSV from Excel on Windows, mac_roman from an old "
+        "Mac), or save it as CSV UTF-8"
+        if encoding == "utf-8" and not named
+        else "is that the file's encoding?"
+    )
     if "\n".encode(encoding) != b"\n":  # UTF-16 and the like: lines cannot be cut from the bytes
         try:
             return data.decode(encoding), []
         except UnicodeDecodeError as error:
-            line = data[:error.start].decode(encoding, "replace").count("\n") + 1
+            line = data[: error.start].decode(encoding, "replace").count("\n") + 1
             return "", [RowError(line, f"{wrong}: {advice}")]
     errors: list[RowError] = []
     lines = []
@@ -158,15 +165,20 @@ def _split(text: str, delimiter: str) -> tuple[list[Row], list[RowError]]:
         return rows, [RowError(reader.line_num, f"the CSV cannot be read here ({error})")]
     if rows and _quote_left_open(text, rows[-1][0], delimiter):
         line = rows.pop()[0]
-        return rows, [RowError(line, 'a quote (") opens a cell on this line and is never closed, so the rest of '
-                                     "the file would be one cell: close the quote, or remove it")]
+        return rows, [
+            RowError(
+                line,
+                'a quote (") opens a cell on this line and is never closed, so the rest of '
+                "the file would be one cell: close the quote, or remove it",
+            )
+        ]
     return rows, []
 
 
 def _quote_left_open(text: str, line: int, delimiter: str) -> bool:
     """Whether the row starting on ``line`` (the last one) ends inside a quoted cell that never closes: the
     lenient reader takes everything to the end of the file into that cell."""
-    rest = "".join(text.splitlines(keepends=True)[line - 1:])
+    rest = "".join(text.splitlines(keepends=True)[line - 1 :])
     try:
         for _ in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, strict=True):
             pass
@@ -179,8 +191,17 @@ def _read_csv(data: bytes, encoding: str | None, fit: Callable[[list[Row]], tupl
     body, encoding, named = _encoding(data, encoding)
     text, errors = _decode(body, encoding, named)
     if text.count("\x00") * 10 > len(text):  # binary, or UTF-16 without its byte-order mark
-        return Table("CSV", [], errors=[RowError(1, "this is not CSV text (if it is UTF-16 text without a "
-                                                     "byte-order mark, name it: --encoding utf-16-le)")])
+        return Table(
+            "CSV",
+            [],
+            errors=[
+                RowError(
+                    1,
+                    "this is not CSV text (if it is UTF-16 text without a "
+                    "byte-order mark, name it: --encoding utf-16-le)",
+                )
+            ],
+        )
     sample = "\n".join(text.splitlines()[:SAMPLE_LINES])
     delimiter = max(DELIMITERS, key=lambda delimiter: fit(_split(sample, delimiter)[0]))  # a comma on a tie
     rows, split_errors = _split(text, delimiter)
@@ -190,8 +211,12 @@ def _read_csv(data: bytes, encoding: str | None, fit: Callable[[list[Row]], tupl
 
 def _read(data: bytes, sheet: str | None, encoding: str | None, fit: Callable[[list[Row]], tuple[int, ...]]) -> Table:
     if data.startswith(OLE_MAGIC):
-        return Table("old Excel workbook", [], True, [RowError(1, "an old .xls workbook (or one locked with a "
-                                                                   "password): save it as .xlsx or CSV UTF-8")])
+        return Table(
+            "old Excel workbook",
+            [],
+            True,
+            [RowError(1, "an old .xls workbook (or one locked with a password): save it as .xlsx or CSV UTF-8")],
+        )
     if data.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -205,18 +230,34 @@ def _read(data: bytes, sheet: str | None, encoding: str | None, fit: Callable[[l
         if "xl/workbook.xml" in names:
             return _read_xlsx(data, sheet)
         if mimetype == ODS_MIMETYPE:
-            return Table("OpenDocument spreadsheet", [], True, [RowError(
-                1, "an OpenDocument spreadsheet (.ods): save it as Excel .xlsx or CSV UTF-8, then import that")])
+            return Table(
+                "OpenDocument spreadsheet",
+                [],
+                True,
+                [
+                    RowError(
+                        1, "an OpenDocument spreadsheet (.ods): save it as Excel .xlsx or CSV UTF-8, then import that"
+                    )
+                ],
+            )
         return Table("archive", [], True, [RowError(1, "a zip archive, not an .xlsx workbook or a CSV file")])
     return _read_csv(data, encoding, fit)
 
 
-def read_table(data: bytes, sheet: str | None = None, encoding: str | None = None,
-               fit: Callable[[list[Row]], tuple[int, ...]] = lambda rows: ()) -> Table:
+def read_table(
+    data: bytes,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    fit: Callable[[list[Row]], tuple[int, ...]] = lambda rows: (),
+) -> Table:
     """The rows of a workbook's sheet (the first unless named) or of CSV text; RosterOptionError for a sheet
     the workbook lacks."""
     table = _read(data, sheet, encoding, fit)
     if len(table.rows) > MAX_ROWS:
-        return Table(table.format, [], table.spreadsheet, [RowError(
-            MAX_ROWS + 1, f"the list goes on past {MAX_ROWS:,} rows - is something typed far below it?")])
+        return Table(
+            table.format,
+            [],
+            table.spreadsheet,
+            [RowError(MAX_ROWS + 1, f"the list goes on past {MAX_ROWS:,} rows - is something typed far below it?")],
+        )
     return table

@@ -58,11 +58,12 @@ def _text(value: str, what: str, limit: int, allowed: str) -> str:
         if "\ud800" <= char <= "\udfff":
             raise BadInput(f"The {what} is not UTF-8 text - retype it, or set the terminal to UTF-8.")
         shape = "lines" if allowed else "one line"
-        raise BadInput(f"The {what} holds {_called(char)} at character {position}: remove it (write {shape} of "
-                       "letters, digits, punctuation and plain spaces).")
+        raise BadInput(
+            f"The {what} holds {_called(char)} at character {position}: remove it (write {shape} of "
+            "letters, digits, punctuation and plain spaces)."
+        )
     if not any(_shows(char) for char in value):
-        raise BadInput(f"The {what} shows nothing (only blank or invisible characters): type it in letters or "
-                       "digits.")
+        raise BadInput(f"The {what} shows nothing (only blank or invisible characters): type it in letters or digits.")
     return value
 
 
@@ -81,8 +82,10 @@ def ref(value: str, what: str) -> str:
     value = value.strip()
     if value and not REF_PATTERN.fullmatch(value):
         shown = repr(value) if len(value) <= REF_MAX else f"{value[:REF_MAX]!r}... ({len(value):,} characters)"
-        raise BadInput(f"The {what} {shown} must be 1 to {REF_MAX} letters, digits, '.', '_' or '-', starting "
-                       "with a letter or digit.")
+        raise BadInput(
+            f"The {what} {shown} must be 1 to {REF_MAX} letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit."
+        )
     return value
 
 

@@ -20,5 +20,20 @@ from kiosk.hub.admin import (
 from kiosk.hub.client import ClockReport, HubClient, Pull, sealed_digests
 from kiosk.hub.connection import HubError
 
-__all__ = ["ChainBreak", "ClockReport", "DeviceStatus", "HubClient", "HubError", "HubStatus", "Pull", "Verification",
-           "add_device", "init_hub", "revoke_device", "role_name", "sealed_digests", "status", "verify"]
+__all__ = [
+    "ChainBreak",
+    "ClockReport",
+    "DeviceStatus",
+    "HubClient",
+    "HubError",
+    "HubStatus",
+    "Pull",
+    "Verification",
+    "add_device",
+    "init_hub",
+    "revoke_device",
+    "role_name",
+    "sealed_digests",
+    "status",
+    "verify",
+]

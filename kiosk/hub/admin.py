@@ -33,8 +33,11 @@ def role_name(device: str) -> str:
     No device name holds ':', so two devices never share a role, and no role of another program is taken.
     """
     if not events.DEVICE_PATTERN.match(device):
-        raise HubError(f"{device!r} is not a device name (letters, digits, '.', '_' or '-', at most 63, starting "
-                       "with a letter or digit)", INVALID)
+        raise HubError(
+            f"{device!r} is not a device name (letters, digits, '.', '_' or '-', at most 63, starting "
+            "with a letter or digit)",
+            INVALID,
+        )
     role = ROLE_PREFIX + device
     return role if len(role) <= MAX_ROLE else f"{ROLE_PREFIX}{device[:40]}:{events.digest(device)[:16]}"
 
@@ -69,13 +72,19 @@ def add_device(admin_dsn: str, name: str, kind: str = "kiosk", password: str | N
         verifier = conn.pgconn.encrypt_password(secret.encode(), role.encode(), b"scram-sha-256").decode()
         with conn.transaction():
             if conn.execute("SELECT 1 FROM hub.devices WHERE name = %s", [name]).fetchone():
-                raise HubError(f"device {name} already exists at the hub (a revoked device keeps its name and its "
-                               "events: choose another name)", REFUSED)
+                raise HubError(
+                    f"device {name} already exists at the hub (a revoked device keeps its name and its "
+                    "events: choose another name)",
+                    REFUSED,
+                )
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
                 raise HubError(f"a role {role!r} already exists on this PostgreSQL server", REFUSED)
             conn.execute("INSERT INTO hub.devices (name, role, kind) VALUES (%s, %s, %s)", [name, role, kind])
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-                sql.Identifier(role), sql.Literal(verifier), sql.Identifier(KINDS[kind])))
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                    sql.Identifier(role), sql.Literal(verifier), sql.Identifier(KINDS[kind])
+                )
+            )
         target: dict[str, str | int] = {"host": conn.info.host, "port": conn.info.port, "dbname": conn.info.dbname}
     pinned = {key: value for key, value in parse_dsn(admin_dsn).items() if key in ("hostaddr", "sslrootcert")}
     tls = {} if str(target["host"]).startswith("/") else {"sslmode": "verify-full"}
@@ -95,11 +104,18 @@ def revoke_device(admin_dsn: str, name: str, password: str | None = None) -> int
             conn.execute("UPDATE hub.devices SET revoked_at = coalesce(revoked_at, now()) WHERE name = %s", [name])
             role = sql.Identifier(row[0])
             conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
-            conn.execute(sql.SQL("REVOKE {}, {} FROM {}").format(
-                sql.Identifier(schema.DEVICE_GROUP), sql.Identifier(schema.OFFICE_GROUP), role))
+            conn.execute(
+                sql.SQL("REVOKE {}, {} FROM {}").format(
+                    sql.Identifier(schema.DEVICE_GROUP), sql.Identifier(schema.OFFICE_GROUP), role
+                )
+            )
         try:
-            (ended,) = only_row(conn.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
-                                             "FROM pg_stat_activity WHERE usename = %s", [row[0]]))
+            (ended,) = only_row(
+                conn.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s",
+                    [row[0]],
+                )
+            )
         except psycopg.errors.InsufficientPrivilege:
             return 0
     return ended
@@ -145,9 +161,12 @@ def status(admin_dsn: str, password: str | None = None) -> HubStatus:
     """Every device with its last seen time, last seq, events held and clock skew, and the hub's totals."""
     with _admin(admin_dsn, password) as conn, snapshot(conn):
         devices = [DeviceStatus(*row) for row in conn.execute(_STATUS)]
-        version, blobs, erased = only_row(conn.execute(
-            "SELECT (SELECT max(version) FROM hub.migrations), (SELECT count(*) FROM hub.sealed), "
-            "(SELECT count(*) FROM hub.erased)"))
+        version, blobs, erased = only_row(
+            conn.execute(
+                "SELECT (SELECT max(version) FROM hub.migrations), (SELECT count(*) FROM hub.sealed), "
+                "(SELECT count(*) FROM hub.erased)"
+            )
+        )
     return HubStatus(version, sum(device.events for device in devices), blobs, erased, devices)
 
 
@@ -182,12 +201,22 @@ def _problem(row: tuple, previous: Event | None) -> tuple[Event | None, str | No
         return None, f"its payload is not a well-formed event ({error})"
     if events.digest(payload) != hash_:
         return None, "its hash is not the SHA-256 of its payload"
-    if (event.device, event.seq, event.id, event.prev, event.hlc, event.type, event.key) != \
-            (device, seq, event_id, prev, hlc, type_, key):
+    if (event.device, event.seq, event.id, event.prev, event.hlc, event.type, event.key) != (
+        device,
+        seq,
+        event_id,
+        prev,
+        hlc,
+        type_,
+        key,
+    ):
         return None, "its columns differ from its payload"
     if not events.follows(event, previous):
-        return None, ("the first event held is not seq 1 from genesis" if previous is None else
-                      f"it does not follow event {previous.seq} (a gap, or prev is not that event's hash)")
+        return None, (
+            "the first event held is not seq 1 from genesis"
+            if previous is None
+            else f"it does not follow event {previous.seq} (a gap, or prev is not that event's hash)"
+        )
     return event, None
 
 
@@ -199,8 +228,9 @@ def verify(admin_dsn: str, password: str | None = None) -> Verification:
     with _admin(admin_dsn, password) as conn, snapshot(conn):
         with conn.cursor(name="kiosk_hub_verify") as rows:
             rows.itersize = 5000
-            rows.execute("SELECT device, seq, event_id, prev, hlc, type, key, payload, hash FROM hub.events "
-                         "ORDER BY device, seq")
+            rows.execute(
+                "SELECT device, seq, event_id, prev, hlc, type, key, payload, hash FROM hub.events ORDER BY device, seq"
+            )
             device, previous, broken = None, None, False
             for row in rows:
                 total += 1
@@ -213,9 +243,16 @@ def verify(admin_dsn: str, password: str | None = None) -> Verification:
                 if problem:
                     breaks.append(ChainBreak(row[0], row[1], problem))
                     broken = True
-        bad = {table: [digest for (digest,) in conn.execute(
-            f"SELECT digest FROM hub.{table} WHERE digest <> encode(sha256(content), 'hex') ORDER BY digest")]
-            for table in ("sealed", "photos")}
-        blobs, photos = only_row(conn.execute("SELECT (SELECT count(*) FROM hub.sealed), "
-                                              "(SELECT count(*) FROM hub.photos)"))
+        bad = {
+            table: [
+                digest
+                for (digest,) in conn.execute(
+                    f"SELECT digest FROM hub.{table} WHERE digest <> encode(sha256(content), 'hex') ORDER BY digest"
+                )
+            ]
+            for table in ("sealed", "photos")
+        }
+        blobs, photos = only_row(
+            conn.execute("SELECT (SELECT count(*) FROM hub.sealed), (SELECT count(*) FROM hub.photos)")
+        )
     return Verification(devices, total, blobs, breaks, bad["sealed"], photos, bad["photos"])

@@ -172,8 +172,12 @@ class HubClient:
         for _ in conn.notifies(timeout=0):
             pass
 
-    def push(self, pushed: Sequence[Event], blobs: Mapping[str, bytes] | None = None,
-             photos: Mapping[str, bytes] | None = None) -> int:
+    def push(
+        self,
+        pushed: Sequence[Event],
+        blobs: Mapping[str, bytes] | None = None,
+        photos: Mapping[str, bytes] | None = None,
+    ) -> int:
         """Store this device's events, the sealed blobs (digest -> content) they refer to and the photos they set
         (digest -> JPEG), in one transaction; returns the highest seq the hub holds for this device, once
         committed (mark events sent up to it).
@@ -185,8 +189,11 @@ class HubClient:
         ordered = sorted(pushed, key=lambda event: event.seq)
         others = [event for event in ordered if event.device != self.device]
         if others:
-            raise HubError(f"event {others[0].seq} of device {others[0].device} cannot be pushed by device "
-                           f"{self.device}: a device pushes only its own events", REFUSED)
+            raise HubError(
+                f"event {others[0].seq} of device {others[0].device} cannot be pushed by device "
+                f"{self.device}: a device pushes only its own events",
+                REFUSED,
+            )
         blobs, photos = blobs or {}, photos or {}
         _check_digests(blobs, "sealed content", "does not hash to its digest", INVALID)
         _check_digests(photos, "the photo", "does not hash to its digest", INVALID)
@@ -196,19 +203,32 @@ class HubClient:
                 for table, held in (("sealed", blobs), ("photos", photos)):
                     if held:
                         with conn.cursor() as cursor:
-                            cursor.executemany(sql.SQL("INSERT INTO {} (digest, content, device) VALUES (%s, %s, %s) "
-                                                       "ON CONFLICT (digest) DO NOTHING").format(
-                                                           sql.Identifier("hub", table)),
-                                               [(digest, content, self.device) for digest, content in held.items()])
+                            cursor.executemany(
+                                sql.SQL(
+                                    "INSERT INTO {} (digest, content, device) VALUES (%s, %s, %s) "
+                                    "ON CONFLICT (digest) DO NOTHING"
+                                ).format(sql.Identifier("hub", table)),
+                                [(digest, content, self.device) for digest, content in held.items()],
+                            )
                 if ordered:
                     payloads = [event.payload for event in ordered]  # a property: encoded once here
-                    conn.execute(_INSERT_EVENTS, [
-                        [event.device for event in ordered], [event.seq for event in ordered],
-                        [event.id for event in ordered], [event.prev for event in ordered],
-                        [event.hlc for event in ordered], [event.type for event in ordered],
-                        [event.key for event in ordered], payloads, [events.digest(text) for text in payloads]])
-                answer = conn.execute("SELECT hub.my_device(), coalesce(max(seq), 0) FROM hub.events "
-                                      "WHERE device = %s", [self.device])
+                    conn.execute(
+                        _INSERT_EVENTS,
+                        [
+                            [event.device for event in ordered],
+                            [event.seq for event in ordered],
+                            [event.id for event in ordered],
+                            [event.prev for event in ordered],
+                            [event.hlc for event in ordered],
+                            [event.type for event in ordered],
+                            [event.key for event in ordered],
+                            payloads,
+                            [events.digest(text) for text in payloads],
+                        ],
+                    )
+                answer = conn.execute(
+                    "SELECT hub.my_device(), coalesce(max(seq), 0) FROM hub.events WHERE device = %s", [self.device]
+                )
             device, held = only_row(answer)
         if device is None:  # nothing was stored: the policies refuse a revoked device's rows
             raise HubError(f"device {self.device} has been revoked at the hub", REVOKED)
@@ -229,8 +249,9 @@ class HubClient:
                 # compiling costs ten times what the few index scans do.
                 conn.execute("SET LOCAL jit = off")
                 active = conn.execute("SELECT hub.my_device()")
-                found = conn.execute(_PULL, {"devices": list(cursors), "afters": list(cursors.values()),
-                                             "limit": limit})
+                found = conn.execute(
+                    _PULL, {"devices": list(cursors), "afters": list(cursors.values()), "limit": limit}
+                )
                 if only_row(active)[0] is None:
                     raise HubError(f"device {self.device} has been revoked at the hub", REVOKED)
                 rows = found.fetchall()
@@ -239,10 +260,16 @@ class HubClient:
                 for event in pulled:
                     named[event.type == PHOTO_SET].update(sealed_digests(event))
                 wanted, faces = sorted(named[False]), sorted(named[True])
-                blobs = conn.execute("SELECT digest, content FROM hub.sealed WHERE digest = ANY (%s)",
-                                     [wanted]).fetchall() if wanted else []
-                photos = conn.execute("SELECT digest, content FROM hub.photos WHERE digest = ANY (%s)",
-                                      [faces]).fetchall() if faces else []
+                blobs = (
+                    conn.execute("SELECT digest, content FROM hub.sealed WHERE digest = ANY (%s)", [wanted]).fetchall()
+                    if wanted
+                    else []
+                )
+                photos = (
+                    conn.execute("SELECT digest, content FROM hub.photos WHERE digest = ANY (%s)", [faces]).fetchall()
+                    if faces
+                    else []
+                )
         held, shown = dict(blobs), dict(photos)
         _check_digests(held, "the hub holds sealed content", _VERIFY, INVALID)
         _check_digests(shown, "the hub holds the photo", _VERIFY, INVALID)
@@ -255,11 +282,17 @@ class HubClient:
         try:
             event = events.parse(payload)
         except EventError as error:
-            raise HubError(f"the hub holds event {seq} of device {device} that is not a well-formed event ({error}); "
-                           "its administrator should run `kiosk hub verify`", INVALID) from None
+            raise HubError(
+                f"the hub holds event {seq} of device {device} that is not a well-formed event ({error}); "
+                "its administrator should run `kiosk hub verify`",
+                INVALID,
+            ) from None
         if events.digest(payload) != hash_:
-            raise HubError(f"the hub holds event {seq} of device {device} whose hash does not match its payload; "
-                           "its administrator should run `kiosk hub verify`", INVALID)
+            raise HubError(
+                f"the hub holds event {seq} of device {device} whose hash does not match its payload; "
+                "its administrator should run `kiosk hub verify`",
+                INVALID,
+            )
         event.__dict__["hash"] = hash_  # checked just above: the cached property need not hash it again
         return event
 
@@ -280,8 +313,9 @@ class HubClient:
     def heads(self) -> dict[str, int]:
         """The highest seq the hub holds of each device that has pushed (one index probe per device)."""
         with self._call() as conn:
-            rows = conn.execute("SELECT d.name, (SELECT max(e.seq) FROM hub.events AS e WHERE e.device = d.name) "
-                                "FROM hub.devices AS d").fetchall()
+            rows = conn.execute(
+                "SELECT d.name, (SELECT max(e.seq) FROM hub.events AS e WHERE e.device = d.name) FROM hub.devices AS d"
+            ).fetchall()
         return {name: seq for name, seq in rows if seq is not None}
 
     def wait(self, timeout: float) -> set[str]:
@@ -291,6 +325,7 @@ class HubClient:
         deadline = monotonic() + timeout
         with self._call() as conn:
             while not pushed and (left := deadline - monotonic()) > 0:
-                pushed.update(note.payload for note in conn.notifies(timeout=left, stop_after=1)
-                              if note.payload != self.device)
+                pushed.update(
+                    note.payload for note in conn.notifies(timeout=left, stop_after=1) if note.payload != self.device
+                )
         return pushed

@@ -32,14 +32,26 @@ INVALID = "invalid"  # bad input: a malformed event, connection string or name
 REFUSED = "refused"  # the hub refused the operation (no right to it, not a hub, ...)
 
 # Keep TCP connections from hanging for ever when the network goes away mid-call (given values win).
-CONNECT_DEFAULTS = {"connect_timeout": "10", "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5",
-                    "keepalives_count": "3", "tcp_user_timeout": "30000"}
+CONNECT_DEFAULTS = {
+    "connect_timeout": "10",
+    "keepalives": "1",
+    "keepalives_idle": "10",
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "30000",
+}
 
 
 # libpq's words when TLS itself failed (others that mention SSL, such as "SSL SYSCALL error: EOF detected", mean
 # the server went away mid-handshake: out of reach, not a TLS problem).
-TLS_SIGNS = ("certificate", "no encryption", "does not support ssl", "wrong version number", "tlsv1 alert",
-             "ssl error: sslv3 alert")
+TLS_SIGNS = (
+    "certificate",
+    "no encryption",
+    "does not support ssl",
+    "wrong version number",
+    "tlsv1 alert",
+    "ssl error: sslv3 alert",
+)
 
 
 class HubError(Exception):
@@ -68,9 +80,11 @@ def parse_dsn(dsn: str) -> dict[str, str]:
     try:
         return {key: str(value) for key, value in conninfo_to_dict(dsn).items()}
     except psycopg.ProgrammingError:
-        raise HubError("the hub address is not a valid libpq connection string "
-                       "(key=value pairs such as 'host=hub.example port=5432 dbname=kiosk', or a postgresql:// URI)",
-                       INVALID) from None
+        raise HubError(
+            "the hub address is not a valid libpq connection string "
+            "(key=value pairs such as 'host=hub.example port=5432 dbname=kiosk', or a postgresql:// URI)",
+            INVALID,
+        ) from None
 
 
 def _is_socket(params: Mapping[str, str]) -> bool:
@@ -88,11 +102,15 @@ def connection_params(dsn: str, password: str | None = None) -> dict[str, str]:
     params = parse_dsn(dsn)
     if not _is_socket(params):
         if params.setdefault("sslmode", "verify-full") != "verify-full":
-            raise HubError(f"sslmode={params['sslmode']} is refused: the hub is reached only over TLS with its "
-                           "certificate verified (sslmode=verify-full)", INVALID)
+            raise HubError(
+                f"sslmode={params['sslmode']} is refused: the hub is reached only over TLS with its "
+                "certificate verified (sslmode=verify-full)",
+                INVALID,
+            )
         if (params.get("sslrootcert") or os.environ.get("PGSSLROOTCERT")) in (None, "", "system"):
-            raise HubError("name the hub's CA certificate (sslrootcert=<file>): kiosks trust that one CA, no other",
-                           INVALID)
+            raise HubError(
+                "name the hub's CA certificate (sslrootcert=<file>): kiosks trust that one CA, no other", INVALID
+            )
         for key, value in CONNECT_DEFAULTS.items():
             params.setdefault(key, value)
     if password is not None:
@@ -112,15 +130,22 @@ def connect_error(error: psycopg.OperationalError, params: Mapping[str, str]) ->
     lowered = words.lower()
     where = f"{params.get('host', 'the local socket')}" + (f":{params['port']}" if params.get("port") else "")
     user = params.get("user", "")
-    if "password authentication failed" in lowered or "password is required" in lowered \
-            or "no password supplied" in lowered:
-        return HubError(f"the hub at {where} refused the password for {user!r} (wrong password, or no such device)",
-                        AUTH)
+    if (
+        "password authentication failed" in lowered
+        or "password is required" in lowered
+        or "no password supplied" in lowered
+    ):
+        return HubError(
+            f"the hub at {where} refused the password for {user!r} (wrong password, or no such device)", AUTH
+        )
     if "not permitted to log in" in lowered:
         return HubError(f"the hub at {where} refused {user!r}: this device has been revoked", REVOKED)
     if any(sign in lowered for sign in TLS_SIGNS):
-        return HubError(f"TLS with the hub at {where} failed: {words} (the hub's certificate must be signed by the "
-                        "pinned CA, sslrootcert, and name the host connected to)", TLS)
+        return HubError(
+            f"TLS with the hub at {where} failed: {words} (the hub's certificate must be signed by the "
+            "pinned CA, sslrootcert, and name the host connected to)",
+            TLS,
+        )
     if "pg_hba.conf" in lowered or "does not exist" in lowered:
         return HubError(f"the hub at {where} refused the connection: {words}", REFUSED)
     return HubError(f"the hub at {where} cannot be reached: {words}", UNREACHABLE)
@@ -143,9 +168,15 @@ def explain(error: psycopg.Error) -> HubError:
     """An error raised by the hub during a call, as a HubError with the hub's own message."""
     state = error.sqlstate or ""
     words = error.diag.message_primary or _server_words(error)
-    reasons = {schema.CHAIN_BROKEN: CHAIN, schema.CONFLICT: CONFLICT, schema.MALFORMED: INVALID,
-               schema.MISSING_BLOB: INVALID, schema.UNNAMED_PHOTO: INVALID, schema.APPEND_ONLY: REFUSED,
-               "23505": CONFLICT}
+    reasons = {
+        schema.CHAIN_BROKEN: CHAIN,
+        schema.CONFLICT: CONFLICT,
+        schema.MALFORMED: INVALID,
+        schema.MISSING_BLOB: INVALID,
+        schema.UNNAMED_PHOTO: INVALID,
+        schema.APPEND_ONLY: REFUSED,
+        "23505": CONFLICT,
+    }
     if state == "23505" and error.diag.constraint_name == "events_event_id_key":
         reason, words = CONFLICT, "an event id the hub already holds for another event was pushed again"
     elif state in reasons:

@@ -298,20 +298,58 @@ CREATE POLICY insert_own ON hub.sealed FOR INSERT TO {DEVICE_GROUP}
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "devices, events, sealed blobs, chain checks, device rights", INITIAL),
-    Migration(2, "one digest or a list under sealed and erase, blobs checked at commit, anomaly counts",
-              SECOND.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
-                            MISSING_BLOB=MISSING_BLOB, SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD,
-                            CHANNEL=CHANNEL, DEVICE_GROUP=DEVICE_GROUP, OFFICE_GROUP=OFFICE_GROUP)),
-    Migration(3, "the same event checks, skipping those that cannot apply (no parents, no sealed or erase)",
-              THIRD.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
-                           SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD, CHANNEL=CHANNEL)),
-    Migration(4, "people's photos: bytes named by a photo event, checked against its digest, erasable",
-              FOURTH.format(PHOTO_MAX_BYTES=PHOTO_MAX_BYTES, PHOTO_SET=PHOTO_SET, SEALED_FIELD=SEALED_FIELD,
-                            UNNAMED_PHOTO=UNNAMED_PHOTO, MISSING_BLOB=MISSING_BLOB, DEVICE_GROUP=DEVICE_GROUP,
-                            OFFICE_GROUP=OFFICE_GROUP)),
-    Migration(5, "the same event checks, with no query per event in the steady state (one lock and wake-up a push)",
-              FIFTH.format(MALFORMED=MALFORMED, CONFLICT=CONFLICT, CHAIN_BROKEN=CHAIN_BROKEN,
-                           SEALED_FIELD=SEALED_FIELD, ERASE_FIELD=ERASE_FIELD, CHANNEL=CHANNEL)),
+    Migration(
+        2,
+        "one digest or a list under sealed and erase, blobs checked at commit, anomaly counts",
+        SECOND.format(
+            MALFORMED=MALFORMED,
+            CONFLICT=CONFLICT,
+            CHAIN_BROKEN=CHAIN_BROKEN,
+            MISSING_BLOB=MISSING_BLOB,
+            SEALED_FIELD=SEALED_FIELD,
+            ERASE_FIELD=ERASE_FIELD,
+            CHANNEL=CHANNEL,
+            DEVICE_GROUP=DEVICE_GROUP,
+            OFFICE_GROUP=OFFICE_GROUP,
+        ),
+    ),
+    Migration(
+        3,
+        "the same event checks, skipping those that cannot apply (no parents, no sealed or erase)",
+        THIRD.format(
+            MALFORMED=MALFORMED,
+            CONFLICT=CONFLICT,
+            CHAIN_BROKEN=CHAIN_BROKEN,
+            SEALED_FIELD=SEALED_FIELD,
+            ERASE_FIELD=ERASE_FIELD,
+            CHANNEL=CHANNEL,
+        ),
+    ),
+    Migration(
+        4,
+        "people's photos: bytes named by a photo event, checked against its digest, erasable",
+        FOURTH.format(
+            PHOTO_MAX_BYTES=PHOTO_MAX_BYTES,
+            PHOTO_SET=PHOTO_SET,
+            SEALED_FIELD=SEALED_FIELD,
+            UNNAMED_PHOTO=UNNAMED_PHOTO,
+            MISSING_BLOB=MISSING_BLOB,
+            DEVICE_GROUP=DEVICE_GROUP,
+            OFFICE_GROUP=OFFICE_GROUP,
+        ),
+    ),
+    Migration(
+        5,
+        "the same event checks, with no query per event in the steady state (one lock and wake-up a push)",
+        FIFTH.format(
+            MALFORMED=MALFORMED,
+            CONFLICT=CONFLICT,
+            CHAIN_BROKEN=CHAIN_BROKEN,
+            SEALED_FIELD=SEALED_FIELD,
+            ERASE_FIELD=ERASE_FIELD,
+            CHANNEL=CHANNEL,
+        ),
+    ),
 )
 
 
@@ -328,7 +366,8 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
         for migration in MIGRATIONS:
             if migration.version not in done:
                 conn.execute(migration.sql)
-                conn.execute("INSERT INTO hub.migrations (version, name) VALUES (%s, %s)",
-                             (migration.version, migration.name))
+                conn.execute(
+                    "INSERT INTO hub.migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name)
+                )
                 applied.append(migration)
     return applied

@@ -26,8 +26,22 @@ from typing import BinaryIO
 from kiosk.core.report import Flag, Protocol, Report
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # the OWASP list of what a spreadsheet reads as a formula
-COLUMNS = ("scene", "record", "log_id", "at", "until", "zone", "person_ref", "name", "decision", "reason",
-           "words", "by", "kiosk", "value")
+COLUMNS = (
+    "scene",
+    "record",
+    "log_id",
+    "at",
+    "until",
+    "zone",
+    "person_ref",
+    "name",
+    "decision",
+    "reason",
+    "words",
+    "by",
+    "kiosk",
+    "value",
+)
 
 
 def cell(value: object) -> object:
@@ -55,52 +69,100 @@ def records(report: Report) -> Iterator[dict]:
             at = scene.peak_at if label == "Peak headcount" else None
             yield {**base, "record": "summary", "words": label, "value": count, "at": iso(at)}
         for approval in scene.approved:
-            yield {**base, "record": "approved", "at": iso(approval.at), "zone": approval.zone,
-                   "person_ref": approval.person_ref, "name": approval.name, "by": approval.by,
-                   "value": "temporary" if approval.temporary else ""}
+            yield {
+                **base,
+                "record": "approved",
+                "at": iso(approval.at),
+                "zone": approval.zone,
+                "person_ref": approval.person_ref,
+                "name": approval.name,
+                "by": approval.by,
+                "value": "temporary" if approval.temporary else "",
+            }
         for period in scene.periods:
-            yield {**base, "record": "period", "at": iso(period.start), "until": iso(period.end),
-                   "value": period.state}
+            yield {**base, "record": "period", "at": iso(period.start), "until": iso(period.end), "value": period.state}
         yield from _protocol(base, scene.protocol)
         for event in scene.events:
-            yield {**base, "record": event.kind, "log_id": event.id, "at": iso(event.at), "zone": event.zone,
-                   "person_ref": event.person_ref, "name": event.name if event.name else event.raw,
-                   "decision": event.decision, "reason": event.reason, "words": event.words, "by": event.by,
-                   "kiosk": event.kiosk}
+            yield {
+                **base,
+                "record": event.kind,
+                "log_id": event.id,
+                "at": iso(event.at),
+                "zone": event.zone,
+                "person_ref": event.person_ref,
+                "name": event.name if event.name else event.raw,
+                "decision": event.decision,
+                "reason": event.reason,
+                "words": event.words,
+                "by": event.by,
+                "kiosk": event.kiosk,
+            }
         for flag in scene.flags:
             yield {**base, **_flag(flag)}
     for flag in report.clocks:
         yield _flag(flag)
     audit = report.audit
-    yield {"record": "audit", "value": "intact" if audit.ok else "broken",
-           "words": audit.words}
+    yield {"record": "audit", "value": "intact" if audit.ok else "broken", "words": audit.words}
 
 
 def _flag(flag: Flag) -> dict:
     """An anomaly, a conflict or a clock off: ``reason`` says which, ``value`` the other door it goes against."""
-    return {"record": "flag", "at": iso(flag.at), "until": iso(flag.other_at), "zone": flag.zone,
-            "person_ref": flag.person_ref, "name": flag.name, "reason": flag.kind, "words": flag.words,
-            "kiosk": flag.kiosk, "value": flag.other_kiosk or ""}
+    return {
+        "record": "flag",
+        "at": iso(flag.at),
+        "until": iso(flag.other_at),
+        "zone": flag.zone,
+        "person_ref": flag.person_ref,
+        "name": flag.name,
+        "reason": flag.kind,
+        "words": flag.words,
+        "kiosk": flag.kiosk,
+        "value": flag.other_kiosk or "",
+    }
 
 
 def _protocol(base: dict, protocol: Protocol) -> Iterator[dict]:
     """The checklist, openings with items outstanding, the performers' acknowledgements and who they are not yet
     told of, and the choices to work without an IC."""
     for line in protocol.checklist:
-        yield {**base, "record": "checklist", "reason": line.item, "words": line.words, "at": iso(line.at),
-               "by": line.by or "", "decision": "met" if line.met else "open",
-               "value": "; ".join((line.detail, *line.warnings))}
+        yield {
+            **base,
+            "record": "checklist",
+            "reason": line.item,
+            "words": line.words,
+            "at": iso(line.at),
+            "by": line.by or "",
+            "decision": "met" if line.met else "open",
+            "value": "; ".join((line.detail, *line.warnings)),
+        }
     for opened in protocol.opened_outstanding:
-        yield {**base, "record": "opened_outstanding", "at": iso(opened.at), "by": opened.by or "",
-               "words": opened.why or "", "value": "; ".join(opened.items)}
+        yield {
+            **base,
+            "record": "opened_outstanding",
+            "at": iso(opened.at),
+            "by": opened.by or "",
+            "words": opened.why or "",
+            "value": "; ".join(opened.items),
+        }
     for ack in protocol.acknowledged:
-        yield {**base, "record": "list_acknowledged", "name": ack.performer, "at": iso(ack.at), "by": ack.by or "",
-               "value": "for them" if ack.for_them else ("" if ack.at else "not yet")}
+        yield {
+            **base,
+            "record": "list_acknowledged",
+            "name": ack.performer,
+            "at": iso(ack.at),
+            "by": ack.by or "",
+            "value": "for them" if ack.for_them else ("" if ack.at else "not yet"),
+        }
     for name in protocol.not_told:
         yield {**base, "record": "not_told", "name": name}
     for choice in protocol.no_ic:
-        yield {**base, "record": "no_ic", "name": choice.performer, "at": iso(choice.at),
-               "value": "withdrawn" if choice.withdrawn else "chosen"}
+        yield {
+            **base,
+            "record": "no_ic",
+            "name": choice.performer,
+            "at": iso(choice.at),
+            "value": "withdrawn" if choice.withdrawn else "chosen",
+        }
 
 
 def write_csv(report: Report, handle: BinaryIO, bom: bool = False) -> None:

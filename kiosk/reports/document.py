@@ -62,7 +62,8 @@ class Document(FPDF):
             self._drawn[char] = char
             return char
         face = next((face for face in self._fallbacks if fonts.covers(face, char)), None) or next(
-            (face for face in fonts.system_fallbacks() if fonts.covers(face, char)), None)
+            (face for face in fonts.system_fallbacks() if fonts.covers(face, char)), None
+        )
         if face is None:
             self._drawn[char] = fonts.SUBSTITUTE
             return fonts.SUBSTITUTE
@@ -131,8 +132,10 @@ class Document(FPDF):
         for row in rows:
             count += 1
             texts = [self.safe(value) for value in row]
-            fits = all(len(text) <= sure or self.get_string_width(text) <= width - 2 * self.c_margin
-                       for text, sure, width in zip(texts, surely_fits, widths))
+            fits = all(
+                len(text) <= sure or self.get_string_width(text) <= width - 2 * self.c_margin
+                for text, sure, width in zip(texts, surely_fits, widths)
+            )
             lines = 1 if fits else max(self.lines_of(text, width) for text, width in zip(texts, widths))
             if self.will_page_break(ROW * lines):
                 self.add_page()
@@ -156,8 +159,9 @@ class Document(FPDF):
         if not count:
             self.note(empty)
 
-    def chart(self, series: Sequence[tuple[datetime, int]], start: datetime, end: datetime,
-              clock: Callable[[datetime], str]) -> None:
+    def chart(
+        self, series: Sequence[tuple[datetime, int]], start: datetime, end: datetime, clock: Callable[[datetime], str]
+    ) -> None:
         """Headcount over time as a step line, thinned to the page's resolution with every peak kept."""
         if self.will_page_break(CHART_HEIGHT + 12):
             self.add_page()

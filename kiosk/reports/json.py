@@ -35,8 +35,9 @@ def plain(value: Any) -> Any:
 def as_dict(report: Report) -> dict:
     data = {"format": "closed-set-report", "version": VERSION, "title": report.title, **plain(report)}
     for section, scene in zip(data["scenes"], report.scenes):
-        section["summary"] = {label.lower().replace(" ", "_").replace("-", "_"): count
-                              for label, count in scene.summary()}
+        section["summary"] = {
+            label.lower().replace(" ", "_").replace("-", "_"): count for label, count in scene.summary()
+        }
         section["peak"] = {"count": scene.peak, "at": plain(scene.peak_at)}
         del section["peak_at"]
     return data

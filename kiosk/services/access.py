@@ -51,8 +51,13 @@ def set_pin(db: Store, pin: str, kiosk: str, current: str | None = None) -> None
         check_pin(db, current, kiosk)
     stored = hash_secret(pin)  # slow: done before taking the write lock
     with write(db):
-        record.record(db, kiosk, rules.CREDENTIAL, rules.credential_key("supervisor"),
-                      {"values": {_HASH: stored}, "by": "supervisor"})
+        record.record(
+            db,
+            kiosk,
+            rules.CREDENTIAL,
+            rules.credential_key("supervisor"),
+            {"values": {_HASH: stored}, "by": "supervisor"},
+        )
 
 
 def pin_on_record(db: Store, repairing: bool = False) -> str | None:
@@ -62,10 +67,12 @@ def pin_on_record(db: Store, repairing: bool = False) -> str | None:
     try:
         return on_record(db, rules.credential_key("supervisor"), _HASH, trust_log=repairing)
     except StoreError:
-        raise StoreError("The record is damaged: the supervisor PIN in the settings table is not the one the log "
-                         "holds (the table was edited), so no PIN is accepted. Recovery: `kiosk audit verify` names "
-                         "what was edited; `kiosk audit rebuild`, with the supervisor PIN on record, rewrites the "
-                         "tables from the log.") from None
+        raise StoreError(
+            "The record is damaged: the supervisor PIN in the settings table is not the one the log "
+            "holds (the table was edited), so no PIN is accepted. Recovery: `kiosk audit verify` names "
+            "what was edited; `kiosk audit rebuild`, with the supervisor PIN on record, rewrites the "
+            "tables from the log."
+        ) from None
 
 
 def check_pin(db: Store, pin: str, kiosk: str, repairing: bool = False) -> None:
@@ -91,6 +98,8 @@ def check_pin(db: Store, pin: str, kiosk: str, repairing: bool = False) -> None:
         raise PinRefused(str(locked)) from None
     except _Wrong:
         left = tries_left(db, SUPERVISOR)
-        raise PinRefused(f"Wrong PIN - {left} tries left before a {LOCKOUT_SECONDS // 60} min lock." if left else
-                         f"Wrong PIN, {MAX_TRIES} times: the supervisor menu is locked for "
-                         f"{LOCKOUT_SECONDS // 60} min 00 s.") from None
+        raise PinRefused(
+            f"Wrong PIN - {left} tries left before a {LOCKOUT_SECONDS // 60} min lock."
+            if left
+            else f"Wrong PIN, {MAX_TRIES} times: the supervisor menu is locked for {LOCKOUT_SECONDS // 60} min 00 s."
+        ) from None

@@ -59,36 +59,59 @@ class AgreedList:
 def _grants(db: Store, scene: str) -> dict[str, frozenset[str]]:
     """Each approved person's approvals, by the event that granted each (the head of its key)."""
     grants: dict[str, set[str]] = {}
-    for person, event_id in db.execute("SELECT a.person, h.event_id FROM approvals a JOIN heads h "
-                                       "ON h.key = a.source_key WHERE a.scene = ?", [scene]):
+    for person, event_id in db.execute(
+        "SELECT a.person, h.event_id FROM approvals a JOIN heads h ON h.key = a.source_key WHERE a.scene = ?", [scene]
+    ):
         grants.setdefault(person, set()).add(event_id)
     return {person: frozenset(ids) for person, ids in grants.items()}
 
 
 def _performers(db: Store, scene: str) -> list[dict]:
-    return many(db, "SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person WHERE f.scene = ? "
-                    "ORDER BY p.name COLLATE NOCASE", [scene])
+    return many(
+        db,
+        "SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person WHERE f.scene = ? "
+        "ORDER BY p.name COLLATE NOCASE",
+        [scene],
+    )
 
 
 def agreed_list(db: Store, ref: str) -> AgreedList:
     scene = get_scene(db, ref)
     acks = {body["person"]: body for body in latest_facts(db, f"ack/{scene['ref']}").values()}
-    told = frozenset(grant for body in latest_facts(db, f"told/{scene['ref']}").values()
-                     for grant in body["covers"])
+    told = frozenset(grant for body in latest_facts(db, f"told/{scene['ref']}").values() for grant in body["covers"])
     cast = _performers(db, scene["ref"])
-    missing = protocol.not_told(_grants(db, scene["ref"]),
-                                {ref: frozenset(body["covers"]) for ref, body in acks.items()}, told,
-                                [row["ref"] for row in cast], [scene["coordinator"]] if scene["coordinator"] else [])
+    missing = protocol.not_told(
+        _grants(db, scene["ref"]),
+        {ref: frozenset(body["covers"]) for ref, body in acks.items()},
+        told,
+        [row["ref"] for row in cast],
+        [scene["coordinator"]] if scene["coordinator"] else [],
+    )
     unseen = []
     for person in missing:
-        rows = many(db, "SELECT a.zone, a.approved_by, p.name FROM approvals a JOIN people p ON p.ref = a.person "
-                        "WHERE a.scene = ? AND a.person = ? ORDER BY a.zone", [scene["ref"], person])
+        rows = many(
+            db,
+            "SELECT a.zone, a.approved_by, p.name FROM approvals a JOIN people p ON p.ref = a.person "
+            "WHERE a.scene = ? AND a.person = ? ORDER BY a.zone",
+            [scene["ref"], person],
+        )
         unseen.append(Unseen(person, rows[0]["name"], tuple(row["zone"] for row in rows), rows[0]["approved_by"]))
-    return AgreedList(scene["ref"], tuple(
-        PerformerAck(row["ref"], row["name"], acks[row["ref"]]["at"], acks[row["ref"]]["by"],
-                     bool(acks[row["ref"]]["for_them"])) if row["ref"] in acks else
-        PerformerAck(row["ref"], row["name"], None, None) for row in cast),
-        tuple(sorted(unseen, key=lambda one: one.name.casefold())))
+    return AgreedList(
+        scene["ref"],
+        tuple(
+            PerformerAck(
+                row["ref"],
+                row["name"],
+                acks[row["ref"]]["at"],
+                acks[row["ref"]]["by"],
+                bool(acks[row["ref"]]["for_them"]),
+            )
+            if row["ref"] in acks
+            else PerformerAck(row["ref"], row["name"], None, None)
+            for row in cast
+        ),
+        tuple(sorted(unseen, key=lambda one: one.name.casefold())),
+    )
 
 
 def _by(by: str, what: str) -> str:
@@ -112,10 +135,20 @@ def acknowledge(db: Store, ref: str, performer: str, by: str, kiosk: str) -> Agr
         except ServiceError:
             for_them = True  # a name that is not the performer's
         grants = _grants(db, scene["ref"])
-        record.append(db, kiosk, rules.LIST_ACK, rules.ack_key(scene["ref"], person["ref"]),
-                      {"scene": scene["ref"], "person": person["ref"], "by": by, "for_them": for_them,
-                       "covers": sorted(grant for ids in grants.values() for grant in ids),
-                       "people": sorted(grants)})
+        record.append(
+            db,
+            kiosk,
+            rules.LIST_ACK,
+            rules.ack_key(scene["ref"], person["ref"]),
+            {
+                "scene": scene["ref"],
+                "person": person["ref"],
+                "by": by,
+                "for_them": for_them,
+                "covers": sorted(grant for ids in grants.values() for grant in ids),
+                "people": sorted(grants),
+            },
+        )
     return agreed_list(db, ref)
 
 
@@ -123,8 +156,9 @@ def _coordinator(db: Store, scene: dict, by: str) -> dict:
     """The IC who records that the performers were told: the scene's own, or anyone whose role says IC."""
     ic = resolve_person(db, by)
     if ic["ref"] != scene["coordinator"] and not is_intimacy_coordinator(ic["role"]):
-        raise ServiceError(f"{ic['name']} is not an intimacy coordinator: the IC records that the performers "
-                           "were told and agreed.")
+        raise ServiceError(
+            f"{ic['name']} is not an intimacy coordinator: the IC records that the performers were told and agreed."
+        )
     return ic
 
 
@@ -137,9 +171,19 @@ def told(db: Store, ref: str, person: str, by: str, kiosk: str) -> AgreedList:
         grants = _grants(db, scene["ref"]).get(found["ref"])
         if not grants:
             raise ServiceError(f"{found['name']} is not on the approved list of scene {scene['ref']}.")
-        record.append(db, kiosk, rules.LIST_TOLD, rules.told_key(scene["ref"], found["ref"]),
-                      {"scene": scene["ref"], "person": found["ref"], "by": ic["name"], "ic": ic["ref"],
-                       "covers": sorted(grants)})
+        record.append(
+            db,
+            kiosk,
+            rules.LIST_TOLD,
+            rules.told_key(scene["ref"], found["ref"]),
+            {
+                "scene": scene["ref"],
+                "person": found["ref"],
+                "by": ic["name"],
+                "ic": ic["ref"],
+                "covers": sorted(grants),
+            },
+        )
     return agreed_list(db, ref)
 
 
@@ -150,19 +194,40 @@ def object_to(db: Store, ref: str, person: str, by: str, kiosk: str) -> list[str
     with write(db):
         scene = get_scene(db, ref)
         found = resolve_person(db, person)
-        if found["ref"] == scene["coordinator"] or found["ref"] in {row["ref"] for row in
-                                                                    _performers(db, scene["ref"])}:
-            raise ServiceError(f"{found['name']} is a performer or the IC of scene {scene['ref']}: talk it through "
-                               "with the IC and the production (a performer may ask for another IC).")
+        if found["ref"] == scene["coordinator"] or found["ref"] in {
+            row["ref"] for row in _performers(db, scene["ref"])
+        }:
+            raise ServiceError(
+                f"{found['name']} is a performer or the IC of scene {scene['ref']}: talk it through "
+                "with the IC and the production (a performer may ask for another IC)."
+            )
         if not queries.approvals_of(db, scene["ref"], found["ref"]):
             raise ServiceError(f"{found['name']} is not on the approved list of scene {scene['ref']}.")
-        record.append(db, kiosk, rules.LIST_OBJECTION, rules.objection_key(scene["ref"], found["ref"]),
-                      {"scene": scene["ref"], "person": found["ref"], "by": by})
+        record.append(
+            db,
+            kiosk,
+            rules.LIST_OBJECTION,
+            rules.objection_key(scene["ref"], found["ref"]),
+            {"scene": scene["ref"], "person": found["ref"], "by": by},
+        )
         out = [row.zone for row in inside(db, [scene]) if row.ref == found["ref"]]
         for zone in out:
-            record.append(db, kiosk, rules.OBJECTED_OUT, rules.presence_key(scene["ref"], found["ref"], zone),
-                          {"scene": scene["ref"], "run": scene["run"], "zone": zone, "person": found["ref"],
-                           "decision": str(Decision.EXIT), "reason": str(Reason.OBJECTED), "by": by}, at=now())
+            record.append(
+                db,
+                kiosk,
+                rules.OBJECTED_OUT,
+                rules.presence_key(scene["ref"], found["ref"], zone),
+                {
+                    "scene": scene["ref"],
+                    "run": scene["run"],
+                    "zone": zone,
+                    "person": found["ref"],
+                    "decision": str(Decision.EXIT),
+                    "reason": str(Reason.OBJECTED),
+                    "by": by,
+                },
+                at=now(),
+            )
         for zone in list(queries.approvals_of(db, scene["ref"], found["ref"])):
             remove_approval(db, scene["ref"], found["ref"], zone, by, kiosk, why="a performer objected")
         return out
@@ -170,14 +235,17 @@ def object_to(db: Store, ref: str, person: str, by: str, kiosk: str) -> list[str
 
 # --- in IC mode: the IC records it, as the name IC mode was unlocked with -------------------------------------
 
+
 def _the_ic(session: ICSession) -> str:
     """The ref of the IC whose session this is, checked to be a person on the list (inside a write)."""
     session.key()  # locked, or the passphrase changed since: refused
     try:
         return str(resolve_person(session.db, session.reader)["ref"])
     except ServiceError:
-        raise ServiceError(f"IC mode was unlocked as {session.reader!r}, a name that is not one person on the list: "
-                           "lock IC mode (Escape) and unlock it with your name as the list has it.") from None
+        raise ServiceError(
+            f"IC mode was unlocked as {session.reader!r}, a name that is not one person on the list: "
+            "lock IC mode (Escape) and unlock it with your name as the list has it."
+        ) from None
 
 
 def told_in_ic_mode(session: ICSession, ref: str, person: str) -> AgreedList:

@@ -41,32 +41,67 @@ class Found:
 
     def involving(self, device: str) -> int:
         """How many of them an event of ``device`` is part of: its own door moves, and its changes that lost."""
-        return (sum(1 for anomaly in self.anomalies if anomaly.device == device)
-                + sum(1 for conflict in self.conflicts if device in (conflict.kept_device, conflict.lost_device))
-                + sum(1 for clock in self.clocks if clock.device == device and clock.flagged))
+        return (
+            sum(1 for anomaly in self.anomalies if anomaly.device == device)
+            + sum(1 for conflict in self.conflicts if device in (conflict.kept_device, conflict.lost_device))
+            + sum(1 for clock in self.clocks if clock.device == device and clock.flagged)
+        )
 
 
 def _moves(db: Store, scene: str | None) -> list[DoorMove]:
     where, params = ("AND scene = ?", [scene]) if scene else ("", [])
-    return [DoorMove(row["event_id"], row["device"], (row["hlc"], row["device"], row["seq"]), row["at"], row["scene"],
-                     row["person"], row["zone"], row["decision"], row["badge"], row["type"] == events.SWEEP)
-            for row in many(db, "SELECT event_id, device, seq, hlc, at, type, scene, person, zone, decision, badge "
-                                f"FROM events WHERE decision IN ('admit', 'exit') AND person IS NOT NULL {where}",
-                            params)]
+    return [
+        DoorMove(
+            row["event_id"],
+            row["device"],
+            (row["hlc"], row["device"], row["seq"]),
+            row["at"],
+            row["scene"],
+            row["person"],
+            row["zone"],
+            row["decision"],
+            row["badge"],
+            row["type"] == events.SWEEP,
+        )
+        for row in many(
+            db,
+            "SELECT event_id, device, seq, hlc, at, type, scene, person, zone, decision, badge "
+            f"FROM events WHERE decision IN ('admit', 'exit') AND person IS NOT NULL {where}",
+            params,
+        )
+    ]
 
 
 def _badge_events(db: Store) -> list:
-    return [record.load(payload) for (payload,) in db.execute(
-        "SELECT payload FROM events WHERE key >= 'badges/' AND key < 'badges0' AND decision IS NULL")]
+    return [
+        record.load(payload)
+        for (payload,) in db.execute(
+            "SELECT payload FROM events WHERE key >= 'badges/' AND key < 'badges0' AND decision IS NULL"
+        )
+    ]
 
 
 def _conflicts(db: Store, scene: str | None) -> list[Conflict]:
-    rows = many(db, """SELECT c.key, c.words, c.kept, k.device AS kept_device, k.at AS kept_at,
+    rows = many(
+        db,
+        """SELECT c.key, c.words, c.kept, k.device AS kept_device, k.at AS kept_at,
                               c.lost, l.device AS lost_device, l.at AS lost_at
                        FROM conflicts c LEFT JOIN events k ON k.event_id = c.kept
-                       LEFT JOIN events l ON l.event_id = c.lost ORDER BY c.key, c.kept, c.lost""")
-    shown = [Conflict(row["key"], row["words"], row["kept"], row["kept_device"], row["kept_at"], row["lost"],
-                      row["lost_device"], row["lost_at"]) for row in rows]
+                       LEFT JOIN events l ON l.event_id = c.lost ORDER BY c.key, c.kept, c.lost""",
+    )
+    shown = [
+        Conflict(
+            row["key"],
+            row["words"],
+            row["kept"],
+            row["kept_device"],
+            row["kept_at"],
+            row["lost"],
+            row["lost_device"],
+            row["lost_at"],
+        )
+        for row in rows
+    ]
     return [conflict for conflict in shown if scene is None or _of_scene(conflict.key, scene)]
 
 
@@ -77,10 +112,12 @@ def _of_scene(key: str, scene: str) -> bool:
 
 def clock_notes(db: Store, device: str | None = None) -> list[ClockSkew]:
     """The clocks noted at syncs (every device's, or one's), in the record's order."""
-    where, params = (("key = ?", [events.clock_key(device)]) if device
-                     else ("key >= 'clock/' AND key < 'clock0'", []))
-    rows = db.execute(f"SELECT event_id, device, at, payload FROM events WHERE {where} AND type = ? "
-                      "AND decision IS NULL ORDER BY hlc, device, seq", [*params, events.CLOCK]).fetchall()
+    where, params = ("key = ?", [events.clock_key(device)]) if device else ("key >= 'clock/' AND key < 'clock0'", [])
+    rows = db.execute(
+        f"SELECT event_id, device, at, payload FROM events WHERE {where} AND type = ? "
+        "AND decision IS NULL ORDER BY hlc, device, seq",
+        [*params, events.CLOCK],
+    ).fetchall()
     notes = []
     for event_id, device_name, at, payload in rows:
         body = json.loads(payload)["body"]
@@ -99,6 +136,9 @@ def find(db: Store, scene_ref: str | None = None) -> Found:
     found = rules.find(_moves(db, scene), rules.badge_ends(_badge_events(db)))
     conflicts = _conflicts(db, scene)
     refs = sorted({anomaly.person for anomaly in found})
-    names = dict(db.execute("SELECT ref, name FROM people WHERE ref IN (SELECT value FROM json_each(?))",
-                            [json.dumps(refs)]).fetchall())
+    names = dict(
+        db.execute(
+            "SELECT ref, name FROM people WHERE ref IN (SELECT value FROM json_each(?))", [json.dumps(refs)]
+        ).fetchall()
+    )
     return Found(found, conflicts, names, clock_notes(db))

@@ -77,7 +77,8 @@ def standing(db: Store, guard: Guard, at: datetime) -> Standing:
         "SELECT type, at FROM events WHERE key = ? AND decision IS NULL AND (type = ? OR reason = 'locked') AND id > "
         "(SELECT COALESCE(MAX(COALESCE(json_extract(payload, '$.body.attempt'), id)), 0) FROM events "
         "WHERE key = ? AND decision IS NULL AND reason = 'right') ORDER BY id",
-        [key, rules.ATTEMPT, key]).fetchall()
+        [key, rules.ATTEMPT, key],
+    ).fetchall()
     tries, locked_until = 0, None
     for kind, when in rows:
         if kind != rules.ATTEMPT:  # tried while locked: counted as not right, never checked
@@ -106,28 +107,47 @@ def attempt(db: Store, guard: Guard, kiosk: str, wrong: type[Exception], **detai
         before = standing(db, guard, datetime.fromisoformat(at))
         locked = guard.locks and before.locked_until is not None
         if locked:  # on record, and not checked: committed before the refusal is raised
-            record.append(db, kiosk, rules.ATTEMPT_RESULT, key,
-                          {"secret": guard.secret, "reason": "locked", **detail}, at=at)
+            record.append(
+                db, kiosk, rules.ATTEMPT_RESULT, key, {"secret": guard.secret, "reason": "locked", **detail}, at=at
+            )
         else:
             stored = record.append(db, kiosk, rules.ATTEMPT, key, {"secret": guard.secret, **detail}, at=at)
     if locked:
         assert before.locked_until is not None
-        raise Locked(f"Too many wrong tries: {guard.words} is locked for "
-                     f"{_minutes((before.locked_until - datetime.fromisoformat(at)).total_seconds())}.")
+        raise Locked(
+            f"Too many wrong tries: {guard.words} is locked for "
+            f"{_minutes((before.locked_until - datetime.fromisoformat(at)).total_seconds())}."
+        )
     tried = Tried(stored.id, before.failed)
     try:
         yield tried
     except wrong:
         with write(db):
             left = MAX_TRIES - standing(db, guard, datetime.fromisoformat(now())).tries
-            record.append(db, kiosk, rules.ATTEMPT_RESULT, key,
-                          {"secret": guard.secret, "reason": "wrong", "attempt": stored.id, "left": left, **detail},
-                          at=now())
+            record.append(
+                db,
+                kiosk,
+                rules.ATTEMPT_RESULT,
+                key,
+                {"secret": guard.secret, "reason": "wrong", "attempt": stored.id, "left": left, **detail},
+                at=now(),
+            )
         raise
     with write(db):
-        record.append(db, kiosk, rules.ATTEMPT_RESULT, key,
-                      {"secret": guard.secret, "reason": "right", "attempt": stored.id,
-                       "failed_before": tried.failed_before, **detail}, at=now())
+        record.append(
+            db,
+            kiosk,
+            rules.ATTEMPT_RESULT,
+            key,
+            {
+                "secret": guard.secret,
+                "reason": "right",
+                "attempt": stored.id,
+                "failed_before": tried.failed_before,
+                **detail,
+            },
+            at=now(),
+        )
 
 
 def tries_left(db: Store, guard: Guard) -> int:

@@ -32,8 +32,11 @@ class Audit:
     def result(self) -> AuditResult:
         """One result for reports: broken when either the log or a table is."""
         if self.log.ok and self.differences:
-            return replace(self.log, ok=False, problem=f"{len(self.differences)} table row(s) differ from the log, "
-                                                       f"first {self.differences[0]}")
+            return replace(
+                self.log,
+                ok=False,
+                problem=f"{len(self.differences)} table row(s) differ from the log, first {self.differences[0]}",
+            )
         return self.log
 
 

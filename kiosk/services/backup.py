@@ -109,8 +109,9 @@ def backup_to_folder(db: Store, folder: Path, keep: int = KEEP, now: datetime | 
     return made
 
 
-def auto_backup(db: Store, folder: Path, keep: int = KEEP, every: float = EVERY_SECONDS,
-                now: datetime | None = None) -> Backup | None:
+def auto_backup(
+    db: Store, folder: Path, keep: int = KEEP, every: float = EVERY_SECONDS, now: datetime | None = None
+) -> Backup | None:
     """A new backup in ``folder`` when the newest there is ``every`` seconds old or more (None: not due yet).
     Call it as often as you like (the door: every minute, from a thread with its own connection)."""
     now = now or datetime.now(UTC)
@@ -122,6 +123,7 @@ def auto_backup(db: Store, folder: Path, keep: int = KEEP, every: float = EVERY_
 
 # --- restore ---------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Restored:
     path: Path
@@ -132,8 +134,11 @@ class Restored:
     synced_before: bool  # the backup's kiosk synced with a hub: sync before the door scans again
 
 
-_REFUSED = {FileKind.FOREIGN: "holds another program's database", FileKind.EMPTY: "is an empty file",
-            FileKind.NEWER: "was made by a newer version of the kiosk"}
+_REFUSED = {
+    FileKind.FOREIGN: "holds another program's database",
+    FileKind.EMPTY: "is an empty file",
+    FileKind.NEWER: "was made by a newer version of the kiosk",
+}
 
 
 def _production_id(db: Store) -> str | None:
@@ -166,8 +171,9 @@ def restore(target: Path, source: Path, kiosk: str) -> Restored:
                 raise BackupFailed(f"{source} {_REFUSED[kind]}: it is not restored. Nothing was changed.")
             files.copy_file(source, temp)
         except sqlite3.DatabaseError as error:
-            raise BackupFailed(f"{source} cannot be read as a kiosk file ({error}): it is not restored. Nothing "
-                               "was changed.") from None
+            raise BackupFailed(
+                f"{source} cannot be read as a kiosk file ({error}): it is not restored. Nothing was changed."
+            ) from None
         _intact(temp, f"The backup {source}")
         db = connect(temp, device=kiosk)  # a backup from an older version is brought up to date here
         try:
@@ -182,8 +188,10 @@ def restore(target: Path, source: Path, kiosk: str) -> Restored:
         if target.exists():
             with files.taken(target) as current:
                 if current is not None and _production_id(current) not in (identity, None):
-                    raise BackupFailed(f"{source} is a backup of another production than {target}: it is not "
-                                       "restored. Nothing was changed.")
+                    raise BackupFailed(
+                        f"{source} is a backup of another production than {target}: it is not "
+                        "restored. Nothing was changed."
+                    )
                 aside = target.with_name(f"{target.name}.before-restore-{datetime.now(UTC).strftime(STAMP)}")
                 files.set_aside(target, aside)
                 files.place(temp, target, replace=False)

@@ -29,8 +29,18 @@ def plan_badges(db: Store, refs: list[str] | None = None) -> list[BadgeCard]:
             raise ServiceError("Nobody on the roster yet - import people first.")
     else:
         people = [get_person(db, ref) for ref in dict.fromkeys(refs)]
-    return [BadgeCard(production, person["ref"], person["name"], person["department"], person["role"],
-                      codes.new_code(), photo=photo_of(db, person["ref"])) for person in people]
+    return [
+        BadgeCard(
+            production,
+            person["ref"],
+            person["name"],
+            person["department"],
+            person["role"],
+            codes.new_code(),
+            photo=photo_of(db, person["ref"]),
+        )
+        for person in people
+    ]
 
 
 def record_badges(db: Store, cards: list[BadgeCard], kiosk: str) -> None:
@@ -39,12 +49,18 @@ def record_badges(db: Store, cards: list[BadgeCard], kiosk: str) -> None:
     with write(db):
         for card in cards:
             get_person(db, card.ref)
-            record.record(db, kiosk, rules.BADGE_ISSUED, rules.badges_key(card.ref),
-                          {"person": card.ref, "digest": codes.digest(card.code)})
+            record.record(
+                db,
+                kiosk,
+                rules.BADGE_ISSUED,
+                rules.badges_key(card.ref),
+                {"person": card.ref, "digest": codes.digest(card.code)},
+            )
 
 
-def issue(db: Store, refs: list[str] | None, out: Path, sheet: Path | None, paper: str,
-          kiosk: str) -> tuple[list[BadgeCard], list[Path]]:
+def issue(
+    db: Store, refs: list[str] | None, out: Path, sheet: Path | None, paper: str, kiosk: str
+) -> tuple[list[BadgeCard], list[Path]]:
     """New badges for ``refs`` (everyone when None): PNGs in ``out`` and an optional PDF sheet, all or nothing.
 
     The codes are recorded (and the people's old badges stop working) only once every file is drawn.
@@ -70,15 +86,24 @@ def revoke_badge(db: Store, ref: str, reason: str, kiosk: str) -> None:
         badge = one(db, "SELECT digest FROM badges WHERE person = ? AND status = 'active'", [ref])
         if badge is None:
             raise ServiceError(f"{person['name']} has no valid badge to revoke.")
-        record.record(db, kiosk, rules.BADGE_REVOKED, rules.badges_key(ref),
-                      {"person": ref, "digest": badge["digest"], "reason": reason})
+        record.record(
+            db,
+            kiosk,
+            rules.BADGE_REVOKED,
+            rules.badges_key(ref),
+            {"person": ref, "digest": badge["digest"], "reason": reason},
+        )
 
 
 def active_card(db: Store, ref: str) -> BadgeCard | None:
     """The person's valid badge as printed, without its code: the record keeps only the code's digest, so a
     reprint is a new badge (``issue``)."""
-    row = one(db, """SELECT p.ref, p.name, p.department, p.role FROM badges b
-                     JOIN people p ON p.ref = b.person WHERE p.ref = ? AND b.status = 'active'""", [ref])
+    row = one(
+        db,
+        """SELECT p.ref, p.name, p.department, p.role FROM badges b
+                     JOIN people p ON p.ref = b.person WHERE p.ref = ? AND b.status = 'active'""",
+        [ref],
+    )
     if row is None:
         return None
     return BadgeCard(get_production(db)["name"], row["ref"], row["name"], row["department"], row["role"], "")
@@ -101,8 +126,14 @@ class BadgeState:
 
 def badge_states(db: Store) -> list[BadgeState]:
     """Everyone with their latest badge's status, by name: what the badges screen lists."""
-    return [BadgeState(**row) for row in many(db, """
+    return [
+        BadgeState(**row)
+        for row in many(
+            db,
+            """
         SELECT p.ref, p.name, p.department, p.role, p.kind, b.status, b.issued_at, b.ended_at, b.end_reason
         FROM people p LEFT JOIN badges b ON b.digest = (SELECT digest FROM badges WHERE person = p.ref
                                                        ORDER BY issued_at DESC, status = 'active' DESC LIMIT 1)
-        ORDER BY p.name COLLATE NOCASE""")]
+        ORDER BY p.name COLLATE NOCASE""",
+        )
+    ]

@@ -37,8 +37,7 @@ from kiosk.store.db import Store, write
 from kiosk.store.queries import many, one
 from kiosk.store.record import record as record_event
 
-__all__ = ["LOST_PASSPHRASE_WARNING", "ICSession", "PassphraseRefused", "passphrase_is_set", "set_passphrase",
-           "unlock"]
+__all__ = ["LOST_PASSPHRASE_WARNING", "ICSession", "PassphraseRefused", "passphrase_is_set", "set_passphrase", "unlock"]
 SECRET_FIELDS = ("note", "signposting", "follow_up_owner")
 COLUMNS = """c.scene, c.run, c.person, p.ref, p.name, p.kind, c.status, c.created_at, c.updated_at,
               c.checked_in_at, c.follow_up_due, c.follow_up_done_on, c.notes_read_at, c.purged_at, c.sealed,
@@ -95,13 +94,23 @@ def _today() -> date:
 def _ic_row(row: dict) -> ICCheckin:
     """A check-in as the IC's list shows it: the status and dates, no sealed text."""
     return ICCheckin(
-        id=row["source_key"], scene=row["scene"], run=row["run"], ref=row["ref"], name=row["name"],
-        kind=row["kind"], status=row["status"], status_words=rules.STATUS_WORDS[Status(row["status"])],
-        state=str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"],
-                                 bool(row["offered"]))),
-        created_at=row["created_at"], checked_in_at=row["checked_in_at"], updated_at=row["updated_at"],
-        follow_up_due=row["follow_up_due"], follow_up_done_on=row["follow_up_done_on"],
-        notes_read_at=row["notes_read_at"], purged_at=row["purged_at"])
+        id=row["source_key"],
+        scene=row["scene"],
+        run=row["run"],
+        ref=row["ref"],
+        name=row["name"],
+        kind=row["kind"],
+        status=row["status"],
+        status_words=rules.STATUS_WORDS[Status(row["status"])],
+        state=str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"], bool(row["offered"]))),
+        created_at=row["created_at"],
+        checked_in_at=row["checked_in_at"],
+        updated_at=row["updated_at"],
+        follow_up_due=row["follow_up_due"],
+        follow_up_done_on=row["follow_up_done_on"],
+        notes_read_at=row["notes_read_at"],
+        purged_at=row["purged_at"],
+    )
 
 
 def _row(db: Store, key: str) -> dict:
@@ -114,8 +123,11 @@ def _find(db: Store, scene_ref: str, person: str) -> tuple[dict, dict, dict | No
     """The scene, the person, and their latest check-in for that scene (None when there is none)."""
     scene = get_scene(db, scene_ref)
     found = resolve_person(db, person)
-    row = one(db, f"SELECT {COLUMNS} {FROM} WHERE c.scene = ? AND c.person = ? ORDER BY c.run DESC LIMIT 1",
-              [scene["ref"], found["ref"]])
+    row = one(
+        db,
+        f"SELECT {COLUMNS} {FROM} WHERE c.scene = ? AND c.person = ? ORDER BY c.run DESC LIMIT 1",
+        [scene["ref"], found["ref"]],
+    )
     return scene, found, row
 
 
@@ -127,8 +139,13 @@ def _existing(db: Store, scene_ref: str, person: str) -> dict:
 
 
 def change(db: Store, kiosk: str, type: str, row: dict, **body) -> None:
-    record_event(db, kiosk, type, events.checkin_key(row["scene"], row["run"], row["person"]),
-                  {"scene": row["scene"], "run": row["run"], "person": row["person"], **body})
+    record_event(
+        db,
+        kiosk,
+        type,
+        events.checkin_key(row["scene"], row["run"], row["person"]),
+        {"scene": row["scene"], "run": row["run"], "person": row["person"], **body},
+    )
 
 
 def _open_one(db: Store, scene: dict, person: str, kiosk: str, by: str, offered: bool = False) -> dict:
@@ -139,10 +156,14 @@ def _open_one(db: Store, scene: dict, person: str, kiosk: str, by: str, offered:
 
 def open_pending(db: Store, scene: dict, kiosk: str) -> int:
     """A pending check-in for each performer of ``scene`` who has none for this run; inside the lift."""
-    performers = [person for (person,) in db.execute(
-        "SELECT person FROM performers WHERE scene = ? AND person NOT IN "
-        "(SELECT person FROM checkins WHERE scene = ? AND run = ?) ORDER BY person",
-        [scene["ref"], scene["ref"], scene["run"]])]
+    performers = [
+        person
+        for (person,) in db.execute(
+            "SELECT person FROM performers WHERE scene = ? AND person NOT IN "
+            "(SELECT person FROM checkins WHERE scene = ? AND run = ?) ORDER BY person",
+            [scene["ref"], scene["ref"], scene["run"]],
+        )
+    ]
     for person in performers:
         _open_one(db, scene, person, kiosk, by="lift")
     return len(performers)
@@ -159,15 +180,28 @@ def add(session: ICSession, scene_ref: str, person: str) -> ICCheckin:
         return _ic_row(row)
 
 
-def check_entry(status: Status | str, note: str = "", signposting: str = "", follow_up_owner: str = "",
-                due: str | date | None = None) -> rules.Entry:
+def check_entry(
+    status: Status | str,
+    note: str = "",
+    signposting: str = "",
+    follow_up_owner: str = "",
+    due: str | date | None = None,
+) -> rules.Entry:
     """The IC's input checked as ``record`` checks it (``ServiceError`` saying what to fix), to ask before
     unlocking or writing anything."""
     return checked(rules.check_entry, str(status), _today(), note, signposting, follow_up_owner, due)
 
 
-def record(session: ICSession, scene_ref: str, person: str, status: Status | str, note: str = "",
-                   signposting: str = "", follow_up_owner: str = "", due: str | date | None = None) -> ICCheckin:
+def record(
+    session: ICSession,
+    scene_ref: str,
+    person: str,
+    status: Status | str,
+    note: str = "",
+    signposting: str = "",
+    follow_up_owner: str = "",
+    due: str | date | None = None,
+) -> ICCheckin:
     """Record (or re-record, replacing the whole record) one person's check-in for a scene.
 
     The note, signposting and follow-up owner are sealed; the event says only who recorded it and the state
@@ -180,18 +214,28 @@ def record(session: ICSession, scene_ref: str, person: str, status: Status | str
         scene, found, row = _find(db, scene_ref, person)
         if row is None:
             row = _open_one(db, scene, found["ref"], session.kiosk, by=session.reader)
-        digest = store_sealed(db, seal(key, entry.confidential.to_bytes(), f"checkin/{row['scene']}/{row['run']}/"
-                                                                           f"{row['person']}".encode()))
-        change(db, session.kiosk, events.CHECKIN_RECORDED, row, by=session.reader, status=str(entry.status),
-                follow_up_due=entry.follow_up_due and entry.follow_up_due.isoformat(), sealed=digest,
-                state=str(entry.state))
+        digest = store_sealed(
+            db,
+            seal(key, entry.confidential.to_bytes(), f"checkin/{row['scene']}/{row['run']}/{row['person']}".encode()),
+        )
+        change(
+            db,
+            session.kiosk,
+            events.CHECKIN_RECORDED,
+            row,
+            by=session.reader,
+            status=str(entry.status),
+            follow_up_due=entry.follow_up_due and entry.follow_up_due.isoformat(),
+            sealed=digest,
+            state=str(entry.state),
+        )
         return _ic_row(_row(db, row["source_key"]))
 
 
 # --- reading (every opening audited) ------------------------------------------------------------------------
 
-def _read(session: ICSession, key: bytes, rows: list[dict],
-          fields: tuple[str, ...] = SECRET_FIELDS) -> list[ICCheckin]:
+
+def _read(session: ICSession, key: bytes, rows: list[dict], fields: tuple[str, ...] = SECRET_FIELDS) -> list[ICCheckin]:
     """The rows with their sealed ``fields`` opened, each opening an event; inside the caller's write()."""
     shown = []
     for row in rows:
@@ -232,6 +276,7 @@ def notes(session: ICSession, scene_ref: str | None = None) -> list[ICCheckin]:
 
 # --- follow-ups ------------------------------------------------------------------------------------------------
 
+
 def follow_ups(session: ICSession) -> list[ICCheckin]:
     """Every follow-up across scenes: open ones first (soonest due first), then done ones (latest first).
 
@@ -240,14 +285,18 @@ def follow_ups(session: ICSession) -> list[ICCheckin]:
     db = session.db
     with write(db):
         key = session.key()
-        rows = many(db, f"""SELECT {COLUMNS} {FROM} WHERE c.follow_up_due IS NOT NULL
+        rows = many(
+            db,
+            f"""SELECT {COLUMNS} {FROM} WHERE c.follow_up_due IS NOT NULL
                             ORDER BY c.follow_up_done_on IS NOT NULL,
                                      CASE WHEN c.follow_up_done_on IS NULL THEN c.follow_up_due END,
-                                     c.follow_up_done_on DESC, c.scene, p.name COLLATE NOCASE""")
+                                     c.follow_up_done_on DESC, c.scene, p.name COLLATE NOCASE""",
+        )
         listed = _read(session, key, rows, fields=("follow_up_owner",))
     today = _today().isoformat()
-    return [dataclasses.replace(item, overdue=item.follow_up_open and (item.follow_up_due or "") < today)
-            for item in listed]
+    return [
+        dataclasses.replace(item, overdue=item.follow_up_open and (item.follow_up_due or "") < today) for item in listed
+    ]
 
 
 def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str | None = None) -> ICCheckin:
@@ -259,8 +308,10 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
         if row["follow_up_due"] is None:
             raise ServiceError(f"{row['name']} has no follow-up for scene {row['scene']}.")
         if row["follow_up_done_on"]:
-            raise ServiceError(f"The follow-up of {row['name']} for scene {row['scene']} was done on "
-                               f"{row['follow_up_done_on']} already.")
+            raise ServiceError(
+                f"The follow-up of {row['name']} for scene {row['scene']} was done on "
+                f"{row['follow_up_done_on']} already."
+            )
         opened_on = datetime.fromisoformat(row["created_at"]).astimezone().date()
         done = checked(rules.parse_done, on, _today(), opened_on).isoformat()
         change(db, session.kiosk, events.FOLLOW_UP_DONE, row, by=session.reader, on=done)
@@ -269,19 +320,32 @@ def mark_follow_up_done(session: ICSession, scene_ref: str, person: str, on: str
 
 # --- what the production sees ---------------------------------------------------------------------------------
 
+
 def overview(db: Store, scene_ref: str | None = None) -> list[CheckinState]:
     """Check-ins as the AD, the door screen and reports see them: who, and pending / done / follow-up open."""
-    return [CheckinState(row["scene"], row["ref"], row["name"], row["kind"],
-                         str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"],
-                                            bool(row["offered"]))),
-                         row["updated_at"]) for row in _rows(db, scene_ref)]
+    return [
+        CheckinState(
+            row["scene"],
+            row["ref"],
+            row["name"],
+            row["kind"],
+            str(rules.state_of(row["status"], row["follow_up_due"], row["follow_up_done_on"], bool(row["offered"]))),
+            row["updated_at"],
+        )
+        for row in _rows(db, scene_ref)
+    ]
 
 
 def pending_names(db: Store, scene: dict) -> list[str]:
     """Who still has a pending check-in for ``scene``: names only, as the lift shows the AD."""
-    return [name for (name,) in db.execute(
-        "SELECT p.name FROM checkins c JOIN people p ON p.ref = c.person WHERE c.scene = ? "
-        "AND c.status = 'pending' AND c.offered = 0 ORDER BY p.name COLLATE NOCASE", [scene["ref"]])]
+    return [
+        name
+        for (name,) in db.execute(
+            "SELECT p.name FROM checkins c JOIN people p ON p.ref = c.person WHERE c.scene = ? "
+            "AND c.status = 'pending' AND c.offered = 0 ORDER BY p.name COLLATE NOCASE",
+            [scene["ref"]],
+        )
+    ]
 
 
 def completion(db: Store, scene_ref: str | None = None) -> Completion:
@@ -293,8 +357,13 @@ def completion(db: Store, scene_ref: str | None = None) -> Completion:
     where, params = ("WHERE scene = ?", [get_scene(db, scene_ref)["ref"]]) if scene_ref else ("", [])
     counts: Counter = Counter()
     for status, due, done_on, offered, count in db.execute(
-            f"SELECT status, follow_up_due, follow_up_done_on, offered, COUNT(*) FROM checkins {where} "
-            "GROUP BY 1, 2, 3, 4", params):
+        f"SELECT status, follow_up_due, follow_up_done_on, offered, COUNT(*) FROM checkins {where} GROUP BY 1, 2, 3, 4",
+        params,
+    ):
         counts[rules.state_of(status, due, done_on, bool(offered))] += count
-    return Completion(pending=counts[rules.State.PENDING], done=counts[rules.State.DONE],
-                      follow_up_open=counts[rules.State.FOLLOW_UP_OPEN], offered=counts[rules.State.OFFERED])
+    return Completion(
+        pending=counts[rules.State.PENDING],
+        done=counts[rules.State.DONE],
+        follow_up_open=counts[rules.State.FOLLOW_UP_OPEN],
+        offered=counts[rules.State.OFFERED],
+    )

@@ -33,8 +33,16 @@ def build_demo(db: Store, kiosk: str) -> None:
     if not result.ok:
         raise ServiceError(f"The demo crew list is broken: {result.errors[0]}")
     for scene in json.loads((DATA / "demo-scenes.json").read_text(encoding="utf-8")):
-        scenes.add_scene(db, scene["ref"], scene["title"], kiosk, scene["location"], date.today().isoformat(),
-                         scene["coordinator"], tuple(scene["performers"]))
+        scenes.add_scene(
+            db,
+            scene["ref"],
+            scene["title"],
+            kiosk,
+            scene["location"],
+            date.today().isoformat(),
+            scene["coordinator"],
+            tuple(scene["performers"]),
+        )
         for zone, people in scene["approve"].items():
             scenes.approve(db, scene["ref"], tuple(people), scene["approved_by"], kiosk, zone)
         if scene.get("open"):

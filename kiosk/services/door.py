@@ -87,8 +87,9 @@ def _request(scene: str, zone: str, raw: str, parsed: codes.ParsedCode) -> str:
     return digest(f"{scene}\n{zone}\n{parsed.code or printable_input(raw)}")
 
 
-def _verdict(db: Store, body: dict, at: str, person: dict | None = None, approved: frozenset[str] | None = None,
-             **flags) -> Verdict:
+def _verdict(
+    db: Store, body: dict, at: str, person: dict | None = None, approved: frozenset[str] | None = None, **flags
+) -> Verdict:
     """The verdict of a stored door event; ``person`` and ``approved`` save lookups when the caller has them."""
     if person is None:
         person = one(db, "SELECT ref, name, department, role FROM people WHERE ref = ?", [body.get("person")]) or {}
@@ -100,10 +101,21 @@ def _verdict(db: Store, body: dict, at: str, person: dict | None = None, approve
     if flags.get("held_for_ic"):
         words = f"{words}. The set is ON HOLD until the IC is back"
     return Verdict(
-        scan_id=body["scan_id"], at=at, scene=body["scene"], zone=body["zone"], decision=body["decision"],
-        reason=body["reason"], words=words,
-        raw=body.get("raw") or "", layout=body.get("layout"), person_ref=person.get("ref"), name=person.get("name"),
-        department=person.get("department"), role=person.get("role"), **flags)
+        scan_id=body["scan_id"],
+        at=at,
+        scene=body["scene"],
+        zone=body["zone"],
+        decision=body["decision"],
+        reason=body["reason"],
+        words=words,
+        raw=body.get("raw") or "",
+        layout=body.get("layout"),
+        person_ref=person.get("ref"),
+        name=person.get("name"),
+        department=person.get("department"),
+        role=person.get("role"),
+        **flags,
+    )
 
 
 def _scan_event_id(kiosk: str, scan_id: str) -> str:
@@ -117,8 +129,7 @@ def _stored_scan(db: Store, event_id: str) -> tuple[dict, str] | None:
     return (json.loads(row[0])["body"], row[1]) if row else None
 
 
-def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
-         scan_id: str | None = None) -> Verdict:
+def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str, scan_id: str | None = None) -> Verdict:
     """Decide and record one scan; returns only after its event is committed to disk.
 
     A ``scan_id`` this kiosk already stored with the same request (scene, zone, code) returns the stored
@@ -129,8 +140,9 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
     """
     zone = Zone(zone)
     if scan_id is not None and (not scan_id or len(scan_id) > SCAN_ID_MAX or not scan_id.isprintable()):
-        raise ServiceError(f"A scan id is 1 to {SCAN_ID_MAX} printable characters (no control characters): "
-                           "nothing was recorded.")
+        raise ServiceError(
+            f"A scan id is 1 to {SCAN_ID_MAX} printable characters (no control characters): nothing was recorded."
+        )
     parsed = codes.parse(raw)
     request = _request(scene_ref.strip(), str(zone), raw, parsed)
     with write(db, memo=True):
@@ -139,48 +151,83 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
             stored = _stored_scan(db, event_id)
             if stored:
                 if stored[0].get("request") != request:
-                    raise ServiceError(f"The scan id {scan_id} was used for another scan (another scene, zone or "
-                                       "code): nothing was recorded. Give each scan its own id.")
+                    raise ServiceError(
+                        f"The scan id {scan_id} was used for another scan (another scene, zone or "
+                        "code): nothing was recorded. Give each scan its own id."
+                    )
                 return _verdict(db, stored[0], stored[1], replay=True)
         memo = db.memo
         scene = memo.get(("scene", scene_ref.strip()), lambda: get_scene(db, scene_ref))
         at = now()
-        badge = memo.get(("badge", parsed.code), lambda: queries.badge_holder(db, codes.digest(str(parsed.code)))) \
-            if parsed.code else None
+        badge = (
+            memo.get(("badge", parsed.code), lambda: queries.badge_holder(db, codes.digest(str(parsed.code))))
+            if parsed.code
+            else None
+        )
         person = badge["person"] if badge else None
         door_key = ("door", scene["ref"], person, str(zone))
-        last, inside = memo.get(door_key, lambda: queries.at_door(db, scene["ref"], str(person), str(zone))) \
-            if badge else (None, False)
-        approvals = memo.get(("approvals", scene["ref"], person),
-                             lambda: queries.approvals_of(db, scene["ref"], str(person))) if person else {}
+        last, inside = (
+            memo.get(door_key, lambda: queries.at_door(db, scene["ref"], str(person), str(zone)))
+            if badge
+            else (None, False)
+        )
+        approvals = (
+            memo.get(("approvals", scene["ref"], person), lambda: queries.approvals_of(db, scene["ref"], str(person)))
+            if person
+            else {}
+        )
         facts = DoorFacts(
-            code=parsed, zone=zone, scene_state=SceneState(scene["state"]),
+            code=parsed,
+            zone=zone,
+            scene_state=SceneState(scene["state"]),
             badge_status=BadgeStatus(badge["status"]) if badge else None,
             approved_zones=frozenset(Zone(name) for name in approvals),
-            inside=inside)
+            inside=inside,
+        )
         if badge and last and last["badge"] == badge["digest"]:
             earlier = duplicates.earlier_answer(db, last, at, scene, badge, facts, approvals)
             if earlier is not None:
                 memo.keep()  # nothing was written
                 return _verdict(db, earlier, last["at"], duplicate=True)
         ruling = decide(facts)
-        mismatch = mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone)) \
-            if badge and ruling.decision is Decision.ADMIT else []
+        mismatch = (
+            mismatches(db, scene, badge["person"], str(zone), badge, approvals.get(zone))
+            if badge and ruling.decision is Decision.ADMIT
+            else []
+        )
         if mismatch:
             ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
         entered_key = ("entered", scene["ref"], person)
-        first_entry = ruling.decision is Decision.ADMIT and person is not None \
+        first_entry = (
+            ruling.decision is Decision.ADMIT
+            and person is not None
             and not memo.get(entered_key, lambda: queries.has_entered_before(db, scene["ref"], str(person)))
-        ic_present = (facts.badge_status is BadgeStatus.ACTIVE and zone is Zone.SET and not facts.inside
-                      and ruling.reason in IC_ARRIVAL_REASONS and person == presence.coordinator(db, scene["ref"]))
-        body = {"scan_id": scan_id or new_id(), "request": request, "scene": scene["ref"],
-                "run": scene["run"], "zone": str(zone), "person": person,
-                "badge": badge["digest"] if badge else None, "decision": str(ruling.decision),
-                "reason": str(ruling.reason), "layout": parsed.layout,
-                "raw": None if parsed.code else codes.masked(printable_input(raw)),
-                **({"mismatch": mismatch} if mismatch else {}), **({"ic_present": True} if ic_present else {})}
-        recorded = record.append(db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body,
-                               at=at, id=event_id)
+        )
+        ic_present = (
+            facts.badge_status is BadgeStatus.ACTIVE
+            and zone is Zone.SET
+            and not facts.inside
+            and ruling.reason in IC_ARRIVAL_REASONS
+            and person == presence.coordinator(db, scene["ref"])
+        )
+        body = {
+            "scan_id": scan_id or new_id(),
+            "request": request,
+            "scene": scene["ref"],
+            "run": scene["run"],
+            "zone": str(zone),
+            "person": person,
+            "badge": badge["digest"] if badge else None,
+            "decision": str(ruling.decision),
+            "reason": str(ruling.reason),
+            "layout": parsed.layout,
+            "raw": None if parsed.code else codes.masked(printable_input(raw)),
+            **({"mismatch": mismatch} if mismatch else {}),
+            **({"ic_present": True} if ic_present else {}),
+        }
+        recorded = record.append(
+            db, kiosk, rules.SCAN, rules.presence_key(scene["ref"], person, str(zone)), body, at=at, id=event_id
+        )
         held = ruling.decision is Decision.EXIT and after_exit(db, scene, str(person), str(zone), kiosk)
         if not held:  # all this scan changed, for the next one: its event is the last at this door
             if badge:
@@ -190,12 +237,29 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str,
             if ruling.decision is Decision.ADMIT:
                 memo.put(entered_key, True)
             memo.keep()
-        return _verdict(db, body, at, badge or {}, frozenset(approvals), first_entry=first_entry,
-                        mismatch=tuple(mismatch), ic_present=ic_present, held_for_ic=held)
+        return _verdict(
+            db,
+            body,
+            at,
+            badge or {},
+            frozenset(approvals),
+            first_entry=first_entry,
+            mismatch=tuple(mismatch),
+            ic_present=ic_present,
+            held_for_ic=held,
+        )
 
 
-def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, said: dict, admitted_as: Reason,
-             approve_first: bool = False) -> Verdict:
+def _by_name(
+    db: Store,
+    scene: dict,
+    found: dict,
+    zone: Zone,
+    kiosk: str,
+    said: dict,
+    admitted_as: Reason,
+    approve_first: bool = False,
+) -> Verdict:
     """The door rule for a person the AD named instead of a badge, recorded whatever it decides.
 
     An admission is recorded as ``admitted_as`` (a lookup, or an escalation: then the temporary approval is
@@ -204,10 +268,14 @@ def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, said: 
     """
     approvals = queries.approvals_of(db, scene["ref"], found["ref"])
     approved = frozenset(Zone(name) for name in approvals) | ({zone} if approve_first else frozenset())
-    ruling = decide_presence(zone, SceneState(scene["state"]), approved,
-                             queries.is_inside(db, scene["ref"], found["ref"], zone))
-    mismatch = mismatches(db, scene, found["ref"], str(zone), None, approvals.get(zone),
-                          check_approval=not approve_first) if ruling.decision is Decision.ADMIT else []
+    ruling = decide_presence(
+        zone, SceneState(scene["state"]), approved, queries.is_inside(db, scene["ref"], found["ref"], zone)
+    )
+    mismatch = (
+        mismatches(db, scene, found["ref"], str(zone), None, approvals.get(zone), check_approval=not approve_first)
+        if ruling.decision is Decision.ADMIT
+        else []
+    )
     if mismatch:
         ruling = Ruling(Decision.DENY, Reason.RECORD_MISMATCH)
     if ruling.decision is Decision.ADMIT:
@@ -218,16 +286,25 @@ def _by_name(db: Store, scene: dict, found: dict, zone: Zone, kiosk: str, said: 
         reason = Reason.MARKED_OUT if ruling.decision is Decision.EXIT else ruling.reason
     first_entry = ruling.decision is Decision.ADMIT and not queries.has_entered_before(db, scene["ref"], found["ref"])
     at = now()
-    body = {"scan_id": new_id(), "scene": scene["ref"], "run": scene["run"], "zone": str(zone),
-            "person": found["ref"], "decision": str(ruling.decision), "reason": str(reason), **said,
-            **({"mismatch": mismatch} if mismatch else {})}
+    body = {
+        "scan_id": new_id(),
+        "scene": scene["ref"],
+        "run": scene["run"],
+        "zone": str(zone),
+        "person": found["ref"],
+        "decision": str(ruling.decision),
+        "reason": str(reason),
+        **said,
+        **({"mismatch": mismatch} if mismatch else {}),
+    }
     record.append(db, kiosk, rules.BY_NAME, rules.presence_key(scene["ref"], found["ref"], str(zone)), body, at=at)
     held = ruling.decision is Decision.EXIT and after_exit(db, scene, found["ref"], str(zone), kiosk)
     return _verdict(db, body, at, first_entry=first_entry, mismatch=tuple(mismatch), held_for_ic=held)
 
 
-def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str,
-                    by: str = "AD") -> Verdict:
+def admit_by_lookup(
+    db: Store, scene_ref: str, person: str, zone: Zone | str, why: str, kiosk: str, by: str = "AD"
+) -> Verdict:
     """No badge: the AD finds the person by name, and the door rule decides as it would for their badge.
 
     Admitted (approved people only, while the set is open) or, when they are inside, marked out - each with
@@ -239,12 +316,20 @@ def admit_by_lookup(db: Store, scene_ref: str, person: str, zone: Zone | str, wh
     if not why:
         raise ServiceError("Say why the person has no badge with them.")
     with write(db):
-        return _by_name(db, get_scene(db, scene_ref), resolve_person(db, person), zone, kiosk,
-                        {"why": why, "by": by}, Reason.OVERRIDE)
+        return _by_name(
+            db,
+            get_scene(db, scene_ref),
+            resolve_person(db, person),
+            zone,
+            kiosk,
+            {"why": why, "by": by},
+            Reason.OVERRIDE,
+        )
 
 
-def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str,
-             kiosk: str) -> Verdict:
+def escalate(
+    db: Store, scene_ref: str, person: str, zone: Zone | str, coordinator: str, ad: str, kiosk: str
+) -> Verdict:
     """Someone not on the list, admitted for this scene only, approved at the door by an IC and the AD.
 
     ``person``, ``coordinator`` and ``ad`` are people of the production (ref, or a full name that is one
@@ -258,15 +343,24 @@ def escalate(db: Store, scene_ref: str, person: str, zone: Zone | str, coordinat
     with write(db):
         scene = get_scene(db, scene_ref)
         found, ic, assistant = (resolve_person(db, who) for who in (person, coordinator, ad))
-        problem = escalation_problem(found["ref"], ic["ref"], assistant["ref"],
-                                     ic["ref"] == scene["coordinator"] or is_intimacy_coordinator(ic["role"]))
+        problem = escalation_problem(
+            found["ref"],
+            ic["ref"],
+            assistant["ref"],
+            ic["ref"] == scene["coordinator"] or is_intimacy_coordinator(ic["role"]),
+        )
         if problem:
             raise ServiceError(problem)
         if zone in queries.approvals_of(db, scene["ref"], found["ref"]):
-            raise ServiceError(f"{found['name']} is on the approved list for {zone} already: use the "
-                               "forgotten-badge lookup.")
-        said = {"why": "escalation: temporary approval", "by": f"IC {ic['name']} and AD {assistant['name']}",
-                "coordinator": ic["ref"], "ad": assistant["ref"]}
+            raise ServiceError(
+                f"{found['name']} is on the approved list for {zone} already: use the forgotten-badge lookup."
+            )
+        said = {
+            "why": "escalation: temporary approval",
+            "by": f"IC {ic['name']} and AD {assistant['name']}",
+            "coordinator": ic["ref"],
+            "ad": assistant["ref"],
+        }
         return _by_name(db, scene, found, zone, kiosk, said, Reason.ESCALATED, approve_first=True)
 
 

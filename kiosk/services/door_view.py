@@ -79,10 +79,13 @@ class DoorView:
 def _protocol(db: Store, scene: dict) -> Protocol:
     ic = presence.coordinator(db, scene["ref"], record.rows_from_tables)
     name = one(db, "SELECT name FROM people WHERE ref = ?", [ic]) if ic else None
-    return Protocol(name["name"] if name else ic, presence.ic_here(db, scene["ref"], ic) is not None,
-                    presence.without_ic(db, scene["ref"], record.rows_from_tables),
-                    tuple(unseen.name for unseen in agreed_list(db, scene["ref"]).not_told),
-                    len(readiness.checklist(db, scene["ref"]).outstanding))
+    return Protocol(
+        name["name"] if name else ic,
+        presence.ic_here(db, scene["ref"], ic) is not None,
+        presence.without_ic(db, scene["ref"], record.rows_from_tables),
+        tuple(unseen.name for unseen in agreed_list(db, scene["ref"]).not_told),
+        len(readiness.checklist(db, scene["ref"]).outstanding),
+    )
 
 
 def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
@@ -100,23 +103,34 @@ def door_view(db: Store, scene_ref: str | None, recent: int = 10) -> DoorView:
     else:
         found = one(db, f"{SCENE} WHERE s.ref = ?", [scene_ref.strip()])
         if found is None:
-            return DoorView(get_production(db)["name"], None, [], 0, [], Completion(), missing=scene_ref,
-                            photos=photos)
+            return DoorView(get_production(db)["name"], None, [], 0, [], Completion(), missing=scene_ref, photos=photos)
         scene = found
     approved = queries.count(db, "SELECT COUNT(DISTINCT person) FROM approvals WHERE scene = ?", [scene["ref"]])
     return DoorView(
         production=get_production(db)["name"],
-        scene=SceneAtDoor(scene["ref"], scene["title"], scene["location"], scene["state"],
-                          scene["waiting_for"] == "ic"),
-        inside=inside_of(db, [scene]), approved_people=approved,
-        recent=[RecentScan(row["at"], row["decision"], row["person_name"],
-                           reason_words(row["reason"], scene["ref"], row["zone"] or ""), row["zone"] or "",
-                           row["reason"] or "",
-                           "" if row["person_name"] else json.loads(row["payload"])["body"].get("raw") or "")
-                for row in queries.events_of_scene(db, scene["ref"], recent, newest_first=True,
-                                                   types=DOOR_ANSWERS, answers_only=True)],
-        checkins=checkins.completion(db, scene["ref"]), policy_due=policy_due_at(db, scene),
-        protocol=_protocol(db, scene), photos=photos,
+        scene=SceneAtDoor(
+            scene["ref"], scene["title"], scene["location"], scene["state"], scene["waiting_for"] == "ic"
+        ),
+        inside=inside_of(db, [scene]),
+        approved_people=approved,
+        recent=[
+            RecentScan(
+                row["at"],
+                row["decision"],
+                row["person_name"],
+                reason_words(row["reason"], scene["ref"], row["zone"] or ""),
+                row["zone"] or "",
+                row["reason"] or "",
+                "" if row["person_name"] else json.loads(row["payload"])["body"].get("raw") or "",
+            )
+            for row in queries.events_of_scene(
+                db, scene["ref"], recent, newest_first=True, types=DOOR_ANSWERS, answers_only=True
+            )
+        ],
+        checkins=checkins.completion(db, scene["ref"]),
+        policy_due=policy_due_at(db, scene),
+        protocol=_protocol(db, scene),
+        photos=photos,
     )
 
 
@@ -132,9 +146,15 @@ class ChecklistView:
 
 def checklist_view(db: Store, scene_ref: str) -> ChecklistView:
     shown = readiness.checklist(db, scene_ref)
-    approved = tuple(f"{row['name']} ({row['zone']})" for row in queries.many(
-        db, "SELECT p.name, a.zone FROM approvals a JOIN people p ON p.ref = a.person WHERE a.scene = ? "
-            "ORDER BY p.name COLLATE NOCASE, a.zone", [shown.scene]))
+    approved = tuple(
+        f"{row['name']} ({row['zone']})"
+        for row in queries.many(
+            db,
+            "SELECT p.name, a.zone FROM approvals a JOIN people p ON p.ref = a.person WHERE a.scene = ? "
+            "ORDER BY p.name COLLATE NOCASE, a.zone",
+            [shown.scene],
+        )
+    )
     return ChecklistView(shown, agreed_list(db, scene_ref), approved)
 
 

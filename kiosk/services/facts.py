@@ -22,8 +22,14 @@ from kiosk.store.ledger import DAMAGED
 from kiosk.store.queries import setting
 
 
-def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_by: int | None,
-            implies: Callable[[Event], bool], made: Callable[[list[dict]], bool]) -> bool:
+def _agrees(
+    db: Store,
+    latest: tuple[record.Stored, bool] | None,
+    key: str,
+    set_by: int | None,
+    implies: Callable[[Event], bool],
+    made: Callable[[list[dict]], bool],
+) -> bool:
     if latest is None or set_by is None or not latest[1]:
         return False
     if latest[0].id == set_by and implies(latest[0].event):
@@ -32,18 +38,37 @@ def _agrees(db: Store, latest: tuple[record.Stored, bool] | None, key: str, set_
     # made on a kiosk that had not seen the new one): the key's events must make the row.
     folded = record.fold_from_log(db, key)
     stored = {item.event.id: item.id for item in record.events_of(db, key)}
-    return folded.winner is not None and stored.get(folded.winner.id) == set_by and \
-        made(folded.rows.get(projection.FAMILY_TABLES[projection.family(key)], []))
+    return (
+        folded.winner is not None
+        and stored.get(folded.winner.id) == set_by
+        and made(folded.rows.get(projection.FAMILY_TABLES[projection.family(key)], []))
+    )
 
 
-def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None,
-               check_approval: bool = True) -> list[str]:
+def mismatches(
+    db: Store,
+    scene: dict,
+    person: str,
+    zone: str,
+    badge: dict | None,
+    approval: dict | None,
+    check_approval: bool = True,
+) -> list[str]:
     """Which of an admission's facts the log does not bear out (empty: all do).  ``badge`` None: admitted by
     name, with no badge to check; ``check_approval`` False: the approval is granted in this transaction.
     A door's scan keeps the answer when all hold (``kiosk.store.memo``: until anything else changes the file)."""
-    asked = (scene["ref"], scene["state"], scene["state_set_by"], person, zone, badge and badge["digest"],
-             badge and badge["set_by"], approval and approval["set_by"], approval and approval["temporary"],
-             check_approval)
+    asked = (
+        scene["ref"],
+        scene["state"],
+        scene["state_set_by"],
+        person,
+        zone,
+        badge and badge["digest"],
+        badge and badge["set_by"],
+        approval and approval["set_by"],
+        approval and approval["temporary"],
+        check_approval,
+    )
     if db.memo.get(("facts hold", *asked), lambda: False):
         return []
     found = _mismatches(db, scene, person, zone, badge, approval, check_approval)
@@ -52,28 +77,44 @@ def mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | Non
     return found
 
 
-def _mismatches(db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None,
-                check_approval: bool) -> list[str]:
+def _mismatches(
+    db: Store, scene: dict, person: str, zone: str, badge: dict | None, approval: dict | None, check_approval: bool
+) -> list[str]:
     badge_key = rules.badges_key(person)
     approval_key = rules.approval_key(scene["ref"], person, zone)
     state_key = rules.state_key(scene["ref"])
     latest = record.latest_intact(db, (badge_key, approval_key, state_key))
     found = []
     if badge is not None and not _agrees(
-            db, latest.get(badge_key), badge_key, badge["set_by"],
-            lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
-            lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows)):
+        db,
+        latest.get(badge_key),
+        badge_key,
+        badge["set_by"],
+        lambda event: event.type == rules.BADGE_ISSUED and event.body["digest"] == badge["digest"],
+        lambda rows: any(row["digest"] == badge["digest"] and row["status"] == "active" for row in rows),
+    ):
         found.append("badge")
-    if check_approval and (approval is None or not _agrees(
-            db, latest.get(approval_key), approval_key, approval["set_by"],
+    if check_approval and (
+        approval is None
+        or not _agrees(
+            db,
+            latest.get(approval_key),
+            approval_key,
+            approval["set_by"],
             # the temporary flag is a fact too: a temporary (E) approval made permanent would outlive the lift
-            lambda event: event.type == rules.APPROVED and
-            bool(event.body["temporary"]) == bool(approval["temporary"]),
-            lambda rows: any(bool(row["temporary"]) == bool(approval["temporary"]) for row in rows))):
+            lambda event: event.type == rules.APPROVED and bool(event.body["temporary"]) == bool(approval["temporary"]),
+            lambda rows: any(bool(row["temporary"]) == bool(approval["temporary"]) for row in rows),
+        )
+    ):
         found.append("approval")
-    if not _agrees(db, latest.get(state_key), state_key, scene["state_set_by"],
-                   lambda event: event.body["to"] == scene["state"],
-                   lambda rows: bool(rows) and rows[0]["state"] == scene["state"]):
+    if not _agrees(
+        db,
+        latest.get(state_key),
+        state_key,
+        scene["state_set_by"],
+        lambda event: event.body["to"] == scene["state"],
+        lambda rows: bool(rows) and rows[0]["state"] == scene["state"],
+    ):
         found.append("scene state")
     return found
 
@@ -86,6 +127,10 @@ def on_record(db: Store, log_key: str, name: str, *, trust_log: bool = False) ->
     folded = record.fold_from_log(db, log_key)
     logged = {row["key"]: row["value"] for row in folded.rows.get("settings", [])}.get(name)
     if not trust_log and setting(db, name) != logged:
-        raise StoreError(DAMAGED.format(what=f"the {name.replace('_', ' ')} in the settings table is not the one the "
-                                             "log holds (the table was edited)"))
+        raise StoreError(
+            DAMAGED.format(
+                what=f"the {name.replace('_', ' ')} in the settings table is not the one the "
+                "log holds (the table was edited)"
+            )
+        )
     return logged

@@ -74,10 +74,21 @@ class _Idle:
         self.wake.clear()
 
 
-def follow(path: Path, dsn: str, kiosk: str, password: str | None = None, *, stop: threading.Event,
-           wake: threading.Event | None = None, on_result: Callable[[SyncResult], object] = lambda result: None,
-           fallback: float = FALLBACK_SECONDS, poll: float = POLL_SECONDS, batch: int = BATCH,
-           clock: Clock = utc_now, pause: Callable[[], Callable[[], float]] = pauses) -> SyncResult:
+def follow(
+    path: Path,
+    dsn: str,
+    kiosk: str,
+    password: str | None = None,
+    *,
+    stop: threading.Event,
+    wake: threading.Event | None = None,
+    on_result: Callable[[SyncResult], object] = lambda result: None,
+    fallback: float = FALLBACK_SECONDS,
+    poll: float = POLL_SECONDS,
+    batch: int = BATCH,
+    clock: Clock = utc_now,
+    pause: Callable[[], Callable[[], float]] = pauses,
+) -> SyncResult:
     """Keep the kiosk file at ``path`` (open in this process already, through ``kiosk.store.connect``) in step
     with the hub until ``stop`` is set, or a failure that trying again cannot cure; returns the last result.
     Each sync's result goes to ``on_result``."""
@@ -118,8 +129,9 @@ class Follower:
         self._stop, self._wake = threading.Event(), threading.Event()
         self._result: SyncResult | None = None
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, args=(path, dsn, kiosk, password), kwargs=options,
-                                        name="kiosk-sync", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(path, dsn, kiosk, password), kwargs=options, name="kiosk-sync", daemon=True
+        )
 
     def _keep(self, result: SyncResult) -> None:
         with self._lock:
@@ -129,8 +141,7 @@ class Follower:
         try:
             follow(path, dsn, kiosk, password, stop=self._stop, wake=self._wake, on_result=self._keep, **options)
         except Exception as error:  # a defect: the door goes on, and the status line says syncing stopped
-            self._keep(SyncResult(kiosk, error=f"syncing stopped ({type(error).__name__}: {error})",
-                                  reason="defect"))
+            self._keep(SyncResult(kiosk, error=f"syncing stopped ({type(error).__name__}: {error})", reason="defect"))
 
     @property
     def result(self) -> SyncResult | None:

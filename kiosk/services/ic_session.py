@@ -35,7 +35,8 @@ from kiosk.store.queries import setting
 LOST_PASSPHRASE_WARNING = (
     "Only the IC knows this passphrase and nobody can recover it. If it is lost, every check-in note, "
     "signposting and follow-up owner is lost with it, for good (statuses and times stay). Keep it somewhere "
-    "safe that only you can reach.")
+    "safe that only you can reach."
+)
 KDF, CHECK = "ic_passphrase_kdf", "ic_passphrase_check"
 _CHECK_TEXT, _CHECK_BINDING = b"closed-set-kiosk IC passphrase", b"ic-passphrase-check"
 CHECKPOINT_WAIT_MS = 200  # how long an erasure waits for readers before leaving the WAL to empty itself later
@@ -84,6 +85,7 @@ def reader_name(name: str) -> str:
 
 # --- sealed text ----------------------------------------------------------------------------------------------
 
+
 def binding(row: dict) -> bytes:
     """What a check-in's sealed text is bound to: it opens only as that check-in's (``row["binding"]`` for one
     carried over from the first release)."""
@@ -106,8 +108,10 @@ def open_sealed(db: Store, key: bytes, row: dict) -> bytes | None:
     try:
         return unseal(key, found[0], binding(row))
     except SealBroken:
-        raise ServiceError(f"The check-in of {row['person']} for scene {row['scene']} cannot be opened: it was "
-                           "altered or moved in the database file. Nothing was changed.") from None
+        raise ServiceError(
+            f"The check-in of {row['person']} for scene {row['scene']} cannot be opened: it was "
+            "altered or moved in the database file. Nothing was changed."
+        ) from None
 
 
 def erase_sealed(db: Store, digests: list[str]) -> None:
@@ -137,6 +141,7 @@ def empty_wal(db: Store) -> bool:
 
 # --- the passphrase -------------------------------------------------------------------------------------------
 
+
 def passphrase_is_set(db: Store) -> bool:
     return setting(db, KDF) is not None
 
@@ -150,8 +155,13 @@ def new_key(passphrase: str) -> tuple[bytes, str, str]:
 
 
 def record_key(db: Store, kdf: str, check: str, kiosk: str, by: str, why: str) -> None:
-    record.record(db, kiosk, events.CREDENTIAL, events.credential_key("ic"),
-                  {"values": {KDF: kdf, CHECK: check}, "by": by, "why": why})
+    record.record(
+        db,
+        kiosk,
+        events.CREDENTIAL,
+        events.credential_key("ic"),
+        {"values": {KDF: kdf, CHECK: check}, "by": by, "why": why},
+    )
 
 
 def key_of(db: Store, passphrase: str, reader: str, kiosk: str, via: str) -> tuple[bytes, str, int]:
@@ -160,21 +170,24 @@ def key_of(db: Store, passphrase: str, reader: str, kiosk: str, via: str) -> tup
     # as the log holds them: parameters or a check value swapped in the settings table are refused as damage
     kdf, check = (on_record(db, events.credential_key("ic"), name) for name in (KDF, CHECK))
     if kdf is None or check is None:
-        raise ServiceError("No IC passphrase is set yet: the intimacy coordinator sets one first "
-                           "(`kiosk checkins passphrase`).")
+        raise ServiceError(
+            "No IC passphrase is set yet: the intimacy coordinator sets one first (`kiosk checkins passphrase`)."
+        )
     try:
         with attempt(db, IC, kiosk, PassphraseRefused, by=reader, via=via) as tried:
             try:
                 key = derive_key(passphrase, KdfParams.decode(kdf))
                 opened = base64.b64decode(check)
             except (ValueError, TypeError, KeyError):
-                raise StoreError(DAMAGED.format(what="the IC passphrase's parameters on record are not readable")) \
-                    from None
+                raise StoreError(
+                    DAMAGED.format(what="the IC passphrase's parameters on record are not readable")
+                ) from None
             try:
                 unseal(key, opened, _CHECK_BINDING)
             except SealBroken:
-                raise PassphraseRefused("Wrong IC passphrase - nothing was read or changed; the attempt is "
-                                        "recorded.") from None
+                raise PassphraseRefused(
+                    "Wrong IC passphrase - nothing was read or changed; the attempt is recorded."
+                ) from None
     except Locked as locked:
         raise PassphraseRefused(str(locked)) from None
     return key, kdf, tried.failed_before
@@ -199,4 +212,3 @@ def unlock(db: Store, passphrase: str, reader: str, kiosk: str) -> ICSession:
     reader = reader_name(reader)
     key, kdf, failed = key_of(db, passphrase, reader, kiosk, "unlock")
     return ICSession(db, key, kdf, reader, kiosk, failed)
-

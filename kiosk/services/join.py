@@ -32,8 +32,9 @@ class Joined:
     anchor: str  # the audit's anchor of the new file
 
 
-def join(path: Path, dsn: str, kiosk: str, password: str | None = None, *, batch: int = BATCH,
-         clock: Clock = utc_now) -> Joined:
+def join(
+    path: Path, dsn: str, kiosk: str, password: str | None = None, *, batch: int = BATCH, clock: Clock = utc_now
+) -> Joined:
     """Build the kiosk file ``path`` (which must not exist) from the hub, as device ``kiosk`` (the hub login's).
 
     Raises ``ServiceError`` (the file exists, the hub holds no production, the record does not verify),
@@ -41,8 +42,9 @@ def join(path: Path, dsn: str, kiosk: str, password: str | None = None, *, batch
     """
     path = Path(path)
     if path.exists() or Path(f"{path}-wal").exists():
-        raise ServiceError(f"{path} exists already: a kiosk joins into a new file. Nothing was changed - give "
-                           "another --db.")
+        raise ServiceError(
+            f"{path} exists already: a kiosk joins into a new file. Nothing was changed - give another --db."
+        )
     if not path.parent.is_dir():
         raise ServiceError(f"{path.parent} is not a folder: make it first, or give another --db.")
     temp = files.temporary(path)
@@ -54,10 +56,14 @@ def join(path: Path, dsn: str, kiosk: str, password: str | None = None, *, batch
             production = get_production_or_refuse(db)
             checked = auditing.check(db)
             if not checked.ok:
-                raise ServiceError(f"The record built from the hub does not verify ({checked.result.problem}). "
-                                   "Nothing was kept; the hub's administrator should run `kiosk hub verify`.")
-            counts = db.execute("SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM badges WHERE "
-                                "status = 'active'), (SELECT count(*) FROM scenes)").fetchone()
+                raise ServiceError(
+                    f"The record built from the hub does not verify ({checked.result.problem}). "
+                    "Nothing was kept; the hub's administrator should run `kiosk hub verify`."
+                )
+            counts = db.execute(
+                "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM badges WHERE "
+                "status = 'active'), (SELECT count(*) FROM scenes)"
+            ).fetchone()
             files.single_file(db)
         finally:
             db.close()
@@ -75,5 +81,6 @@ def get_production_or_refuse(db) -> str:
     try:
         return get_production(db)["name"]
     except ServiceError:
-        raise ServiceError("The hub holds no production yet: sync the kiosk that made it first (`kiosk sync` "
-                           "there). Nothing was kept.") from None
+        raise ServiceError(
+            "The hub holds no production yet: sync the kiosk that made it first (`kiosk sync` there). Nothing was kept."
+        ) from None

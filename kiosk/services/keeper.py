@@ -27,10 +27,16 @@ from kiosk.store import Store, reopen
 LOOK_SECONDS = 60.0  # how often the keeper looks whether a copy is due
 FOLDER_MODE = 0o700
 
-_SHORT = {errno.ENOSPC: "the backup folder is full", errno.EDQUOT: "the backup folder is full",
-          errno.EROFS: "the backup folder is read-only", errno.EACCES: "no permission to write there",
-          errno.EPERM: "no permission to write there", errno.ENOENT: "the backup folder is gone (USB stick out?)",
-          errno.ENODEV: "the backup folder is gone (USB stick out?)", errno.EIO: "the USB stick does not answer"}
+_SHORT = {
+    errno.ENOSPC: "the backup folder is full",
+    errno.EDQUOT: "the backup folder is full",
+    errno.EROFS: "the backup folder is read-only",
+    errno.EACCES: "no permission to write there",
+    errno.EPERM: "no permission to write there",
+    errno.ENOENT: "the backup folder is gone (USB stick out?)",
+    errno.ENODEV: "the backup folder is gone (USB stick out?)",
+    errno.EIO: "the USB stick does not answer",
+}
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,17 @@ class BackupKeeper:
     """Automatic backups of the kiosk file at ``path`` into ``folder``: ``run()`` looks until ``stop`` is set
     (``start()`` runs it in a thread of its own; the door runs it in a process of its own)."""
 
-    def __init__(self, path: Path, folder: Path, *, every: float = EVERY_SECONDS, keep: int = KEEP,
-                 look: float = LOOK_SECONDS, on_status: Callable[[BackupStatus], object] | None = None,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        folder: Path,
+        *,
+        every: float = EVERY_SECONDS,
+        keep: int = KEEP,
+        look: float = LOOK_SECONDS,
+        on_status: Callable[[BackupStatus], object] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.path, self.folder, self.every, self.keep, self.look = Path(path), Path(folder), every, keep, look
         self._on_status = on_status
         self._stop = stop or threading.Event()

@@ -30,15 +30,30 @@ def lift(db: Store, ref: str, kiosk: str) -> Lifted:
     with write(db):
         scene = get_scene(db, ref)
         if scene["state"] == SceneState.LIFTED:
-            return Lifted([], checkins.pending_names(db, scene), already=True,
-                          offered=offered.offered_names(db, scene))
+            return Lifted([], checkins.pending_names(db, scene), already=True, offered=offered.offered_names(db, scene))
         swept = inside(db, [scene])
         for person in swept:
-            record.append(db, kiosk, rules.SWEEP, rules.presence_key(scene["ref"], person.ref, person.zone),
-                          {"scene": scene["ref"], "person": person.ref, "zone": person.zone,
-                           "decision": str(Decision.EXIT), "reason": str(Reason.SWEPT), "run": scene["run"]})
-        end_temporaries(db, scene["ref"], "lift", kiosk,  # chosen from the log, not the table's column
-                        why="a temporary approval ends when the closed set is lifted")
+            record.append(
+                db,
+                kiosk,
+                rules.SWEEP,
+                rules.presence_key(scene["ref"], person.ref, person.zone),
+                {
+                    "scene": scene["ref"],
+                    "person": person.ref,
+                    "zone": person.zone,
+                    "decision": str(Decision.EXIT),
+                    "reason": str(Reason.SWEPT),
+                    "run": scene["run"],
+                },
+            )
+        end_temporaries(
+            db,
+            scene["ref"],
+            "lift",
+            kiosk,  # chosen from the log, not the table's column
+            why="a temporary approval ends when the closed set is lifted",
+        )
         change_state(db, scene, SceneState.LIFTED, kiosk)
         checkins.open_pending(db, scene, kiosk)
         offered.open_offered(db, scene, kiosk)

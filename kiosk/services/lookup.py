@@ -15,16 +15,22 @@ DUPLICATE_WINDOW = 5.0  # seconds, until the production sets its own
 
 
 def get_production(db: Store) -> dict:
-    row = one(db, "SELECT name, created_at, (SELECT value FROM settings WHERE key = 'duplicate_window') "
-                  "AS duplicate_window FROM production")  # one query: the door asks it at most scans
+    row = one(
+        db,
+        "SELECT name, created_at, (SELECT value FROM settings WHERE key = 'duplicate_window') "
+        "AS duplicate_window FROM production",
+    )  # one query: the door asks it at most scans
     if row is None:
         raise ServiceError("No production in this database yet - run `kiosk init --production NAME`.")
     window = row.pop("duplicate_window")
     try:
         seconds = float(window) if window is not None else DUPLICATE_WINDOW
     except ValueError:
-        raise StoreError(DAMAGED.format(what=f"the duplicate window in the settings table is {window!r}, not a "
-                                             "number (the table was edited)")) from None
+        raise StoreError(
+            DAMAGED.format(
+                what=f"the duplicate window in the settings table is {window!r}, not a number (the table was edited)"
+            )
+        ) from None
     return {**row, "duplicate_window": seconds}
 
 
@@ -62,8 +68,11 @@ def get_scene(db: Store, ref: str) -> dict:
     scene = one(db, f"{SCENE} WHERE s.ref = ?", [ref.strip()])
     if scene is None:
         known = [row["ref"] for row in many(db, "SELECT ref FROM scenes ORDER BY ref LIMIT 13")]
-        listed = f"the scenes are {', '.join(known[:12])}{'...' if len(known) > 12 else ''}" if known else \
-            "it has no scenes yet"
+        listed = (
+            f"the scenes are {', '.join(known[:12])}{'...' if len(known) > 12 else ''}"
+            if known
+            else "it has no scenes yet"
+        )
         raise ServiceError(f"No scene {ref.strip()!r} in this production: {listed}.")
     return scene
 

@@ -44,10 +44,13 @@ def _performer(db: Store, scene: dict, code: str) -> Performer:
     if badge is None or badge["status"] != "active":
         raise ServiceError("That is not a valid badge of this production: the performer scans their own badge.")
     if badge["person"] not in presence.performers(db, scene["ref"]):
-        raise ServiceError(f"{badge['name']} is not a performer of scene {scene['ref']}: only the performers "
-                           "choose whether the scene runs without an IC.")
-    return Performer(scene["ref"], badge["person"], badge["name"],
-                     badge["person"] in presence.chose_without_ic(db, scene["ref"]))
+        raise ServiceError(
+            f"{badge['name']} is not a performer of scene {scene['ref']}: only the performers "
+            "choose whether the scene runs without an IC."
+        )
+    return Performer(
+        scene["ref"], badge["person"], badge["name"], badge["person"] in presence.chose_without_ic(db, scene["ref"])
+    )
 
 
 def identify(db: Store, ref: str, code: str) -> Performer:
@@ -64,18 +67,31 @@ def choose(db: Store, ref: str, code: str, kiosk: str, withdraw: bool = False) -
             state = "is not in place: there is nothing to withdraw" if withdraw else "is recorded already"
             raise ServiceError(f"{performer.name}: your choice to work without an IC {state}.")
         badge = codes.digest(str(codes.parse(code).code))  # a valid badge's: ``_performer`` checked it
-        record.record(db, kiosk, rules.NO_IC_WITHDRAWN if withdraw else rules.NO_IC,
-                      rules.no_ic_key(scene["ref"], performer.ref),
-                      {"scene": scene["ref"], "person": performer.ref, "badge": badge})
+        record.record(
+            db,
+            kiosk,
+            rules.NO_IC_WITHDRAWN if withdraw else rules.NO_IC,
+            rules.no_ic_key(scene["ref"], performer.ref),
+            {"scene": scene["ref"], "person": performer.ref, "badge": badge},
+        )
         held = withdraw and hold_for_ic(db, scene, kiosk, "a performer withdrew their choice to work without an IC")
-        return Choice(Performer(scene["ref"], performer.ref, performer.name, not withdraw), held,
-                      presence.without_ic(db, scene["ref"]))
+        return Choice(
+            Performer(scene["ref"], performer.ref, performer.name, not withdraw),
+            held,
+            presence.without_ic(db, scene["ref"]),
+        )
 
 
 def choices(db: Store, ref: str) -> list[Performer]:
     """Each performer of the scene, and whether their choice to work without an IC stands (tables, to show)."""
     scene = get_scene(db, ref)
     chose = set(presence.chose_without_ic(db, scene["ref"], record.rows_from_tables))
-    return [Performer(scene["ref"], row["ref"], row["name"], row["ref"] in chose) for row in queries.many(
-        db, "SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person WHERE f.scene = ? "
-            "ORDER BY p.name COLLATE NOCASE", [scene["ref"]])]
+    return [
+        Performer(scene["ref"], row["ref"], row["name"], row["ref"] in chose)
+        for row in queries.many(
+            db,
+            "SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person WHERE f.scene = ? "
+            "ORDER BY p.name COLLATE NOCASE",
+            [scene["ref"]],
+        )
+    ]

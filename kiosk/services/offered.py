@@ -14,17 +14,25 @@ from kiosk.store.db import Store, write
 
 def were_inside(db: Store, scene: dict) -> list[str]:
     """Everyone let in (by badge or by name) during the scene's current run, but its performers and its IC."""
-    return [person for (person,) in db.execute(
-        "SELECT DISTINCT person FROM events WHERE scene = ? AND decision = ? AND person IS NOT NULL "
-        "AND json_extract(payload, '$.body.run') = ? AND person NOT IN (SELECT person FROM performers "
-        "WHERE scene = ?) AND person IS NOT ? ORDER BY person",
-        [scene["ref"], str(Decision.ADMIT), scene["run"], scene["ref"], scene["coordinator"]])]
+    return [
+        person
+        for (person,) in db.execute(
+            "SELECT DISTINCT person FROM events WHERE scene = ? AND decision = ? AND person IS NOT NULL "
+            "AND json_extract(payload, '$.body.run') = ? AND person NOT IN (SELECT person FROM performers "
+            "WHERE scene = ?) AND person IS NOT ? ORDER BY person",
+            [scene["ref"], str(Decision.ADMIT), scene["run"], scene["ref"], scene["coordinator"]],
+        )
+    ]
 
 
 def open_offered(db: Store, scene: dict, kiosk: str) -> int:
     """An offered check-in for each person who was inside and has none for this run; inside the lift."""
-    have = {person for (person,) in db.execute("SELECT person FROM checkins WHERE scene = ? AND run = ?",
-                                               [scene["ref"], scene["run"]])}
+    have = {
+        person
+        for (person,) in db.execute(
+            "SELECT person FROM checkins WHERE scene = ? AND run = ?", [scene["ref"], scene["run"]]
+        )
+    }
     people = [person for person in were_inside(db, scene) if person not in have]
     for person in people:
         checkins._open_one(db, scene, person, kiosk, by="lift", offered=True)
@@ -33,9 +41,14 @@ def open_offered(db: Store, scene: dict, kiosk: str) -> int:
 
 def offered_names(db: Store, scene: dict) -> list[str]:
     """Who has an offered check-in still open for ``scene``: names only, as the lift shows the AD."""
-    return [name for (name,) in db.execute(
-        "SELECT p.name FROM checkins c JOIN people p ON p.ref = c.person WHERE c.scene = ? "
-        "AND c.status = 'pending' AND c.offered = 1 ORDER BY p.name COLLATE NOCASE", [scene["ref"]])]
+    return [
+        name
+        for (name,) in db.execute(
+            "SELECT p.name FROM checkins c JOIN people p ON p.ref = c.person WHERE c.scene = ? "
+            "AND c.status = 'pending' AND c.offered = 1 ORDER BY p.name COLLATE NOCASE",
+            [scene["ref"]],
+        )
+    ]
 
 
 def close_not_needed(session: ICSession, scene_ref: str, person: str) -> checkins.ICCheckin:
@@ -45,8 +58,10 @@ def close_not_needed(session: ICSession, scene_ref: str, person: str) -> checkin
         session.key()
         row = checkins._existing(db, scene_ref, person)
         if not row["offered"]:
-            raise ServiceError(f"{row['name']} is a performer of scene {row['scene']}: their check-in is not "
-                               "closed as not needed - record it (declining is a respected answer).")
+            raise ServiceError(
+                f"{row['name']} is a performer of scene {row['scene']}: their check-in is not "
+                "closed as not needed - record it (declining is a respected answer)."
+            )
         if row["status"] != "pending":
             raise ServiceError(f"The check-in of {row['name']} for scene {row['scene']} is recorded already.")
         checkins.change(db, session.kiosk, events.CHECKIN_CLOSED, row, by=session.reader)

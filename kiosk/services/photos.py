@@ -52,8 +52,10 @@ def downscaled(data: bytes, what: str = "the file") -> tuple[bytes, int, int]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > MAX_PIXELS:
-                    raise PhotoRefused(f"{what} is {image.width}x{image.height} pixels: too large to open safely "
-                                       "(a decompression bomb?). Save a smaller copy and give that.")
+                    raise PhotoRefused(
+                        f"{what} is {image.width}x{image.height} pixels: too large to open safely "
+                        "(a decompression bomb?). Save a smaller copy and give that."
+                    )
                 image.draft("RGB", (SIDE[0] * 2, SIDE[1] * 2))  # JPEG: decode at a fraction of the size
                 picture = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -116,8 +118,11 @@ def from_file(path: Path) -> tuple[bytes, int, int]:
 def photo_info(db: Store, person: str) -> Photo | None:
     """The person's photo as setup shows it (its size, not its bytes), or None when they have none."""
     ref = resolve_person(db, person)["ref"]
-    row = db.execute("SELECT p.digest, p.width, p.height, length(b.image) FROM photos p LEFT JOIN photo_blobs b "
-                     "ON b.digest = p.digest WHERE p.person = ?", [ref]).fetchone()
+    row = db.execute(
+        "SELECT p.digest, p.width, p.height, length(b.image) FROM photos p LEFT JOIN photo_blobs b "
+        "ON b.digest = p.digest WHERE p.person = ?",
+        [ref],
+    ).fetchone()
     return Photo(ref, row[0], row[1], row[2], row[3] or 0) if row else None
 
 
@@ -131,9 +136,20 @@ def keep(db: Store, person: str, prepared: tuple[bytes, int, int], by: str, kios
         ref = resolve_person(db, person)["ref"]
         before = db.execute("SELECT digest FROM photos WHERE person = ?", [ref]).fetchone()
         db.execute("INSERT OR IGNORE INTO photo_blobs (digest, image) VALUES (?, ?)", [found, image])
-        record.record(db, kiosk, rules.PHOTO_SET, rules.photo_key(ref),
-                      {"person": ref, "sealed": [found], "width": width, "height": height, "by": by,
-                       **({"erase": [before[0]]} if before and before[0] != found else {})})
+        record.record(
+            db,
+            kiosk,
+            rules.PHOTO_SET,
+            rules.photo_key(ref),
+            {
+                "person": ref,
+                "sealed": [found],
+                "width": width,
+                "height": height,
+                "by": by,
+                **({"erase": [before[0]]} if before and before[0] != found else {}),
+            },
+        )
         if before and before[0] != found:
             _erase_unused(db, before[0])
     return Photo(ref, found, width, height, len(image))
@@ -155,8 +171,9 @@ def remove_photo(db: Store, person: str, by: str, kiosk: str) -> None:
         before = db.execute("SELECT digest FROM photos WHERE person = ?", [ref]).fetchone()
         if before is None:
             raise ServiceError(f"{ref} has no photo.")
-        record.record(db, kiosk, rules.PHOTO_REMOVED, rules.photo_key(ref),
-                      {"person": ref, "erase": [before[0]], "by": by})
+        record.record(
+            db, kiosk, rules.PHOTO_REMOVED, rules.photo_key(ref), {"person": ref, "erase": [before[0]], "by": by}
+        )
         _erase_unused(db, before[0])
 
 

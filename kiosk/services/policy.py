@@ -18,16 +18,24 @@ def acknowledge_policy(db: Store, scene_ref: str, person_ref: str, by: str, kios
     with write(db):
         scene = get_scene(db, scene_ref)
         person = resolve_person(db, person_ref)
-        record.append(db, kiosk, rules.POLICY, rules.policy_key(scene["ref"], person["ref"]),
-                      {"scene": scene["ref"], "person": person["ref"], "policy": "no phones, no photos",
-                       "confirmed_by": by})
+        record.append(
+            db,
+            kiosk,
+            rules.POLICY,
+            rules.policy_key(scene["ref"], person["ref"]),
+            {"scene": scene["ref"], "person": person["ref"], "policy": "no phones, no photos", "confirmed_by": by},
+        )
 
 
 def policy_acknowledged(db: Store, scene_ref: str, person_ref: str) -> bool:
     scene = get_scene(db, scene_ref)
     person = resolve_person(db, person_ref)
-    return db.execute("SELECT 1 FROM events WHERE key = ? AND decision IS NULL",
-                      [rules.policy_key(scene["ref"], person["ref"])]).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM events WHERE key = ? AND decision IS NULL", [rules.policy_key(scene["ref"], person["ref"])]
+        ).fetchone()
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,10 @@ class PolicyDue:
 def policy_due_at(db: Store, scene: dict) -> list[PolicyDue]:
     if scene["state"] == SceneState.LIFTED:
         return []  # the lift ends the closed set, and with it what was left to confirm
-    return [PolicyDue(row["ref"], row["name"], row["since"])
-            for row in queries.policy_due(db, scene["ref"], scene["run"], rules.policy_key(scene["ref"], ""))]
+    return [
+        PolicyDue(row["ref"], row["name"], row["since"])
+        for row in queries.policy_due(db, scene["ref"], scene["run"], rules.policy_key(scene["ref"], ""))
+    ]
 
 
 def policy_due(db: Store, scene_ref: str) -> list[PolicyDue]:

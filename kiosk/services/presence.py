@@ -25,8 +25,10 @@ Rows = Callable[[Store, str, str], list[dict]]  # (db, table, key) -> the rows `
 
 def coordinator(db: Store, scene: str, rows: Rows = record.rows_from_log) -> str | None:
     """The ref of the IC assigned to ``scene`` (None: none), as the log says unless ``rows`` reads the tables."""
-    found = db.memo.get(("coordinator", scene, rows), lambda: [
-        row for row in rows(db, "scenes", rules.scene_key(scene)) if row["ref"] == scene])
+    found = db.memo.get(
+        ("coordinator", scene, rows),
+        lambda: [row for row in rows(db, "scenes", rules.scene_key(scene)) if row["ref"] == scene],
+    )
     return found[0]["coordinator"] if found else None
 
 
@@ -35,8 +37,10 @@ def ic_here(db: Store, scene: str, ic: str | None) -> Done | None:
     if ic is None:
         return None
     for decision, at, payload in db.execute(
-            f"SELECT decision, at, payload FROM events WHERE scene = ? AND person = ? AND zone = 'set' "
-            f"AND decision IS NOT NULL ORDER BY {queries.ORDER_DESC}", [scene, ic]):
+        f"SELECT decision, at, payload FROM events WHERE scene = ? AND person = ? AND zone = 'set' "
+        f"AND decision IS NOT NULL ORDER BY {queries.ORDER_DESC}",
+        [scene, ic],
+    ):
         if decision == Decision.EXIT:
             return None
         if decision == Decision.ADMIT or json.loads(payload)["body"].get("ic_present"):

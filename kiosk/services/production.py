@@ -31,8 +31,9 @@ def check_settings(name: str, duplicate_window: float = DUPLICATE_WINDOW) -> tup
     return name, _check_window(duplicate_window)
 
 
-def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW,
-                    checklist_required: bool = True) -> dict:
+def init_production(
+    db: Store, name: str, kiosk: str, duplicate_window: float = DUPLICATE_WINDOW, checklist_required: bool = True
+) -> dict:
     """A new production.  Its checklist gate is on unless asked otherwise: no set opens while a required item
     of its checklist is open, but by the supervisor's override with a reason (``kiosk.services.readiness``).
     Off, it records nothing (as a production made before the gate, which stays advisory until turned on)."""
@@ -40,11 +41,18 @@ def init_production(db: Store, name: str, kiosk: str, duplicate_window: float = 
     with write(db):
         existing = one(db, "SELECT name FROM production")
         if existing:
-            raise ServiceError(f"This database already holds the production {existing['name']!r}; "
-                               "nothing was changed. Use another --db for another production.")
+            raise ServiceError(
+                f"This database already holds the production {existing['name']!r}; "
+                "nothing was changed. Use another --db for another production."
+            )
         record.record(db, kiosk, rules.PRODUCTION, rules.production_key(), {"name": name})
-        record.record(db, kiosk, rules.SETTING, rules.setting_key("duplicate_window"),
-                      {"name": "duplicate_window", "value": repr(window)})
+        record.record(
+            db,
+            kiosk,
+            rules.SETTING,
+            rules.setting_key("duplicate_window"),
+            {"name": "duplicate_window", "value": repr(window)},
+        )
         if checklist_required:
             record.record(db, kiosk, rules.SETTING, rules.setting_key(GATE), {"name": GATE, "value": "on"})
         return get_production(db)
@@ -54,5 +62,10 @@ def set_duplicate_window(db: Store, seconds: float, kiosk: str) -> None:
     window = _check_window(seconds)
     with write(db):
         get_production(db)
-        record.record(db, kiosk, rules.SETTING, rules.setting_key("duplicate_window"),
-                      {"name": "duplicate_window", "value": repr(window)})
+        record.record(
+            db,
+            kiosk,
+            rules.SETTING,
+            rules.setting_key("duplicate_window"),
+            {"name": "duplicate_window", "value": repr(window)},
+        )

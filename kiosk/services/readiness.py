@@ -48,8 +48,10 @@ def items(db: Store, rows: Rows = record.rows_from_tables) -> list[Item]:
 
 
 def _names(db: Store, refs: list[str]) -> dict[str, str]:
-    found = {row["ref"]: row["name"] for row in many(
-        db, f"SELECT ref, name FROM people WHERE ref IN ({', '.join('?' * len(refs))})", refs)}
+    found = {
+        row["ref"]: row["name"]
+        for row in many(db, f"SELECT ref, name FROM people WHERE ref IN ({', '.join('?' * len(refs))})", refs)
+    }
     return {ref: found.get(ref, ref) for ref in refs}
 
 
@@ -61,21 +63,28 @@ def scene_facts(db: Store, scene: dict, rows: Rows) -> SceneFacts:
     for body in latest_facts(db, f"ack/{ref}").values():
         acknowledged[body["person"]] = Acknowledgement(body["by"], body["at"], bool(body["for_them"]))
     return SceneFacts(
-        scene_day=date.fromisoformat(scene["date"]) if scene["date"] else _today(), performers=_names(db, cast),
-        ic=_names(db, [ic])[ic] if ic else None, ic_here=ic_here(db, ref, ic),
+        scene_day=date.fromisoformat(scene["date"]) if scene["date"] else _today(),
+        performers=_names(db, cast),
+        ic=_names(db, [ic])[ic] if ic else None,
+        ic_here=ic_here(db, ref, ic),
         without_ic=protocol.without_ic(cast, chose_without_ic(db, ref, rows)),
-        riders={row["person"]: (date.fromisoformat(row["agreed_on"]), Done(row["recorded_by"], row["recorded_at"]))
-                for row in rows(db, "riders", f"rider/{ref}")},
+        riders={
+            row["person"]: (date.fromisoformat(row["agreed_on"]), Done(row["recorded_by"], row["recorded_at"]))
+            for row in rows(db, "riders", f"rider/{ref}")
+        },
         acknowledged=acknowledged,
-        confirmed={row["item"]: Done(row["confirmed_by"], row["confirmed_at"])
-                   for row in rows(db, "readiness", f"ready/{ref}")})
+        confirmed={
+            row["item"]: Done(row["confirmed_by"], row["confirmed_at"]) for row in rows(db, "readiness", f"ready/{ref}")
+        },
+    )
 
 
 def checklist(db: Store, ref: str) -> SceneChecklist:
     """The scene's checklist: each item, met or not, who confirmed it and when, and any warning."""
     scene = get_scene(db, ref)
-    return SceneChecklist(scene["ref"], scene["state"],
-                          protocol.readiness(items(db), scene_facts(db, scene, record.rows_from_tables)))
+    return SceneChecklist(
+        scene["ref"], scene["state"], protocol.readiness(items(db), scene_facts(db, scene, record.rows_from_tables))
+    )
 
 
 def outstanding(db: Store, scene: dict) -> list[protocol.ItemState]:
@@ -103,8 +112,7 @@ def required(db: Store) -> bool:
 def set_required(db: Store, on: bool, kiosk: str) -> bool:
     """Turn the gate on or off (the caller checks the supervisor PIN before turning it off)."""
     with write(db):
-        record.record(db, kiosk, rules.SETTING, rules.setting_key(GATE),
-                      {"name": GATE, "value": "on" if on else "off"})
+        record.record(db, kiosk, rules.SETTING, rules.setting_key(GATE), {"name": GATE, "value": "on" if on else "off"})
     return on
 
 
@@ -116,8 +124,10 @@ def _item(db: Store, item: str) -> Item:
     wanted = checked(protocol.check_item_id, item)
     found = next((each for each in items(db) if each.id == wanted), None)
     if found is None:
-        raise ServiceError(f"No item {wanted!r} on this production's checklist: the items are "
-                           f"{', '.join(each.id for each in items(db))}.")
+        raise ServiceError(
+            f"No item {wanted!r} on this production's checklist: the items are "
+            f"{', '.join(each.id for each in items(db))}."
+        )
     return found
 
 
@@ -142,13 +152,19 @@ def confirm(db: Store, ref: str, item: str, by: str, kiosk: str, undo: bool = Fa
         raise ServiceError(f"'{found.id}' is not ticked by hand. {AUTOMATIC_WORDS[found.id]}")
     with write(db):
         scene = get_scene(db, ref)
-        record.record(db, kiosk, rules.NOT_READY if undo else rules.READY, rules.ready_key(scene["ref"], found.id),
-                      {"scene": scene["ref"], "item": found.id, "by": by})
+        record.record(
+            db,
+            kiosk,
+            rules.NOT_READY if undo else rules.READY,
+            rules.ready_key(scene["ref"], found.id),
+            {"scene": scene["ref"], "item": found.id, "by": by},
+        )
     return checklist(db, ref)
 
 
-def record_rider(db: Store, ref: str, performer: str, agreed_on: str, by: str, kiosk: str,
-                 undo: bool = False) -> SceneChecklist:
+def record_rider(
+    db: Store, ref: str, performer: str, agreed_on: str, by: str, kiosk: str, undo: bool = False
+) -> SceneChecklist:
     """A performer's intimacy rider is on file, agreed on ``agreed_on`` (YYYY-MM-DD); ``undo``: it is not.
 
     Only that it exists and the date: what it says is between the performer, the IC and the production."""
@@ -158,12 +174,17 @@ def record_rider(db: Store, ref: str, performer: str, agreed_on: str, by: str, k
         scene = get_scene(db, ref)
         person = resolve_person(db, performer)
         if person["ref"] not in performers(db, scene["ref"], record.rows_from_tables):
-            raise ServiceError(f"{person['name']} is not a performer of scene {scene['ref']}: a rider is a "
-                               "performer's.")
+            raise ServiceError(
+                f"{person['name']} is not a performer of scene {scene['ref']}: a rider is a performer's."
+            )
         body = {"scene": scene["ref"], "person": person["ref"], "by": by}
-        record.record(db, kiosk, rules.RIDER_REMOVED if undo else rules.RIDER,
-                      rules.rider_key(scene["ref"], person["ref"]),
-                      body if agreed is None else {**body, "agreed_on": agreed.isoformat()})
+        record.record(
+            db,
+            kiosk,
+            rules.RIDER_REMOVED if undo else rules.RIDER,
+            rules.rider_key(scene["ref"], person["ref"]),
+            body if agreed is None else {**body, "agreed_on": agreed.isoformat()},
+        )
     return checklist(db, ref)
 
 
@@ -175,8 +196,13 @@ def set_item(db: Store, item: str, words: str, required: bool, by: str, kiosk: s
     if not words:
         raise ServiceError("Say what is to be ready, in a few words (e.g. 'Heaters on for the robes').")
     with write(db):
-        record.record(db, kiosk, rules.CHECKLIST_ITEM, rules.checklist_key(item),
-                      {"item": item, "words": words, "required": required, "removed": False, "by": by})
+        record.record(
+            db,
+            kiosk,
+            rules.CHECKLIST_ITEM,
+            rules.checklist_key(item),
+            {"item": item, "words": words, "required": required, "removed": False, "by": by},
+        )
     return items(db)
 
 
@@ -184,7 +210,11 @@ def remove_item(db: Store, item: str, by: str, kiosk: str) -> list[Item]:
     found, by = _item(db, item), _by(by)
     checked(protocol.check_item_change, found.id, True)
     with write(db):
-        record.record(db, kiosk, rules.CHECKLIST_ITEM, rules.checklist_key(found.id),
-                      {"item": found.id, "words": found.words, "required": found.required, "removed": True,
-                       "by": by})
+        record.record(
+            db,
+            kiosk,
+            rules.CHECKLIST_ITEM,
+            rules.checklist_key(found.id),
+            {"item": found.id, "words": found.words, "required": found.required, "removed": True, "by": by},
+        )
     return items(db)

@@ -34,8 +34,10 @@ def words_of(kind: str, body: dict) -> tuple[str, str | None] | None:
     if kind == "no_ic_withdrawn":
         return "Withdrew the choice to work without an IC: the set waits for an IC", None
     if kind == "list_ack":
-        return (f"Acknowledged the approved list ({len(body.get('people', []))} people)"
-                + (f", recorded by {by} for them" if body.get("for_them") else "")), by
+        return (
+            f"Acknowledged the approved list ({len(body.get('people', []))} people)"
+            + (f", recorded by {by} for them" if body.get("for_them") else "")
+        ), by
     if kind == "list_told":
         return f"The performers were told and agreed (recorded by the IC, {by})", by
     if kind == "objection":
@@ -47,23 +49,35 @@ def words_of(kind: str, body: dict) -> tuple[str, str | None] | None:
 
 def _opened(db: Store, scene: str, local: Callable[[str], datetime]) -> tuple[OpenedOutstanding, ...]:
     found = []
-    for at, payload in db.execute("SELECT at, payload FROM events WHERE key = ? AND type = ? ORDER BY hlc, device, "
-                                  "seq", [rules.state_key(scene), rules.SCENE_STATE]):
+    for at, payload in db.execute(
+        "SELECT at, payload FROM events WHERE key = ? AND type = ? ORDER BY hlc, device, seq",
+        [rules.state_key(scene), rules.SCENE_STATE],
+    ):
         body = json.loads(payload)["body"]
         if body.get("outstanding"):
             override = body.get("by") == "supervisor" and body.get("from") == "draft"
-            found.append(OpenedOutstanding(local(at), tuple(f"{item['words']} ({item['detail']})"
-                                                            for item in body["outstanding"]),
-                                           body.get("by") if override else None,
-                                           body.get("why") if override else None))
+            found.append(
+                OpenedOutstanding(
+                    local(at),
+                    tuple(f"{item['words']} ({item['detail']})" for item in body["outstanding"]),
+                    body.get("by") if override else None,
+                    body.get("why") if override else None,
+                )
+            )
     return tuple(found)
 
 
 def _choices(db: Store, scene: str, local: Callable[[str], datetime]) -> tuple[NoIcChoice, ...]:
-    return tuple(NoIcChoice(row["name"] or row["person"], local(row["at"]), row["type"] == rules.NO_IC_WITHDRAWN)
-                 for row in many(db, "SELECT e.at, e.type, e.person, p.name FROM events e LEFT JOIN people p "
-                                     "ON p.ref = e.person WHERE e.type IN (?, ?) AND e.scene = ? "
-                                     "ORDER BY e.hlc, e.device, e.seq", [rules.NO_IC, rules.NO_IC_WITHDRAWN, scene]))
+    return tuple(
+        NoIcChoice(row["name"] or row["person"], local(row["at"]), row["type"] == rules.NO_IC_WITHDRAWN)
+        for row in many(
+            db,
+            "SELECT e.at, e.type, e.person, p.name FROM events e LEFT JOIN people p "
+            "ON p.ref = e.person WHERE e.type IN (?, ?) AND e.scene = ? "
+            "ORDER BY e.hlc, e.device, e.seq",
+            [rules.NO_IC, rules.NO_IC_WITHDRAWN, scene],
+        )
+    )
 
 
 def protocol_of(db: Store, scene: str, local: Callable[[str], datetime]) -> Protocol:
@@ -71,13 +85,24 @@ def protocol_of(db: Store, scene: str, local: Callable[[str], datetime]) -> Prot
     shown = readiness.checklist(db, scene)
     told = agreed_list(db, scene)
     return Protocol(
-        checklist=tuple(ChecklistLine(state.item.id, state.item.words, state.item.required, state.met,
-                                      state.detail, state.done.by if state.done else None,
-                                      local(state.done.at) if state.done else None, state.warnings)
-                        for state in shown.readiness.items),
+        checklist=tuple(
+            ChecklistLine(
+                state.item.id,
+                state.item.words,
+                state.item.required,
+                state.met,
+                state.detail,
+                state.done.by if state.done else None,
+                local(state.done.at) if state.done else None,
+                state.warnings,
+            )
+            for state in shown.readiness.items
+        ),
         opened_outstanding=_opened(db, scene, local),
-        acknowledged=tuple(ListAck(ack.name, local(ack.at) if ack.at else None, ack.by, ack.for_them)
-                           for ack in told.performers),
+        acknowledged=tuple(
+            ListAck(ack.name, local(ack.at) if ack.at else None, ack.by, ack.for_them) for ack in told.performers
+        ),
         not_told=tuple(unseen.name for unseen in told.not_told),
         no_ic=_choices(db, scene, local),
-        without_ic=presence.without_ic(db, scene, record.rows_from_tables))
+        without_ic=presence.without_ic(db, scene, record.rows_from_tables),
+    )

@@ -59,15 +59,27 @@ def purge(session: ICSession, older_than: str) -> dict:
     for start in range(0, len(due), PURGE_CHUNK):  # short transactions: the door writes between them
         with write(db, poll=LONG_WRITE_POLL):  # tries often: a busy door's scans leave short gaps
             session.key()
-            current = {(row["scene"], row["run"], row["person"], row["sealed"]) for row in many(
-                db, f"SELECT {COLUMNS} {FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff])}
-            chunk = [row for row in due[start:start + PURGE_CHUNK]  # as read, unless changed meanwhile
-                     if (row["scene"], row["run"], row["person"], row["sealed"]) in current]
+            current = {
+                (row["scene"], row["run"], row["person"], row["sealed"])
+                for row in many(
+                    db, f"SELECT {COLUMNS} {FROM} WHERE c.sealed IS NOT NULL AND c.updated_at < ?", [cutoff]
+                )
+            }
+            chunk = [
+                row
+                for row in due[start : start + PURGE_CHUNK]  # as read, unless changed meanwhile
+                if (row["scene"], row["run"], row["person"], row["sealed"]) in current
+            ]
             erased += _erase(db, chunk, session.kiosk, session.reader, why)
         if start + PURGE_CHUNK < len(due):
             time.sleep(PURGE_PAUSE)  # give way: a door waiting for the lock polls for it, and would miss a gap
-    return {"erased": erased, "kept_open_follow_ups": len(old) - len(due), "older_than": rules.format_period(period),
-            "cutoff": cutoff, "wal_emptied": empty_wal(db)}
+    return {
+        "erased": erased,
+        "kept_open_follow_ups": len(old) - len(due),
+        "older_than": rules.format_period(period),
+        "cutoff": cutoff,
+        "wal_emptied": empty_wal(db),
+    }
 
 
 def change_passphrase(db: Store, current: str, new: str, reader: str, kiosk: str) -> ICSession:
@@ -113,5 +125,3 @@ def reset_lost_passphrase(db: Store, new: str, supervisor_pin: str, reader: str,
         record_key(db, kdf, check, kiosk, reader, f"reset after the passphrase was lost; {erased} erased")
     empty_wal(db)
     return session
-
-

@@ -63,12 +63,23 @@ class ImportResult:
 
     def as_dict(self) -> dict:
         reading = self.reading
-        return {"ok": self.ok, "dry_run": self.dry_run, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "names": self.names,
-                "read": None if reading is None else {
-                    "format": reading.format, "header_line": reading.header_line, "columns": reading.columns,
-                    "ignored": list(reading.ignored)},
-                "errors": [{"line": error.line, "cell": error.cell, "reason": error.reason} for error in self.errors]}
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "names": self.names,
+            "read": None
+            if reading is None
+            else {
+                "format": reading.format,
+                "header_line": reading.header_line,
+                "columns": reading.columns,
+                "ignored": list(reading.ignored),
+            },
+            "errors": [{"line": error.line, "cell": error.cell, "reason": error.reason} for error in self.errors],
+        }
 
 
 def _changes(db: Store, people: list[PersonRow], result: ImportResult) -> list[tuple[str, str, dict]]:
@@ -87,8 +98,14 @@ def _changes(db: Store, people: list[PersonRow], result: ImportResult) -> list[t
     return changes
 
 
-def import_people(db: Store, data: bytes, kiosk: str, dry_run: bool = False,
-                  source: RosterSource | None = None, base: Path | None = None) -> ImportResult:
+def import_people(
+    db: Store,
+    data: bytes,
+    kiosk: str,
+    dry_run: bool = False,
+    source: RosterSource | None = None,
+    base: Path | None = None,
+) -> ImportResult:
     """All rows or none: a list (CSV text or an .xlsx workbook, told apart by their bytes) with any bad row
     changes nothing and reports every bad row.  ``source`` says how to read it (sheet, encoding, which column
     is which, the kind for everyone); an option that cannot be used is a ServiceError.  A ``photo`` column
@@ -140,8 +157,15 @@ def _record(db: Store, kiosk: str, people: list[PersonRow], result: ImportResult
     return result
 
 
-def _record_in_chunks(db: Store, kiosk: str, people: list[PersonRow], changes: list[tuple[str, str, dict]],
-                      result: ImportResult, seen: tuple[int, int], pictures: dict) -> ImportResult:
+def _record_in_chunks(
+    db: Store,
+    kiosk: str,
+    people: list[PersonRow],
+    changes: list[tuple[str, str, dict]],
+    result: ImportResult,
+    seen: tuple[int, int],
+    pictures: dict,
+) -> ImportResult:
     """A long list in short transactions, all-or-nothing by the log (kiosk.core.imports): its events written in
     chunks, inert until the closing event puts them all in force, with their rows, in one last short transaction.
     A pause after each lets the door's scans in."""
@@ -171,8 +195,9 @@ def _roster_state(db: Store) -> tuple[int, int]:
     return db.execute("SELECT COUNT(*), COALESCE(MAX(set_by), 0) FROM people").fetchone()
 
 
-def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = "", role: str = "",
-               ref: str = "") -> Person:
+def add_person(
+    db: Store, kiosk: str, name: str, kind: str, department: str = "", role: str = "", ref: str = ""
+) -> Person:
     """Add one person, or update the one with this ref."""
     name, department, role, ref, kind = (value.strip() for value in (name, department, role, ref, kind))
     problems = check_person(ref, name, department, role, kind)
@@ -185,16 +210,28 @@ def add_person(db: Store, kiosk: str, name: str, kind: str, department: str = ""
 
 
 def list_people(db: Store) -> list[Person]:
-    return [Person.from_row(row) for row in many(db, """
+    return [
+        Person.from_row(row)
+        for row in many(
+            db,
+            """
         SELECT p.ref, p.name, p.department, p.role, p.kind,
                (SELECT b.issued_at FROM badges b WHERE b.person = p.ref AND b.status = 'active') AS badge_issued_at
-        FROM people p ORDER BY p.name COLLATE NOCASE""")]
+        FROM people p ORDER BY p.name COLLATE NOCASE""",
+        )
+    ]
 
 
 def search_people(db: Store, text: str, limit: int = 20) -> list[Person]:
     """People whose name, ref or department contains ``text``: for finding a forgotten badge's owner."""
     pattern = f"%{text.strip()}%"
-    return [Person.from_row(row) for row in many(db, """
+    return [
+        Person.from_row(row)
+        for row in many(
+            db,
+            """
         SELECT ref, name, department, role, kind FROM people
         WHERE name LIKE ? OR ref LIKE ? OR department LIKE ? ORDER BY name COLLATE NOCASE LIMIT ?""",
-                                         [pattern, pattern, pattern, limit])]
+            [pattern, pattern, pattern, limit],
+        )
+    ]

@@ -27,8 +27,12 @@ def hold_for_ic(db: Store, scene: dict, kiosk: str, why: str) -> bool:
 def after_exit(db: Store, scene: dict, person: str, zone: str, kiosk: str) -> bool:
     """When the scene's IC has just left the set while it is in force, the door goes on hold until they are back
     - unless every performer chose to work without an IC.  True when it did."""
-    if zone != "set" or person != presence.coordinator(db, scene["ref"]) or scene["state"] != SceneState.OPEN \
-            or presence.without_ic(db, scene["ref"]):
+    if (
+        zone != "set"
+        or person != presence.coordinator(db, scene["ref"])
+        or scene["state"] != SceneState.OPEN
+        or presence.without_ic(db, scene["ref"])
+    ):
         return False
     return hold_for_ic(db, scene, kiosk, "the IC left the set")
 
@@ -43,11 +47,20 @@ def assign_coordinator(db: Store, ref: str, person: str, by: str, kiosk: str) ->
         scene = get_scene(db, ref)
         ic = resolve_person(db, person)
         if not (is_intimacy_coordinator(ic["role"]) or ic["ref"] == scene["coordinator"]):
-            raise ServiceError(f"{ic['name']} is not an intimacy coordinator ({ic['role'] or 'no role'}): give "
-                               "them that role first.")
-        record.record(db, kiosk, rules.SCENE_IC, rules.scene_key(scene["ref"]),
-                      {**{name: scene[name] for name in ("ref", "title", "location", "date")},
-                       "coordinator": ic["ref"], "by": by})
+            raise ServiceError(
+                f"{ic['name']} is not an intimacy coordinator ({ic['role'] or 'no role'}): give them that role first."
+            )
+        record.record(
+            db,
+            kiosk,
+            rules.SCENE_IC,
+            rules.scene_key(scene["ref"]),
+            {
+                **{name: scene[name] for name in ("ref", "title", "location", "date")},
+                "coordinator": ic["ref"],
+                "by": by,
+            },
+        )
         for zone in ZONES:
             grant(db, scene["ref"], ic["ref"], zone, "intimacy coordinator", kiosk)
         return get_scene(db, ref)
@@ -58,8 +71,14 @@ def coordinators(db: Store, ref: str, text: str = "") -> list[Person]:
     whose role says intimacy coordinator; ``text`` narrows them (part of a name, ref or department)."""
     scene = get_scene(db, ref)
     wanted = text.strip().casefold()
-    rows = many(db, "SELECT ref, name, department, role, kind FROM people ORDER BY ref = ? DESC, "
-                    "name COLLATE NOCASE", [scene["coordinator"]])
-    return [Person.from_row(row) for row in rows
-            if (row["ref"] == scene["coordinator"] or is_intimacy_coordinator(row["role"]))
-            and (not wanted or any(wanted in row[name].casefold() for name in ("name", "ref", "department")))]
+    rows = many(
+        db,
+        "SELECT ref, name, department, role, kind FROM people ORDER BY ref = ? DESC, name COLLATE NOCASE",
+        [scene["coordinator"]],
+    )
+    return [
+        Person.from_row(row)
+        for row in rows
+        if (row["ref"] == scene["coordinator"] or is_intimacy_coordinator(row["role"]))
+        and (not wanted or any(wanted in row[name].casefold() for name in ("name", "ref", "department")))
+    ]

@@ -56,20 +56,29 @@ def zones_of(choice: str) -> tuple[Zone, ...]:
         raise ServiceError(f"Zone must be set, monitors or both, not {choice!r}.") from None
 
 
-
-
 def grant(db: Store, scene: str, person: str, zone: Zone, by: str, kiosk: str, temporary: bool = False) -> None:
-    record.record(db, kiosk, rules.APPROVED, rules.approval_key(scene, person, str(zone)),
-                  {"scene": scene, "person": person, "zone": str(zone), "by": by, "temporary": temporary})
+    record.record(
+        db,
+        kiosk,
+        rules.APPROVED,
+        rules.approval_key(scene, person, str(zone)),
+        {"scene": scene, "person": person, "zone": str(zone), "by": by, "temporary": temporary},
+    )
 
 
 def remove_approval(db: Store, scene: str, person: str, zone: str, by: str, kiosk: str, why: str = "") -> bool:
     """Take one approval away (inside the caller's write); False when there was none."""
-    if not db.execute("SELECT 1 FROM approvals WHERE scene = ? AND person = ? AND zone = ?",
-                      [scene, person, zone]).fetchone():
+    if not db.execute(
+        "SELECT 1 FROM approvals WHERE scene = ? AND person = ? AND zone = ?", [scene, person, zone]
+    ).fetchone():
         return False
-    record.record(db, kiosk, rules.UNAPPROVED, rules.approval_key(scene, person, zone),
-                  {"scene": scene, "person": person, "zone": zone, "by": by, "why": why})
+    record.record(
+        db,
+        kiosk,
+        rules.UNAPPROVED,
+        rules.approval_key(scene, person, zone),
+        {"scene": scene, "person": person, "zone": zone, "by": by, "why": why},
+    )
     return True
 
 
@@ -77,9 +86,13 @@ def temporaries_on_record(db: Store, scene: str) -> list[tuple[str, str]]:
     """The scene's temporary approvals in force as the log says (each approval key folded), never as the
     ``approvals`` table's ``temporary`` column says: (person, zone), in order."""
     prefix = rules.approval_key(scene, "", "")[:-1]  # "approval/42/"
-    keys = [key for (key,) in db.execute("SELECT DISTINCT key FROM events WHERE key >= ? AND key < ? "
-                                         "AND decision IS NULL ORDER BY key",
-                                         [prefix, prefix[:-1] + chr(ord("/") + 1)])]
+    keys = [
+        key
+        for (key,) in db.execute(
+            "SELECT DISTINCT key FROM events WHERE key >= ? AND key < ? AND decision IS NULL ORDER BY key",
+            [prefix, prefix[:-1] + chr(ord("/") + 1)],
+        )
+    ]
     found = []
     for key in keys:
         for row in record.fold_from_log(db, key).rows.get("approvals", []):
@@ -92,12 +105,25 @@ def end_temporaries(db: Store, scene: str, by: str, kiosk: str, why: str) -> Non
     """End every temporary approval the log has in force for the scene (inside the caller's write), whatever
     the table says of it."""
     for person, zone in temporaries_on_record(db, scene):
-        record.record(db, kiosk, rules.UNAPPROVED, rules.approval_key(scene, person, zone),
-                      {"scene": scene, "person": person, "zone": zone, "by": by, "why": why})
+        record.record(
+            db,
+            kiosk,
+            rules.UNAPPROVED,
+            rules.approval_key(scene, person, zone),
+            {"scene": scene, "person": person, "zone": zone, "by": by, "why": why},
+        )
 
 
-def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", date: str = "",
-              coordinator: str | None = None, performers: tuple[str, ...] = ()) -> dict:
+def add_scene(
+    db: Store,
+    ref: str,
+    title: str,
+    kiosk: str,
+    location: str = "",
+    date: str = "",
+    coordinator: str | None = None,
+    performers: tuple[str, ...] = (),
+) -> dict:
     """A new closed scene in draft; its performers and coordinator are approved for both zones."""
     ref, title = checked(text.ref, ref, "scene ref"), checked(text.line, title, "title")
     location = checked(text.line, location, "location")
@@ -109,12 +135,27 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
             raise ServiceError(f"Scene {ref!r} exists already; nothing was changed.")
         coordinator_row = resolve_person(db, coordinator) if coordinator else None
         performer_rows = [resolve_person(db, name) for name in performers]
-        record.record(db, kiosk, rules.SCENE, rules.scene_key(ref),
-                      {"ref": ref, "title": title, "location": location, "date": date,
-                       "coordinator": coordinator_row["ref"] if coordinator_row else None})
+        record.record(
+            db,
+            kiosk,
+            rules.SCENE,
+            rules.scene_key(ref),
+            {
+                "ref": ref,
+                "title": title,
+                "location": location,
+                "date": date,
+                "coordinator": coordinator_row["ref"] if coordinator_row else None,
+            },
+        )
         for person in performer_rows:
-            record.record(db, kiosk, rules.PERFORMER, rules.performer_key(ref, person["ref"]),
-                          {"scene": ref, "person": person["ref"]})
+            record.record(
+                db,
+                kiosk,
+                rules.PERFORMER,
+                rules.performer_key(ref, person["ref"]),
+                {"scene": ref, "person": person["ref"]},
+            )
             for zone in ZONES:
                 grant(db, ref, person["ref"], zone, "performer of the scene", kiosk)
         if coordinator_row:
@@ -123,8 +164,9 @@ def add_scene(db: Store, ref: str, title: str, kiosk: str, location: str = "", d
         return get_scene(db, ref)
 
 
-def approve(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set",
-            temporary: bool = False) -> list[Person]:
+def approve(
+    db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str, zone: str = "set", temporary: bool = False
+) -> list[Person]:
     by = checked(text.line, by, "name of who approves")
     if not by:
         raise ServiceError("Say who approves.")
@@ -146,38 +188,65 @@ def unapprove(db: Store, ref: str, people: tuple[str, ...], by: str, kiosk: str,
         for name in people:
             person = resolve_person(db, name)
             if person["ref"] == scene["coordinator"] or one(
-                    db, "SELECT 1 FROM performers WHERE scene = ? AND person = ?", [scene["ref"], person["ref"]]):
-                raise ServiceError(f"{person['name']} is a performer or the coordinator of scene {scene['ref']} "
-                                   "and stays approved; nothing was changed.")
+                db, "SELECT 1 FROM performers WHERE scene = ? AND person = ?", [scene["ref"], person["ref"]]
+            ):
+                raise ServiceError(
+                    f"{person['name']} is a performer or the coordinator of scene {scene['ref']} "
+                    "and stays approved; nothing was changed."
+                )
             for each in zones_of(zone):
                 remove_approval(db, scene["ref"], person["ref"], str(each), by, kiosk)
 
 
 def approved_list(db: Store, ref: str) -> list[ApprovedPerson]:
     scene = get_scene(db, ref)
-    return [ApprovedPerson(**{**row, "temporary": bool(row["temporary"])}) for row in many(db, """
+    return [
+        ApprovedPerson(**{**row, "temporary": bool(row["temporary"])})
+        for row in many(
+            db,
+            """
         SELECT p.ref, p.name, p.department, p.role, p.kind, a.zone, a.approved_by, a.approved_at, a.temporary
         FROM approvals a JOIN people p ON p.ref = a.person
-        WHERE a.scene = ? ORDER BY p.name COLLATE NOCASE, a.zone""", [scene["ref"]])]
+        WHERE a.scene = ? ORDER BY p.name COLLATE NOCASE, a.zone""",
+            [scene["ref"]],
+        )
+    ]
 
 
 def list_scenes(db: Store) -> list[SceneSummary]:
-    return [SceneSummary(**row) for row in many(db, """
+    return [
+        SceneSummary(**row)
+        for row in many(
+            db,
+            """
         SELECT s.ref, s.title, s.location, s.date, COALESCE(t.state, 'draft') AS state, c.name AS coordinator,
                (SELECT COUNT(DISTINCT person) FROM approvals a WHERE a.scene = s.ref) AS approved
         FROM scenes s LEFT JOIN scene_states t ON t.scene = s.ref LEFT JOIN people c ON c.ref = s.coordinator
-        ORDER BY s.ref""")]
+        ORDER BY s.ref""",
+        )
+    ]
 
 
 def show_scene(db: Store, ref: str) -> dict:
     scene = get_scene(db, ref)
     coordinator = one(db, "SELECT ref, name FROM people WHERE ref = ?", [scene["coordinator"]])
-    performers = many(db, """SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person
-                             WHERE f.scene = ? ORDER BY p.name""", [scene["ref"]])
+    performers = many(
+        db,
+        """SELECT p.ref, p.name FROM performers f JOIN people p ON p.ref = f.person
+                             WHERE f.scene = ? ORDER BY p.name""",
+        [scene["ref"]],
+    )
     return {
-        "ref": scene["ref"], "title": scene["title"], "location": scene["location"], "date": scene["date"],
-        "state": scene["state"], "run": scene["run"], "coordinator": coordinator, "performers": performers,
-        "approved": approved_list(db, ref), "inside": inside(db, [scene]),
+        "ref": scene["ref"],
+        "title": scene["title"],
+        "location": scene["location"],
+        "date": scene["date"],
+        "state": scene["state"],
+        "run": scene["run"],
+        "coordinator": coordinator,
+        "performers": performers,
+        "approved": approved_list(db, ref),
+        "inside": inside(db, [scene]),
     }
 
 
@@ -187,9 +256,11 @@ def _refuse_unready(db: Store, scene: dict) -> dict:
     state change names the items outstanding, for every report.  Returns that detail for the state change."""
     missing = readiness.outstanding(db, scene)
     if missing and readiness.required(db):
-        raise NotReady(f"Scene {scene['ref']} is not ready to open: {readiness.outstanding_words(missing)}. "
-                       "Nothing was changed; the supervisor may open it anyway with the reason "
-                       "(--override REASON and the PIN), and the report will say so.")
+        raise NotReady(
+            f"Scene {scene['ref']} is not ready to open: {readiness.outstanding_words(missing)}. "
+            "Nothing was changed; the supervisor may open it anyway with the reason "
+            "(--override REASON and the PIN), and the report will say so."
+        )
     return {"outstanding": readiness.outstanding_detail(missing)} if missing else {}
 
 
@@ -214,9 +285,11 @@ def set_state(db: Store, ref: str, state: SceneState, kiosk: str) -> dict:
         if scene["state"] == state:
             return scene
         if scene["state"] == SceneState.LIFTED:
-            raise ServiceError(f"The closed set of scene {scene['ref']} was lifted. Reopening it is a new run "
-                               "of the closed set: the supervisor reopens it, saying who and why "
-                               f"(`kiosk scene reopen {scene['ref']} --by NAME --reason WHY`).")
+            raise ServiceError(
+                f"The closed set of scene {scene['ref']} was lifted. Reopening it is a new run "
+                "of the closed set: the supervisor reopens it, saying who and why "
+                f"(`kiosk scene reopen {scene['ref']} --by NAME --reason WHY`)."
+            )
         if state is not SceneState.OPEN and scene["state"] not in ACTIVE_STATES:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}: open it first.")
         detail = {}
@@ -246,8 +319,15 @@ def open_scene(db: Store, ref: str, kiosk: str, override: str | None = None, pin
         if scene["state"] != SceneState.DRAFT:
             raise ServiceError(f"Scene {scene['ref']} is {scene['state']}, not waiting to open.")
         missing = readiness.outstanding(db, scene)
-        change_state(db, scene, SceneState.OPEN, kiosk, detail={} if not missing else {
-            "by": "supervisor", "why": why, "outstanding": readiness.outstanding_detail(missing)})
+        change_state(
+            db,
+            scene,
+            SceneState.OPEN,
+            kiosk,
+            detail={}
+            if not missing
+            else {"by": "supervisor", "why": why, "outstanding": readiness.outstanding_detail(missing)},
+        )
         return get_scene(db, ref)
 
 
@@ -267,17 +347,29 @@ def reopen(db: Store, ref: str, by: str, why: str, kiosk: str) -> dict:
         outstanding = _refuse_unready(db, scene)
         # one from a run lifted by the first release, or left by a table edit: the log decides which
         end_temporaries(db, scene["ref"], by, kiosk, why="a temporary approval ends with its run")
-        change_state(db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1,
-                     detail={"by": by, "why": why, **outstanding})
+        change_state(
+            db, scene, SceneState.OPEN, kiosk, run=scene["run"] + 1, detail={"by": by, "why": why, **outstanding}
+        )
         return get_scene(db, ref)
 
 
-def change_state(db: Store, scene: dict, state: SceneState, kiosk: str, run: int | None = None,
-                 detail: dict | None = None) -> None:
+def change_state(
+    db: Store, scene: dict, state: SceneState, kiosk: str, run: int | None = None, detail: dict | None = None
+) -> None:
     """Record a change of the set's state (inside the caller's write); ``run`` starts a new run of the set."""
-    record.record(db, kiosk, rules.SCENE_STATE, rules.state_key(scene["ref"]),
-                  {"scene": scene["ref"], "from": scene["state"], "to": str(state),
-                   "run": scene["run"] if run is None else run, **(detail or {})})
+    record.record(
+        db,
+        kiosk,
+        rules.SCENE_STATE,
+        rules.state_key(scene["ref"]),
+        {
+            "scene": scene["ref"],
+            "from": scene["state"],
+            "to": str(state),
+            "run": scene["run"] if run is None else run,
+            **(detail or {}),
+        },
+    )
 
 
 def active_scenes(db: Store) -> list[dict]:

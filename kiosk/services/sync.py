@@ -38,10 +38,16 @@ WRONG_DEVICE = "device"  # SyncResult.reason when the hub login is another devic
 Clock = Callable[[], datetime]
 
 # What a person is told on the door's status line when syncing stopped for a reason retrying cannot cure.
-STOPPED = {REVOKED: "this kiosk was revoked at the hub", CONFLICT: "its record conflicts with the hub's",
-           CHAIN: "its record does not follow on from the hub's", AUTH: "the hub refused its password",
-           TLS: "the hub's certificate is not the pinned one", INVALID: "the hub refused its events",
-           REFUSED: "the hub refused it", WRONG_DEVICE: "the hub login is another device's"}
+STOPPED = {
+    REVOKED: "this kiosk was revoked at the hub",
+    CONFLICT: "its record conflicts with the hub's",
+    CHAIN: "its record does not follow on from the hub's",
+    AUTH: "the hub refused its password",
+    TLS: "the hub's certificate is not the pinned one",
+    INVALID: "the hub refused its events",
+    REFUSED: "the hub refused it",
+    WRONG_DEVICE: "the hub login is another device's",
+}
 
 
 def utc_now() -> datetime:
@@ -104,17 +110,30 @@ def status(db: Store, device: str) -> SyncResult:
     """Where syncing as ``device`` stands, from this file alone (no hub): what waits, the last success, since
     when it is offline and why."""
     known = state.state(db, device)
-    return SyncResult(device, waiting=max(0, state.local_seq(db, device) - known.held_seq),
-                      last_success=known.last_success, offline_since=known.offline_since, skew_seconds=known.skew,
-                      skew_flagged=known.skew_flagged,
-                      conflicts=db.execute("SELECT count(*) FROM conflicts").fetchone()[0], error=known.last_error,
-                      reason=known.last_reason)
+    return SyncResult(
+        device,
+        waiting=max(0, state.local_seq(db, device) - known.held_seq),
+        last_success=known.last_success,
+        offline_since=known.offline_since,
+        skew_seconds=known.skew,
+        skew_flagged=known.skew_flagged,
+        conflicts=db.execute("SELECT count(*) FROM conflicts").fetchone()[0],
+        error=known.last_error,
+        reason=known.last_reason,
+    )
 
 
 def failed(db: Store, device: str, error: Exception, clock: Clock = utc_now) -> SyncResult:
     """A sync that did not get through: noted in the file (since when, why), and where things stand."""
-    reason = (error.reason if isinstance(error, HubError) else FORKED if isinstance(error, EventError)
-              else WRONG_DEVICE if isinstance(error, WrongDevice) else STORE)
+    reason = (
+        error.reason
+        if isinstance(error, HubError)
+        else FORKED
+        if isinstance(error, EventError)
+        else WRONG_DEVICE
+        if isinstance(error, WrongDevice)
+        else STORE
+    )
     words = db.explain(error) if isinstance(error, sqlite3.Error) else str(error)
     try:
         with write(db):
@@ -125,24 +144,36 @@ def failed(db: Store, device: str, error: Exception, clock: Clock = utc_now) -> 
     return replace(known, error=words, reason=reason)
 
 
-def sync_once(db: Store, client: HubClient, kiosk: str, *, batch: int = BATCH, clock: Clock = utc_now,
-              push_batch: int | None = None) -> SyncResult:
+def sync_once(
+    db: Store,
+    client: HubClient,
+    kiosk: str,
+    *,
+    batch: int = BATCH,
+    clock: Clock = utc_now,
+    push_batch: int | None = None,
+) -> SyncResult:
     """Push this kiosk's events (``push_batch`` at a time: by default ``PUSH_BATCH``, or ``batch`` when another
     is given), then pull everyone's (pages of ``batch``) until caught up; report the clock.  Raises HubError (the
     hub), StoreError (this file), EventError (this file holds another history of a device than the hub) or
     WrongDevice; ``failed`` turns any of them into the result to show."""
     if client.device != kiosk:
-        raise WrongDevice(f"this kiosk records its events as {kiosk!r}, but the hub login is device "
-                          f"{client.device!r}: they could never be pushed with it. Run this kiosk as "
-                          f"{client.device!r} (--kiosk-id or $KIOSK_ID), or add device {kiosk!r} at the hub.")
+        raise WrongDevice(
+            f"this kiosk records its events as {kiosk!r}, but the hub login is device "
+            f"{client.device!r}: they could never be pushed with it. Run this kiosk as "
+            f"{client.device!r} (--kiosk-id or $KIOSK_ID), or add device {kiosk!r} at the hub."
+        )
     clock_report = client.report_clock(clock())
     skew = clock_report.skew.total_seconds()
     note_clock(db, kiosk, skew, clock_report.flagged)
     pushed = _push(db, client, push_batch or (PUSH_BATCH if batch == BATCH else batch))
     pulled = _pull(db, client, batch)
     heads = client.heads()
-    stranded = {device: seq - heads.get(device, 0) for device, seq in state.cursors(db).items()
-                if device != kiosk and seq > heads.get(device, 0)}
+    stranded = {
+        device: seq - heads.get(device, 0)
+        for device, seq in state.cursors(db).items()
+        if device != kiosk and seq > heads.get(device, 0)
+    }
     with write(db):
         state.note_success(db, kiosk, clock().isoformat(timespec="microseconds"), skew, clock_report.flagged)
     return replace(status(db, kiosk), pushed=pushed, pulled=pulled, stranded=stranded)
@@ -153,8 +184,13 @@ def note_clock(db: Store, kiosk: str, skew: float, flagged: bool) -> None:
     event of this kiosk that travels to every other: each door's reports then flag it."""
     if clock_rules.worth_noting(anomalies.last_clock_note(db, kiosk), skew, flagged):
         with write(db):
-            record.append(db, kiosk, rules.CLOCK, rules.clock_key(kiosk),
-                          {"device": kiosk, "skew": round(skew, 3), "flagged": flagged})
+            record.append(
+                db,
+                kiosk,
+                rules.CLOCK,
+                rules.clock_key(kiosk),
+                {"device": kiosk, "skew": round(skew, 3), "flagged": flagged},
+            )
 
 
 def _push(db: Store, client: HubClient, batch: int) -> int:
@@ -194,8 +230,10 @@ def _send(client: HubClient, out: state.Outgoing, held: int) -> int:
             raise
         return now_held
     if out.events and now_held < out.events[-1].seq:
-        raise HubError(f"the hub committed the push but holds only event {now_held} of {client.device}, not "
-                       f"{out.events[-1].seq}", REFUSED)
+        raise HubError(
+            f"the hub committed the push but holds only event {now_held} of {client.device}, not {out.events[-1].seq}",
+            REFUSED,
+        )
     return now_held
 
 

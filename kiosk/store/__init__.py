@@ -68,14 +68,19 @@ def refuse_unless_kiosk_file(path: Path, *, create: bool = False) -> FileKind:
         check_file(path)  # SQLite cannot read it: say why in plain words (not SQLite at all, permissions)
         raise StoreError(explain(path, error)) from None
     if kind is FileKind.FOREIGN:
-        raise StoreError(f"{path} is not a kiosk database (it holds another program's tables). It was left "
-                         "untouched - check the path.")
+        raise StoreError(
+            f"{path} is not a kiosk database (it holds another program's tables). It was left "
+            "untouched - check the path."
+        )
     if kind is FileKind.NEWER:
-        raise StoreError(f"{path} was made by a newer version of the kiosk. It was left untouched - use that "
-                         "version, or upgrade this one.")
+        raise StoreError(
+            f"{path} was made by a newer version of the kiosk. It was left untouched - use that "
+            "version, or upgrade this one."
+        )
     if kind is FileKind.EMPTY and not create:
-        raise StoreError(f"{path} is an empty file, not a kiosk database - create one with "
-                         "`kiosk init --production NAME`.")
+        raise StoreError(
+            f"{path} is an empty file, not a kiosk database - create one with `kiosk init --production NAME`."
+        )
     return kind
 
 

@@ -27,8 +27,10 @@ from kiosk.store.db import Store
 PROJECTED_KEYS = (*(f"{family}/%" for family in projection.FAMILY_TABLES if family != "production"), "production")
 
 
-_WALK = f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type, key, {', '.join(record.COLUMNS)} " \
+_WALK = (
+    f"SELECT id, payload, hash, chain, event_id, device, seq, hlc, at, type, key, {', '.join(record.COLUMNS)} "
     "FROM events ORDER BY id"
+)
 
 
 def verify(db: Store, anchor: str | None = None) -> AuditResult:
@@ -49,32 +51,57 @@ def verify(db: Store, anchor: str | None = None) -> AuditResult:
         if event is None or problem:
             return AuditResult(False, count, local_id, problem)
         if local_id == anchor_id and not _matches_anchor(event, chain, anchor_hash):
-            return AuditResult(False, count, local_id, f"row {local_id} differs from the anchor {anchor}: the log "
-                                                       "was rewritten since it was filed")
+            return AuditResult(
+                False,
+                count,
+                local_id,
+                f"row {local_id} differs from the anchor {anchor}: the log was rewritten since it was filed",
+            )
         if event.type == rules.MIGRATED and event.body["legacy"].get("broken"):
             legacy_break = event.body["legacy"]["broken"]
         devices[event.device] = (event.seq, digest)
         previous_chain, count, newest = chain, count + 1, max(newest, event.hlc)
     head = db.execute("SELECT seq, hash, hlc FROM chains WHERE device = ''").fetchone()
     if head is None:
-        return AuditResult(False, count, None, "the chains table has lost the log's head (its row for the local "
-                                               "chain was deleted)")
+        return AuditResult(
+            False, count, None, "the chains table has lost the log's head (its row for the local chain was deleted)"
+        )
     if tuple(head[:2]) != (count, previous_chain):
-        return AuditResult(False, count, count + 1, f"rows after {count} were removed from the end of the log, or "
-                                                    "the chains table's head was edited")
+        return AuditResult(
+            False,
+            count,
+            count + 1,
+            f"rows after {count} were removed from the end of the log, or the chains table's head was edited",
+        )
     if head[2] != newest:
-        return AuditResult(False, count, None, f"the chains table's clock reading is {head[2]!r}, the log's newest "
-                                               f"is {newest!r} (the table was edited)")
-    held = {device: (seq, digest) for device, seq, digest in db.execute(
-        "SELECT device, seq, hash FROM chains WHERE device != ''")}
+        return AuditResult(
+            False,
+            count,
+            None,
+            f"the chains table's clock reading is {head[2]!r}, the log's newest is {newest!r} (the table was edited)",
+        )
+    held = {
+        device: (seq, digest)
+        for device, seq, digest in db.execute("SELECT device, seq, hash FROM chains WHERE device != ''")
+    }
     if held != devices:
-        named = sorted(set(held) ^ set(devices) | {device for device in held.keys() & devices.keys()
-                                                   if held[device] != devices[device]})
-        return AuditResult(False, count, None, f"the chains table's heads of {', '.join(named)} are not what the "
-                                               "log says (the table was edited)")
+        named = sorted(
+            set(held) ^ set(devices)
+            | {device for device in held.keys() & devices.keys() if held[device] != devices[device]}
+        )
+        return AuditResult(
+            False,
+            count,
+            None,
+            f"the chains table's heads of {', '.join(named)} are not what the log says (the table was edited)",
+        )
     if anchor_id is not None and anchor_id > count:
-        return AuditResult(False, count, count + 1, f"the log ends before row {anchor_id} of the anchor {anchor}: "
-                                                    "rows were removed since it was filed")
+        return AuditResult(
+            False,
+            count,
+            count + 1,
+            f"the log ends before row {anchor_id} of the anchor {anchor}: rows were removed since it was filed",
+        )
     if legacy_break:
         return AuditResult(False, count, None, f"{legacy_break} (found when the file was upgraded)")
     return AuditResult(True, count, anchor=f"{count}:{previous_chain[:ANCHOR_HEX]}")
@@ -94,8 +121,16 @@ def _row_problem(row: tuple, previous_chain: str, devices: dict[str, tuple[int, 
     seq, previous = devices.get(event.device, (0, GENESIS))
     if event.seq != seq + 1 or event.prev != previous:
         return f"row {local_id}: event {event.seq} of {event.device} does not follow its event {seq}", event
-    expected = (event.id, event.device, event.seq, event.hlc, event.at, event.type, event.key,
-                *(event.body.get(name) for name in record.COLUMNS))
+    expected = (
+        event.id,
+        event.device,
+        event.seq,
+        event.hlc,
+        event.at,
+        event.type,
+        event.key,
+        *(event.body.get(name) for name in record.COLUMNS),
+    )
     if tuple(row[4:]) != expected:
         return f"row {local_id}'s columns differ from its event (the columns were edited)", event
     return "", event
@@ -108,6 +143,7 @@ def _matches_anchor(event: Event, chain: str, anchor_hash: str) -> bool:
 
 
 # --- the tables against the log -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -122,12 +158,19 @@ class Difference:
 def _projected_events(db: Store) -> dict[str, list[tuple[int, Event]]]:
     by_key: dict[str, list[tuple[int, Event]]] = defaultdict(list)
     where = " OR ".join("key LIKE ?" if "%" in key else "key = ?" for key in PROJECTED_KEYS)
-    for local_id, payload, key in db.execute(f"SELECT id, payload, key FROM events WHERE {where} ORDER BY id",
-                                             PROJECTED_KEYS):
+    for local_id, payload, key in db.execute(
+        f"SELECT id, payload, key FROM events WHERE {where} ORDER BY id", PROJECTED_KEYS
+    ):
         by_key[key].append((local_id, record.load(payload)))
     closed = record.closed_imports(db, imports.named_imports(event for items in by_key.values() for _, event in items))
-    return {key: [(local_id, event) for local_id, event in items  # an unclosed import's events do not count
-                  if (named := imports.import_of(event)) is None or named in closed] for key, items in by_key.items()}
+    return {
+        key: [
+            (local_id, event)
+            for local_id, event in items  # an unclosed import's events do not count
+            if (named := imports.import_of(event)) is None or named in closed
+        ]
+        for key, items in by_key.items()
+    }
 
 
 def _folds(db: Store) -> Iterator[tuple[str, projection.Folded, int | None]]:
@@ -143,19 +186,29 @@ def rebuilt(db: Store, bookkeeping: bool = False) -> dict[str, dict[tuple[Any, .
     """Every projected table as the log alone makes it: table -> row key -> row; with ``bookkeeping``, also
     ``heads`` and ``conflicts`` (what ``rebuild`` writes there), from the same one fold of the log."""
     tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {table: {} for table in projection.TABLES}
-    heads, conflicts = tables.setdefault("heads", {}) if bookkeeping else {}, \
-        tables.setdefault("conflicts", {}) if bookkeeping else {}
+    heads, conflicts = (
+        tables.setdefault("heads", {}) if bookkeeping else {},
+        tables.setdefault("conflicts", {}) if bookkeeping else {},
+    )
     for key, folded, set_by in _folds(db):
         for table, rows in folded.rows.items():
             for row in rows:
                 full = {**row, "source_key": key, "set_by": set_by}
                 tables[table][tuple(full[name] for name in projection.KEYS[table])] = full
         if folded.winner is not None:
-            heads[(key,)] = {"key": key, "event_id": folded.winner.id, "event": set_by,
-                             "parents": ev.canonical(list(folded.frontier))}
+            heads[(key,)] = {
+                "key": key,
+                "event_id": folded.winner.id,
+                "event": set_by,
+                "parents": ev.canonical(list(folded.frontier)),
+            }
         for found in folded.conflicts:
-            conflicts[(found.key, found.kept, found.lost)] = {"key": found.key, "kept": found.kept,
-                                                              "lost": found.lost, "words": found.words}
+            conflicts[(found.key, found.kept, found.lost)] = {
+                "key": found.key,
+                "kept": found.kept,
+                "lost": found.lost,
+                "words": found.words,
+            }
     return tables
 
 
@@ -167,8 +220,10 @@ def _photo_problems(db: Store) -> list[Difference]:
     """Each photo whose bytes are missing or are not what its digest (in the log) names: a photo swapped in the
     file to pass someone off as the badge's owner shows here, and the door does not show it."""
     found = []
-    for person, digest, image in db.execute("SELECT p.person, p.digest, b.image FROM photos p "
-                                            "LEFT JOIN photo_blobs b ON b.digest = p.digest ORDER BY p.person"):
+    for person, digest, image in db.execute(
+        "SELECT p.person, p.digest, b.image FROM photos p "
+        "LEFT JOIN photo_blobs b ON b.digest = p.digest ORDER BY p.person"
+    ):
         if image is None:
             found.append(Difference("photo_blobs", (person,), "the photo's bytes are missing"))
         elif hashlib.sha256(image).hexdigest() != digest:
@@ -197,8 +252,11 @@ def differences(db: Store) -> list[Difference]:
         for key in sorted(actual.keys() - expected.keys(), key=str):
             found.append(Difference(table, key, "not in the log: the table has a row the log never made"))
         for key in sorted(expected.keys() & actual.keys(), key=str):
-            changed = [f"{name} is {actual[key].get(name)!r}, the log says {value!r}"
-                       for name, value in _normal(expected[key]).items() if actual[key].get(name) != value]
+            changed = [
+                f"{name} is {actual[key].get(name)!r}, the log says {value!r}"
+                for name, value in _normal(expected[key]).items()
+                if actual[key].get(name) != value
+            ]
             if changed:
                 found.append(Difference(table, key, "; ".join(changed)))
     return found + _photo_problems(db)
@@ -229,6 +287,7 @@ def rebuild(db: Store) -> int:
     db.conn.executemany("INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?)", heads)
     db.conn.executemany("INSERT INTO conflicts (key, kept, lost, words) VALUES (?, ?, ?, ?)", conflicts)
     for (table, names), values in tables.items():
-        db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES "
-                            f"({', '.join('?' * len(names))})", values)
+        db.conn.executemany(
+            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
+        )
     return keys

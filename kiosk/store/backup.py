@@ -122,8 +122,9 @@ def taken(path: Path) -> Iterator[Store | None]:
             conn.execute("BEGIN EXCLUSIVE")
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
-                raise StoreError(f"{path} is in use (is the kiosk running on it?): close it first. Nothing was "
-                                 "changed.") from None
+                raise StoreError(
+                    f"{path} is in use (is the kiosk running on it?): close it first. Nothing was changed."
+                ) from None
             raise StoreError(explain(path, error)) from None
         except sqlite3.DatabaseError:
             yield None  # damaged: it is moved aside as it is

@@ -46,8 +46,9 @@ class Written:
     tables: dict[str, list[tuple]] = field(default_factory=dict)
 
 
-def prepare_batch(device: str, changes: list[tuple[str, str, dict[str, Any]]], at: str | None = None,
-                  import_id: str | None = None) -> Batch:
+def prepare_batch(
+    device: str, changes: list[tuple[str, str, dict[str, Any]]], at: str | None = None, import_id: str | None = None
+) -> Batch:
     """The slow part of recording many changes of keys a new event alone decides (``projection.REPLACING``): pure
     work, done before the write lock is taken so that the door is not kept waiting behind it.  The payloads are
     the text ``ev.envelope`` makes, in pieces around what only the log's head decides.  With ``import_id`` each
@@ -67,8 +68,9 @@ def prepare_batch(device: str, changes: list[tuple[str, str, dict[str, Any]]], a
         middle = f'","id":"{event_id}","key":{quoted(key)},"parents":'
         events.append((event_id, key, start, middle, f',"type":{quoted(type)},"v":{ev.FORMAT}}}'))
         made = []
-        for table, table_rows in projection.fold(key, [Event(event_id, device, 1, GENESIS, clock, at, type, key, (),
-                                                         body)]).rows.items():
+        for table, table_rows in projection.fold(
+            key, [Event(event_id, device, 1, GENESIS, clock, at, type, key, (), body)]
+        ).rows.items():
             names = columns.setdefault(table, (*table_rows[0], "source_key", "set_by")) if table_rows else ()
             made += [(table, (*(row[name] for name in names[:-2]), key)) for row in table_rows]
         rows.append(made)
@@ -94,9 +96,13 @@ def write_chunk(db: Store, batch: Batch, start: int, stop: int, written: Written
         return
     device = batch.device
     last_id, chain, last_hlc, seq, prev = heads_of(db, device)
-    parents = {key: ev.canonical(list(parents_of(db, key))) for (key,) in db.execute(  # keys the log has: a
-        "SELECT key FROM heads WHERE key IN (SELECT value FROM json_each(?))",  # few, as a list changes few people
-        [json.dumps([key for _, key, *_ in chunk])])}
+    parents = {
+        key: ev.canonical(list(parents_of(db, key)))
+        for (key,) in db.execute(  # keys the log has: a
+            "SELECT key FROM heads WHERE key IN (SELECT value FROM json_each(?))",  # few, as a list changes few people
+            [json.dumps([key for _, key, *_ in chunk])],
+        )
+    }
     clocks = ev.hlc_run(ev.hlc_next(None, wall_ms(), last_hlc), len(chunk))
     events: list[tuple] = []
     sha256 = hashlib.sha256
@@ -128,8 +134,9 @@ def stage_import(db: Store, batch: Batch, written: Written) -> None:
     db.execute("CREATE TEMP TABLE import_heads (key, event_id, event, parents)")
     db.execute(f"CREATE TEMP TABLE import_people ({', '.join(names)})")
     db.conn.executemany("INSERT INTO temp.import_heads VALUES (?, ?, ?, ?)", sorted(written.heads))
-    db.conn.executemany(f"INSERT INTO temp.import_people VALUES ({', '.join('?' * len(names))})",
-                        sorted(written.tables["people"]))
+    db.conn.executemany(
+        f"INSERT INTO temp.import_people VALUES ({', '.join('?' * len(names))})", sorted(written.tables["people"])
+    )
 
 
 def close_import(db: Store, batch: Batch, written: Written, since: int) -> None:
@@ -140,11 +147,17 @@ def close_import(db: Store, batch: Batch, written: Written, since: int) -> None:
     assert batch.import_id is not None and written.events == len(batch.events), "every chunk written first"
     assert set(batch.columns) <= {"people"}, "an import records people"
     changed = [key for (key,) in db.execute("SELECT source_key FROM people WHERE set_by > ?", [since])]
-    append(db, batch.device, imports.IMPORTED, imports.import_key(batch.import_id),
-           {"import": batch.import_id, "people": written.events})
+    append(
+        db,
+        batch.device,
+        imports.IMPORTED,
+        imports.import_key(batch.import_id),
+        {"import": batch.import_id, "people": written.events},
+    )
     names = ", ".join(batch.columns["people"])
-    db.execute(f"INSERT INTO heads (key, event_id, event, parents) SELECT * FROM temp.import_heads WHERE true "
-               f"{NEW_HEAD}")  # WHERE: an upsert from a SELECT needs one (SQLite's parsing)
+    db.execute(
+        f"INSERT INTO heads (key, event_id, event, parents) SELECT * FROM temp.import_heads WHERE true {NEW_HEAD}"
+    )  # WHERE: an upsert from a SELECT needs one (SQLite's parsing)
     db.execute(f"INSERT OR REPLACE INTO people ({names}) SELECT {names} FROM temp.import_people")
     for key in changed:
         project(db, key)
@@ -157,12 +170,14 @@ def unstage_import(db: Store) -> None:
 
 
 def _write_rows(db: Store, batch: Batch, written: Written) -> None:
-    db.conn.executemany(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {NEW_HEAD}",
-                        written.heads)
+    db.conn.executemany(
+        f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {NEW_HEAD}", written.heads
+    )
     for table, rows in written.tables.items():
         names = batch.columns[table]
-        db.conn.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES "
-                            f"({', '.join('?' * len(names))})", rows)
+        db.conn.executemany(
+            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows
+        )
 
 
 def record_batch(db: Store, device: str, changes: list[tuple[str, str, dict[str, Any]]]) -> int:

@@ -67,9 +67,11 @@ class Store:
             raise StoreError(self._lost)
         which = "database file" if main != self._opened[""] else "write-ahead log (-wal file)"
         shown = self.path if main != self._opened[""] else f"{self.path}-wal"
-        self._lost = (f"{shown}: the {which} was deleted or replaced while the kiosk ran: this scan is NOT "
-                      f"RECORDED - do not admit. {self.rescue(main == self._opened[''])} Then restart the kiosk "
-                      "(F10, supervisor PIN, Quit) and check the day's record (`kiosk audit verify`).")
+        self._lost = (
+            f"{shown}: the {which} was deleted or replaced while the kiosk ran: this scan is NOT "
+            f"RECORDED - do not admit. {self.rescue(main == self._opened[''])} Then restart the kiosk "
+            "(F10, supervisor PIN, Quit) and check the day's record (`kiosk audit verify`)."
+        )
         raise StoreError(self._lost)
 
     def rescue(self, main_intact: bool) -> str:
@@ -88,8 +90,10 @@ class Store:
             saved = self.path.with_name(f"{self.path.name}.rescued-{time.strftime('%Y%m%dT%H%M%S')}")
             create_private(saved)
             self.conn.execute("VACUUM INTO ?", [str(saved)])
-            return (f"The records up to now were saved to {saved}: the supervisor puts them back with "
-                    f"`kiosk --db {self.path} restore {saved}`.")
+            return (
+                f"The records up to now were saved to {saved}: the supervisor puts them back with "
+                f"`kiosk --db {self.path} restore {saved}`."
+            )
         except (OSError, sqlite3.Error) as error:
             return f"The records could not be saved ({error}): keep this kiosk running and call the supervisor."
 
@@ -175,16 +179,22 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
     if "full" in text:
         return f"The disk holding {path} is full. NOT RECORDED - free some space; the kiosk resumes by itself."
     if "disk i/o error" in text and wal_lost(Path(path)):
-        return (f"{path}-wal (the database's write-ahead log) is missing or empty while its index (-shm) is in "
-                "use: it was most likely deleted under a kiosk still running on this file. NOT RECORDED - do "
-                "not admit. That kiosk saves what it holds at its next scan: quit it (F10, supervisor PIN, Quit), "
-                "start it again, then check the record (`kiosk audit verify`).")
+        return (
+            f"{path}-wal (the database's write-ahead log) is missing or empty while its index (-shm) is in "
+            "use: it was most likely deleted under a kiosk still running on this file. NOT RECORDED - do "
+            "not admit. That kiosk saves what it holds at its next scan: quit it (F10, supervisor PIN, Quit), "
+            "start it again, then check the record (`kiosk audit verify`)."
+        )
     if "disk i/o error" in text:  # e.g. no room left for the shared-memory index when a kiosk starts
-        return (f"{path} could not be read or written (disk I/O error): the disk is full or failing. "
-                "NOT RECORDED - free some space or check the disk, then try again.")
+        return (
+            f"{path} could not be read or written (disk I/O error): the disk is full or failing. "
+            "NOT RECORDED - free some space or check the disk, then try again."
+        )
     if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return (f"{path} is damaged ({error}). It was left untouched - restore it from a backup, "
-                "or keep it for inspection and start a new file.")
+        return (
+            f"{path} is damaged ({error}). It was left untouched - restore it from a backup, "
+            "or keep it for inspection and start a new file."
+        )
     if "unable to open" in text:
         return f"{path} cannot be opened: check that the folder exists and is writable."
     return f"{path}: database error ({error})."

@@ -16,17 +16,30 @@ import sqlite3
 from kiosk.errors import StoreError
 
 # name -> the payload's path; STORED, so that the door's reads never parse JSON.
-GENERATED = (("event_id", "$.id", "TEXT NOT NULL UNIQUE"), ("device", "$.device", "TEXT NOT NULL"),
-             ("seq", "$.seq", "INTEGER NOT NULL"), ("hlc", "$.hlc", "TEXT NOT NULL"), ("at", "$.at", "TEXT NOT NULL"),
-             ("type", "$.type", "TEXT NOT NULL"), ("key", "$.key", "TEXT NOT NULL"),
-             ("scene", "$.body.scene", "TEXT"), ("person", "$.body.person", "TEXT"), ("badge", "$.body.badge", "TEXT"),
-             ("zone", "$.body.zone", "TEXT"), ("decision", "$.body.decision", "TEXT"),
-             ("reason", "$.body.reason", "TEXT"))
+GENERATED = (
+    ("event_id", "$.id", "TEXT NOT NULL UNIQUE"),
+    ("device", "$.device", "TEXT NOT NULL"),
+    ("seq", "$.seq", "INTEGER NOT NULL"),
+    ("hlc", "$.hlc", "TEXT NOT NULL"),
+    ("at", "$.at", "TEXT NOT NULL"),
+    ("type", "$.type", "TEXT NOT NULL"),
+    ("key", "$.key", "TEXT NOT NULL"),
+    ("scene", "$.body.scene", "TEXT"),
+    ("person", "$.body.person", "TEXT"),
+    ("badge", "$.body.badge", "TEXT"),
+    ("zone", "$.body.zone", "TEXT"),
+    ("decision", "$.body.decision", "TEXT"),
+    ("reason", "$.body.reason", "TEXT"),
+)
 
-EVENTS_TABLE = ("CREATE TABLE events (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, hash TEXT NOT NULL, "
-                "chain TEXT NOT NULL, " + ", ".join(
-                    f"{name} {kind} GENERATED ALWAYS AS (json_extract(payload, '{path}')) STORED"
-                    for name, path, kind in GENERATED) + ")")
+EVENTS_TABLE = (
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, hash TEXT NOT NULL, "
+    "chain TEXT NOT NULL, "
+    + ", ".join(
+        f"{name} {kind} GENERATED ALWAYS AS (json_extract(payload, '{path}')) STORED" for name, path, kind in GENERATED
+    )
+    + ")"
+)
 
 EVENTS_EXTRAS = """
     CREATE INDEX events_key ON events(key, hlc, device, seq) WHERE decision IS NULL;  -- all but door answers
@@ -37,8 +50,10 @@ EVENTS_EXTRAS = """
         BEGIN SELECT RAISE(ABORT, 'the record is append-only'); END;
 """
 
-DAMAGED = ("The record is damaged: {what} - run `kiosk audit verify` and call the supervisor (restore the file "
-           "from a backup, or keep it for inspection)")
+DAMAGED = (
+    "The record is damaged: {what} - run `kiosk audit verify` and call the supervisor (restore the file "
+    "from a backup, or keep it for inspection)"
+)
 
 
 def problem(conn: sqlite3.Connection) -> str:

@@ -36,8 +36,10 @@ class Memo:
 
     def open(self, conn: sqlite3.Connection) -> None:
         """At the start of a scan's write transaction, under the write lock."""
-        versions = (conn.execute("PRAGMA data_version").fetchone()[0],
-                    conn.execute("PRAGMA schema_version").fetchone()[0])
+        versions = (
+            conn.execute("PRAGMA data_version").fetchone()[0],
+            conn.execute("PRAGMA schema_version").fetchone()[0],
+        )
         if (*versions, conn.total_changes) != self._holds_for:
             self._values.clear()
         self._open, self._kept = versions, False

@@ -53,8 +53,18 @@ def chained(previous: str, event_hash: str) -> str:
 def load(payload: str) -> Event:
     """An event from a payload this file wrote (checked when written; ``verify`` checks it again)."""
     data = json.loads(payload)
-    return Event(data["id"], data["device"], data["seq"], data["prev"], data["hlc"], data["at"], data["type"],
-                 data["key"], tuple(data["parents"]), data["body"])
+    return Event(
+        data["id"],
+        data["device"],
+        data["seq"],
+        data["prev"],
+        data["hlc"],
+        data["at"],
+        data["type"],
+        data["key"],
+        tuple(data["parents"]),
+        data["body"],
+    )
 
 
 def _stored(row: tuple) -> Stored:
@@ -81,19 +91,24 @@ def heads_of(db: Store, device: str) -> tuple[int, str, str, int, str]:
 
     The local head is checked against the log's last row, and its clock reading for shape (one lookup at the end
     of the table): an edited ``chains`` table stops every write with ``StoreError`` naming it, never a crash."""
-    row = db.execute("SELECT l.seq, l.hash, l.hlc, COALESCE(d.seq, 0), COALESCE(d.hash, ?), e.id, e.chain, "
-                     "e.device, e.seq, e.hash FROM chains l LEFT JOIN chains d ON d.device = ? "
-                     "LEFT JOIN events e ON e.id = (SELECT MAX(id) FROM events) WHERE l.device = ''",
-                     [GENESIS, device]).fetchone()
+    row = db.execute(
+        "SELECT l.seq, l.hash, l.hlc, COALESCE(d.seq, 0), COALESCE(d.hash, ?), e.id, e.chain, "
+        "e.device, e.seq, e.hash FROM chains l LEFT JOIN chains d ON d.device = ? "
+        "LEFT JOIN events e ON e.id = (SELECT MAX(id) FROM events) WHERE l.device = ''",
+        [GENESIS, device],
+    ).fetchone()
     if row is None:
         raise StoreError(DAMAGED.format(what="the chains table has lost the log's head"))
     if (row[0], row[1]) != (row[5] or 0, row[6] or GENESIS):
-        raise StoreError(DAMAGED.format(what="the chains table's head is not the log's last row (the table was "
-                                             "edited, or rows were cut off the end)"))
+        raise StoreError(
+            DAMAGED.format(
+                what="the chains table's head is not the log's last row (the table was "
+                "edited, or rows were cut off the end)"
+            )
+        )
     if row[7] == device and (row[3], row[4]) != (row[8], row[9]):  # the last row is this device's newest event
         raise StoreError(DAMAGED.format(what=f"the chains table's head of {device} is not its newest event"))
-    if not isinstance(row[2], str) or not ev.is_hlc(row[2]) or not isinstance(row[3], int) or \
-            not ev.is_digest(row[4]):
+    if not isinstance(row[2], str) or not ev.is_hlc(row[2]) or not isinstance(row[3], int) or not ev.is_digest(row[4]):
         raise StoreError(DAMAGED.format(what="the chains table holds a value that is not a clock reading or a head"))
     return row[:5]
 
@@ -102,17 +117,23 @@ def next_hlc(ms: int, last_hlc: str) -> str:
     """The next clock reading after ``last_hlc``; one past the clock's range (an edited head) is damage."""
     hlc = ev.hlc_next(None, ms, last_hlc)
     if not ev.is_hlc(hlc):
-        raise StoreError(DAMAGED.format(what=f"the chains table's clock reading {last_hlc!r} is past the end of "
-                                             "the clock (the table was edited)"))
+        raise StoreError(
+            DAMAGED.format(
+                what=f"the chains table's clock reading {last_hlc!r} is past the end of "
+                "the clock (the table was edited)"
+            )
+        )
     return hlc
 
 
 def advance(db: Store, local_id: int, chain: str, hlc: str, device: str, seq: int, event_hash: str) -> None:
     """Move the local chain's head and ``device``'s head on to the event just inserted (one statement)."""
-    db.execute("INSERT INTO chains (device, seq, hash, hlc) VALUES ('', ?, ?, ?), (?, ?, ?, NULL) "
-               "ON CONFLICT(device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-               "hlc = CASE WHEN excluded.hlc IS NULL THEN hlc ELSE max(hlc, excluded.hlc) END",
-               [local_id, chain, hlc, device, seq, event_hash])
+    db.execute(
+        "INSERT INTO chains (device, seq, hash, hlc) VALUES ('', ?, ?, ?), (?, ?, ?, NULL) "
+        "ON CONFLICT(device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+        "hlc = CASE WHEN excluded.hlc IS NULL THEN hlc ELSE max(hlc, excluded.hlc) END",
+        [local_id, chain, hlc, device, seq, event_hash],
+    )
 
 
 def parents_of(db: Store, key: str) -> tuple[str, ...]:
@@ -122,8 +143,9 @@ def parents_of(db: Store, key: str) -> tuple[str, ...]:
     return tuple(sorted(fold_from_log(db, key).frontier))  # from the log itself, not the heads table
 
 
-def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None,
-           id: str | None = None) -> Stored:
+def append(
+    db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None, id: str | None = None
+) -> Stored:
     """Add one event made by ``device`` to the log; call inside ``store.db.write()``.  Returns it as stored.
 
     Its clock reading follows everything this file has seen; it supersedes what decides ``key`` now.
@@ -135,8 +157,18 @@ def append(db: Store, device: str, type: str, key: str, body: dict[str, Any], *,
         heads[device] = heads_of(db, device)
     last_id, last_chain, last_hlc, seq, prev = heads[device]
     ms = wall_ms()
-    event = ev.make(device, seq + 1, prev, next_hlc(ms, last_hlc), at or now_iso(ms), type, key, body,
-                    parents=parents_of(db, key), id=id)
+    event = ev.make(
+        device,
+        seq + 1,
+        prev,
+        next_hlc(ms, last_hlc),
+        at or now_iso(ms),
+        type,
+        key,
+        body,
+        parents=parents_of(db, key),
+        id=id,
+    )
     stored = _insert(db, event, last_id, last_chain)
     heads[device] = (stored.id, stored.chain, max(last_hlc, event.hlc), event.seq, stored.hash)
     return stored
@@ -165,13 +197,21 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
     events = list(events)
     if not events:
         return 0
-    held = {event_id for (event_id,) in db.execute(
-        "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
-        [json.dumps([event.id for event in events])])}
+    held = {
+        event_id
+        for (event_id,) in db.execute(
+            "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([event.id for event in events])],
+        )
+    }
     last_id, chain, last_hlc = local_head(db)
-    heads = {device: (seq, event_hash) for device, seq, event_hash in db.execute(
-        "SELECT device, seq, hash FROM chains WHERE device IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted({event.device for event in events}))])}
+    heads = {
+        device: (seq, event_hash)
+        for device, seq, event_hash in db.execute(
+            "SELECT device, seq, hash FROM chains WHERE device IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted({event.device for event in events}))],
+        )
+    }
     keys: dict[str, None] = {}
     rows, moved, hlc, closing = [], {}, last_hlc, []
     for event in events:
@@ -193,9 +233,11 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
     if not rows:
         return 0
     db.conn.executemany("INSERT INTO events (id, payload, hash, chain) VALUES (?, ?, ?, ?)", rows)
-    db.conn.executemany("INSERT INTO chains (device, seq, hash, hlc) VALUES (?, ?, ?, NULL) ON CONFLICT(device) "
-                        "DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                        [(device, seq, event_hash) for device, (seq, event_hash) in moved.items()])
+    db.conn.executemany(
+        "INSERT INTO chains (device, seq, hash, hlc) VALUES (?, ?, ?, NULL) ON CONFLICT(device) "
+        "DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        [(device, seq, event_hash) for device, (seq, event_hash) in moved.items()],
+    )
     db.execute("UPDATE chains SET seq = ?, hash = ?, hlc = max(hlc, ?) WHERE device = ''", [last_id, chain, hlc])
     for import_id in closing:  # an import closed: its people count from now on
         keys.update(dict.fromkeys(import_members(db, import_id)))
@@ -207,8 +249,9 @@ def receive_all(db: Store, events: Iterable[Event]) -> int:
 def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
     event_hash = event.hash
     chain = chained(last_chain, event_hash)
-    cursor = db.execute("INSERT INTO events (payload, hash, chain) VALUES (?, ?, ?)",
-                        [event.payload, event_hash, chain])  # the other columns are generated from the payload
+    cursor = db.execute(
+        "INSERT INTO events (payload, hash, chain) VALUES (?, ?, ?)", [event.payload, event_hash, chain]
+    )  # the other columns are generated from the payload
     local_id = int(cursor.lastrowid or 0)
     if local_id != last_id + 1:
         raise StoreError(DAMAGED.format(what="the log's row ids are not contiguous"))
@@ -218,8 +261,10 @@ def _insert(db: Store, event: Event, last_id: int, last_chain: str) -> Stored:
 
 def events_of(db: Store, key: str) -> list[Stored]:
     """The events of ``key`` that count, in local order: an unclosed import's are left out (kiosk.core.imports)."""
-    stored = [_stored(row) for row in db.execute(f"SELECT {_SELECT} FROM events WHERE key = ? AND decision IS NULL "
-                                                 "ORDER BY id", [key])]
+    stored = [
+        _stored(row)
+        for row in db.execute(f"SELECT {_SELECT} FROM events WHERE key = ? AND decision IS NULL ORDER BY id", [key])
+    ]
     named = imports.named_imports(item.event for item in stored)
     if not named:
         return stored
@@ -229,16 +274,26 @@ def events_of(db: Store, key: str) -> list[Stored]:
 
 def closed_imports(db: Store, named: Iterable[str]) -> set[str]:
     """Which of the imports ``named`` have their closing event in the log."""
-    return {key.split("/", 1)[1] for (key,) in db.execute(
-        "SELECT DISTINCT key FROM events WHERE key IN (SELECT value FROM json_each(?)) AND decision IS NULL "
-        "AND type = ?", [json.dumps([imports.import_key(one) for one in sorted(named)]), imports.IMPORTED])}
+    return {
+        key.split("/", 1)[1]
+        for (key,) in db.execute(
+            "SELECT DISTINCT key FROM events WHERE key IN (SELECT value FROM json_each(?)) AND decision IS NULL "
+            "AND type = ?",
+            [json.dumps([imports.import_key(one) for one in sorted(named)]), imports.IMPORTED],
+        )
+    }
 
 
 def import_members(db: Store, import_id: str) -> list[str]:
     """The keys an import's events change (person keys: a crew list is all an import records)."""
-    return [key for (key,) in db.execute(
-        "SELECT DISTINCT key FROM events WHERE key >= 'person/' AND key < 'person0' AND decision IS NULL "
-        "AND json_extract(payload, '$.body.import') = ? ORDER BY key", [import_id])]
+    return [
+        key
+        for (key,) in db.execute(
+            "SELECT DISTINCT key FROM events WHERE key >= 'person/' AND key < 'person0' AND decision IS NULL "
+            "AND json_extract(payload, '$.body.import') = ? ORDER BY key",
+            [import_id],
+        )
+    ]
 
 
 def project(db: Store, key: str) -> projection.Folded:
@@ -250,27 +305,34 @@ def project(db: Store, key: str) -> projection.Folded:
     local = {item.event.id: item.id for item in stored}
     folded = projection.fold(key, [item.event for item in stored])
     if folded.winner is not None:
-        db.execute(f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {NEW_HEAD}",
-                   [key, folded.winner.id, local[folded.winner.id], ev.canonical(list(folded.frontier))])
+        db.execute(
+            f"INSERT INTO heads (key, event_id, event, parents) VALUES (?, ?, ?, ?) {NEW_HEAD}",
+            [key, folded.winner.id, local[folded.winner.id], ev.canonical(list(folded.frontier))],
+        )
     db.execute(f"DELETE FROM {projection.FAMILY_TABLES[projection.family(key)]} WHERE source_key = ?", [key])
     _write_rows(db, key, folded, local[folded.winner.id] if folded.winner else None)
     db.execute("DELETE FROM conflicts WHERE key = ?", [key])
     for conflict in folded.conflicts:
-        db.execute("INSERT INTO conflicts (key, kept, lost, words) VALUES (?, ?, ?, ?)",
-                   [conflict.key, conflict.kept, conflict.lost, conflict.words])
+        db.execute(
+            "INSERT INTO conflicts (key, kept, lost, words) VALUES (?, ?, ?, ?)",
+            [conflict.key, conflict.kept, conflict.lost, conflict.words],
+        )
     return folded
 
 
-NEW_HEAD = ("ON CONFLICT(key) DO UPDATE SET event_id = excluded.event_id, event = excluded.event, "
-             "parents = excluded.parents")
+NEW_HEAD = (
+    "ON CONFLICT(key) DO UPDATE SET event_id = excluded.event_id, event = excluded.event, parents = excluded.parents"
+)
 
 
 def _write_rows(db: Store, key: str, folded: projection.Folded, set_by: int | None) -> None:
     for table, rows in folded.rows.items():
         for row in rows:
             full = {**row, "source_key": key, "set_by": set_by}
-            db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(full)}) VALUES ({', '.join('?' * len(full))})",
-                       list(full.values()))
+            db.execute(
+                f"INSERT OR REPLACE INTO {table} ({', '.join(full)}) VALUES ({', '.join('?' * len(full))})",
+                list(full.values()),
+            )
 
 
 def record(db: Store, device: str, type: str, key: str, body: dict[str, Any], *, at: str | None = None) -> Stored:
@@ -282,22 +344,30 @@ def record(db: Store, device: str, type: str, key: str, body: dict[str, Any], *,
 
 # --- what the log says, for checking the tables ---------------------------------------------------------------
 
+
 def latest_intact(db: Store, keys: Sequence[str]) -> dict[str, tuple[Stored, bool]]:
     """For each key that has events, the latest in the order every machine agrees on, and whether that row is
     what the chain says: its payload hashes to its hash, and the next row (or the head) chains from it.  A row
     edited in place shows here, at once, unless the whole log after it was rewritten.  One query for all."""
-    latest = ("SELECT id FROM events WHERE key = ? AND decision IS NULL ORDER BY hlc DESC, device DESC, seq DESC "
-              "LIMIT 1")
-    rows = db.execute(" UNION ALL ".join(
-        f"SELECT {', '.join(f'e.{name}' for name in _SELECT.split(', '))}, n.hash, n.chain, h.seq, h.hash "
-        f"FROM events e LEFT JOIN events n ON n.id = e.id + 1 JOIN chains h ON h.device = '' "
-        f"WHERE e.id = ({latest})" for _ in keys), list(keys)).fetchall()
+    latest = "SELECT id FROM events WHERE key = ? AND decision IS NULL ORDER BY hlc DESC, device DESC, seq DESC LIMIT 1"
+    rows = db.execute(
+        " UNION ALL ".join(
+            f"SELECT {', '.join(f'e.{name}' for name in _SELECT.split(', '))}, n.hash, n.chain, h.seq, h.hash "
+            f"FROM events e LEFT JOIN events n ON n.id = e.id + 1 JOIN chains h ON h.device = '' "
+            f"WHERE e.id = ({latest})"
+            for _ in keys
+        ),
+        list(keys),
+    ).fetchall()
     found = {}
     for row in rows:
         stored = _stored(row)
         following_hash, following_chain, head_id, head_chain = row[11:]
-        chain_holds = (following_chain == chained(stored.chain, following_hash) if following_hash is not None
-                       else (head_id, head_chain) == (stored.id, stored.chain))
+        chain_holds = (
+            following_chain == chained(stored.chain, following_hash)
+            if following_hash is not None
+            else (head_id, head_chain) == (stored.id, stored.chain)
+        )
         found[stored.event.key] = (stored, chain_holds and ev.digest(stored.payload) == stored.hash)
     return found
 
@@ -319,12 +389,16 @@ def rows_from_log(db: Store, table: str, key: str) -> list[dict[str, Any]]:
     that must not trust the tables reads (a row added or changed with ``sqlite3`` is not in it)."""
     by_key: dict[str, list[Event]] = {}
     keys, bounds = under(key)
-    for found, payload in db.execute(f"SELECT key, payload FROM events WHERE {keys} AND decision IS NULL ORDER BY id",
-                                     bounds):
+    for found, payload in db.execute(
+        f"SELECT key, payload FROM events WHERE {keys} AND decision IS NULL ORDER BY id", bounds
+    ):
         by_key.setdefault(found, []).append(load(payload))
     closed = closed_imports(db, imports.named_imports(event for events in by_key.values() for event in events))
-    return [{**row, "source_key": found} for found, events in sorted(by_key.items())
-            for row in projection.fold(found, imports.in_force(events, closed)).rows.get(table, [])]
+    return [
+        {**row, "source_key": found}
+        for found, events in sorted(by_key.items())
+        for row in projection.fold(found, imports.in_force(events, closed)).rows.get(table, [])
+    ]
 
 
 def rows_from_tables(db: Store, table: str, key: str) -> list[dict[str, Any]]:

@@ -215,8 +215,18 @@ RECORD_SCHEMA = """
 """
 
 
-LEGACY = ("production", "people", "badges", "scenes", "performers", "approvals", "log", "log_head", "settings",
-          "checkins")
+LEGACY = (
+    "production",
+    "people",
+    "badges",
+    "scenes",
+    "performers",
+    "approvals",
+    "log",
+    "log_head",
+    "settings",
+    "checkins",
+)
 
 
 def m003_record(db: Database) -> None:
@@ -224,8 +234,10 @@ def m003_record(db: Database) -> None:
     tables are kept as ``legacy_*`` until ``kiosk.store.upgrade`` has made their content events and drops them."""
     for table in LEGACY:
         db.execute(f"ALTER TABLE {table} RENAME TO legacy_{table}")
-    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
-                              "AND tbl_name LIKE 'legacy_%' AND sql IS NOT NULL").fetchall():
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') "
+        "AND tbl_name LIKE 'legacy_%' AND sql IS NOT NULL"
+    ).fetchall():
         kind = db.execute("SELECT type FROM sqlite_master WHERE name = ?", [name]).fetchone()[0]
         db.execute(f"DROP {kind} {name}")
     db.executescript(RECORD_SCHEMA)
@@ -253,8 +265,10 @@ def m004_sync(db: Database) -> None:
     )
 
 
-_CHECKIN_COLUMNS = ("scene, run, person, status, created_at, updated_at, checked_in_at, follow_up_due, "
-                    "follow_up_done_on, notes_read_at, purged_at, sealed, binding, source_key, set_by")
+_CHECKIN_COLUMNS = (
+    "scene, run, person, status, created_at, updated_at, checked_in_at, follow_up_due, "
+    "follow_up_done_on, notes_read_at, purged_at, sealed, binding, source_key, set_by"
+)
 
 
 def m005_protocol(db: Database) -> None:
@@ -310,8 +324,10 @@ def m006_generated_columns(db: Database) -> None:
     change what it means.  The rows are copied as they are (id, payload, hash, chain): the chain is unchanged."""
     db.execute("ALTER TABLE events RENAME TO events_before_m006")
     db.execute(ledger.EVENTS_TABLE)
-    db.execute("INSERT INTO events (id, payload, hash, chain) SELECT id, payload, hash, chain FROM events_before_m006 "
-               "ORDER BY id")
+    db.execute(
+        "INSERT INTO events (id, payload, hash, chain) SELECT id, payload, hash, chain FROM events_before_m006 "
+        "ORDER BY id"
+    )
     db.execute("DROP TABLE events_before_m006")  # its indexes and triggers with it
     db.executescript(ledger.EVENTS_EXTRAS)
 
@@ -352,8 +368,9 @@ def probe(path: Path) -> FileKind:
             return FileKind.EMPTY
         if APPLIED not in tables:
             return FileKind.FOREIGN
-        applied = {name for (name,) in conn.execute(f"SELECT name FROM {APPLIED} WHERE migration_set = ?",
-                                                    [MIGRATION_SET])}
+        applied = {
+            name for (name,) in conn.execute(f"SELECT name FROM {APPLIED} WHERE migration_set = ?", [MIGRATION_SET])
+        }
     finally:
         conn.close()
     if not applied:
@@ -365,8 +382,7 @@ def is_current(db: Store) -> bool:
     """Whether every step is applied, asked in plain SQL: a kiosk opening its usual file skips sqlite-utils."""
     if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [APPLIED]).fetchone() is None:
         return False
-    applied = {name for (name,) in db.execute(f"SELECT name FROM {APPLIED} WHERE migration_set = ?",
-                                              [MIGRATION_SET])}
+    applied = {name for (name,) in db.execute(f"SELECT name FROM {APPLIED} WHERE migration_set = ?", [MIGRATION_SET])}
     return applied >= {step.__name__ for step in STEPS}
 
 

@@ -39,8 +39,12 @@ class SyncState:
 
 
 def state(db: Store, device: str) -> SyncState:
-    row = one(db, "SELECT device, pushed_id, held_seq, last_success, offline_since, last_error, last_reason, "
-                  "skew, skew_flagged FROM sync WHERE device = ?", [device])
+    row = one(
+        db,
+        "SELECT device, pushed_id, held_seq, last_success, offline_since, last_error, last_reason, "
+        "skew, skew_flagged FROM sync WHERE device = ?",
+        [device],
+    )
     return SyncState(**{**row, "skew_flagged": bool(row["skew_flagged"])}) if row else SyncState(device)
 
 
@@ -78,8 +82,9 @@ def blobs_of(db: Store, digests: Sequence[str], photos: bool = False) -> dict[st
     if not digests:
         return {}
     table = "SELECT digest, image FROM photo_blobs" if photos else "SELECT digest, blob FROM sealed"
-    return dict(db.execute(f"{table} WHERE digest IN (SELECT value FROM json_each(?))",
-                           [json.dumps(list(digests))]).fetchall())
+    return dict(
+        db.execute(f"{table} WHERE digest IN (SELECT value FROM json_each(?))", [json.dumps(list(digests))]).fetchall()
+    )
 
 
 def outgoing(db: Store, device: str, after_id: int, held_seq: int, limit: int) -> Outgoing:
@@ -96,8 +101,10 @@ def outgoing(db: Store, device: str, after_id: int, held_seq: int, limit: int) -
     missing: set[str] = set()
     after, rows = after_id, []
     while True:
-        rows = db.execute("SELECT id, payload FROM events WHERE id > ? AND id <= ? AND device = ? AND seq > ? "
-                          "ORDER BY id LIMIT ?", [after, head_id, device, held_seq, limit]).fetchall()
+        rows = db.execute(
+            "SELECT id, payload FROM events WHERE id > ? AND id <= ? AND device = ? AND seq > ? ORDER BY id LIMIT ?",
+            [after, head_id, device, held_seq, limit],
+        ).fetchall()
         for local_id, payload in rows:
             # Parsed, not just loaded: the hub checks the envelope's form but not the inside of the body, which
             # every kiosk pulling the event will refuse if it is not canonical.
@@ -113,29 +120,43 @@ def outgoing(db: Store, device: str, after_id: int, held_seq: int, limit: int) -
         if len(rows) < limit or not missing:
             break
         after = rows[-1][0]
-    return Outgoing([event for _, event in picked], blobs, picked[-1][0] if picked else after_id, head_id,
-                    complete=len(rows) < limit, photos=photos)
+    return Outgoing(
+        [event for _, event in picked],
+        blobs,
+        picked[-1][0] if picked else after_id,
+        head_id,
+        complete=len(rows) < limit,
+        photos=photos,
+    )
 
 
 def mark_pushed(db: Store, device: str, pushed_id: int, held_seq: int) -> None:
     """The hub has committed ``device``'s events up to ``held_seq``, and holds every one up to local row
     ``pushed_id``; inside the caller's ``write()``."""
-    db.execute("INSERT INTO sync (device, pushed_id, held_seq) VALUES (?, ?, ?) ON CONFLICT(device) DO UPDATE SET "
-               "pushed_id = excluded.pushed_id, held_seq = excluded.held_seq", [device, pushed_id, held_seq])
+    db.execute(
+        "INSERT INTO sync (device, pushed_id, held_seq) VALUES (?, ?, ?) ON CONFLICT(device) DO UPDATE SET "
+        "pushed_id = excluded.pushed_id, held_seq = excluded.held_seq",
+        [device, pushed_id, held_seq],
+    )
 
 
 def note_success(db: Store, device: str, at: str, skew: float, flagged: bool) -> None:
-    db.execute("INSERT INTO sync (device, last_success, skew, skew_flagged) VALUES (?, ?, ?, ?) "
-               "ON CONFLICT(device) DO UPDATE SET last_success = excluded.last_success, offline_since = NULL, "
-               "last_error = NULL, last_reason = NULL, skew = excluded.skew, skew_flagged = excluded.skew_flagged",
-               [device, at, skew, flagged])
+    db.execute(
+        "INSERT INTO sync (device, last_success, skew, skew_flagged) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(device) DO UPDATE SET last_success = excluded.last_success, offline_since = NULL, "
+        "last_error = NULL, last_reason = NULL, skew = excluded.skew, skew_flagged = excluded.skew_flagged",
+        [device, at, skew, flagged],
+    )
 
 
 def note_failure(db: Store, device: str, at: str, error: str, reason: str) -> None:
     """A sync that did not get through: since when none has (kept from the first failure), and why."""
-    db.execute("INSERT INTO sync (device, offline_since, last_error, last_reason) VALUES (?, ?, ?, ?) "
-               "ON CONFLICT(device) DO UPDATE SET offline_since = coalesce(offline_since, excluded.offline_since), "
-               "last_error = excluded.last_error, last_reason = excluded.last_reason", [device, at, error, reason])
+    db.execute(
+        "INSERT INTO sync (device, offline_since, last_error, last_reason) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(device) DO UPDATE SET offline_since = coalesce(offline_since, excluded.offline_since), "
+        "last_error = excluded.last_error, last_reason = excluded.last_reason",
+        [device, at, error, reason],
+    )
 
 
 @dataclass(frozen=True)
@@ -144,20 +165,29 @@ class Applied:
     erased: int  # sealed blobs deleted here because an event received erases them
 
 
-def apply(db: Store, received: Sequence[Event], blobs: Mapping[str, bytes],
-          photos: Mapping[str, bytes] | None = None) -> Applied:
+def apply(
+    db: Store, received: Sequence[Event], blobs: Mapping[str, bytes], photos: Mapping[str, bytes] | None = None
+) -> Applied:
     """Take events made elsewhere (each device's in order), the sealed content they name and the photos they set
     into this file, projected; inside the caller's ``write()``.  Content an event received erases is deleted here
     too (a photo once no photo of the record names it).  Content that does not hash to the digest its event
     names is refused with the events: ``EventError``."""
-    held = {event_id for (event_id,) in db.execute(
-        "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
-        [json.dumps([event.id for event in received])])}
+    held = {
+        event_id
+        for (event_id,) in db.execute(
+            "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([event.id for event in received])],
+        )
+    }
     new = [event for event in received if event.id not in held]
     into = {False: "sealed (digest, blob)", True: "photo_blobs (digest, image)"}
     for face, given in ((False, blobs), (True, photos or {})):
-        for digest in {digest for event in new if (event.type == PHOTO_SET) == face
-                       for digest in ev.named_digests(event.body, SEALED_FIELD)} & given.keys():
+        for digest in {
+            digest
+            for event in new
+            if (event.type == PHOTO_SET) == face
+            for digest in ev.named_digests(event.body, SEALED_FIELD)
+        } & given.keys():
             if hashlib.sha256(given[digest]).hexdigest() != digest:
                 what = "photo" if face else "sealed content"
                 raise ev.EventError(f"the {what} {digest[:12]}... sent with the events does not match its digest")
@@ -168,6 +198,9 @@ def apply(db: Store, received: Sequence[Event], blobs: Mapping[str, bytes],
     if erase != "[]":
         db.execute("PRAGMA secure_delete = ON")  # the freed pages are zeroed, not left holding the ciphertext
         erased = db.execute("DELETE FROM sealed WHERE digest IN (SELECT value FROM json_each(?))", [erase]).rowcount
-        erased += db.execute("DELETE FROM photo_blobs WHERE digest IN (SELECT value FROM json_each(?)) "
-                             "AND digest NOT IN (SELECT digest FROM photos)", [erase]).rowcount
+        erased += db.execute(
+            "DELETE FROM photo_blobs WHERE digest IN (SELECT value FROM json_each(?)) "
+            "AND digest NOT IN (SELECT digest FROM photos)",
+            [erase],
+        ).rowcount
     return Applied(count, erased)

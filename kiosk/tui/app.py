@@ -47,9 +47,18 @@ IDLE_LOCK_ENV = "KIOSK_IDLE_LOCK"
 PhotoLookup = Callable[["Store", str], "bytes | None"]  # (database, person ref) -> the person's photo, a JPEG
 
 HIGH_CONTRAST = Theme(
-    name="kiosk-high-contrast", dark=True, primary="#5fafff", secondary="#ffffff", accent="#ffd700",
-    foreground="#ffffff", background="#000000", surface="#101010", panel="#1c1c1c",
-    success="#00c853", warning="#ffab00", error="#ff1744",
+    name="kiosk-high-contrast",
+    dark=True,
+    primary="#5fafff",
+    secondary="#ffffff",
+    accent="#ffd700",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#101010",
+    panel="#1c1c1c",
+    success="#00c853",
+    warning="#ffab00",
+    error="#ff1744",
 )
 
 
@@ -75,10 +84,18 @@ class KioskApp(App, inherit_bindings=False):
     hub_result: reactive[SyncResult | None] = reactive(None, always_update=True)  # the follower's latest sync
     backup_status: reactive[BackupStatus | None] = reactive(None, always_update=True)
 
-    def __init__(self, db: Store, kiosk_id: str, scene: str | None = None,
-                 scan_gap: float = SCAN_GAP, notice: str = "", idle_lock: float = IDLE_LOCK,
-                 photos: PhotoLookup | None = photo_of, hub: HubSettings | None = None,
-                 backups: BackupSettings | None = None):
+    def __init__(
+        self,
+        db: Store,
+        kiosk_id: str,
+        scene: str | None = None,
+        scan_gap: float = SCAN_GAP,
+        notice: str = "",
+        idle_lock: float = IDLE_LOCK,
+        photos: PhotoLookup | None = photo_of,
+        hub: HubSettings | None = None,
+        backups: BackupSettings | None = None,
+    ):
         super().__init__()
         self.photos = photos
         self.idle_lock = idle_lock
@@ -106,8 +123,15 @@ class KioskApp(App, inherit_bindings=False):
     def store(self) -> Store:
         return self.services.store
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Notifications show their text as it is: a name like ``Eve [/]`` is a name, never markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
@@ -155,8 +179,10 @@ class KioskApp(App, inherit_bindings=False):
         if first is None:
             return
         closing = set(stack[first:])
-        if any(isinstance(worker.node, Widget) and worker.node.screen in closing and not worker.is_finished
-               for worker in self.workers):
+        if any(
+            isinstance(worker.node, Widget) and worker.node.screen in closing and not worker.is_finished
+            for worker in self.workers
+        ):
             return
         for _ in closing:
             self.pop_screen()
@@ -214,8 +240,15 @@ class KioskApp(App, inherit_bindings=False):
         if self.scene_ref is None:
             self.answer = NotRecorded("No scene is chosen at this door: the supervisor chooses one (F10).")
             return
-        self.services.run(self, self._scan, text, self.scene_ref, self.zone, group="scans",
-                          say=lambda message: setattr(self, "answer", NotRecorded(message)))
+        self.services.run(
+            self,
+            self._scan,
+            text,
+            self.scene_ref,
+            self.zone,
+            group="scans",
+            say=lambda message: setattr(self, "answer", NotRecorded(message)),
+        )
 
     async def _scan(self, text: str, scene: str, zone: Zone) -> None:
         self.answer = await self.services.db(door.scan, scene, text, zone, kiosk=self.kiosk_id)
@@ -230,9 +263,23 @@ def idle_lock_from_environment() -> float:
         return IDLE_LOCK
 
 
-def run_kiosk(db: Store, kiosk_id: str, scene: str | None = None, notice: str = "",
-              photos: PhotoLookup | None = photo_of, hub: HubSettings | None = None,
-              backups: BackupSettings | None = None) -> None:
+def run_kiosk(
+    db: Store,
+    kiosk_id: str,
+    scene: str | None = None,
+    notice: str = "",
+    photos: PhotoLookup | None = photo_of,
+    hub: HubSettings | None = None,
+    backups: BackupSettings | None = None,
+) -> None:
     photo.choose()  # before the app starts: textual-image may ask the terminal which graphics it has
-    KioskApp(db, kiosk_id, scene, notice=notice, idle_lock=idle_lock_from_environment(), photos=photos, hub=hub,
-             backups=backups).run()
+    KioskApp(
+        db,
+        kiosk_id,
+        scene,
+        notice=notice,
+        idle_lock=idle_lock_from_environment(),
+        photos=photos,
+        hub=hub,
+        backups=backups,
+    ).run()

@@ -120,18 +120,27 @@ def _following(path: Path, kiosk: str, hub: HubSettings, stop: Any, wake: Any, t
 def _keeping(path: Path, backups: BackupSettings, stop: Any, told: Any) -> None:
     """The backup keeper, in its process: each try's status goes to ``told``."""
     _quiet_and_low(stop)
-    BackupKeeper(path, backups.folder, every=backups.every, keep=backups.keep, look=backups.look,
-                 on_status=told.put, stop=stop).run()
+    BackupKeeper(
+        path, backups.folder, every=backups.every, keep=backups.keep, look=backups.look, on_status=told.put, stop=stop
+    ).run()
 
 
 class _Child:
     """One background process, and the thread in the app that hands on what it tells (``tell``)."""
 
-    def __init__(self, context: Any, name: str, target: Callable[..., None], args: tuple,
-                 tell: Callable[[Any], None], wake: Any = None) -> None:
+    def __init__(
+        self,
+        context: Any,
+        name: str,
+        target: Callable[..., None],
+        args: tuple,
+        tell: Callable[[Any], None],
+        wake: Any = None,
+    ) -> None:
         self.stop, self.wake, self.told = context.Event(), wake, context.Queue()
-        self.process = context.Process(target=target, args=(*args, self.stop, *((wake,) if wake else ()),
-                                                            self.told), name=name, daemon=True)
+        self.process = context.Process(
+            target=target, args=(*args, self.stop, *((wake,) if wake else ()), self.told), name=name, daemon=True
+        )
         self.tell = tell
         self._done = threading.Event()
         self._reader = threading.Thread(target=self._hand_on, name=f"{name}-news", daemon=True)
@@ -175,8 +184,9 @@ class Background:
     terminal state is copied), at low priority, and never writes on the terminal.
     """
 
-    def __init__(self, app: App, path: Path, kiosk: str, hub: HubSettings | None,
-                 backups: BackupSettings | None) -> None:
+    def __init__(
+        self, app: App, path: Path, kiosk: str, hub: HubSettings | None, backups: BackupSettings | None
+    ) -> None:
         self.app, self.path, self.kiosk = app, path, kiosk
         self.hub, self.backups = hub, backups
         self.follower: _Child | None = None
@@ -193,12 +203,23 @@ class Background:
         with contextlib.redirect_stderr(sys.__stderr__):  # Textual's capture of stderr has no file descriptor
             resource_tracker.ensure_running()
         if self.hub is not None:
-            self.follower = _Child(context, "kiosk-sync", _following, (self.path, self.kiosk, self.hub),
-                                   lambda result: self._post(HubNews(result)), wake=context.Event())
+            self.follower = _Child(
+                context,
+                "kiosk-sync",
+                _following,
+                (self.path, self.kiosk, self.hub),
+                lambda result: self._post(HubNews(result)),
+                wake=context.Event(),
+            )
             self.follower.start()
         if self.backups is not None:
-            self.keeper = _Child(context, "kiosk-backup", _keeping, (self.path, self.backups),
-                                 lambda status: self._post(BackupNews(status)))
+            self.keeper = _Child(
+                context,
+                "kiosk-backup",
+                _keeping,
+                (self.path, self.backups),
+                lambda status: self._post(BackupNews(status)),
+            )
             self.keeper.start()
 
     def nudge(self) -> None:

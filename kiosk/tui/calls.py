@@ -78,8 +78,9 @@ def _render_pool() -> ProcessPoolExecutor:
     """
     with contextlib.redirect_stderr(sys.__stderr__):
         resource_tracker.ensure_running()
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_quiet_and_low)
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_and_low
+    )
 
 
 SWITCH_INTERVAL = 0.001  # seconds a thread may keep the interpreter while another waits for it
@@ -105,9 +106,15 @@ class Services:
 
     # --- tasks ------------------------------------------------------------------------------------------------
 
-    def run(self, node: DOMNode, task: Callable[..., Awaitable[Any]], *args: Any,
-            say: Callable[[str], object] | None = None, group: str = "services",
-            exclusive: bool = False) -> Worker[None]:
+    def run(
+        self,
+        node: DOMNode,
+        task: Callable[..., Awaitable[Any]],
+        *args: Any,
+        say: Callable[[str], object] | None = None,
+        group: str = "services",
+        exclusive: bool = False,
+    ) -> Worker[None]:
         """Run ``task(*args)`` (a coroutine function whose coroutine awaits ``db``/``read``/``draw``) as a worker
         of ``node``; the coroutine is made when the worker starts, never for a worker cancelled before that.
 
@@ -208,8 +215,11 @@ class Services:
         try:
             return await self._on(self._render, function, *args, **kwargs)
         except Exception as error:
-            message = str(error) if isinstance(error, KioskError) else \
-                f"Could not draw it ({type(error).__name__}: {error}). Nothing was written."
+            message = (
+                str(error)
+                if isinstance(error, KioskError)
+                else f"Could not draw it ({type(error).__name__}: {error}). Nothing was written."
+            )
             self._tell(task, message, severity="warning")
             raise Refused(message) from None
 
@@ -220,8 +230,9 @@ class Services:
         try:
             return await self._on(self._pictures, function, *args, **kwargs)
         except Exception as error:
-            message = str(error) if isinstance(error, KioskError) else \
-                f"Photo not shown ({type(error).__name__}: {error})."
+            message = (
+                str(error) if isinstance(error, KioskError) else f"Photo not shown ({type(error).__name__}: {error})."
+            )
             if task.say is not None:
                 task.say(message)
             raise Refused(message) from None
@@ -245,8 +256,9 @@ class Services:
     def _task() -> _Task:
         task = _TASK.get()
         if task is None:
-            raise RuntimeError("services are called only inside Services.run(...): a failure elsewhere would "
-                               "close the kiosk")
+            raise RuntimeError(
+                "services are called only inside Services.run(...): a failure elsewhere would close the kiosk"
+            )
         return task
 
     @staticmethod
@@ -264,12 +276,19 @@ class Services:
             return self.store.explain(error), True
         if isinstance(error, OSError):
             return f"{error.strerror or error}. NOT RECORDED.", True
-        return (f"Unexpected error ({type(error).__name__}: {error}): the record may be damaged - call the "
-                "supervisor (kiosk audit verify). NOT RECORDED.", True)
+        return (
+            f"Unexpected error ({type(error).__name__}: {error}): the record may be damaged - call the "
+            "supervisor (kiosk audit verify). NOT RECORDED.",
+            True,
+        )
 
     def _tell(self, task: _Task, message: str, severity: SeverityLevel) -> None:
         if task.say is not None:
             task.say(message)
         if task.say is None or severity == "error":
-            self.app.notify(message, title="NOT RECORDED" if severity == "error" else "",
-                            severity=severity, timeout=10 if severity == "error" else 8)
+            self.app.notify(
+                message,
+                title="NOT RECORDED" if severity == "error" else "",
+                severity=severity,
+                timeout=10 if severity == "error" else 8,
+            )

@@ -75,8 +75,7 @@ def choose(environ: Mapping[str, str] = os.environ) -> str:
     """Decide, before the app runs, how photos are drawn; returns ``halfblocks``, ``sixel`` or ``kitty``."""
     global _graphics
     out = sys.__stdout__
-    if environ.get(GRAPHICS_ENV, "").lower() == HALFBLOCKS or "TMUX" in environ or out is None \
-            or not out.isatty():
+    if environ.get(GRAPHICS_ENV, "").lower() == HALFBLOCKS or "TMUX" in environ or out is None or not out.isatty():
         _graphics = HALFBLOCKS  # textual-image and Pillow are loaded with the first photo, not at start-up
         return _graphics
     import textual_image.widget  # noqa: F401  (measures the cell's pixels now: it asks the terminal if need be)
@@ -142,8 +141,10 @@ def _image_widget() -> Widget:
         return HalfcellImage(id="picture")
     if kind == SIXEL:
         from textual_image.widget import SixelImage
+
         return SixelImage(id="picture")
     from textual_image.widget import TGPImage
+
     return TGPImage(id="picture")
 
 

@@ -43,9 +43,15 @@ class PersonPicker(Vertical):
         def control(self) -> PersonPicker:
             return self.picker
 
-    def __init__(self, placeholder: str = "Name, ref or department", multiple: bool = False,
-                 id: str | None = None, search: Search = roster.search_people, search_args: tuple = (),
-                 list_all: bool = False) -> None:
+    def __init__(
+        self,
+        placeholder: str = "Name, ref or department",
+        multiple: bool = False,
+        id: str | None = None,
+        search: Search = roster.search_people,
+        search_args: tuple = (),
+        list_all: bool = False,
+    ) -> None:
         super().__init__(id=id, classes="picker")
         self.placeholder = placeholder
         self.multiple = multiple
@@ -69,8 +75,9 @@ class PersonPicker(Vertical):
     def refs(self) -> tuple[str, ...]:
         return tuple(self.chosen)
 
-    def restart(self, placeholder: str, search: Search = roster.search_people, search_args: tuple = (),
-                list_all: bool = False) -> None:
+    def restart(
+        self, placeholder: str, search: Search = roster.search_people, search_args: tuple = (), list_all: bool = False
+    ) -> None:
         """Start again for another choice (the next person of a form), with its own search."""
         self.finder, self.finder_args, self.list_all, self.chosen = search, search_args, list_all, {}
         field = self.query_one("#search", Input)
@@ -150,6 +157,9 @@ class PersonPicker(Vertical):
             self.chosen = {person.ref: person.name}
         elif self.chosen.pop(person.ref, None) is None:
             self.chosen[person.ref] = person.name
-        self._say(f"Chosen ({len(self.chosen)}): {', '.join(self.chosen.values()) or 'nobody yet'}" if self.multiple
-                  else f"Chosen: {person.words}")
+        self._say(
+            f"Chosen ({len(self.chosen)}): {', '.join(self.chosen.values()) or 'nobody yet'}"
+            if self.multiple
+            else f"Chosen: {person.words}"
+        )
         self.post_message(self.Chosen(self, person.ref))

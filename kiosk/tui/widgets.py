@@ -50,10 +50,14 @@ READY_WORDS = {
     "open": ("READY - scan a badge", "Not on the list: E.  No badge with them: L."),
     "rolling": ("ROLLING - red light: nobody walks in or out", "Scans are answered WAIT.  At cut, press R."),
     "hold": ("HOLD - nobody new comes in; people may leave", "When the performers are ready again, press H."),
-    "lifted": ("CLOSED SET LIFTED - this door is not checking badges",
-               "Check-ins: the IC, F9.  The next closed set: the supervisor chooses it (F10)."),
-    "draft": ("NOT IN FORCE YET - nobody is admitted on a badge",
-              "The supervisor opens the closed set: F10, Choose the scene, O."),
+    "lifted": (
+        "CLOSED SET LIFTED - this door is not checking badges",
+        "Check-ins: the IC, F9.  The next closed set: the supervisor chooses it (F10).",
+    ),
+    "draft": (
+        "NOT IN FORCE YET - nobody is admitted on a badge",
+        "The supervisor opens the closed set: F10, Choose the scene, O.",
+    ),
     "none": ("NO SCENE AT THIS DOOR - scans are not recorded", "The supervisor chooses the scene: F10."),
 }
 
@@ -67,8 +71,11 @@ def local_time(iso: str | None, seconds: bool = False, date: bool = False) -> st
     """A stored UTC time as the wall-clock time of this kiosk, with the date before it when ``date``."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone().strftime(
-        ("%Y-%m-%d " if date else "") + ("%H:%M:%S" if seconds else "%H:%M"))
+    return (
+        datetime.fromisoformat(iso)
+        .astimezone()
+        .strftime(("%Y-%m-%d " if date else "") + ("%H:%M:%S" if seconds else "%H:%M"))
+    )
 
 
 def left_and_right(left: Text, right: Text) -> RichTable:
@@ -91,25 +98,46 @@ class VerdictPanel(Static):
         self.update(Text.assemble((title, "bold"), "\n", advice, *(("\n", note) if note else ())))
 
     def show_verdict(self, verdict: Verdict) -> None:
-        who = (f"{verdict.name} - {verdict.department}, {verdict.role}" if verdict.name else "Unknown badge")
+        who = f"{verdict.name} - {verdict.department}, {verdict.role}" if verdict.name else "Unknown badge"
         if verdict.reason in NOT_IN_FORCE:  # not a refusal at a closed set: the door is not guarding one
             self.set_classes("idle")
-            self.update(Text.assemble((big_word(IDLE_WORDS[Reason(verdict.reason)]), "bold"), "\n",
-                                      "No badge check: ", (who, "bold"), "\n", verdict.words,
-                                      no_wrap=True, overflow="ellipsis"))
+            self.update(
+                Text.assemble(
+                    (big_word(IDLE_WORDS[Reason(verdict.reason)]), "bold"),
+                    "\n",
+                    "No badge check: ",
+                    (who, "bold"),
+                    "\n",
+                    verdict.words,
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
             return
         self.set_classes(verdict.decision)
-        notes = [note for note, present in (
-            ("Same badge again - already recorded", verdict.duplicate),
-            ("Scan already recorded", verdict.replay),
-            (f"Scanner keyboard layout is wrong ({verdict.layout}) - code recognised", verdict.layout),
-            ("FIRST ENTRY - confirm no phones, no photos: press P", verdict.first_entry),
-        ) if present]
-        self.update(Text.assemble(  # one line each, cut with an ellipsis: a long name never hides the reason
-            (big_word(verdict.decision), "bold"), "\n",
-            (f"{SYMBOLS[verdict.decision]} {verdict.decision.upper()}  ", "bold"), (who, "bold"), "\n",
-            verdict.words, *(part for note in notes[:1] for part in ("\n", (note, "bold"))),
-            no_wrap=True, overflow="ellipsis"))
+        notes = [
+            note
+            for note, present in (
+                ("Same badge again - already recorded", verdict.duplicate),
+                ("Scan already recorded", verdict.replay),
+                (f"Scanner keyboard layout is wrong ({verdict.layout}) - code recognised", verdict.layout),
+                ("FIRST ENTRY - confirm no phones, no photos: press P", verdict.first_entry),
+            )
+            if present
+        ]
+        self.update(
+            Text.assemble(  # one line each, cut with an ellipsis: a long name never hides the reason
+                (big_word(verdict.decision), "bold"),
+                "\n",
+                (f"{SYMBOLS[verdict.decision]} {verdict.decision.upper()}  ", "bold"),
+                (who, "bold"),
+                "\n",
+                verdict.words,
+                *(part for note in notes[:1] for part in ("\n", (note, "bold"))),
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
 
     def show_failure(self, message: str) -> None:
         """The scan was not recorded: the AD must not let anyone in on it."""
@@ -139,8 +167,9 @@ class Banner(Static):
             return
         self.set_classes(scene.state)
         place = f"  ·  {scene.location}" if scene.location else ""
-        grid = left_and_right(Text.assemble((production, "bold"), f"  ·  Scene {scene.ref} \"{scene.title}\"{place}"),
-                              door)
+        grid = left_and_right(
+            Text.assemble((production, "bold"), f'  ·  Scene {scene.ref} "{scene.title}"{place}'), door
+        )
         grid.add_row(Text(self.STATE_WORDS[scene.state], style="bold"), Text())
         self.update(grid)
 
@@ -161,8 +190,11 @@ class HubLine(Static):
         self.set_classes(mood)
         if brief and len(hub) + 2 + len(backup) > self.content_size.width:
             backup = brief
-        self.update(left_and_right(Text(hub, style="bold" if mood != "ok" else ""),
-                                   Text(backup, style="" if backup_ok else "bold reverse")))
+        self.update(
+            left_and_right(
+                Text(hub, style="bold" if mood != "ok" else ""), Text(backup, style="" if backup_ok else "bold reverse")
+            )
+        )
 
 
 class KeyLegend(Static):
@@ -179,14 +211,16 @@ class KeyLegend(Static):
     def on_mount(self) -> None:
         shown = [binding for binding in self.screen.BINDINGS if isinstance(binding, Binding) and binding.show]
         grid = RichTable.grid(padding=(0, 2))
-        cells = [Text.assemble((f"{binding.key.split(',')[0]} ", "bold reverse"), binding.description)
-                 for binding in shown]
+        cells = [
+            Text.assemble((f"{binding.key.split(',')[0]} ", "bold reverse"), binding.description) for binding in shown
+        ]
         for start in range(0, len(cells), self.per_row):
-            grid.add_row(*cells[start:start + self.per_row])
+            grid.add_row(*cells[start : start + self.per_row])
         self.update(grid)
 
 
 # --- tables -----------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Col:
@@ -277,8 +311,9 @@ class Table(DataTable):
 
     def _add(self, cells: tuple[object, ...], key: str | None) -> object:
         wraps = [column.wrap for column in self.specs] or [False] * len(cells)
-        return super().add_row(*(_cell(cell, wrap) for cell, wrap in zip(cells, wraps)), key=key,
-                               height=None if self.wraps else 1)
+        return super().add_row(
+            *(_cell(cell, wrap) for cell, wrap in zip(cells, wraps)), key=key, height=None if self.wraps else 1
+        )
 
     def clear(self, columns: bool = False) -> Table:
         self._given = []

@@ -38,8 +38,14 @@ class BadgesScreen(FilteredList[badges.BadgeState]):
 
     TITLE_WORD = "Badges"
     FILTER_HINT = "Filter: part of a name, ref, department or role (Enter: to the table)"
-    COLUMNS = (Col("Ref", share=1, least=4), Col("Name", share=3), Col("Badge", width=8), Col("Since", width=10),
-               Col("Why", share=2), Col("Department", share=1))
+    COLUMNS = (
+        Col("Ref", share=1, least=4),
+        Col("Name", share=3),
+        Col("Badge", width=8),
+        Col("Since", width=10),
+        Col("Why", share=2),
+        Col("Department", share=1),
+    )
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Back"),
         Binding("f2", "issue", "New badge"),
@@ -68,7 +74,8 @@ class BadgesScreen(FilteredList[badges.BadgeState]):
         filtered = f", {shown} shown" if shown != len(self.rows) else ""
         self.query_one("#heading", Label).update(
             f"Badges: {counts['active']} valid, {counts['revoked']} revoked, {counts[None]} none "
-            f"({len(self.rows)} people{filtered})")
+            f"({len(self.rows)} people{filtered})"
+        )
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         if (person := self.current()) is not None:
@@ -117,11 +124,16 @@ class BadgePreview(ModalScreen[None]):
         if card is None:
             self.query_one("#card", Static).update(Text(f"{self.ref} has no valid badge: F2 issues one."))
             return
-        code = (card.code_text, "bold") if card.code else \
-            "Valid badge. Its code is on the printed badge only (the kiosk keeps a digest): F2 issues a new one."
+        code = (
+            (card.code_text, "bold")
+            if card.code
+            else "Valid badge. Its code is on the printed badge only (the kiosk keeps a digest): F2 issues a new one."
+        )
         self.query_one("#card", Static).update(
-            Text.assemble((f"{card.production}\n", "bold"), (f"{card.name}\n", "bold"),
-                          f"{card.department}, {card.role}\n", code))
+            Text.assemble(
+                (f"{card.production}\n", "bold"), (f"{card.name}\n", "bold"), f"{card.department}, {card.role}\n", code
+            )
+        )
         if card.code:
             self.query_one("#qr", Static).update(Text(await services.draw(terminal_qr, card.code), no_wrap=True))
 
@@ -165,8 +177,11 @@ class IssueForm(Form):
             warnings = await services.draw(undrawable, cards)
             self.warned = True
             if warnings:
-                self.say("\n".join(warnings[:3]) + (f"\n...and {len(warnings) - 3} more." if len(warnings) > 3 else "")
-                         + "\nF2 again: issue them all the same.")
+                self.say(
+                    "\n".join(warnings[:3])
+                    + (f"\n...and {len(warnings) - 3} more." if len(warnings) > 3 else "")
+                    + "\nF2 again: issue them all the same."
+                )
                 return
         self.say(f"Drawing {len(cards)} badge(s)...")
         staged: Staged = await services.draw(stage, cards, out, sheet_path, paper)
@@ -193,8 +208,11 @@ class RevokeForm(Form):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Revoke the badge of {self.holder} ({self.ref}): refused at every door from now on",
-                        classes="title", markup=False)
+            yield Label(
+                f"Revoke the badge of {self.holder} ({self.ref}): refused at every door from now on",
+                classes="title",
+                markup=False,
+            )
             yield Input(placeholder="Why (for the record), then Enter", id="reason")
             yield Static(id="message", classes="message", markup=False)
 

@@ -27,7 +27,7 @@ LIFT_REFRESH = 1  # the lift's list of who is inside is read again this often wh
 PROBLEM_WORDS = {
     "bad_check": "That code does not check: one character is wrong or two are swapped. Look again and fix it.",
     "malformed": f"A badge code is {codes.LENGTH} letters and digits (the spaces or hyphens between groups do "
-                 "not matter). Look again and fix it.",
+    "not matter). Look again and fix it.",
 }
 
 
@@ -76,13 +76,13 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             if self.escalate:
-                yield Label("Not on the list: let in for this scene only, approved by the IC and the AD",
-                            classes="title")
+                yield Label(
+                    "Not on the list: let in for this scene only, approved by the IC and the AD", classes="title"
+                )
                 yield Static(self._steps(), id="steps", markup=False)
                 yield PersonPicker("Who is it? Name, ref or department")
             else:
-                yield Label("No badge: find the person (admitted if approved, marked out if inside)",
-                            classes="title")
+                yield Label("No badge: find the person (admitted if approved, marked out if inside)", classes="title")
                 yield PersonPicker()
                 yield Input(placeholder="Why no badge? (e.g. left in the trailer), then Enter", id="why")
             yield Static(id="message", classes="message", markup=False)
@@ -103,8 +103,12 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
         self.query_one("#steps", Static).update(self._steps())
         picker = event.picker
         if step == "person":
-            picker.restart("The IC who approves (the scene's IC first)", scene_ic.coordinators,
-                           (self.app.scene_ref,), list_all=True)
+            picker.restart(
+                "The IC who approves (the scene's IC first)",
+                scene_ic.coordinators,
+                (self.app.scene_ref,),
+                list_all=True,
+            )
         elif step == "IC":
             picker.restart("The AD who approves: name, ref or department")
         else:
@@ -115,13 +119,23 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
         self.say(words)
         del self.chosen["AD"], self.chosen["IC"]
         self.query_one("#steps", Static).update(self._steps())
-        self.query_one(PersonPicker).restart("The IC who approves (the scene's IC first)", scene_ic.coordinators,
-                                             (self.app.scene_ref,), list_all=True)
+        self.query_one(PersonPicker).restart(
+            "The IC who approves (the scene's IC first)", scene_ic.coordinators, (self.app.scene_ref,), list_all=True
+        )
 
     async def _escalate(self) -> None:
         (person, _), (coordinator, _), (ad, _) = (self.chosen[step] for step in self.STEPS)
-        self.dismiss(await self.app.services.db(door.escalate, self.app.scene_ref, person, self.app.zone,
-                                                kiosk=self.app.kiosk_id, coordinator=coordinator, ad=ad))
+        self.dismiss(
+            await self.app.services.db(
+                door.escalate,
+                self.app.scene_ref,
+                person,
+                self.app.zone,
+                kiosk=self.app.kiosk_id,
+                coordinator=coordinator,
+                ad=ad,
+            )
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.person is None:
@@ -130,8 +144,11 @@ class FindPersonScreen(ModalScreen[door.Verdict | None]):
             self.app.services.run(self, self._by_name, self.person, event.value, say=self.say, exclusive=True)
 
     async def _by_name(self, person: str, why: str) -> None:
-        self.dismiss(await self.app.services.db(door.admit_by_lookup, self.app.scene_ref, person, self.app.zone,
-                                                why, kiosk=self.app.kiosk_id))
+        self.dismiss(
+            await self.app.services.db(
+                door.admit_by_lookup, self.app.scene_ref, person, self.app.zone, why, kiosk=self.app.kiosk_id
+            )
+        )
 
 
 class ChooseFromList(ModalScreen[str | None]):
@@ -159,8 +176,13 @@ def inside_table(table: Table, rows: list[Inside]) -> None:
         table.add_row(row.scene, row.name, row.department, row.zone, local_time(row.since))
 
 
-INSIDE_COLUMNS = (Col("Scene", width=5), Col("Name", share=3), Col("Department", share=2), Col("Zone", width=8),
-                  Col("In since", width=8))
+INSIDE_COLUMNS = (
+    Col("Scene", width=5),
+    Col("Name", share=3),
+    Col("Department", share=2),
+    Col("Zone", width=8),
+    Col("In since", width=8),
+)
 
 
 class LiftScreen(ModalScreen[bool]):
@@ -200,7 +222,8 @@ class LiftScreen(ModalScreen[bool]):
             return
         inside_table(self.query_one(Table), inside)
         self.query_one("#message", Static).update(
-            f"{len(inside)} still inside now - they will be marked out:" if inside else "Nobody is inside now.")
+            f"{len(inside)} still inside now - they will be marked out:" if inside else "Nobody is inside now."
+        )
 
     def action_lift(self) -> None:
         if self.lifted:
@@ -220,8 +243,13 @@ class LiftScreen(ModalScreen[bool]):
             (f"Marked out ({len(done.swept)}):" if done.swept else "Nobody was inside.")
             + f"\nCheck-ins pending: {len(done.pending)} - the IC opens them with F9 (IC mode)"
             + (f": {', '.join(done.pending)}" if done.pending else ".")
-            + (f"\nCheck-ins offered to {len(done.offered)} who were inside (theirs to take up): "
-               + ", ".join(done.offered) if done.offered else ""))
+            + (
+                f"\nCheck-ins offered to {len(done.offered)} who were inside (theirs to take up): "
+                + ", ".join(done.offered)
+                if done.offered
+                else ""
+            )
+        )
         self.query_one("#keys", Static).update("Enter or Escape: back to the door")
 
 

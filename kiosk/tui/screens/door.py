@@ -42,8 +42,12 @@ VERDICT_SECONDS = 8  # then the panel says READY again, so nobody reads an old A
 REFRESH_SECONDS = 3  # other kiosks may share the file: their scans and state changes show within this
 HUB_REFRESH_SECONDS = 1.0  # events pulled from the hub are read into the lists at most this often
 INSIDE_COLUMNS = (Col("Name", least=8), Col("Zone", width=8), Col("In", width=5))
-RECENT_COLUMNS = (Col("Time", width=8), Col("Answer", width=6), Col("Name", share=3, least=8),
-                  Col("Why", share=2, least=6))
+RECENT_COLUMNS = (
+    Col("Time", width=8),
+    Col("Answer", width=6),
+    Col("Name", share=3, least=8),
+    Col("Why", share=2, least=6),
+)
 
 
 class DoorScreen(Screen):
@@ -145,11 +149,15 @@ class DoorScreen(Screen):
             self.app.scene_ref = view.scene.ref
         self.query_one(Banner).show(view.production, view.scene, self.app.zone, view.missing)
         self.query_one("#inside-title", Label).update(
-            f"Inside now: {view.people_inside} of {view.approved_people} approved" if view.scene else "Inside now")
+            f"Inside now: {view.people_inside} of {view.approved_people} approved" if view.scene else "Inside now"
+        )
         self.query_one("#inside", RowsPanel).show([(row.name, row.zone, local_time(row.since)) for row in view.inside])
         self.query_one("#recent", RowsPanel).show(
-            [(local_time(row.at, seconds=True), row.decision.upper(), row.name or row.read or "-", row.words)
-             for row in view.recent])
+            [
+                (local_time(row.at, seconds=True), row.decision.upper(), row.name or row.read or "-", row.words)
+                for row in view.recent
+            ]
+        )
         if self.on_panel is None:
             self.ready()
         self.show_status()
@@ -173,11 +181,20 @@ class DoorScreen(Screen):
         counts = self.view.checkins if self.view else None
         care = ""
         if counts and (counts.pending or counts.offered or counts.follow_up_open):
-            care = (f"Check-ins pending: {counts.pending}, " + (f"offered: {counts.offered}, " if counts.offered
-                                                                    else "")
-                    + f"follow-ups open: {counts.follow_up_open}   ")
-        waiting = "   ".join(filter(None, (door_view.protocol_words(self.view) if self.view else "",
-                                           door_view.policy_words(self.view.policy_due if self.view else []))))
+            care = (
+                f"Check-ins pending: {counts.pending}, "
+                + (f"offered: {counts.offered}, " if counts.offered else "")
+                + f"follow-ups open: {counts.follow_up_open}   "
+            )
+        waiting = "   ".join(
+            filter(
+                None,
+                (
+                    door_view.protocol_words(self.view) if self.view else "",
+                    door_view.policy_words(self.view.policy_due if self.view else []),
+                ),
+            )
+        )
         self.query_one(StatusLine).show(waiting, f"{care}Door: {self.app.zone.upper()}   Kiosk: {self.app.kiosk_id}")
 
     def show_hub(self) -> None:
@@ -188,8 +205,13 @@ class DoorScreen(Screen):
         hub = hub_words(result, self.waiting) if background.hub is not None else "hub: none"
         backup = self.app.backup_status
         backup_words = "" if background.backups is None else backup.line() if backup else "backup: starting"
-        self.query_one(HubLine).show(hub, hub_mood(result) if background.hub is not None else "ok", backup_words,
-                                     backup is None or backup.ok, backup.line(brief=True) if backup else "")
+        self.query_one(HubLine).show(
+            hub,
+            hub_mood(result) if background.hub is not None else "ok",
+            backup_words,
+            backup is None or backup.ok,
+            backup.line(brief=True) if backup else "",
+        )
 
     def show_failure(self, message: str | None) -> None:
         failure = self.query_one("#failure", Static)
@@ -207,13 +229,18 @@ class DoorScreen(Screen):
             if answer.mismatch:  # stays until the kiosk restarts: the supervisor must look at the record
                 mismatch = self.query_one("#mismatch", Static)
                 mismatch.display = True
-                mismatch.update(f"RECORD MISMATCH ({', '.join(answer.mismatch)}): the database's tables differ from "
-                                "its log. Call the supervisor to check the record; nobody is let in on what it "
-                                "doubts.")
+                mismatch.update(
+                    f"RECORD MISMATCH ({', '.join(answer.mismatch)}): the database's tables differ from "
+                    "its log. Call the supervisor to check the record; nobody is let in on what it "
+                    "doubts."
+                )
             if self.app.screen is not self:  # a dialog or setup screen covers the door: say it there too
-                self.app.notify(f"{answer.decision.upper()} {answer.name or 'unknown badge'}: {answer.words}",
-                                title="Scan at the door", severity="information" if answer.passes else "error",
-                                timeout=VERDICT_SECONDS)
+                self.app.notify(
+                    f"{answer.decision.upper()} {answer.name or 'unknown badge'}: {answer.words}",
+                    title="Scan at the door",
+                    severity="information" if answer.passes else "error",
+                    timeout=VERDICT_SECONDS,
+                )
             self.refresh_view()
         else:
             self.answered = True
@@ -269,9 +296,14 @@ class DoorScreen(Screen):
         other = Zone.MONITORS if self.app.zone is Zone.SET else Zone.SET
         where = "the monitors (video village)" if other is Zone.MONITORS else "the set itself"
         self.app.push_screen(
-            Confirm(f"Switch this door to {other.upper()}?",
-                    f"Scans here will be checked against the list for {where}.", yes="switch", also="z,Z"),
-            lambda yes: setattr(self.app, "zone", other) if yes else None)
+            Confirm(
+                f"Switch this door to {other.upper()}?",
+                f"Scans here will be checked against the list for {where}.",
+                yes="switch",
+                also="z,Z",
+            ),
+            lambda yes: setattr(self.app, "zone", other) if yes else None,
+        )
 
     def action_type_code(self) -> None:
         from kiosk.tui.screens.dialogs import TypeCodeScreen
@@ -310,16 +342,21 @@ class DoorScreen(Screen):
             return
         scene = self.app.scene_ref
         self.app.push_screen(
-            ChooseFromList("Who acknowledged no phones, no photos?",
-                           [(person.ref, f"{person.name} (in since {local_time(person.since)})") for person in due]),
-            lambda ref: self._acknowledge(scene, ref) if ref else None)
+            ChooseFromList(
+                "Who acknowledged no phones, no photos?",
+                [(person.ref, f"{person.name} (in since {local_time(person.since)})") for person in due],
+            ),
+            lambda ref: self._acknowledge(scene, ref) if ref else None,
+        )
 
     def _acknowledge(self, scene: str, ref: str) -> None:
         async def acknowledge() -> None:
-            await self.app.services.db(policy.acknowledge_policy, scene, ref, by=f"AD at {self.app.kiosk_id}",
-                                       kiosk=self.app.kiosk_id)
-            name = next((person.name for person in (self.view.policy_due if self.view else []) if person.ref == ref),
-                        ref)
+            await self.app.services.db(
+                policy.acknowledge_policy, scene, ref, by=f"AD at {self.app.kiosk_id}", kiosk=self.app.kiosk_id
+            )
+            name = next(
+                (person.name for person in (self.view.policy_due if self.view else []) if person.ref == ref), ref
+            )
             self.notify(f"{name}: no phones, no photos - acknowledged.")
             self.refresh_view()
 

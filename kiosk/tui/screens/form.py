@@ -51,8 +51,9 @@ class Form(ModalScreen[Any]):
         return self.query_one(selector, Input).value.strip()
 
     def action_save(self) -> None:
-        self.app.services.run(self, self.save, say=lambda words: self.say(f"{self.REFUSED}{words}"), group="save",
-                              exclusive=True)
+        self.app.services.run(
+            self, self.save, say=lambda words: self.say(f"{self.REFUSED}{words}"), group="save", exclusive=True
+        )
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id is not None and event.input.id == self.SUBMIT_FROM:

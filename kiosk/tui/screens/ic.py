@@ -95,18 +95,28 @@ class ICScreen(ListScreen[ICCheckin]):
         Binding("t,T", "told", "Agreed list"),
         Binding("escape", "leave", "Lock and leave"),
     ]
-    COLUMNS = (Col("Scene", width=5), Col("Name", least=10), Col("Kind", width=4), Col("Status", width=20),
-               Col("Due", width=10), Col("Checked in", width=11))
+    COLUMNS = (
+        Col("Scene", width=5),
+        Col("Name", least=10),
+        Col("Kind", width=4),
+        Col("Status", width=20),
+        Col("Due", width=10),
+        Col("Checked in", width=11),
+    )
 
     def __init__(self, session: checkins.ICSession) -> None:
         super().__init__()
         self.session = session
 
     def compose(self) -> ComposeResult:
-        yield Label(f"IC mode - {self.session.reader}. Only you see this screen; Escape locks it.",
-                    classes="title", markup=False)
-        failed = Static(failed_attempts_words(self.session.failed_attempts), id="failed", classes="warning",
-                        markup=False)
+        yield Label(
+            f"IC mode - {self.session.reader}. Only you see this screen; Escape locks it.",
+            classes="title",
+            markup=False,
+        )
+        failed = Static(
+            failed_attempts_words(self.session.failed_attempts), id="failed", classes="warning", markup=False
+        )
         failed.display = bool(self.session.failed_attempts)  # told once, at the unlock after them
         yield failed
         yield Table(id="rows", cursor_type="row", zebra_stripes=True)
@@ -145,12 +155,17 @@ class ICScreen(ListScreen[ICCheckin]):
         if row is None:
             return
         if row.state != State.OFFERED:
-            self.notify(f"{row.name}: only a check-in offered to someone who was inside (not a performer, not "
-                        "checked in yet) is closed as not needed. Enter records this one.", severity="warning")
+            self.notify(
+                f"{row.name}: only a check-in offered to someone who was inside (not a performer, not "
+                "checked in yet) is closed as not needed. Enter records this one.",
+                severity="warning",
+            )
             return
-        question = Confirm(f"Close the check-in offered to {row.name} as not needed?",
-                           f"Scene {row.scene}. The production sees it as done; nothing else is recorded.",
-                           yes="close it: not needed")
+        question = Confirm(
+            f"Close the check-in offered to {row.name} as not needed?",
+            f"Scene {row.scene}. The production sees it as done; nothing else is recorded.",
+            yes="close it: not needed",
+        )
         self.app.push_screen(question, lambda yes: self._close(yes, row))
 
     def _close(self, yes: bool | None, row: ICCheckin) -> None:
@@ -194,9 +209,12 @@ class CheckInForm(Form):
     SUBMIT_FROM = "note"
     AUTO_FOCUS = "RadioSet"
     CONFIDENTIAL = True
-    FIELDS = (("follow_up_owner", "Follow-up owner", "who follows up"), ("due", "Follow-up due", "YYYY-MM-DD"),
-              ("signposting", "Signposting", "e.g. union helpline, counsellor"),
-              ("note", "Short note", "optional; only the IC can read it"))
+    FIELDS = (
+        ("follow_up_owner", "Follow-up owner", "who follows up"),
+        ("due", "Follow-up due", "YYYY-MM-DD"),
+        ("signposting", "Signposting", "e.g. union helpline, counsellor"),
+        ("note", "Short note", "optional; only the IC can read it"),
+    )
 
     def __init__(self, session: checkins.ICSession, row: ICCheckin) -> None:
         super().__init__()
@@ -233,11 +251,21 @@ class CheckInForm(Form):
         if chosen is None or chosen.id is None:
             self.say("Choose a status first (arrows, then Space).")
             return
-        value = {field: self.query_one(f"#{field}", Input).value
-                 for field in ("follow_up_owner", "due", "signposting", "note")}
-        await self.app.services.ic(checkins.record, self.session, self.row.scene, self.row.ref,
-                                   chosen.id.replace("_", "-"), note=value["note"], signposting=value["signposting"],
-                                   follow_up_owner=value["follow_up_owner"], due=value["due"] or None)
+        value = {
+            field: self.query_one(f"#{field}", Input).value
+            for field in ("follow_up_owner", "due", "signposting", "note")
+        }
+        await self.app.services.ic(
+            checkins.record,
+            self.session,
+            self.row.scene,
+            self.row.ref,
+            chosen.id.replace("_", "-"),
+            note=value["note"],
+            signposting=value["signposting"],
+            follow_up_owner=value["follow_up_owner"],
+            due=value["due"] or None,
+        )
         self.dismiss(True)
 
 
@@ -278,8 +306,14 @@ class FollowUpsScreen(ListScreen[ICCheckin]):
 
     CONFIDENTIAL = True
     BINDINGS = [Binding("escape", "close", "Back"), Binding("d,D", "done", "Done today")]
-    COLUMNS = (Col("Scene", width=5), Col("Name", share=2), Col("Owner", share=1), Col("Due", width=10),
-               Col("Done on", width=10), Col("", width=7))
+    COLUMNS = (
+        Col("Scene", width=5),
+        Col("Name", share=2),
+        Col("Owner", share=1),
+        Col("Due", width=10),
+        Col("Done on", width=10),
+        Col("", width=7),
+    )
 
     def __init__(self, session: checkins.ICSession) -> None:
         super().__init__()
@@ -299,8 +333,14 @@ class FollowUpsScreen(ListScreen[ICCheckin]):
         return str(row.id)
 
     def cells(self, row: ICCheckin) -> tuple[str, ...]:
-        return (row.scene, row.name, row.follow_up_owner or "", row.follow_up_due or "", row.follow_up_done_on or "",
-                "OVERDUE" if row.overdue else "")
+        return (
+            row.scene,
+            row.name,
+            row.follow_up_owner or "",
+            row.follow_up_due or "",
+            row.follow_up_done_on or "",
+            "OVERDUE" if row.overdue else "",
+        )
 
     def action_done(self) -> None:
         row = self.current()

@@ -39,13 +39,27 @@ class Entry:
 
 
 def entries(view: door_view.ChecklistView) -> list[Entry]:
-    rows = [Entry(PERFORMER, ack.ref, ack.name,
-                  (f"saw the list {local_time(ack.at)}" + (f", recorded by {ack.by} for them" if ack.for_them else ""))
-                  if ack.at else "has not seen the approved list", done=ack.at is not None)
-            for ack in view.agreed.performers]
-    rows += [Entry(UNSEEN, unseen.ref, unseen.name,
-                   f"not yet told: {', '.join(unseen.zones)}, approved by {unseen.approved_by}")
-             for unseen in view.agreed.not_told]
+    rows = [
+        Entry(
+            PERFORMER,
+            ack.ref,
+            ack.name,
+            (f"saw the list {local_time(ack.at)}" + (f", recorded by {ack.by} for them" if ack.for_them else ""))
+            if ack.at
+            else "has not seen the approved list",
+            done=ack.at is not None,
+        )
+        for ack in view.agreed.performers
+    ]
+    rows += [
+        Entry(
+            UNSEEN,
+            unseen.ref,
+            unseen.name,
+            f"not yet told: {', '.join(unseen.zones)}, approved by {unseen.approved_by}",
+        )
+        for unseen in view.agreed.not_told
+    ]
     return rows
 
 
@@ -53,8 +67,11 @@ class AgreedListScreen(ListScreen[Entry]):
     """The performers' acknowledgements and who they are not yet told of, for one scene; Escape goes back."""
 
     CONFIDENTIAL = True  # part of IC mode: it closes with it when a badge is scanned
-    BINDINGS = [Binding("escape", "close", "Back"), Binding("enter", "record", "Record"),
-                Binding("o,O", "object", "A performer objects")]
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("enter", "record", "Record"),
+        Binding("o,O", "object", "A performer objects"),
+    ]
     COLUMNS = (Col("", width=9), Col("Name", share=1, least=10), Col("", share=2, least=12))
 
     def __init__(self, session: ICSession, scene: str) -> None:
@@ -64,12 +81,12 @@ class AgreedListScreen(ListScreen[Entry]):
         self.changed = False
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Scene {self.scene}: who the performers know will be there", classes="title", id="heading",
-                    markup=False)
+        yield Label(
+            f"Scene {self.scene}: who the performers know will be there", classes="title", id="heading", markup=False
+        )
         yield Table(id="rows", cursor_type="row", zebra_stripes=True)
         yield Static(id="message", classes="message", markup=False)
-        yield Static("Enter: record it    O: a performer objects to them    Escape: back",
-                     id="keys", markup=False)
+        yield Static("Enter: record it    O: a performer objects to them    Escape: back", id="keys", markup=False)
         yield Footer()
 
     def say(self, words: str) -> None:
@@ -90,8 +107,10 @@ class AgreedListScreen(ListScreen[Entry]):
             return
         told = len(self.view.agreed.not_told)
         self.query_one("#heading", Label).update(
-            f"Scene {self.scene}: performers not yet told: {told}" if told else
-            f"Scene {self.scene}: the performers know everyone on the list")
+            f"Scene {self.scene}: performers not yet told: {told}"
+            if told
+            else f"Scene {self.scene}: the performers know everyone on the list"
+        )
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         self.action_record()
@@ -105,13 +124,19 @@ class AgreedListScreen(ListScreen[Entry]):
                 self.say(f"{row.name} has seen the list as it stands; anyone added later shows here to be told.")
                 return
             people = ", ".join(self.view.approved) or "nobody yet"
-            question = Confirm(f"{row.name}: you have seen who will be there?",
-                               f"The approved list of scene {self.scene} now: {people}. Anyone added later is "
-                               "flagged until the IC has told you and you agreed.", yes="recorded by the IC, for them")
+            question = Confirm(
+                f"{row.name}: you have seen who will be there?",
+                f"The approved list of scene {self.scene} now: {people}. Anyone added later is "
+                "flagged until the IC has told you and you agreed.",
+                yes="recorded by the IC, for them",
+            )
             self.app.push_screen(question, lambda yes: self._then(yes, agreed_list.acknowledge_in_ic_mode, row))
         else:
-            question = Confirm(f"The performers were told {row.name} will be there, and agreed?",
-                               f"{row.name}: {row.state}. Recorded as told by you, the IC.", yes="yes, they agreed")
+            question = Confirm(
+                f"The performers were told {row.name} will be there, and agreed?",
+                f"{row.name}: {row.state}. Recorded as told by you, the IC.",
+                yes="yes, they agreed",
+            )
             self.app.push_screen(question, lambda yes: self._then(yes, agreed_list.told_in_ic_mode, row))
 
     def action_object(self) -> None:
@@ -121,9 +146,12 @@ class AgreedListScreen(ListScreen[Entry]):
         if row.kind == PERFORMER:
             self.say("O is for someone added to the list: a performer of the scene stays on it.")
             return
-        question = Confirm(f"A performer objects to {row.name} being there?",
-                           f"{row.name} comes off the approved list of scene {self.scene} and, if inside, is marked "
-                           "out. No reason is asked, and who objected is not recorded.", yes="take them off the list")
+        question = Confirm(
+            f"A performer objects to {row.name} being there?",
+            f"{row.name} comes off the approved list of scene {self.scene} and, if inside, is marked "
+            "out. No reason is asked, and who objected is not recorded.",
+            yes="take them off the list",
+        )
         self.app.push_screen(question, lambda yes: self._then(yes, agreed_list.object_in_ic_mode, row))
 
     def _then(self, yes: bool | None, service: Callable[..., Any], row: Entry) -> None:
@@ -134,8 +162,10 @@ class AgreedListScreen(ListScreen[Entry]):
         result = await self.app.services.ic(service, self.session, self.scene, row.ref)
         self.changed = True
         if service is agreed_list.object_in_ic_mode:
-            self.say(f"Recorded: {row.name} is off the approved list."
-                     + (f" Marked out of: {', '.join(result)}." if result else ""))
+            self.say(
+                f"Recorded: {row.name} is off the approved list."
+                + (f" Marked out of: {', '.join(result)}." if result else "")
+            )
         elif service is agreed_list.told_in_ic_mode:
             self.say(f"Recorded: the performers were told of {row.name} and agreed.")
         else:

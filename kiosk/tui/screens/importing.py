@@ -39,9 +39,11 @@ class ImportScreen(Form):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
             yield Label("Import people from a spreadsheet (.xlsx) or CSV file", classes="title")
-            yield Static("Headers such as Name (or First and Last name), Dept, Position and Cast/Crew are "
-                         "found by themselves. Type the file's path and press Enter for a dry run: nothing is "
-                         "saved until you press F2.")
+            yield Static(
+                "Headers such as Name (or First and Last name), Dept, Position and Cast/Crew are "
+                "found by themselves. Type the file's path and press Enter for a dry run: nothing is "
+                "saved until you press F2."
+            )
             yield Input(placeholder="Path of the file, e.g. /media/usb/crew.xlsx", id="path")
             with Horizontal(classes="fields"):
                 yield Input(placeholder="Sheet (default: the first)", id="sheet")
@@ -69,9 +71,14 @@ class ImportScreen(Form):
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # Enter here is the dry run, not Form's move to the next field
         path = self.value("#path")
-        self.app.services.run(self, self.dry_run, Path(path).expanduser() if path else None,
-                              say=lambda words: self.say(f"Cannot check the file: {words}"), group="save",
-                              exclusive=True)
+        self.app.services.run(
+            self,
+            self.dry_run,
+            Path(path).expanduser() if path else None,
+            say=lambda words: self.say(f"Cannot check the file: {words}"),
+            group="save",
+            exclusive=True,
+        )
 
     def source(self) -> RosterSource:
         """The options as typed; ``ServiceError`` in words for an unreadable header mapping."""
@@ -81,8 +88,12 @@ class ImportScreen(Form):
         except ValueError as error:
             raise ServiceError(str(error)) from None
         kind = self.KIND_CHOICES[max(self.query_one("#kind", RadioSet).pressed_index, 0)]
-        return RosterSource(sheet=self.value("#sheet") or None, encoding=self.value("#encoding") or None,
-                            columns=columns, kind=None if kind == "file" else kind)
+        return RosterSource(
+            sheet=self.value("#sheet") or None,
+            encoding=self.value("#encoding") or None,
+            columns=columns,
+            kind=None if kind == "file" else kind,
+        )
 
     async def dry_run(self, path: Path | None) -> None:
         details = self.query_one("#details", Table)
@@ -98,21 +109,24 @@ class ImportScreen(Form):
         except OSError as error:
             self.say(_unreadable(path, error))
             return
-        result = await self.app.services.db(roster.import_people, data, self.app.kiosk_id, dry_run=True,
-                                            source=source)
+        result = await self.app.services.db(roster.import_people, data, self.app.kiosk_id, dry_run=True, source=source)
         details.display = True
         if result.errors:
             for problem in result.errors:
                 details.add_row(f"line {problem.line}" + (f", {problem.cell}" if problem.cell else ""), problem.reason)
             lines = len({problem.line for problem in result.errors})
-            self.say(f"{path.name}: {len(result.errors)} problem(s) on {lines} line(s). Nothing was imported: "
-                     "fix the file (or the options), then Enter to check it again.")
+            self.say(
+                f"{path.name}: {len(result.errors)} problem(s) on {lines} line(s). Nothing was imported: "
+                "fix the file (or the options), then Enter to check it again."
+            )
             return
         self.checked = (data, source)
         for where, what in _what_it_read(result):
             details.add_row(where, what)
-        self.say(f"Dry run of {path.name}: {len(result.added)} to add, {len(result.updated)} to update, "
-                 f"{len(result.unchanged)} unchanged. Nothing is saved yet: F2 imports for real.")
+        self.say(
+            f"Dry run of {path.name}: {len(result.added)} to add, {len(result.updated)} to update, "
+            f"{len(result.unchanged)} unchanged. Nothing is saved yet: F2 imports for real."
+        )
 
     async def save(self) -> None:
         """Imports the very bytes, with the very options, that a dry run found without problems."""
@@ -121,8 +135,7 @@ class ImportScreen(Form):
             return
         data, source = self.checked
         # on its own connection: a long list goes in in chunks, and the door's scans go in between them
-        self.dismiss(await self.app.services.long_write(roster.import_people, data, self.app.kiosk_id,
-                                                        source=source))
+        self.dismiss(await self.app.services.long_write(roster.import_people, data, self.app.kiosk_id, source=source))
 
 
 def _what_it_read(result: ImportResult) -> list[tuple[str, str]]:

@@ -57,8 +57,11 @@ class SupervisorMenu(ModalScreen[None]):
         else:
             self.dismiss(None)
             screens: dict[str, type[Screen[Any]]] = {
-                "people": people.PeopleScreen, "scenes": scene_screens.ScenesScreen, "badges": badges.BadgesScreen,
-                "reports": reports.ReportsScreen}
+                "people": people.PeopleScreen,
+                "scenes": scene_screens.ScenesScreen,
+                "badges": badges.BadgesScreen,
+                "reports": reports.ReportsScreen,
+            }
             self.app.push_screen(screens[str(choice)]())
 
     def _scene_chosen(self, ref: str | None) -> None:
@@ -76,9 +79,14 @@ class SupervisorMenu(ModalScreen[None]):
             who = f"Still inside ({len(inside)}): {who}{'; ...' if len(inside) > 8 else ''}"
         else:
             who = "Nobody is inside any closed set."
-        self.app.push_screen(Confirm("Leave the kiosk?", f"{who}\nUntil it is started again this door answers no "
-                                                         "scans and records nothing.", yes="exit the kiosk"),
-                             self._leave)
+        self.app.push_screen(
+            Confirm(
+                "Leave the kiosk?",
+                f"{who}\nUntil it is started again this door answers no scans and records nothing.",
+                yes="exit the kiosk",
+            ),
+            self._leave,
+        )
 
     def _leave(self, leave: bool | None) -> None:
         if leave:
@@ -94,8 +102,9 @@ class ChooseSceneScreen(ListScreen[scenes.SceneSummary]):
     COLUMNS = (Col("Ref", width=6), Col("State", width=8), Col("Title", share=3), Col("Approved", width=8))
 
     def compose(self) -> ComposeResult:
-        yield Label("Choose the scene at this door (Enter); O puts its closed set in force", classes="title",
-                    id="heading")
+        yield Label(
+            "Choose the scene at this door (Enter); O puts its closed set in force", classes="title", id="heading"
+        )
         yield Table(id="rows", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -149,8 +158,11 @@ class OpenAnywayForm(Form):
         with Vertical(classes="dialog wide"):
             yield Label(f"Scene {self.scene} is not ready to open", classes="title", markup=False)
             yield Static(f"Still open: {self.outstanding}.", id="outstanding", markup=False)
-            yield Static("Open it anyway only for a reason the performers and the IC agreed to; the report prints "
-                         "it, and what was outstanding. Escape: back, not opened.", markup=False)
+            yield Static(
+                "Open it anyway only for a reason the performers and the IC agreed to; the report prints "
+                "it, and what was outstanding. Escape: back, not opened.",
+                markup=False,
+            )
             yield Input(placeholder="Why it opens now (printed in the report)", id="reason")
             yield Input(placeholder="Supervisor PIN", password=True, id="pin")
             yield Static(id="message", classes="message", markup=False)

@@ -37,8 +37,12 @@ class NoIcScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"Scene {self.scene}: working without an intimacy coordinator", classes="title",
-                        id="heading", markup=False)
+            yield Label(
+                f"Scene {self.scene}: working without an intimacy coordinator",
+                classes="title",
+                id="heading",
+                markup=False,
+            )
             yield Static(ASK, id="message", markup=False)
             yield Static("Escape: back to the door", id="keys", markup=False)
 
@@ -58,8 +62,10 @@ class NoIcScreen(ModalScreen[bool]):
         performer = await self.app.services.db(no_ic.identify, self.scene, code)
         self.code, self.performer = code, performer
         if performer.chose:
-            words = (f"{performer.name}: you chose to work without an IC. Withdraw that choice now? No reason is "
-                     "needed. The set goes on hold until an intimacy coordinator is here.")
+            words = (
+                f"{performer.name}: you chose to work without an IC. Withdraw that choice now? No reason is "
+                "needed. The set goes on hold until an intimacy coordinator is here."
+            )
             keys = "Enter: withdraw my choice    Escape: no, back"
         else:
             words = f"{performer.name}: work on this scene without an intimacy coordinator?\n\n{NO_IC_PROMISE}"
@@ -78,13 +84,19 @@ class NoIcScreen(ModalScreen[bool]):
         self.recorded, self.code = True, None
         name = choice.performer.name
         if withdraw:
-            words = f"{name}: your choice is withdrawn." + (" The set is ON HOLD until an IC is here."
-                                                           if choice.held else "")
+            words = f"{name}: your choice is withdrawn." + (
+                " The set is ON HOLD until an IC is here." if choice.held else ""
+            )
         else:
-            words = (f"{name}: your choice is recorded. You can withdraw it at any time, without a reason: scan "
-                     "your badge here again (N).")
-            words += ("\nEvery performer chose it: the scene runs without an IC." if choice.without_ic else
-                      "\nThe scene still needs an IC until every performer has made this choice themselves.")
+            words = (
+                f"{name}: your choice is recorded. You can withdraw it at any time, without a reason: scan "
+                "your badge here again (N)."
+            )
+            words += (
+                "\nEvery performer chose it: the scene runs without an IC."
+                if choice.without_ic
+                else "\nThe scene still needs an IC until every performer has made this choice themselves."
+            )
         self.query_one("#message", Static).update(words)
         self.query_one("#keys", Static).update("Enter or Escape: back to the door")
 

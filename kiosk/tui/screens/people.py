@@ -23,8 +23,14 @@ from kiosk.tui.widgets import Col, Table, local_time
 class PersonList(FilteredList[Person]):
     """Everyone in the production, filtered as the supervisor types."""
 
-    COLUMNS = (Col("Ref", share=1, least=4), Col("Name", share=4), Col("Kind", width=4), Col("Badge issued", width=12),
-               Col("Department", share=2), Col("Role", share=2))
+    COLUMNS = (
+        Col("Ref", share=1, least=4),
+        Col("Name", share=4),
+        Col("Kind", width=4),
+        Col("Badge issued", width=12),
+        Col("Department", share=2),
+        Col("Role", share=2),
+    )
     TITLE_WORD = "People"
     FILTER_HINT = "Filter: part of a name, ref, department or role (Enter: to the table)"
 
@@ -78,8 +84,10 @@ class PeopleScreen(PersonList):
 
     def _imported(self, result: ImportResult | None) -> None:
         if result:
-            self.notify(f"Imported: {len(result.added)} added, {len(result.updated)} updated, "
-                        f"{len(result.unchanged)} unchanged.")
+            self.notify(
+                f"Imported: {len(result.added)} added, {len(result.updated)} updated, "
+                f"{len(result.unchanged)} unchanged."
+            )
             self.load()
 
 
@@ -129,7 +137,9 @@ class PersonForm(Form):
         self.has_photo = kept is not None
         self.query_one("#photo_state", Static).update(
             f"Photo: on file ({kept.width}x{kept.height}, {max(1, kept.size // 1000)} KB); a new path replaces it"
-            if kept else "Photo: none")
+            if kept
+            else "Photo: none"
+        )
         self.query_one("#remove_photo").display = self.has_photo
 
     async def save(self) -> None:
@@ -148,11 +158,14 @@ class PersonForm(Form):
             ref = self.value("#ref")
             owner = self.taken.get(ref or (ref_from_name(name) if name else ""))
             if owner:
-                self.say(f"The ref {ref or ref_from_name(name)!r} is {owner}'s already: type another ref, "
-                         "or edit them from the table (F3).")
+                self.say(
+                    f"The ref {ref or ref_from_name(name)!r} is {owner}'s already: type another ref, "
+                    "or edit them from the table (F3)."
+                )
                 return
-        person = await self.app.services.db(roster.add_person, self.app.kiosk_id, name, kind,
-                                            self.value("#department"), self.value("#role"), ref)
+        person = await self.app.services.db(
+            roster.add_person, self.app.kiosk_id, name, kind, self.value("#department"), self.value("#role"), ref
+        )
         by = f"supervisor at {self.app.kiosk_id}"
         if prepared is not None:
             await self.app.services.db(photos.keep, person.ref, prepared, by, self.app.kiosk_id)

@@ -52,8 +52,10 @@ class SetPinScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("First run: set the supervisor PIN", classes="title")
-            yield Static(f"{access.PIN_MIN_LENGTH} or more digits. It guards leaving the kiosk, choosing the "
-                         "scene, setup and reports. Keep it away from the door.")
+            yield Static(
+                f"{access.PIN_MIN_LENGTH} or more digits. It guards leaving the kiosk, choosing the "
+                "scene, setup and reports. Keep it away from the door."
+            )
             yield Input(password=True, placeholder="New PIN", id="pin")
             yield Input(password=True, placeholder="The same PIN again", id="again")
             yield Static(id="message", classes="message", markup=False)

@@ -29,8 +29,11 @@ def checklist_lines(view: door_view.ChecklistView) -> str:
         lines.append(f"{mark} {state.item.words}{optional}: {state.detail}{who}")
         lines += [f"    WARNING: {warning}" for warning in state.warnings]
     if view.agreed.not_told:
-        lines.append(f"Performers not yet told: {len(view.agreed.not_told)} - "
-                     + ", ".join(unseen.name for unseen in view.agreed.not_told) + " (the IC records it)")
+        lines.append(
+            f"Performers not yet told: {len(view.agreed.not_told)} - "
+            + ", ".join(unseen.name for unseen in view.agreed.not_told)
+            + " (the IC records it)"
+        )
     return "\n".join(lines)
 
 
@@ -63,14 +66,25 @@ class ChecklistScreen(ModalScreen[None]):
         self.view = view
         outstanding = len(view.checklist.outstanding)
         self.query_one("#heading", Label).update(
-            f"Scene {self.scene}: " + ("ready to open" if not outstanding else f"{outstanding} item(s) still open"))
+            f"Scene {self.scene}: " + ("ready to open" if not outstanding else f"{outstanding} item(s) still open")
+        )
         self.query_one("#items", Static).update(checklist_lines(view))
         choices = self.query_one("#choices", OptionList)
         choices.clear_options()
-        choices.add_options([Option(f"Confirm: {state.item.words}", id=f"item:{state.item.id}")
-                             for state in view.checklist.readiness.items if not state.met and not state.item.automatic])
-        choices.add_options([Option(f"{ack.name} has seen the approved list", id=f"ack:{ack.ref}")
-                             for ack in view.agreed.performers if ack.at is None])
+        choices.add_options(
+            [
+                Option(f"Confirm: {state.item.words}", id=f"item:{state.item.id}")
+                for state in view.checklist.readiness.items
+                if not state.met and not state.item.automatic
+            ]
+        )
+        choices.add_options(
+            [
+                Option(f"{ack.name} has seen the approved list", id=f"ack:{ack.ref}")
+                for ack in view.agreed.performers
+                if ack.at is None
+            ]
+        )
         choices.display = bool(choices.option_count)
         if choices.option_count:
             choices.highlighted = 0
@@ -84,8 +98,7 @@ class ChecklistScreen(ModalScreen[None]):
             self._show_list(key)
 
     async def _confirm(self, item: str) -> None:
-        await self.app.services.db(readiness.confirm, self.scene, item, f"AD at {self.app.kiosk_id}",
-                                   self.app.kiosk_id)
+        await self.app.services.db(readiness.confirm, self.scene, item, f"AD at {self.app.kiosk_id}", self.app.kiosk_id)
         self.reload()
 
     def _show_list(self, performer: str) -> None:
@@ -95,16 +108,21 @@ class ChecklistScreen(ModalScreen[None]):
         name = next(ack.name for ack in self.view.agreed.performers if ack.ref == performer)
         people = ", ".join(self.view.approved) or "nobody yet"
         self.app.push_screen(
-            Confirm(f"{name}: you have seen who will be there?",
-                    f"The approved list of scene {self.scene} now: {people}. Anyone added later is flagged until "
-                    "the IC has told you and you agreed.", yes="recorded at the door, for them"),
-            lambda yes: self._acknowledged(yes, performer))
+            Confirm(
+                f"{name}: you have seen who will be there?",
+                f"The approved list of scene {self.scene} now: {people}. Anyone added later is flagged until "
+                "the IC has told you and you agreed.",
+                yes="recorded at the door, for them",
+            ),
+            lambda yes: self._acknowledged(yes, performer),
+        )
 
     def _acknowledged(self, yes: bool | None, performer: str) -> None:
         if yes:
             self.app.services.run(self, self._acknowledge, performer)
 
     async def _acknowledge(self, performer: str) -> None:
-        await self.app.services.db(agreed_list.acknowledge, self.scene, performer, f"AD at {self.app.kiosk_id}",
-                                   self.app.kiosk_id)
+        await self.app.services.db(
+            agreed_list.acknowledge, self.scene, performer, f"AD at {self.app.kiosk_id}", self.app.kiosk_id
+        )
         self.reload()

@@ -48,8 +48,11 @@ def headcount_bars(scene: SceneReport, bars: int = CHART_BARS) -> list[int]:
 class ReportsScreen(Screen[None]):
     app: KioskApp
     GUARDED = True
-    BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("f2", "export", "Export"),
-                Binding("f5", "choose", "Scene or day")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Back"),
+        Binding("f2", "export", "Export"),
+        Binding("f5", "choose", "Scene or day"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,8 +67,13 @@ class ReportsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Table).set_columns(Col("Time", width=14), Col("Scene", width=5), Col("What", share=3),
-                                          Col("Name", share=2), Col("Zone", width=8))
+        self.query_one(Table).set_columns(
+            Col("Time", width=14),
+            Col("Scene", width=5),
+            Col("What", share=3),
+            Col("Name", share=2),
+            Col("Zone", width=8),
+        )
 
     def action_choose(self) -> None:
         self.query_one("#which", Input).focus()
@@ -74,28 +82,38 @@ class ReportsScreen(Screen[None]):
         self.app.services.run(self, self._choose, event.value.strip(), group="report", exclusive=True)
 
     async def _choose(self, which: str) -> None:
-        self.report = await self.app.services.read(reports.day_report if DAY.match(which) else reports.scene_report,
-                                                   which)
+        self.report = await self.app.services.read(
+            reports.day_report if DAY.match(which) else reports.scene_report, which
+        )
         await self.show(self.report)
 
     async def show(self, report: Report) -> None:
         charts = self.query_one("#charts", VerticalScroll)
         await charts.remove_children()
-        parts: list[Widget] = [Static(report.title, classes="title", markup=False),
-                               Static(report.audit.words, markup=False)]
+        parts: list[Widget] = [
+            Static(report.title, classes="title", markup=False),
+            Static(report.audit.words, markup=False),
+        ]
         if not report.scenes:
             parts.append(Static("No door activity."))
         for scene in report.scenes:
             figures = ", ".join(f"{label.lower()} {count}" for label, count in scene.summary())
-            parts += [Static(f"Scene {scene.ref} {scene.title}: {figures}", markup=False),
-                      Sparkline(headcount_bars(scene), summary_function=max)]
+            parts += [
+                Static(f"Scene {scene.ref} {scene.title}: {figures}", markup=False),
+                Sparkline(headcount_bars(scene), summary_function=max),
+            ]
         await charts.mount_all(parts)
         table = self.query_one(Table)
         table.clear()
         for scene in report.scenes:
             for event in scene.events:
-                table.add_row(event.at.strftime("%m-%d %H:%M:%S"), scene.ref, event.words,
-                              event.name or event.raw or "", event.zone or "")
+                table.add_row(
+                    event.at.strftime("%m-%d %H:%M:%S"),
+                    scene.ref,
+                    event.words,
+                    event.name or event.raw or "",
+                    event.zone or "",
+                )
         table.focus()
 
     def action_export(self) -> None:
@@ -125,8 +143,9 @@ class ExportForm(Form):
                 yield RadioButton("A4", value=True, id="a4")
                 yield RadioButton("Letter", id="letter")
             yield Checkbox("CSV for Excel (with a byte-order mark)", id="bom")
-            yield Input(str(self.app.store.path.parent / "reports" / name), id="path",
-                        placeholder="File, without the extension")
+            yield Input(
+                str(self.app.store.path.parent / "reports" / name), id="path", placeholder="File, without the extension"
+            )
             yield Static("F2: export    Escape: cancel")
             yield Static(id="message", classes="message", markup=False)
 
@@ -151,8 +170,7 @@ class ExportForm(Form):
             else:
                 self.say("Not exported: choose another name, or F2 again to replace it.")
 
-        self.app.push_screen(Confirm(f"{path.name} exists already. Replace it?", str(path), yes="replace it"),
-                             answered)
+        self.app.push_screen(Confirm(f"{path.name} exists already. Replace it?", str(path), yes="replace it"), answered)
 
     async def save(self) -> None:
         from kiosk.reports import render
@@ -165,7 +183,8 @@ class ExportForm(Form):
             self.say(f"Cannot write there: {error.strerror}.")
             return
         self.say("Exporting...")
-        written = await self.app.services.draw(render, self.report, path, fmt, paper=paper,
-                                               bom=fmt == "csv" and self.query_one(Checkbox).value)
+        written = await self.app.services.draw(
+            render, self.report, path, fmt, paper=paper, bom=fmt == "csv" and self.query_one(Checkbox).value
+        )
         self.notify(f"Report written to {written}.")
         self.dismiss(None)

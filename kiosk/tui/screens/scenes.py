@@ -22,8 +22,15 @@ class ScenesScreen(ListScreen[SceneSummary]):
         Binding("f2", "add", "New scene"),
         Binding("f3", "approvals", "Approved list"),
     ]
-    COLUMNS = (Col("Ref", width=5), Col("Title", share=3), Col("Location", share=2), Col("Date", width=10),
-               Col("State", width=7), Col("Coordinator", share=2), Col("Approved", width=8))
+    COLUMNS = (
+        Col("Ref", width=5),
+        Col("Title", share=3),
+        Col("Location", share=2),
+        Col("Date", width=10),
+        Col("State", width=7),
+        Col("Coordinator", share=2),
+        Col("Approved", width=8),
+    )
 
     def compose(self) -> ComposeResult:
         yield Label("Scenes", id="heading", classes="title")
@@ -41,7 +48,8 @@ class ScenesScreen(ListScreen[SceneSummary]):
 
     def shown(self) -> None:
         self.query_one("#heading", Label).update(
-            f"Scenes: {len(self.rows)} (Enter: approved list)" if self.rows else "No scenes yet: F2 creates one.")
+            f"Scenes: {len(self.rows)} (Enter: approved list)" if self.rows else "No scenes yet: F2 creates one."
+        )
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         self.action_approvals()
@@ -91,10 +99,16 @@ class SceneForm(Form):
     async def save(self) -> None:
         ref = self.value("#ref")
         coordinator = self.query_one("#coordinator", PersonPicker).refs
-        await self.app.services.db(scenes.add_scene, ref, self.value("#title"), self.app.kiosk_id,
-                                   self.value("#location"), self.value("#date"),
-                                   coordinator[0] if coordinator else None,
-                                   self.query_one("#performers", PersonPicker).refs)
+        await self.app.services.db(
+            scenes.add_scene,
+            ref,
+            self.value("#title"),
+            self.app.kiosk_id,
+            self.value("#location"),
+            self.value("#date"),
+            coordinator[0] if coordinator else None,
+            self.query_one("#performers", PersonPicker).refs,
+        )
         self.dismiss(ref)
 
 
@@ -106,8 +120,14 @@ class ApprovalsScreen(ListScreen[ApprovedPerson]):
         Binding("f2", "approve", "Approve people"),
         Binding("delete,f8", "remove", "Remove approval"),
     ]
-    COLUMNS = (Col("Name", share=3), Col("Ref", share=1, least=4), Col("Zone", width=8), Col("Approved by", share=2),
-               Col("When", width=16), Col("Note", width=9))
+    COLUMNS = (
+        Col("Name", share=3),
+        Col("Ref", share=1, least=4),
+        Col("Zone", width=8),
+        Col("Approved by", share=2),
+        Col("When", width=16),
+        Col("Note", width=9),
+    )
 
     def __init__(self, scene: SceneSummary) -> None:
         super().__init__()
@@ -125,16 +145,24 @@ class ApprovalsScreen(ListScreen[ApprovedPerson]):
         return f"{row.ref}/{row.zone}"
 
     def cells(self, row: ApprovedPerson) -> tuple[str, ...]:
-        return (row.name, row.ref, row.zone, row.approved_by, local_time(row.approved_at, date=True),
-                "temporary" if row.temporary else "")
+        return (
+            row.name,
+            row.ref,
+            row.zone,
+            row.approved_by,
+            local_time(row.approved_at, date=True),
+            "temporary" if row.temporary else "",
+        )
 
     def shown(self) -> None:
         counts = {zone: sum(row.zone == zone for row in self.rows) for zone in ("set", "monitors")}
-        temporary = " (temporary: let in by an escalation at the door)" if any(row.temporary for row in self.rows) \
-            else ""
+        temporary = (
+            " (temporary: let in by an escalation at the door)" if any(row.temporary for row in self.rows) else ""
+        )
         self.query_one("#heading", Label).update(
             f"Scene {self.scene.ref}: {self.scene.title} - approved for the set: {counts['set']}, "
-            f"for the monitors: {counts['monitors']}{temporary}")
+            f"for the monitors: {counts['monitors']}{temporary}"
+        )
 
     def action_approve(self) -> None:
         self.app.push_screen(ApproveForm(self.scene.ref), self._changed)
@@ -180,8 +208,9 @@ class ApproveForm(Form):
             self.say("Choose someone first: type part of a name, Enter, then Enter on each person.")
             return
         zone = scenes.ZONE_CHOICES[self.query_one("#zone", RadioSet).pressed_index]
-        approved = await self.app.services.db(scenes.approve, self.scene, people, self.value("#by"),
-                                              self.app.kiosk_id, zone)
+        approved = await self.app.services.db(
+            scenes.approve, self.scene, people, self.value("#by"), self.app.kiosk_id, zone
+        )
         self.dismiss(f"Approved for {zone}: {', '.join(person.name for person in approved)}.")
 
 
@@ -199,14 +228,18 @@ class RemoveApprovalForm(Form):
     def compose(self) -> ComposeResult:
         approval = self.approval
         with Vertical(classes="dialog"):
-            yield Label(f"Remove {approval.name} ({approval.ref}) from the {approval.zone} list of scene "
-                        f"{self.scene}?", classes="title", markup=False)
+            yield Label(
+                f"Remove {approval.name} ({approval.ref}) from the {approval.zone} list of scene {self.scene}?",
+                classes="title",
+                markup=False,
+            )
             yield Input(placeholder="Removed by (a name, for the record), then Enter", id="by")
             yield Static(id="message", classes="message", markup=False)
         yield Footer()
 
     async def save(self) -> None:
         approval = self.approval
-        await self.app.services.db(scenes.unapprove, self.scene, (approval.ref,), self.value("#by"),
-                                   self.app.kiosk_id, approval.zone)
+        await self.app.services.db(
+            scenes.unapprove, self.scene, (approval.ref,), self.value("#by"), self.app.kiosk_id, approval.zone
+        )
         self.dismiss(f"{approval.name} is no longer approved for the {approval.zone} of scene {self.scene}.")
