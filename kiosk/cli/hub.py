@@ -140,8 +140,8 @@ def hub_status(dsn: str, as_json: bool) -> None:
         emit_json(asdict(shown))
         return
     click.echo(
-        f"Hub schema version {shown.schema_version}: {shown.events} event(s), {shown.blobs} sealed blob(s) "
-        f"held, {shown.erased} erased."
+        f"Hub schema version {shown.schema_version}: {shown.events} event(s), {shown.blobs} sealed blob(s) and "
+        f"{shown.photos} photo(s) held, {shown.erased} erased."
     )
     table(
         [

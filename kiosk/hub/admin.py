@@ -141,7 +141,8 @@ class DeviceStatus:
 class HubStatus:
     schema_version: int
     events: int
-    blobs: int
+    blobs: int  # sealed check-in content
+    photos: int
     erased: int
     devices: list[DeviceStatus] = field(default_factory=list)
 
@@ -161,13 +162,13 @@ def status(admin_dsn: str, password: str | None = None) -> HubStatus:
     """Every device with its last seen time, last seq, events held and clock skew, and the hub's totals."""
     with _admin(admin_dsn, password) as conn, snapshot(conn):
         devices = [DeviceStatus(*row) for row in conn.execute(_STATUS)]
-        version, blobs, erased = only_row(
+        version, blobs, photos, erased = only_row(
             conn.execute(
                 "SELECT (SELECT max(version) FROM hub.migrations), (SELECT count(*) FROM hub.sealed), "
-                "(SELECT count(*) FROM hub.erased)"
+                "(SELECT count(*) FROM hub.photos), (SELECT count(*) FROM hub.erased)"
             )
         )
-    return HubStatus(version, sum(device.events for device in devices), blobs, erased, devices)
+    return HubStatus(version, sum(device.events for device in devices), blobs, photos, erased, devices)
 
 
 @dataclass(frozen=True)

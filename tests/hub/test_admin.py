@@ -61,7 +61,8 @@ def test_status_shows_each_device(hub, chain):
     door.report_clock(datetime.now(UTC) - timedelta(minutes=5))
     hub.add("spare")
     shown = status(hub.admin_dsn, hub.password)
-    assert (shown.schema_version, shown.events, shown.blobs, shown.erased) == (len(MIGRATIONS), 4, 0, 0)
+    totals = (shown.schema_version, shown.events, shown.blobs, shown.photos, shown.erased)
+    assert totals == (len(MIGRATIONS), 4, 0, 0, 0)
     first, spare = shown.devices
     assert (first.name, first.last_seq, first.events, first.clock_flagged) == ("door-1", 4, 4, True)
     assert 299 < first.clock_skew_seconds < 302 and first.last_seen is not None and first.anomalies == 0

@@ -11,7 +11,7 @@ import pytest
 from kiosk.core import events
 from kiosk.core import record as rules
 from kiosk.core.events import Event
-from kiosk.hub import HubError
+from kiosk.hub import HubError, status
 from kiosk.hub.schema_v4 import PHOTO_MAX_BYTES
 from tests.hub_fixtures import WALL_MS
 from tests.photo_door import portrait_jpeg
@@ -74,6 +74,8 @@ def test_only_bytes_a_photo_event_of_the_sender_names_are_kept(hub):
         with pytest.raises(psycopg.errors.CheckViolation):
             raw.execute(statement, values)
     assert [row[0] for row in hub.sql().execute("SELECT digest FROM hub.photos")] == [digest]
+    shown = status(hub.admin_dsn, hub.password)  # what `kiosk hub status` says
+    assert (shown.blobs, shown.photos) == (0, 1)
 
 
 def test_a_device_inserts_only_its_own_photos_and_never_changes_or_removes_one(hub):
