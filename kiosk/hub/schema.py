@@ -296,59 +296,43 @@ CREATE POLICY insert_own ON hub.sealed FOR INSERT TO {DEVICE_GROUP}
     WITH CHECK (device = (SELECT hub.my_device()));
 """
 
+# The names the migrations' SQL is written with ({MALFORMED}, {DEVICE_GROUP}...): each takes those it uses.
+NAMES = {
+    "MALFORMED": MALFORMED,
+    "CONFLICT": CONFLICT,
+    "CHAIN_BROKEN": CHAIN_BROKEN,
+    "MISSING_BLOB": MISSING_BLOB,
+    "UNNAMED_PHOTO": UNNAMED_PHOTO,
+    "SEALED_FIELD": SEALED_FIELD,
+    "ERASE_FIELD": ERASE_FIELD,
+    "CHANNEL": CHANNEL,
+    "DEVICE_GROUP": DEVICE_GROUP,
+    "OFFICE_GROUP": OFFICE_GROUP,
+    "PHOTO_MAX_BYTES": PHOTO_MAX_BYTES,
+    "PHOTO_SET": PHOTO_SET,
+}
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "devices, events, sealed blobs, chain checks, device rights", INITIAL),
     Migration(
         2,
         "one digest or a list under sealed and erase, blobs checked at commit, anomaly counts",
-        SECOND.format(
-            MALFORMED=MALFORMED,
-            CONFLICT=CONFLICT,
-            CHAIN_BROKEN=CHAIN_BROKEN,
-            MISSING_BLOB=MISSING_BLOB,
-            SEALED_FIELD=SEALED_FIELD,
-            ERASE_FIELD=ERASE_FIELD,
-            CHANNEL=CHANNEL,
-            DEVICE_GROUP=DEVICE_GROUP,
-            OFFICE_GROUP=OFFICE_GROUP,
-        ),
+        SECOND.format_map(NAMES),
     ),
     Migration(
         3,
         "the same event checks, skipping those that cannot apply (no parents, no sealed or erase)",
-        THIRD.format(
-            MALFORMED=MALFORMED,
-            CONFLICT=CONFLICT,
-            CHAIN_BROKEN=CHAIN_BROKEN,
-            SEALED_FIELD=SEALED_FIELD,
-            ERASE_FIELD=ERASE_FIELD,
-            CHANNEL=CHANNEL,
-        ),
+        THIRD.format_map(NAMES),
     ),
     Migration(
         4,
         "people's photos: bytes named by a photo event, checked against its digest, erasable",
-        FOURTH.format(
-            PHOTO_MAX_BYTES=PHOTO_MAX_BYTES,
-            PHOTO_SET=PHOTO_SET,
-            SEALED_FIELD=SEALED_FIELD,
-            UNNAMED_PHOTO=UNNAMED_PHOTO,
-            MISSING_BLOB=MISSING_BLOB,
-            DEVICE_GROUP=DEVICE_GROUP,
-            OFFICE_GROUP=OFFICE_GROUP,
-        ),
+        FOURTH.format_map(NAMES),
     ),
     Migration(
         5,
         "the same event checks, with no query per event in the steady state (one lock and wake-up a push)",
-        FIFTH.format(
-            MALFORMED=MALFORMED,
-            CONFLICT=CONFLICT,
-            CHAIN_BROKEN=CHAIN_BROKEN,
-            SEALED_FIELD=SEALED_FIELD,
-            ERASE_FIELD=ERASE_FIELD,
-            CHANNEL=CHANNEL,
-        ),
+        FIFTH.format_map(NAMES),
     ),
 )
 
