@@ -175,12 +175,26 @@ class Services:
         return await self._read_call(service, *args, **kwargs)
 
     async def _read_call(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # nothing was written: told as a warning, the NOT RECORDED state untouched
+        return await self._apart(self._reading, self._in_reader, "warning", service, *args, **kwargs)
+
+    async def _apart(
+        self,
+        executor: Executor,
+        inside: Callable[..., T],
+        severity: SeverityLevel,
+        service: Callable[..., T],
+        *args: Any,
+        **kwargs: Any,
+    ) -> T:
+        """The call on a thread with a connection of its own (``inside`` opens it): a failure is told with
+        ``severity``, never taken for the door's NOT RECORDED (the door's own connection is not the one)."""
         task = self._task()
         try:
-            return await self._on(self._reading, self._in_reader, service, *args, **kwargs)
-        except Exception as error:  # nothing was written: told as a warning, the NOT RECORDED state untouched
+            return await self._on(executor, inside, service, *args, **kwargs)
+        except Exception as error:
             message, _ = self._words(error)
-            self._tell(task, message, severity="warning")
+            self._tell(task, message, severity=severity)
             raise Refused(message) from None
 
     def _in_reader(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -194,13 +208,7 @@ class Services:
         long write done in short transactions (a people import), so that the door's scans go in between them
         on the database thread.  A failure is told; it is not the door's NOT RECORDED (the write is all or
         nothing, and the door's own writes go on)."""
-        task = self._task()
-        try:
-            return await self._on(self._writing, self._in_writer, service, *args, **kwargs)
-        except Exception as error:
-            message, _ = self._words(error)
-            self._tell(task, message, severity="error")
-            raise Refused(message) from None
+        return await self._apart(self._writing, self._in_writer, "error", service, *args, **kwargs)
 
     def _in_writer(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self._writer is None:
