@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Input, Label
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, door, door_view, policy, scenes
+from kiosk.services import access, door, door_view, policy, roster, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
@@ -49,6 +49,13 @@ async def test_scan_admits_shows_the_person_and_is_stored(app, db, crew, keys):
         assert "ADMIT" in verdict_text(app) and "Ines Duarte - Camera, Director of photography" in verdict_text(app)
         assert scan_rows(db) == 1
         assert [row[0] for row in app.screen.query_one("#inside", RowsPanel).rows] == ["Ines Duarte"]
+
+
+async def test_a_person_with_no_role_is_shown_without_a_dangling_comma(app, db, crew, keys):
+    roster.add_person(db, KIOSK, "Ines Duarte", "crew", department="Camera", role="", ref="P01")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await keys.scanner(pilot, crew["P01"])
+        assert "Ines Duarte - Camera\n" in verdict_text(app) + "\n" and "Camera," not in verdict_text(app)
 
 
 @pytest.mark.parametrize("end", ["enter", "tab", None])

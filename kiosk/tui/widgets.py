@@ -98,7 +98,8 @@ class VerdictPanel(Static):
         self.update(Text.assemble((title, "bold"), "\n", advice, *(("\n", note) if note else ())))
 
     def show_verdict(self, verdict: Verdict) -> None:
-        who = f"{verdict.name} - {verdict.department}, {verdict.role}" if verdict.name else "Unknown badge"
+        work = ", ".join(part for part in (verdict.department, verdict.role) if part)  # either may be blank
+        who = (f"{verdict.name} - {work}" if work else verdict.name) if verdict.name else "Unknown badge"
         if verdict.reason in NOT_IN_FORCE:  # not a refusal at a closed set: the door is not guarding one
             self.set_classes("idle")
             self.update(
