@@ -18,12 +18,14 @@ from kiosk.cli import (
     table,
     warn_undrawable,
 )
+from kiosk.core.text import department_and_role
 from kiosk.files import owner_only
 from kiosk.services import door, scene_log
 
 
 def verdict_line(verdict: door.Verdict) -> str:
-    who = f"{verdict.name} ({verdict.department}, {verdict.role})" if verdict.name else "unknown badge"
+    doing = department_and_role(verdict.department, verdict.role)
+    who = (f"{verdict.name} ({doing})" if doing else verdict.name) if verdict.name else "unknown badge"
     notes = [
         note
         for note, present in (

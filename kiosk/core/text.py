@@ -98,3 +98,8 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise BadInput(f"{text} is not a day of the calendar: check the month and the day (YYYY-MM-DD).") from None
+
+
+def department_and_role(department: str | None, role: str | None) -> str:
+    """A person's department and role for one line ("Camera, Loader"), either left out when blank."""
+    return ", ".join(part for part in (department, role) if part)

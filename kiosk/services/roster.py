@@ -18,6 +18,7 @@ from kiosk.core.roster import (
     read_roster,
     ref_from_name,
 )
+from kiosk.core.text import department_and_role
 from kiosk.services import ServiceError, photos
 from kiosk.services.lookup import get_person
 from kiosk.store import batch as batch_records
@@ -44,7 +45,8 @@ class Person:
 
     @property
     def words(self) -> str:
-        return f"{self.name} - {self.department}, {self.role} ({self.ref})"
+        doing = department_and_role(self.department, self.role)
+        return f"{self.name} - {doing} ({self.ref})" if doing else f"{self.name} ({self.ref})"
 
 
 @dataclass

@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from kiosk.core.door import NOT_IN_FORCE, Reason
+from kiosk.core.text import department_and_role
 from kiosk.services.door import Verdict
 from kiosk.services.door_view import SceneAtDoor
 
@@ -98,8 +99,8 @@ class VerdictPanel(Static):
         self.update(Text.assemble((title, "bold"), "\n", advice, *(("\n", note) if note else ())))
 
     def show_verdict(self, verdict: Verdict) -> None:
-        work = ", ".join(part for part in (verdict.department, verdict.role) if part)  # either may be blank
-        who = (f"{verdict.name} - {work}" if work else verdict.name) if verdict.name else "Unknown badge"
+        doing = department_and_role(verdict.department, verdict.role)
+        who = (f"{verdict.name} - {doing}" if doing else verdict.name) if verdict.name else "Unknown badge"
         if verdict.reason in NOT_IN_FORCE:  # not a refusal at a closed set: the door is not guarding one
             self.set_classes("idle")
             self.update(

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.badges import Staged, stage, terminal_qr, undrawable
 from kiosk.core.badge import BadgeCard
+from kiosk.core.text import department_and_role
 from kiosk.services import badges
 from kiosk.tui.screens.form import FilteredList, Form
 from kiosk.tui.widgets import Col, Table, local_time
@@ -131,7 +132,10 @@ class BadgePreview(ModalScreen[None]):
         )
         self.query_one("#card", Static).update(
             Text.assemble(
-                (f"{card.production}\n", "bold"), (f"{card.name}\n", "bold"), f"{card.department}, {card.role}\n", code
+                (f"{card.production}\n", "bold"),
+                (f"{card.name}\n", "bold"),
+                f"{department_and_role(card.department, card.role)}\n",
+                code,
             )
         )
         if card.code:
