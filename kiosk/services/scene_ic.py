@@ -29,8 +29,8 @@ def after_exit(db: Store, scene: dict, person: str, zone: str, kiosk: str) -> bo
     - unless every performer chose to work without an IC.  True when it did."""
     if (
         zone != "set"
-        or person != presence.coordinator(db, scene["ref"])
         or scene["state"] != SceneState.OPEN
+        or person != presence.coordinator(db, scene["ref"])  # the log's IC: a fold, asked only when it matters
         or presence.without_ic(db, scene["ref"])
     ):
         return False

@@ -15,6 +15,7 @@ UPDATE and DELETE on ``events``, so only someone bypassing the kiosk can try.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -274,12 +275,15 @@ def events_of(db: Store, key: str) -> list[Stored]:
 
 def closed_imports(db: Store, named: Iterable[str]) -> set[str]:
     """Which of the imports ``named`` have their closing event in the log."""
+    named = sorted(named)
+    if not named:  # the keys of scenes, approvals, states... hold no import: no query
+        return set()
     return {
         key.split("/", 1)[1]
         for (key,) in db.execute(
             "SELECT DISTINCT key FROM events WHERE key IN (SELECT value FROM json_each(?)) AND decision IS NULL "
             "AND type = ?",
-            [json.dumps([imports.import_key(one) for one in sorted(named)]), imports.IMPORTED],
+            [json.dumps([imports.import_key(one) for one in named]), imports.IMPORTED],
         )
     }
 
@@ -349,16 +353,7 @@ def latest_intact(db: Store, keys: Sequence[str]) -> dict[str, tuple[Stored, boo
     """For each key that has events, the latest in the order every machine agrees on, and whether that row is
     what the chain says: its payload hashes to its hash, and the next row (or the head) chains from it.  A row
     edited in place shows here, at once, unless the whole log after it was rewritten.  One query for all."""
-    latest = "SELECT id FROM events WHERE key = ? AND decision IS NULL ORDER BY hlc DESC, device DESC, seq DESC LIMIT 1"
-    rows = db.execute(
-        " UNION ALL ".join(
-            f"SELECT {', '.join(f'e.{name}' for name in _SELECT.split(', '))}, n.hash, n.chain, h.seq, h.hash "
-            f"FROM events e LEFT JOIN events n ON n.id = e.id + 1 JOIN chains h ON h.device = '' "
-            f"WHERE e.id = ({latest})"
-            for _ in keys
-        ),
-        list(keys),
-    ).fetchall()
+    rows = db.execute(_latest_sql(len(keys)), list(keys)).fetchall()
     found = {}
     for row in rows:
         stored = _stored(row)
@@ -370,6 +365,17 @@ def latest_intact(db: Store, keys: Sequence[str]) -> dict[str, tuple[Stored, boo
         )
         found[stored.event.key] = (stored, chain_holds and ev.digest(stored.payload) == stored.hash)
     return found
+
+
+@functools.cache
+def _latest_sql(keys: int) -> str:
+    latest = "SELECT id FROM events WHERE key = ? AND decision IS NULL ORDER BY hlc DESC, device DESC, seq DESC LIMIT 1"
+    return " UNION ALL ".join(
+        f"SELECT {', '.join(f'e.{name}' for name in _SELECT.split(', '))}, n.hash, n.chain, h.seq, h.hash "
+        f"FROM events e LEFT JOIN events n ON n.id = e.id + 1 JOIN chains h ON h.device = '' "
+        f"WHERE e.id = ({latest})"
+        for _ in range(keys)
+    )
 
 
 def fold_from_log(db: Store, key: str) -> projection.Folded:
