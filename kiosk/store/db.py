@@ -255,10 +255,12 @@ def write(db: Store, memo: bool = False, poll: float | None = None) -> Iterator[
     db.check_files()  # files deleted since the last write: refuse before writing into them
     try:
         _begin(db, poll)
-        if db.guarded:
-            ledger.check(db.conn, db.schema_seen)
-        if memo:
-            db.memo.open(db.conn)
+        if db.guarded or memo:
+            schema_version = db.conn.execute("PRAGMA schema_version").fetchone()[0]
+            if db.guarded:
+                ledger.check(db.conn, db.schema_seen, schema_version)
+            if memo:
+                db.memo.open(db.conn, schema_version)
         yield db
         db.execute("COMMIT")
         db.check_files()  # deleted while this one was written: it is in no file anyone will read

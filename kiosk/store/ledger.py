@@ -66,10 +66,10 @@ def problem(conn: sqlite3.Connection) -> str:
     return ""
 
 
-def check(conn: sqlite3.Connection, seen: list[int]) -> None:
-    """Refuse (``StoreError``) a file whose events table is not the kiosk's; ``seen`` holds the schema version
-    last found good on this connection, so that the table's text is read again only when the schema moved."""
-    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+def check(conn: sqlite3.Connection, seen: list[int], version: int) -> None:
+    """Refuse (``StoreError``) a file whose events table is not the kiosk's; ``version`` is the file's schema
+    version now (``PRAGMA schema_version``), ``seen`` the one last found good on this connection, so that the
+    table's text is read again only when the schema moved."""
     if seen and seen[0] == version:
         return
     found = problem(conn)

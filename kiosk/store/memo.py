@@ -34,12 +34,9 @@ class Memo:
         self._open: tuple[int, int] | None = None  # (data_version, schema_version) the scan that opened it found
         self._kept = False
 
-    def open(self, conn: sqlite3.Connection) -> None:
-        """At the start of a scan's write transaction, under the write lock."""
-        versions = (
-            conn.execute("PRAGMA data_version").fetchone()[0],
-            conn.execute("PRAGMA schema_version").fetchone()[0],
-        )
+    def open(self, conn: sqlite3.Connection, schema_version: int) -> None:
+        """At the start of a scan's write transaction, under the write lock (``schema_version`` read under it)."""
+        versions = (conn.execute("PRAGMA data_version").fetchone()[0], schema_version)
         if (*versions, conn.total_changes) != self._holds_for:
             self._values.clear()
         self._open, self._kept = versions, False
