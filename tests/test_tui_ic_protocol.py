@@ -10,12 +10,13 @@ from textual.widgets import Input
 
 from kiosk.core.door import SceneState
 from kiosk.services import access, agreed_list, checkins, door, production, roster, scenes
+from kiosk.services.agreed_list import AgreedList, PerformerAck, Unseen
 from kiosk.services.lift import lift
 from kiosk.store import audit
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.confirm import Confirm
 from kiosk.tui.screens.ic import ICScreen
-from kiosk.tui.screens.ic_protocol import AgreedListScreen
+from kiosk.tui.screens.ic_protocol import AgreedListScreen, heading
 from kiosk.tui.widgets import Table
 from tests.support import IC_PASSPHRASE, KIOSK, PIN, SIZES
 
@@ -124,7 +125,8 @@ async def test_t_the_ic_records_acknowledgement_told_and_an_objection(db, added_
         screen = app.screen
         assert isinstance(screen, AgreedListScreen)
         await until(pilot, keys, lambda: screen.query_one(Table).row_count == 4)
-        assert "performers not yet told: 2" in str(screen.query_one("#heading").render())
+        assert str(screen.query_one("#heading").render()) == \
+            "Scene 42: performers who have not seen the list: 1; performers not yet told: 2"
 
         await cursor_to(pilot, keys, "Łukasz Nowak")  # not seen the list: shown it, then recorded for them
         await keys.press(pilot, "enter")
@@ -151,7 +153,7 @@ async def test_t_the_ic_records_acknowledgement_told_and_an_objection(db, added_
         await keys.press(pilot, "enter")
         await until(pilot, keys, lambda: not_told(db) == [])
         assert "Marked out of: set" in str(screen.query_one("#message").render())
-        assert "know everyone on the list" in str(screen.query_one("#heading").render())
+        assert str(screen.query_one("#heading").render()) == "Scene 42: the performers know everyone on the list"
         await keys.press(pilot, "escape")
         assert isinstance(app.screen, ICScreen)
         await keys.press(pilot, "escape")  # lock and leave: the door no longer flags anyone
@@ -177,3 +179,14 @@ async def test_an_ic_unlocked_under_a_name_not_on_the_list_is_told_why(db, added
         await keys.press(pilot, "enter", "enter")
         assert "not one person on the list" in str(screen.query_one("#message").render())
         assert app.is_running and sorted(not_told(db)) == ["P03", "P04"] and events_of(db, "list.told") == []
+
+
+def test_the_heading_never_says_done_before_the_performers_saw_the_list():
+    """Nobody has seen the list: not "they know everyone" (nobody was added after an acknowledgement)."""
+    zoe, lukasz = PerformerAck("C01", "Zoë Ødegård", None, None), PerformerAck("C02", "Łukasz Nowak", None, None)
+    seen = PerformerAck("C01", "Zoë Ødegård", "2026-12-01T10:00:00+00:00", "Zoë Ødegård")
+    lea = Unseen("P03", "Lea Schmitt", ("set",), "Sam Whitfield")
+    assert heading("42", AgreedList("42", (zoe, lukasz), ())) == "Scene 42: performers who have not seen the list: 2"
+    assert heading("42", AgreedList("42", (seen,), (lea,))) == "Scene 42: performers not yet told: 1"
+    assert heading("42", AgreedList("42", (seen,), ())) == "Scene 42: the performers know everyone on the list"
+    assert heading("42", AgreedList("42", (), ())) == "Scene 42: no performers named for this scene"

@@ -63,6 +63,17 @@ def entries(view: door_view.ChecklistView) -> list[Entry]:
     return rows
 
 
+def heading(scene: str, agreed: agreed_list.AgreedList) -> str:
+    """What is still to do, or that nothing is: performers who have not seen the approved list at all, and people
+    added after a performer saw it (not yet told).  A scene none of whose performers saw the list is not done."""
+    unseen = sum(ack.at is None for ack in agreed.performers)
+    if not agreed.performers:
+        return f"Scene {scene}: no performers named for this scene"
+    waiting = [f"performers who have not seen the list: {unseen}"] if unseen else []
+    waiting += [f"performers not yet told: {len(agreed.not_told)}"] if agreed.not_told else []
+    return f"Scene {scene}: " + ("; ".join(waiting) if waiting else "the performers know everyone on the list")
+
+
 class AgreedListScreen(ListScreen[Entry]):
     """The performers' acknowledgements and who they are not yet told of, for one scene; Escape goes back."""
 
@@ -105,12 +116,7 @@ class AgreedListScreen(ListScreen[Entry]):
     def shown(self) -> None:
         if self.view is None:
             return
-        told = len(self.view.agreed.not_told)
-        self.query_one("#heading", Label).update(
-            f"Scene {self.scene}: performers not yet told: {told}"
-            if told
-            else f"Scene {self.scene}: the performers know everyone on the list"
-        )
+        self.query_one("#heading", Label).update(heading(self.scene, self.view.agreed))
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         self.action_record()
