@@ -6,6 +6,7 @@ what the AD would see; the database says what was stored.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -23,6 +24,7 @@ pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")]
 
 PIN = "246810"
+PASSPHRASE = "violet harbour lantern"
 
 
 @pytest.fixture
@@ -33,13 +35,34 @@ def terminal(production):
     opened.close()
 
 
-def stored_scans(env) -> list[dict]:
+def read(env, sql: str, params: list | tuple = ()) -> list[dict]:
+    """Rows of the production's file, as the tests check what was stored."""
     db = connect(env["KIOSK_DB"])
     try:
-        return many(db, "SELECT decision, reason, json_extract(payload, '$.body.raw') AS raw, device AS kiosk "
-                        "FROM events WHERE type = 'door.scan' ORDER BY id")
+        return many(db, sql, params)
     finally:
         db.close()
+
+
+def stored_scans(env) -> list[dict]:
+    return read(env, "SELECT decision, reason, json_extract(payload, '$.body.raw') AS raw, device AS kiosk "
+                     "FROM events WHERE type = 'door.scan' ORDER BY id")
+
+
+def bodies(env, event_type: str) -> list[dict]:
+    return [json.loads(row["payload"])["body"]
+            for row in read(env, "SELECT payload FROM events WHERE type = ? ORDER BY id", [event_type])]
+
+
+def unlock_ic_mode(terminal: Terminal, first_time: bool = False) -> None:
+    terminal.send("F9")
+    terminal.wait_for("IC mode: set your passphrase" if first_time else "IC passphrase")
+    for text in ("Amara Mensah", PASSPHRASE, *([PASSPHRASE] if first_time else [])):
+        terminal.type(text)
+        time.sleep(0.3)  # a person looks up before pressing Enter, and before typing on
+        terminal.send("Enter")
+        time.sleep(0.3)
+    terminal.wait_for("Only you see this screen")
 
 
 def test_a_scanner_at_the_door(production, terminal):
@@ -87,14 +110,7 @@ def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
     terminal.wait_for("Check-ins pending: 2 - the IC opens them with F9")
     terminal.send("Escape")
     terminal.wait_for("Check-ins pending: 2, follow-ups open: 0")
-    terminal.send("F9")
-    terminal.wait_for("IC mode: set your passphrase")
-    for text in ("Amara Mensah", "violet harbour lantern", "violet harbour lantern"):
-        terminal.type(text)
-        time.sleep(0.3)  # a person looks up before pressing Enter, and before typing on
-        terminal.send("Enter")
-        time.sleep(0.3)
-    terminal.wait_for("Only you see this screen")
+    unlock_ic_mode(terminal, first_time=True)
     terminal.send("Enter")  # the first pending check-in
     terminal.wait_for("Check-in: ")
     terminal.send("Space")  # the first status, highlighted: OK
@@ -107,7 +123,6 @@ def test_lift_pending_check_ins_and_the_ic_checks_in(production, terminal):
 
 
 LONG_NAME = "Maria Fernanda Concepcion de los Angeles Villalobos-Montenegro y Santisteban"
-PASSPHRASE = "violet harbour lantern"
 
 
 @pytest.fixture
@@ -205,14 +220,7 @@ def test_the_columns_that_matter_are_readable_at_both_sizes(long_named, size):
         terminal.wait_for("Marked out (3)")
         terminal.send("Escape")
         terminal.wait_for("CLOSED SET LIFTED")
-        terminal.send("F9")
-        terminal.wait_for("IC passphrase")
-        for text in ("Amara Mensah", PASSPHRASE):
-            terminal.type(text)
-            time.sleep(0.3)
-            terminal.send("Enter")
-            time.sleep(0.3)
-        terminal.wait_for("Only you see this screen")
+        unlock_ic_mode(terminal)
         ic_list = terminal.wait_for("Łukasz Nowak")
         assert "Not checked in yet" in line_with(ic_list, "Zoë Ødegård")
         assert "Not checked in yet" in line_with(ic_list, "Łukasz Nowak")
@@ -242,3 +250,44 @@ def test_the_protocol_at_a_real_door(production, terminal):
     terminal.wait_for("Check-ins offered to 1")
     terminal.send("Escape")
     terminal.wait_for("Check-ins pending: 2, offered: 1, follow-ups open: 0")
+
+
+def test_the_ic_records_the_list_seen_and_closes_an_offered_check_in(production, terminal):
+    """IC mode's protocol keys in a real terminal: T shows who the performers know will be there, where Enter
+    records that a performer saw the list (the IC showing it to them); after the lift, N closes the check-in
+    offered to a crew member who was inside as not needed.  Each is checked in the record."""
+    env, codes = production
+    terminal.wait_for("READY - scan a badge")
+    unlock_ic_mode(terminal, first_time=True)
+    terminal.send("t")
+    terminal.wait_for("Scene 42: performers who have not seen the list: 2")
+    terminal.send("Down", "Enter")  # Zoë Ødegård, then Łukasz Nowak
+    shown = terminal.wait_for("Łukasz Nowak: you have seen who will be there?")
+    assert "Ines Duarte (set)" in " ".join(shown.split())  # the list as it stands, shown to them
+    terminal.send("Enter")
+    terminal.wait_for("Recorded: Łukasz Nowak has seen the approved list.")
+    assert "Scene 42: performers who have not seen the list: 1" in terminal.wait_for("recorded by Amara Mensah")
+    terminal.send("Escape")
+    terminal.wait_for("n Not needed")
+    terminal.send("Escape")  # lock and leave
+    terminal.wait_for("READY - scan a badge")
+
+    terminal.send(codes["P01"], "Enter")
+    terminal.wait_for("Ines Duarte")
+    terminal.send("x")
+    terminal.wait_for("1 still inside now - they will be marked out")
+    terminal.send("Enter")
+    terminal.wait_for("Check-ins offered to 1")
+    terminal.send("Escape")
+    unlock_ic_mode(terminal)
+    assert "Offered" in line_with(terminal.wait_for("Offered"), "Ines Duarte")
+    terminal.send("n")  # the cursor starts on the first row: Ines's offer
+    terminal.wait_for("Close the check-in offered to Ines Duarte as not needed?")
+    terminal.send("Enter")
+    assert "Closed: not needed" in line_with(terminal.wait_for("Closed: not needed"), "Ines Duarte")
+    terminal.send("Escape")
+    terminal.wait_for("Check-ins pending: 2, follow-ups open: 0")  # the door sees counts, the offer is closed
+
+    assert [(body["person"], body["by"], body["for_them"]) for body in bodies(env, "list.acknowledged")] == \
+        [("C02", "Amara Mensah", True)]
+    assert [(body["person"], body["by"]) for body in bodies(env, "checkin.closed")] == [("P01", "Amara Mensah")]
