@@ -35,7 +35,7 @@ class HubGroup(click.Group):
 
 def exit_code(reason: str | None) -> int:
     """The exit code for a HubError's reason: 2 bad input, 3 unreachable, 1 any other refusal."""
-    from kiosk.hub.connection import INVALID, UNREACHABLE
+    from kiosk.errors import INVALID, UNREACHABLE
 
     return {INVALID: EXIT_USAGE, UNREACHABLE: EXIT_DATABASE}.get(reason or "", EXIT_REFUSED)
 

@@ -28,8 +28,8 @@ def hub_client(dsn: str):
     """This kiosk's client at the hub, and the password it logged in with: $KIOSK_HUB_PASSWORD, or none (libpq
     then finds it in the address or a passfile); when the hub refuses for want of one and a person is at a
     terminal, they are asked for it (hidden)."""
+    from kiosk.errors import AUTH
     from kiosk.hub import HubClient, HubError
-    from kiosk.hub.connection import AUTH
 
     given = password()
     try:

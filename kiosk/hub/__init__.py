@@ -5,6 +5,7 @@ batches, idempotent on the event id; it pulls everyone else's by per-device curs
 device's chain as it stores it, and lets each device write only its own events.
 """
 
+from kiosk.errors import HubError
 from kiosk.hub.admin import (
     ChainBreak,
     DeviceStatus,
@@ -18,7 +19,6 @@ from kiosk.hub.admin import (
     verify,
 )
 from kiosk.hub.client import ClockReport, HubClient, Pull, sealed_digests
-from kiosk.hub.connection import HubError
 
 __all__ = [
     "ChainBreak",

@@ -18,8 +18,9 @@ from psycopg.conninfo import make_conninfo
 
 from kiosk.core import events
 from kiosk.core.events import Event, EventError
+from kiosk.errors import INVALID, REFUSED, HubError
 from kiosk.hub import schema
-from kiosk.hub.connection import INVALID, REFUSED, HubError, connect, explain, only_row, parse_dsn, snapshot
+from kiosk.hub.connection import connect, explain, only_row, parse_dsn, snapshot
 
 ROLE_PREFIX = "kiosk:"
 MAX_ROLE = 63  # PostgreSQL's longest identifier, in bytes (device names are ASCII)

@@ -23,19 +23,9 @@ from psycopg import sql
 from kiosk.core import events
 from kiosk.core.events import Event, EventError
 from kiosk.core.record import PHOTO_SET
+from kiosk.errors import INVALID, REFUSED, REVOKED, UNREACHABLE, HubError
 from kiosk.hub import schema
-from kiosk.hub.connection import (
-    INVALID,
-    REFUSED,
-    REVOKED,
-    UNREACHABLE,
-    HubError,
-    connection_params,
-    explain,
-    only_row,
-    open_connection,
-    snapshot,
-)
+from kiosk.hub.connection import connection_params, explain, only_row, open_connection, snapshot
 
 # One statement for the whole batch, its columns sent as binary arrays (text arrays of JSON payloads cost
 # several times more to escape than the hub spends checking them).

@@ -19,17 +19,18 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from kiosk.errors import (
+    AUTH,
+    CHAIN,
+    CONFLICT,
+    INVALID,
+    REFUSED,
+    REVOKED,
+    TLS,
+    UNREACHABLE,
+    HubError,
+)
 from kiosk.hub import schema
-
-# HubError.reason values
-UNREACHABLE = "unreachable"  # no answer, or the connection was lost: try again later
-TLS = "tls"  # the hub's certificate is not the pinned CA's, or names another host; or TLS refused
-AUTH = "auth"  # wrong password or unknown user
-REVOKED = "revoked"  # this device was revoked at the hub
-CHAIN = "chain"  # a pushed event does not follow its device's chain at the hub
-CONFLICT = "conflict"  # an event id or (device, seq) already held with other content
-INVALID = "invalid"  # bad input: a malformed event, connection string or name
-REFUSED = "refused"  # the hub refused the operation (no right to it, not a hub, ...)
 
 # Keep TCP connections from hanging for ever when the network goes away mid-call (given values win).
 CONNECT_DEFAULTS = {
@@ -52,19 +53,6 @@ TLS_SIGNS = (
     "tlsv1 alert",
     "ssl error: sslv3 alert",
 )
-
-
-class HubError(Exception):
-    """Something the hub or the way to it refused or could not do; ``str()`` is meant for a person."""
-
-    def __init__(self, message: str, reason: str = REFUSED) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-    @property
-    def retry(self) -> bool:
-        """Whether the same call may succeed later as it is (the hub was out of reach)."""
-        return self.reason == UNREACHABLE
 
 
 def only_row(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:

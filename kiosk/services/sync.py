@@ -17,18 +17,20 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from kiosk.core import anomalies as clock_rules
 from kiosk.core import record as rules
 from kiosk.core.events import EventError
-from kiosk.errors import KioskError
-from kiosk.hub import HubClient, HubError
-from kiosk.hub.connection import AUTH, CHAIN, CONFLICT, INVALID, REFUSED, REVOKED, TLS, UNREACHABLE
+from kiosk.errors import AUTH, CHAIN, CONFLICT, INVALID, REFUSED, REVOKED, TLS, UNREACHABLE, HubError, KioskError
 from kiosk.services import ServiceError, anomalies
 from kiosk.services.ic_session import empty_wal
 from kiosk.store import record
 from kiosk.store import sync as state
 from kiosk.store.db import Store, write
+
+if TYPE_CHECKING:  # the client (and psycopg) load only where a hub is named: the door starts without them
+    from kiosk.hub import HubClient
 
 BATCH = 500  # events per pulled page: each page is one write transaction of a few milliseconds
 PUSH_BATCH = 2000  # events per push: one transaction at the hub, and only the mark written here
