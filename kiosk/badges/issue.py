@@ -25,7 +25,7 @@ from kiosk.badges.sheet import PAPERS, write_sheet
 from kiosk.core.badge import BadgeCard
 from kiosk.core.roster import REF_PATTERN
 from kiosk.errors import RenderError
-from kiosk.files import private_folder
+from kiosk.files import overwrite_problem, private_folder
 
 
 def _check(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) -> None:
@@ -43,6 +43,10 @@ def _check(cards: list[BadgeCard], out: Path, sheet: Path | None, paper: str) ->
     blocked = [path for path in (out / f"{card.ref}.png" for card in cards) if path.is_dir()]
     if blocked:
         raise RenderError(f"{blocked[0]} is a folder; the badge cannot be written there.")
+    targets = [out / f"{card.ref}.png" for card in cards] + ([sheet] if sheet is not None else [])
+    problem = next(filter(None, map(overwrite_problem, targets)), None)
+    if problem:
+        raise RenderError(f"{problem}: give another name. Nothing was issued.")
 
 
 def _make_folder(folder: Path, made: list[Path]) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from kiosk.errors import RenderError
+from kiosk.files import overwrite_problem
 
 if TYPE_CHECKING:  # the command line imports this module for its choices on every run: keep it light
     from kiosk.core.report import Report, RollCall
@@ -32,6 +33,8 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
         raise RenderError(f"{path} is a folder: give a file name to write.")
     if not path.parent.is_dir():
         raise RenderError(f"{path.parent} does not exist: create the folder first.")
+    if problem := overwrite_problem(path):
+        raise RenderError(f"{problem}: give another file name. Nothing was written.")
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as error:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.core.audit import AuditResult
+from kiosk.files import overwrite_problem
 from kiosk.services import ServiceError
 from kiosk.services import audit as auditing
 from kiosk.services.lookup import get_production
@@ -72,6 +73,8 @@ def backup(db: Store, dest: Path) -> Backup:
         raise ServiceError(f"{dest.parent} is not a folder here (is the USB stick in?). Nothing was written.")
     if dest.exists() and dest.resolve() == Path(db.path).resolve():
         raise ServiceError(f"{dest} is the kiosk file itself: back it up somewhere else.")
+    if problem := overwrite_problem(dest, database_ok=True):  # an older backup there may be replaced
+        raise ServiceError(f"{problem}: name another backup file. Nothing was written.")
     temp = files.temporary(dest)
     try:
         files.copy(db, temp)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import StoreError
-from kiosk.files import private_folder
+from kiosk.files import SQLITE_HEADER, private_folder
 from kiosk.store import ledger
 from kiosk.store.memo import Memo
 
@@ -29,7 +29,6 @@ __all__ = ["Store", "StoreError", "explain", "open_connection", "snapshot", "wri
 
 BUSY_TIMEOUT_MS = 30_000
 LONG_WRITE_POLL = 0.002  # seconds between tries for the lock of a long write done in short transactions (``_begin``)
-SQLITE_HEADER = b"SQLite format 3\x00"
 MIN_ROOM = 1 << 20  # free bytes under which a disk I/O error is taken for a full disk
 
 
