@@ -10,7 +10,7 @@ from kiosk.core.audit import AuditResult
 from kiosk.services import ServiceError
 from kiosk.services.access import check_pin
 from kiosk.store import audit, record
-from kiosk.store.db import Store, write
+from kiosk.store.db import Store, snapshot, write
 
 
 class LogBroken(ServiceError):
@@ -41,9 +41,11 @@ class Audit:
 
 
 def check(db: Store, anchor: str | None = None) -> Audit:
-    """The whole audit; the tables are compared only when the log itself is intact."""
-    log = audit.verify(db, anchor)
-    return Audit(log, audit.differences(db) if log.ok else [])
+    """The whole audit, in one read snapshot (the tables checked against the log of the same moment, while doors
+    go on writing); the tables are compared only when the log itself is intact."""
+    with snapshot(db):
+        log = audit.verify(db, anchor)
+        return Audit(log, audit.differences(db) if log.ok else [])
 
 
 def rebuild(db: Store, supervisor_pin: str, kiosk: str) -> int:

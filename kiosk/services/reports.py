@@ -35,7 +35,7 @@ from kiosk.services.door import inside
 from kiosk.services.lookup import get_production, get_scene
 from kiosk.services.report_protocol import protocol_of
 from kiosk.services.report_protocol import words_of as protocol_words
-from kiosk.store.db import Store
+from kiosk.store.db import Store, snapshot
 from kiosk.store.queries import many, one
 
 REPORT_KINDS = rules.DOOR_RECORD
@@ -279,7 +279,13 @@ def _within(protocol: Protocol, start: datetime | None, end: datetime | None) ->
 
 
 def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
-    """Everything the door recorded for one scene, from its creation to now."""
+    """Everything the door recorded for one scene, from its creation to now (in one read snapshot: its rows and
+    its audit line are of the same moment, while the door goes on writing)."""
+    with snapshot(db):
+        return _scene_report(db, ref, tz)
+
+
+def _scene_report(db: Store, ref: str, tz: tzinfo | None) -> Report:
     production = get_production(db)["name"]
     scene = get_scene(db, ref)
     return Report(
@@ -295,12 +301,20 @@ def scene_report(db: Store, ref: str, tz: tzinfo | None = None) -> Report:
 
 
 def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
-    """Every scene with a door event on ``day`` (local time), each limited to that day's events."""
+    """Every scene with a door event on ``day`` (local time), each limited to that day's events; in one read
+    snapshot, like ``scene_report``."""
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day.strip())
         except ValueError:
             raise ServiceError(f"The date must be YYYY-MM-DD, not {day!r}.") from None
+    if not date.min < day < date.max:  # its span runs past the calendar's ends (and no door recorded then)
+        raise ServiceError(f"No day report for {day.isoformat()}: give a day of the shoot.")
+    with snapshot(db):
+        return _day_report(db, day, tz)
+
+
+def _day_report(db: Store, day: date, tz: tzinfo | None) -> Report:
     production = get_production(db)["name"]
     start, end = day_span(day, tz)
     types = list(REPORT_KINDS)

@@ -20,7 +20,7 @@ from kiosk.core import record as rules
 from kiosk.core.audit import ANCHOR_HEX, AuditResult, parse_anchor
 from kiosk.core.events import GENESIS, Event
 from kiosk.store import ledger, record
-from kiosk.store.db import Store
+from kiosk.store.db import Store, snapshot
 
 # Every family of keys that makes table rows (the production's key has no slash): a family added to the record's
 # rules is covered here, and by ``rebuild`` and ``differences``, without a word changed in this file.
@@ -34,7 +34,13 @@ _WALK = (
 
 
 def verify(db: Store, anchor: str | None = None) -> AuditResult:
-    """Walk the whole log; report the first row where it breaks (see the module note)."""
+    """Walk the whole log; report the first row where it breaks (see the module note).  In one read snapshot:
+    the log's rows and the head they are checked against are of the same moment, however a door writes."""
+    with snapshot(db):
+        return _verify(db, anchor)
+
+
+def _verify(db: Store, anchor: str | None) -> AuditResult:
     anchor_id, anchor_hash = parse_anchor(anchor) if anchor else (None, "")
     shape = ledger.problem(db.conn)
     if shape:

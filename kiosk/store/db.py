@@ -277,7 +277,11 @@ def write(db: Store, memo: bool = False, poll: float | None = None) -> Iterator[
 @contextlib.contextmanager
 def snapshot(db: Store) -> Iterator[Store]:
     """One read transaction: every query in the block sees the file as it was at the block's first read, however
-    many writes commit meanwhile (WAL keeps that snapshot for the reader without holding up the writer)."""
+    many writes commit meanwhile (WAL keeps that snapshot for the reader without holding up the writer).  Inside
+    a transaction already (a write, or an outer snapshot) the block is part of it: it sees one state too."""
+    if db.conn.in_transaction:
+        yield db
+        return
     db.execute("BEGIN DEFERRED")
     try:
         yield db
