@@ -52,6 +52,13 @@ def test_every_scan_is_stored_with_its_verdict(db, crew):
     assert rows[0]["raw"] is None  # a working code is never stored
 
 
+def test_a_long_refused_input_is_stored_with_its_own_length(db, crew):
+    open_42(db)
+    assert scan(db, "A" * 100_000).decision == "deny"
+    stored = db.execute("SELECT json_extract(payload, '$.body.raw') FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    assert stored[0] == "AAA… (100000 characters)"  # the length typed, not that of the shortened text
+
+
 def test_not_approved_and_wrong_zone(db, crew):
     open_42(db)
     assert scan(db, crew["R01"]).words == "Not on the approved list for scene 42"

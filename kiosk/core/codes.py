@@ -134,15 +134,16 @@ def parse(raw: str) -> ParsedCode:
     return ParsedCode(None, "bad_check", layout="azerty")
 
 
-def masked(raw: str | None) -> str:
-    """Refused input as reports, log views and screens may show it: its first few characters and its length.
+def masked(raw: str | None, length: int | None = None) -> str:
+    """Refused input as the log keeps it and reports, log views and screens show it: its first few characters
+    and its length (``length``: of the input as it came, when ``raw`` is a shortened form of it).
 
     What was scanned or typed may be a live code with a typo, or one the parser refused for a reason a later
-    version fixes; shown whole, anyone reading a report could type it in.  ``MASK_SHOWN`` characters of 18
-    leave a code as unguessable as ever.  The log row itself keeps the input for the audit.
+    version fixes; kept or shown whole, anyone reading the file or a report could type it in.  ``MASK_SHOWN``
+    characters of 18 leave a code as unguessable as ever.
     """
     if not raw:
         return ""
     printable = "".join(char for char in raw if char.isprintable())
     cut = "\u2026" if len(printable) > MASK_SHOWN else ""
-    return f"{printable[:MASK_SHOWN]}{cut} ({len(raw)} characters)"
+    return f"{printable[:MASK_SHOWN]}{cut} ({len(raw) if length is None else length} characters)"

@@ -221,7 +221,7 @@ def scan(db: Store, scene_ref: str, raw: str, zone: Zone | str, kiosk: str, scan
             "decision": str(ruling.decision),
             "reason": str(ruling.reason),
             "layout": parsed.layout,
-            "raw": None if parsed.code else codes.masked(printable_input(raw)),
+            "raw": None if parsed.code else codes.masked(printable_input(raw), len(raw)),
             **({"mismatch": mismatch} if mismatch else {}),
             **({"ic_present": True} if ic_present else {}),
         }
