@@ -34,6 +34,17 @@ def test_real_console_script_scans_without_importing_textual_pillow_or_sqlite_ut
     assert done.stderr.strip() == "[]"
 
 
+def test_a_terminal_that_is_not_utf8_gets_the_answer_not_a_traceback(cli_production):
+    """The scan is recorded before it is printed: a name the terminal cannot draw must not turn it into a crash
+    (exit 1 reads as DENY) after the fact."""
+    code = badge_code(cli_production, "C02")
+    assert subprocess.run([sys.executable, "-m", "kiosk", "scene", "open", "42"]).returncode == 0
+    done = subprocess.run([sys.executable, "-m", "kiosk", "scan", "42", code], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"ADMIT" in done.stdout and b"?ukasz Nowak" in done.stdout  # the one letter latin-1 lacks
+
+
 def test_init_refuses_to_overwrite(cli_production, capsys, cli):
     status, _, err = cli("init", "--production", "Other")
     assert status == 2 and "already holds the production 'Night Garden'" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import io
 import json
 import os
 import socket
@@ -245,6 +246,9 @@ def check_arguments(args: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes a clear message and an exit code, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that is not UTF-8 shows "?" for a name it cannot draw,
+        if isinstance(stream, io.TextIOWrapper):  # instead of a traceback after the scan was recorded
+            stream.reconfigure(errors="replace")
     try:
         check_arguments(sys.argv[1:] if argv is None else argv)
         code = cli.main(args=argv, prog_name="kiosk", standalone_mode=False)
