@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import compile_kiosk
 from benchmarks.bigprod import build_apart
 from kiosk.core.codes import digest
-from kiosk.services import agreed_list, door, door_view, readiness, scenes
+from kiosk.services import agreed_list, badges, door, door_view, readiness, roster, scenes
 from kiosk.store import connect
 
 BLOCK = 50  # scans per turn
@@ -144,7 +144,11 @@ def protocol_scene(path: Path, built: dict) -> None:
     db = connect(path)
     try:
         refs = sorted(built["codes"])
-        ic, cast, listed, later = refs[0], refs[1:3], refs[3:23], refs[23:28]
+        cast, listed, later = refs[1:3], refs[3:23], refs[23:28]
+        ic = roster.add_person(db, "bench", "Protocol IC", "crew", "Intimacy", "Intimacy coordinator", "ICPROTO").ref
+        (card,) = badges.plan_badges(db, [ic])
+        badges.record_badges(db, [card], "bench")
+        codes = {**built["codes"], ic: card.code}
         scenes.add_scene(db, PROTOCOL_SCENE, "Protocol at scale", "bench", coordinator=ic, performers=tuple(cast))
         scenes.approve(db, PROTOCOL_SCENE, tuple(listed), by="bench", kiosk="bench")
         for performer in cast:
@@ -152,7 +156,7 @@ def protocol_scene(path: Path, built: dict) -> None:
         scenes.approve(db, PROTOCOL_SCENE, tuple(later), by="bench", kiosk="bench")
         scenes.set_state(db, PROTOCOL_SCENE, scenes.SceneState.OPEN, "bench")
         for ref in [ic, *cast, *listed[:8]]:
-            door.scan(db, PROTOCOL_SCENE, built["codes"][ref], "set", "bench")
+            door.scan(db, PROTOCOL_SCENE, codes[ref], "set", "bench")
     finally:
         db.close()
 

@@ -199,3 +199,12 @@ def test_audit_verify_prints_an_anchor_and_checks_one(cli_production, capsys, cl
     assert status == 1 and "rewritten" in err
     status, _, err = cli("audit", "verify", "--anchor", "nonsense")
     assert status == 2 and "ROW:HASH" in err
+
+
+def test_a_scene_is_not_added_with_an_ic_who_is_not_one(cli_production, cli):
+    """`scene add --coordinator` asks what `scene ic` asks: the Director is no IC (found by a second reader: the
+    Director was then approved "by intimacy coordinator" and could record that the performers were told)."""
+    status, _, err = cli("scene", "add", "Z2", "--title", "Shower", "--coordinator", "D01", "--performer", "C01")
+    assert status == 2 and "Helen Marsh is not an intimacy coordinator (Director)" in err, err
+    assert "Z2" not in cli("scene", "list")[1]
+    assert cli("scene", "add", "Z2", "--title", "Shower", "--coordinator", "Jonas Berg")[0] == 0  # 2nd unit IC

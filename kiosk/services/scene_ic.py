@@ -9,7 +9,7 @@ from kiosk.core.door import ZONES, SceneState, is_intimacy_coordinator
 from kiosk.services import ServiceError, checked, presence
 from kiosk.services.lookup import get_scene, resolve_person
 from kiosk.services.roster import Person
-from kiosk.services.scenes import ACTIVE_STATES, change_state, grant
+from kiosk.services.scenes import ACTIVE_STATES, change_state, grant, require_ic
 from kiosk.store import record
 from kiosk.store.db import Store, write
 from kiosk.store.queries import many
@@ -46,10 +46,8 @@ def assign_coordinator(db: Store, ref: str, person: str, by: str, kiosk: str) ->
     with write(db):
         scene = get_scene(db, ref)
         ic = resolve_person(db, person)
-        if not (is_intimacy_coordinator(ic["role"]) or ic["ref"] == scene["coordinator"]):
-            raise ServiceError(
-                f"{ic['name']} is not an intimacy coordinator ({ic['role'] or 'no role'}): give them that role first."
-            )
+        if ic["ref"] != scene["coordinator"]:
+            require_ic(ic)
         record.record(
             db,
             kiosk,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kiosk.core import record as rules
 from kiosk.core import text
-from kiosk.core.door import ZONES, SceneState, Zone
+from kiosk.core.door import ZONES, SceneState, Zone, is_intimacy_coordinator
 from kiosk.services import ServiceError, checked, presence, readiness
 from kiosk.services.access import check_pin
 from kiosk.services.lookup import SCENE, get_scene, inside, resolve_person
@@ -114,6 +114,14 @@ def end_temporaries(db: Store, scene: str, by: str, kiosk: str, why: str) -> Non
         )
 
 
+def require_ic(person: dict) -> None:
+    """Refuse, in words, a scene's IC whose role is not an intimacy coordinator's (they approve escalations and
+    tell the performers of who is added, as the IC)."""
+    if not is_intimacy_coordinator(person["role"] or ""):
+        role = person["role"] or "no role"
+        raise ServiceError(f"{person['name']} is not an intimacy coordinator ({role}): give them that role first.")
+
+
 def add_scene(
     db: Store,
     ref: str,
@@ -134,6 +142,8 @@ def add_scene(
         if one(db, "SELECT 1 FROM scenes WHERE ref = ?", [ref]):
             raise ServiceError(f"Scene {ref!r} exists already; nothing was changed.")
         coordinator_row = resolve_person(db, coordinator) if coordinator else None
+        if coordinator_row:
+            require_ic(coordinator_row)
         performer_rows = [resolve_person(db, name) for name in performers]
         record.record(
             db,
