@@ -71,6 +71,14 @@ def test_each_item_is_met_the_way_the_crew_meets_it(db, crew):
     assert not met(db)["garments"]
 
 
+def test_an_acknowledgement_recorded_for_a_performer_names_who_recorded_it(db, crew):
+    """At the door the AD records it (A), in IC mode the IC: the checklist says which, never "the IC" for both."""
+    acknowledge(db, "42", "C01", "C01", KIOSK)
+    acknowledge(db, "42", "C02", "AD at stage-door", KIOSK)
+    (told,) = [state for state in readiness.checklist(db, "42").readiness.items if state.item.id == protocol.TOLD]
+    assert told.met and told.detail == "acknowledged by every performer (1 recorded for them by AD at stage-door)"
+
+
 def test_the_ic_is_here_only_by_their_own_badge_and_not_after_they_leave(db, crew):
     production.set_duplicate_window(db, 0, KIOSK)
     door.scan(db, "42", crew["D01"], "set", KIOSK)  # someone else's badge counts for nothing

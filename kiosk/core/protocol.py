@@ -151,7 +151,8 @@ class Done:
 
 @dataclass(frozen=True)
 class Acknowledgement(Done):
-    """A performer's acknowledgement of the approved list: by themselves, or recorded by the IC for them."""
+    """A performer's acknowledgement of the approved list: by themselves, or recorded for them (by the IC, or
+    the AD at the door)."""
 
     for_them: bool = False
 
@@ -227,10 +228,9 @@ def _told(facts: SceneFacts) -> tuple[bool, str]:
         return False, "the scene has no performers"
     if missing:
         return False, f"not yet acknowledged by {_names(missing, facts)}"
-    for_them = [ref for ref, done in facts.acknowledged.items() if ref in facts.performers and done.for_them]
-    return True, "acknowledged by every performer" + (
-        f" ({len(for_them)} recorded by the IC for them)" if for_them else ""
-    )
+    for_them = [done for ref, done in facts.acknowledged.items() if ref in facts.performers and done.for_them]
+    by = ", ".join(sorted({done.by for done in for_them}))  # the IC in IC mode, or the AD at the door
+    return True, "acknowledged by every performer" + (f" ({len(for_them)} recorded for them by {by})" if by else "")
 
 
 def readiness(items: Iterable[Item], facts: SceneFacts) -> Readiness:

@@ -116,7 +116,7 @@ class ListAck:
     performer: str
     at: datetime | None = None
     by: str | None = None
-    for_them: bool = False  # recorded by the IC for them
+    for_them: bool = False  # recorded for them (by the IC, or the AD at the door)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ class PerformerAck:
     name: str
     at: str | None  # their latest acknowledgement (None: not yet)
     by: str | None
-    for_them: bool = False  # recorded by the IC for them
+    for_them: bool = False  # recorded for them (by the IC, or the AD at the door)
 
 
 @dataclass(frozen=True)
