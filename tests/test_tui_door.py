@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import Input, Label
 
 from kiosk.core.door import SceneState
-from kiosk.services import access, door, door_view, policy, roster, scenes
+from kiosk.services import access, door, door_view, policy, production, roster, scenes
 from kiosk.store.queries import one
 from kiosk.tui import KioskApp
 from kiosk.tui.screens.door import DoorScreen
@@ -99,6 +99,26 @@ async def test_rolling_and_hold_keys(app, db, crew, keys):
                        "AND json_extract(payload, '$.body.to') = 'hold'")["n"] == 1
         await keys.press(pilot, "h")
         assert scenes.get_scene(db, "42")["state"] == "open"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_hold_until_the_ic_is_here_says_how_it_ends(db, crew, keys, size):
+    """The IC left the set in force: the door, even one guarding the monitors, says it waits for the IC's badge at
+    the set door, then H - not "when the performers are ready, press H", which is refused until then."""
+    access.set_pin(db, PIN, KIOSK)
+    production.set_duplicate_window(db, 0, KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    assert door.scan(db, "42", crew["X01"], "set", KIOSK).decision == "admit"
+    assert door.scan(db, "42", crew["X01"], "set", KIOSK).held_for_ic  # the IC leaves: on hold
+    app = KioskApp(db, KIOSK, scene="42")
+    async with app.run_test(size=size) as pilot:
+        await keys.settle(pilot)
+        assert "HOLD until the IC is here" in verdict_text(app) and "Z: this door to SET" in verdict_text(app)
+        assert "press H" not in verdict_text(app)
+        await keys.press(pilot, "h")
+        assert scenes.get_scene(db, "42")["state"] == "hold"
+        await keys.settle(pilot)
+        assert "not the monitors" in " ".join(note.message for note in app._notifications)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -204,7 +204,7 @@ def _ic(facts: SceneFacts) -> tuple[bool, str, Done | None]:
     if facts.ic is None:
         return False, "no IC is assigned to this scene (the supervisor assigns one)", None
     if facts.ic_here is None:
-        return False, f"{facts.ic} has not scanned their badge at this door", None
+        return False, f"{facts.ic} is not here (not scanned in at the set door, or left since)", None
     return True, f"{facts.ic}: badge scanned at this door", facts.ic_here
 
 

@@ -72,5 +72,8 @@ def ic_missing(db: Store, scene: str) -> str | None:
         return f"Scene {scene} has no IC assigned: the supervisor assigns one (kiosk scene ic)."
     if ic_here(db, scene, ic) is None:
         name = queries.one(db, "SELECT name FROM people WHERE ref = ?", [ic])
-        return f"{name['name'] if name else ic} (the IC) has not scanned their badge at this door."
+        return (
+            f"{name['name'] if name else ic} (the IC) is not here: their badge is scanned at this scene's door "
+            "for the set (not the monitors), and counts until they leave."
+        )
     return None

@@ -51,6 +51,10 @@ READY_WORDS = {
     "open": ("READY - scan a badge", "Not on the list: E.  No badge with them: L."),
     "rolling": ("ROLLING - red light: nobody walks in or out", "Scans are answered WAIT.  At cut, press R."),
     "hold": ("HOLD - nobody new comes in; people may leave", "When the performers are ready again, press H."),
+    "hold for the IC": (
+        "HOLD until the IC is here - nobody new comes in; people may leave",
+        "The IC scans their badge at the set door (Z: this door to SET); then H opens the set again.",
+    ),
     "lifted": (
         "CLOSED SET LIFTED - this door is not checking badges",
         "Check-ins: the IC, F9.  The next closed set: the supervisor chooses it (F10).",

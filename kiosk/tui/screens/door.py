@@ -171,9 +171,10 @@ class DoorScreen(Screen):
         if self.app.failure:
             self.query_one(VerdictPanel).show_failure(self.app.failure)
             return
-        view = self.view
-        state = "none" if view is None or view.scene is None else view.scene.state
-        if view is None and self.app.scene_ref is not None:
+        scene = self.view.scene if self.view is not None else None
+        held_for_ic = scene is not None and scene.state == "hold" and scene.waiting_for_ic
+        state = "none" if scene is None else "hold for the IC" if held_for_ic else scene.state
+        if self.view is None and self.app.scene_ref is not None:
             state = "open"  # not read yet: the usual case, until the first read says otherwise
         self.query_one(VerdictPanel).ready(state, "" if self.answered else self.app.notice)
 
