@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from kiosk.core.door import SceneState
 from kiosk.reports import render
-from kiosk.services import access, readiness, reports, scenes
-from kiosk.services.agreed_list import acknowledge
+from kiosk.services import access, door, production, readiness, reports, scenes
+from kiosk.services.agreed_list import acknowledge, object_to
 from tests.printed import pdf_text
 from tests.support import KIOSK, PIN
 
@@ -72,3 +72,18 @@ def test_an_advisory_checklist_opens_and_the_report_names_what_was_missing(db, c
     assert opened.why is None and opened.by is None
     text = pdf_text(render(reports.scene_report(db, "42"), tmp_path / "r.pdf", "pdf"))
     assert "the checklist was advisory" in text
+
+
+def test_someone_marked_out_because_a_performer_objected_leaves_in_the_report(db, crew, tmp_path):
+    """Their way out is in the report's entries and exits, in every format (found by a second reader: the PDF
+    showed them coming in and never going out, and counted one exit less)."""
+    production.set_duplicate_window(db, 0, KIOSK)
+    scenes.set_state(db, "42", SceneState.OPEN, KIOSK)
+    assert door.scan(db, "42", crew["P01"], "set", KIOSK).decision == "admit"
+    assert object_to(db, "42", "P01", "Amara Mensah", KIOSK) == ["set"]
+    scene = reports.scene_report(db, "42").scenes[0]
+    assert [(e.person_ref, e.decision) for e in scene.movements] == [("P01", "admit"), ("P01", "exit")]
+    assert ("Exits", 1) in scene.summary()
+    pdf = render(reports.scene_report(db, "42"), tmp_path / "r.pdf", "pdf")
+    moves = pdf_text(pdf).split("Every entry and exit")[1]
+    assert "a performer objected" in moves and moves.count("Ines Duarte") == 2

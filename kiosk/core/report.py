@@ -169,12 +169,13 @@ class SceneReport:
 
     @property
     def exits(self) -> list[DoorEvent]:
-        return self._of(("scan", "override"), (Decision.EXIT,))
+        """Out by badge, by name, or marked out because a performer objected to them."""
+        return self._of(("scan", "override", "objected"), (Decision.EXIT,))
 
     @property
     def movements(self) -> list[DoorEvent]:
-        """Every entry and exit (a sweep included), oldest first."""
-        return self._of(("scan", "override", "sweep"), MOVES)
+        """Every entry and exit (a sweep and a performer's objection included), oldest first."""
+        return self._of(("scan", "override", "sweep", "objected"), MOVES)
 
     @property
     def refused(self) -> list[DoorEvent]:

@@ -14,7 +14,8 @@ from kiosk.core.report import Report, RollCall, SceneReport
 from kiosk.reports.document import Document
 from kiosk.reports.pdf_protocol import protocol_pages
 
-HOW = {"scan": "badge", "sweep": "swept out at the lift"}  # how someone came in or went out; else the words
+# how someone came in or went out; else the words
+HOW = {"scan": "badge", "sweep": "swept out at the lift", "objected": "a performer objected"}
 FLAGS = {
     "admitted_after_revocation": "Admitted after a revocation",
     "entered_twice": "Two entries, no exit",
