@@ -158,6 +158,10 @@ async def test_t_the_ic_records_acknowledgement_told_and_an_objection(db, added_
         assert isinstance(app.screen, ICScreen)
         await keys.press(pilot, "escape")  # lock and leave: the door no longer flags anyone
         await until(pilot, keys, lambda: "not yet told" not in shown(app.screen.query_one("#status")))
+        told_ad = [note for note in app._notifications if note.title == "Must leave the set"]
+        assert [note.message for note in told_ad] == [  # still up at the door, for the AD
+            "Kwame Boateng must leave now: off the approved list of scene 42 (a performer objected), marked out "
+            "of the set."]
     assert [row.ref for row in door.inside(db, "42")] == []
     assert not any(row.ref == "P04" for row in scenes.approved_list(db, "42"))
     assert [body["by"] for body in events_of(db, "list.objection")] == ["Amara Mensah"]

@@ -172,6 +172,14 @@ class AgreedListScreen(ListScreen[Entry]):
                 f"Recorded: {row.name} is off the approved list."
                 + (f" Marked out of: {', '.join(result)}." if result else "")
             )
+            if result:  # for the AD, at the door once IC mode is left: the record has them out, they are not yet
+                self.app.notify(
+                    f"{row.name} must leave now: off the approved list of scene {self.scene} (a performer "
+                    f"objected), marked out of the {' and '.join(result)}.",
+                    title="Must leave the set",
+                    severity="warning",
+                    timeout=120,
+                )
         elif service is agreed_list.told_in_ic_mode:
             self.say(f"Recorded: the performers were told of {row.name} and agreed.")
         else:
