@@ -140,3 +140,15 @@ async def test_the_database_deleted_under_the_door_is_not_recorded_and_says_so(a
         assert "deleted or replaced" in banner(app) and "restart the kiosk" in banner(app)
         await watch_fault(pilot, reads, "deleted or replaced")
         assert app.is_running
+        # and the kiosk can be left, as its words ask: the PIN (a wrong one counted, in memory), Exit the kiosk
+        await keys.press(pilot, "f10")
+        await pilot.press(*"000000", "enter")
+        await keys.settle(pilot)
+        assert "Wrong PIN - 4 tries left" in str(app.screen.query_one("#message").render())
+        await pilot.press(*PIN, "enter")
+        await keys.settle(pilot)
+        assert type(app.screen).__name__ == "SupervisorMenu"
+        option_list = app.screen.query_one("OptionList")
+        option_list.highlighted = [option.id for option in option_list.options].index("exit")
+        await keys.press(pilot, "enter", "enter")
+    assert app.return_code == 0

@@ -60,6 +60,19 @@ def set_pin(db: Store, pin: str, kiosk: str, current: str | None = None) -> None
         )
 
 
+def check_pin_to_leave(db: Store, pin: str) -> None:
+    """The PIN, when the kiosk's files were deleted under it (``Store.lost``) and no try can be recorded: only so
+    that the supervisor can leave the kiosk and start it again, as its words ask.  Each try is counted in memory
+    before it is checked, and after ``MAX_TRIES`` none is checked any more (restart the laptop)."""
+    assert db.lost, "only for a kiosk whose files are gone: otherwise every try is recorded (check_pin)"
+    stored = pin_on_record(db, repairing=True)  # what the connection still reads of the log
+    if stored is None or db.unrecorded_tries >= MAX_TRIES:
+        raise PinRefused("The PIN cannot be checked any more: the database is gone. Restart the laptop.")
+    db.unrecorded_tries += 1
+    if not verify_secret(pin, stored):
+        raise PinRefused(f"Wrong PIN - {MAX_TRIES - db.unrecorded_tries} tries left.")
+
+
 def pin_on_record(db: Store, repairing: bool = False) -> str | None:
     """The PIN's hash as the log holds it (its credential event), never the settings table's copy alone: a hash
     swapped in the table is refused, with the way out (``repairing``: the rebuild, which checks the PIN against

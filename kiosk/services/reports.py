@@ -307,7 +307,7 @@ def day_report(db: Store, day: date | str, tz: tzinfo | None = None) -> Report:
         try:
             day = date.fromisoformat(day.strip())
         except ValueError:
-            raise ServiceError(f"The date must be YYYY-MM-DD, not {day!r}.") from None
+            raise ServiceError(f"{day!r} is not a day: give the date as YYYY-MM-DD (2026-12-01).") from None
     if not date.min < day < date.max:  # its span runs past the calendar's ends (and no door recorded then)
         raise ServiceError(f"No day report for {day.isoformat()}: give a day of the shoot.")
     with snapshot(db):

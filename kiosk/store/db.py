@@ -48,6 +48,12 @@ class Store:
         self.memo = Memo()  # what the door read at its last scan, while nothing else changed the file
         self._opened = {suffix: identity(f"{path}{suffix}") for suffix in ("", "-wal")}  # the files it holds
         self._lost = ""  # why its files are no longer the ones it opened, once found
+        self.unrecorded_tries = 0  # PIN tries checked once nothing could be recorded any more (``lost``)
+
+    @property
+    def lost(self) -> bool:
+        """Whether its files were found deleted or replaced: it reads still, but records nothing any more."""
+        return bool(self._lost)
 
     def check_files(self) -> None:
         """Refuse, with ``StoreError``, to go on when the database file or its write-ahead log at ``path`` is no
@@ -69,7 +75,7 @@ class Store:
         self._lost = (
             f"{shown}: the {which} was deleted or replaced while the kiosk ran: this scan is NOT "
             f"RECORDED - do not admit. {self.rescue(main == self._opened[''])} Then restart the kiosk "
-            "(F10, supervisor PIN, Quit) and check the day's record (`kiosk audit verify`)."
+            "(F10, supervisor PIN, Exit the kiosk) and check the day's record (`kiosk audit verify`)."
         )
         raise StoreError(self._lost)
 
@@ -181,8 +187,8 @@ def explain(path: str | Path, error: sqlite3.Error) -> str:
         return (
             f"{path}-wal (the database's write-ahead log) is missing or empty while its index (-shm) is in "
             "use: it was most likely deleted under a kiosk still running on this file. NOT RECORDED - do "
-            "not admit. That kiosk saves what it holds at its next scan: quit it (F10, supervisor PIN, Quit), "
-            "start it again, then check the record (`kiosk audit verify`)."
+            "not admit. That kiosk saves what it holds at its next scan: quit it (F10, supervisor PIN, Exit the "
+            "kiosk), start it again, then check the record (`kiosk audit verify`)."
         )
     if "disk i/o error" in text:  # e.g. no room left for the shared-memory index when a kiosk starts
         return (

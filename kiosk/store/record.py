@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.core import events as ev
@@ -77,8 +78,6 @@ def wall_ms() -> int:
 
 
 def now_iso(ms: int) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="microseconds")
 
 
@@ -275,8 +274,7 @@ def events_of(db: Store, key: str) -> list[Stored]:
 
 def closed_imports(db: Store, named: Iterable[str]) -> set[str]:
     """Which of the imports ``named`` have their closing event in the log."""
-    named = sorted(named)
-    if not named:  # the keys of scenes, approvals, states... hold no import: no query
+    if not (named := sorted(named)):  # the keys of scenes, approvals, states... hold no import: no query
         return set()
     return {
         key.split("/", 1)[1]
@@ -353,9 +351,8 @@ def latest_intact(db: Store, keys: Sequence[str]) -> dict[str, tuple[Stored, boo
     """For each key that has events, the latest in the order every machine agrees on, and whether that row is
     what the chain says: its payload hashes to its hash, and the next row (or the head) chains from it.  A row
     edited in place shows here, at once, unless the whole log after it was rewritten.  One query for all."""
-    rows = db.execute(_latest_sql(len(keys)), list(keys)).fetchall()
     found = {}
-    for row in rows:
+    for row in db.execute(_latest_sql(len(keys)), list(keys)).fetchall():
         stored = _stored(row)
         following_hash, following_chain, head_id, head_chain = row[11:]
         chain_holds = (

@@ -257,13 +257,13 @@ class RollCallScreen(ModalScreen[None]):
     """Evacuation roll-call: everyone inside any closed set in force now, with zone and time in."""
 
     app: KioskApp
-    BINDINGS = [Binding("escape,i,I", "dismiss(None)", "Back to the door"), Binding("p,P", "print", "Print to PDF")]
+    BINDINGS = [Binding("escape,i,I", "dismiss(None)", "Back to the door"), Binding("p,P", "print", "Save as PDF")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label("Roll-call: inside now", classes="title", id="count")
             yield Table(id="people", cursor_type="none", zebra_stripes=True)
-            yield Static("P: print to PDF    Escape: back to the door", id="keys", markup=False)
+            yield Static("P: save as a PDF to print    Escape: back to the door", id="keys", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Table).set_columns(*INSIDE_COLUMNS)
@@ -288,5 +288,5 @@ class RollCallScreen(ModalScreen[None]):
 
         path = self.app.store.path.parent / f"rollcall-{datetime.now():%Y%m%d-%H%M%S}.pdf"
         written = await self.app.services.draw(render_rollcall, await self.app.services.read(rollcall), path)
-        self.query_one("#keys", Static).update(f"Printed to {written}    Escape: back to the door")
+        self.query_one("#keys", Static).update(f"Saved (not printed yet): {written}    Escape: back to the door")
         self.notify(f"Roll-call PDF: {written}")

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.core.door import SceneState
 from kiosk.services import door, readiness, scenes
+from kiosk.tui.calls import Refused
 from kiosk.tui.screens.form import Form, ListScreen
 from kiosk.tui.widgets import Col, Table
 
@@ -73,8 +74,13 @@ class SupervisorMenu(ModalScreen[None]):
         """Leaving stops the door: say who is still inside before the supervisor confirms."""
         from kiosk.tui.screens.confirm import Confirm
 
-        inside = await self.app.services.read(door.inside)
-        if inside:
+        try:
+            inside = await self.app.services.read(door.inside)
+        except Refused:  # the database is gone or damaged (told already): leaving, to start again, is still possible
+            inside = None
+        if inside is None:
+            who = "Who is inside cannot be read from the database now."
+        elif inside:
             who = "; ".join(f"{row.name} ({row.zone}, scene {row.scene})" for row in inside[:8])
             who = f"Still inside ({len(inside)}): {who}{'; ...' if len(inside) > 8 else ''}"
         else:

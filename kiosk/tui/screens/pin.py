@@ -40,7 +40,10 @@ class PinScreen(ModalScreen[bool]):
         self.app.services.run(self, self._check, event.value, say=self.say, exclusive=True)
 
     async def _check(self, pin: str) -> None:
-        await self.app.services.db(access.check_pin, pin, kiosk=self.app.kiosk_id)
+        if self.app.store.lost:  # nothing can be recorded: the PIN only lets the supervisor leave and restart
+            await self.app.services.db(access.check_pin_to_leave, pin)
+        else:
+            await self.app.services.db(access.check_pin, pin, kiosk=self.app.kiosk_id)
         self.dismiss(True)
 
 
