@@ -54,16 +54,30 @@ def test_a_copy_that_fails_its_check_never_replaces_the_backup_there(db, crew, t
 def test_backups_to_a_folder_rotate_and_come_when_due(db, crew, tmp_path):
     folder = tmp_path / "usb"
     with pytest.raises(ServiceError, match="USB stick"):
-        backup.backup_to_folder(db, folder)
+        backup.backup_to_folder(db, folder, KIOSK)
     folder.mkdir()
     start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     for minutes in (0, 5, 10, 15):
-        backup.backup_to_folder(db, folder, keep=3, now=start + timedelta(minutes=minutes))
-    assert sorted(path.name for path in folder.iterdir()) == [
-        "kiosk-20261201T090500Z.db", "kiosk-20261201T091000Z.db", "kiosk-20261201T091500Z.db"]
-    assert backup.auto_backup(db, folder, keep=3, every=300, now=start + timedelta(minutes=19)) is None
-    made = backup.auto_backup(db, folder, keep=3, every=300, now=start + timedelta(minutes=20))
-    assert made is not None and made.path.name == "kiosk-20261201T092000Z.db" and len(list(folder.iterdir())) == 3
+        backup.backup_to_folder(db, folder, KIOSK, keep=3, now=start + timedelta(minutes=minutes))
+    mine = f"kiosk-{KIOSK}-20261201T"
+    assert sorted(path.name for path in folder.iterdir()) == [f"{mine}090500Z.db", f"{mine}091000Z.db",
+                                                              f"{mine}091500Z.db"]
+    assert backup.auto_backup(db, folder, KIOSK, keep=3, every=300, now=start + timedelta(minutes=19)) is None
+    made = backup.auto_backup(db, folder, KIOSK, keep=3, every=300, now=start + timedelta(minutes=20))
+    assert made is not None and made.path.name == f"{mine}092000Z.db" and len(list(folder.iterdir())) == 3
+
+
+def test_doors_sharing_a_stick_keep_their_own_backups(db, crew, tmp_path):
+    """Every laptop's file is kiosk.db: the backups are named by the kiosk too, and each prunes only its own (a
+    second reader lost one door's only backup to another door's --keep 1)."""
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    for minutes, kiosk in ((0, "stage-door"), (1, "side-door"), (2, "side-door")):
+        backup.backup_to_folder(db, folder, kiosk, keep=1, now=start + timedelta(minutes=minutes))
+    assert sorted(path.name for path in folder.iterdir()) == ["kiosk-side-door-20261201T090200Z.db",
+                                                              "kiosk-stage-door-20261201T090000Z.db"]
+    assert backup.auto_backup(db, folder, "stage-door", every=300, now=start + timedelta(minutes=3)) is None
 
 
 def test_a_restore_keeps_the_current_file_aside_and_puts_the_backup_in_place(db, crew, tmp_path):

@@ -40,7 +40,7 @@ def backup(ctx, dest: Path | None, folder: Path | None, keep: int, as_json: bool
         raise click.UsageError("Give DEST (a file) or --folder DIR, not both.")
     try:
         if folder is not None:
-            made = service.backup_to_folder(ctx.db(), folder, keep)
+            made = service.backup_to_folder(ctx.db(), folder, ctx.kiosk_id, keep)
         else:
             assert dest is not None  # one of the two, checked above
             made = service.backup(ctx.db(), dest)

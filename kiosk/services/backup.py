@@ -86,9 +86,10 @@ def backup(db: Store, dest: Path) -> Backup:
     return Backup(dest, log.rows, log.anchor, dest.stat().st_size)
 
 
-def _backups(folder: Path, stem: str) -> list[tuple[datetime, Path]]:
-    """The backups of the file named ``stem`` in ``folder``, oldest first."""
-    pattern = re.compile(rf"{re.escape(stem)}-(\d{{8}}T\d{{6}}Z)\.db")
+def _backups(folder: Path, stem: str, kiosk: str) -> list[tuple[datetime, Path]]:
+    """The backups this kiosk made of its file named ``stem`` in ``folder``, oldest first: never another door's,
+    on a stick the doors share (every laptop's file is ``kiosk.db`` unless told otherwise)."""
+    pattern = re.compile(rf"{re.escape(stem)}-{re.escape(kiosk)}-(\d{{8}}T\d{{6}}Z)\.db")
     found = []
     for path in folder.iterdir():
         matched = pattern.fullmatch(path.name)
@@ -97,31 +98,31 @@ def _backups(folder: Path, stem: str) -> list[tuple[datetime, Path]]:
     return sorted(found)
 
 
-def backup_to_folder(db: Store, folder: Path, keep: int = KEEP, now: datetime | None = None) -> Backup:
-    """A checked copy in ``folder``, named after the kiosk file and the time (``kiosk-20261201T140200Z.db``);
-    then the oldest beyond the newest ``keep`` are removed."""
+def backup_to_folder(db: Store, folder: Path, kiosk: str, keep: int = KEEP, now: datetime | None = None) -> Backup:
+    """A checked copy in ``folder``, named after the kiosk file, this kiosk and the time
+    (``kiosk-stage-door-20261201T140200Z.db``); then this kiosk's oldest beyond the newest ``keep`` are removed."""
     if keep < 1:
         raise ServiceError("Keep at least one backup.")
     folder = Path(folder)
     if not folder.is_dir():
         raise ServiceError(f"{folder} is not a folder here (is the USB stick in?). Nothing was written.")
     stem = Path(db.path).stem
-    made = backup(db, folder / f"{stem}-{(now or datetime.now(UTC)).strftime(STAMP)}.db")
-    for _, old in _backups(folder, stem)[:-keep]:
+    made = backup(db, folder / f"{stem}-{kiosk}-{(now or datetime.now(UTC)).strftime(STAMP)}.db")
+    for _, old in _backups(folder, stem, kiosk)[:-keep]:
         old.unlink(missing_ok=True)
     return made
 
 
 def auto_backup(
-    db: Store, folder: Path, keep: int = KEEP, every: float = EVERY_SECONDS, now: datetime | None = None
+    db: Store, folder: Path, kiosk: str, keep: int = KEEP, every: float = EVERY_SECONDS, now: datetime | None = None
 ) -> Backup | None:
     """A new backup in ``folder`` when the newest there is ``every`` seconds old or more (None: not due yet).
     Call it as often as you like (the door: every minute, from a thread with its own connection)."""
     now = now or datetime.now(UTC)
-    made = _backups(Path(folder), Path(db.path).stem) if Path(folder).is_dir() else []
+    made = _backups(Path(folder), Path(db.path).stem, kiosk) if Path(folder).is_dir() else []
     if made and (now - made[-1][0]).total_seconds() < every:
         return None
-    return backup_to_folder(db, folder, keep, now)
+    return backup_to_folder(db, folder, kiosk, keep, now)
 
 
 # --- restore ---------------------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ class BackupKeeper:
         self,
         path: Path,
         folder: Path,
+        kiosk: str,
         *,
         every: float = EVERY_SECONDS,
         keep: int = KEEP,
@@ -116,7 +117,8 @@ class BackupKeeper:
         on_status: Callable[[BackupStatus], object] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        self.path, self.folder, self.every, self.keep, self.look = Path(path), Path(folder), every, keep, look
+        self.path, self.folder, self.kiosk = Path(path), Path(folder), kiosk
+        self.every, self.keep, self.look = every, keep, look
         self._on_status = on_status
         self._stop = stop or threading.Event()
         self._lock = threading.Lock()
@@ -165,7 +167,7 @@ class BackupKeeper:
     def try_once(self, db: Store) -> Backup | None:
         """One look: a copy when one is due (None: not due); a failure is told, never raised."""
         try:
-            made = auto_backup(db, self.folder, self.keep, self.every)
+            made = auto_backup(db, self.folder, self.kiosk, self.keep, self.every)
         except Exception as error:  # whatever a stick does when pulled: the door must go on
             short, words = explain(error, self.folder)
             self._tell(_failed(self.status, short, words))

@@ -117,11 +117,18 @@ def _following(path: Path, kiosk: str, hub: HubSettings, stop: Any, wake: Any, t
         told.put(SyncResult(kiosk, error=f"syncing stopped ({type(error).__name__}: {error})", reason="defect"))
 
 
-def _keeping(path: Path, backups: BackupSettings, stop: Any, told: Any) -> None:
+def _keeping(path: Path, kiosk: str, backups: BackupSettings, stop: Any, told: Any) -> None:
     """The backup keeper, in its process: each try's status goes to ``told``."""
     _quiet_and_low(stop)
     BackupKeeper(
-        path, backups.folder, every=backups.every, keep=backups.keep, look=backups.look, on_status=told.put, stop=stop
+        path,
+        backups.folder,
+        kiosk,
+        every=backups.every,
+        keep=backups.keep,
+        look=backups.look,
+        on_status=told.put,
+        stop=stop,
     ).run()
 
 
@@ -217,7 +224,7 @@ class Background:
                 context,
                 "kiosk-backup",
                 _keeping,
-                (self.path, self.backups),
+                (self.path, self.kiosk, self.backups),
                 lambda status: self._post(BackupNews(status)),
             )
             self.keeper.start()
