@@ -175,8 +175,9 @@ def build(path: Path, shown: dict[str, str]) -> dict[str, str]:
         production.init_production(db, shown["production"], KIOSK, checklist_required=False)  # opened unready
         for ref, kind, field in (("C01", "cast", "performer"), ("X01", "crew", "coordinator"),
                                  ("P01", "crew", "crew"), ("G01", "crew", "unlisted")):
+            role = "Intimacy coordinator" if field == "coordinator" else "Operator"  # a scene's IC must be one
             roster.add_person(db, KIOSK, shown[field], kind, shown.get(f"{field}_department", "Camera"),
-                              shown.get(f"{field}_role", "Operator"), ref)
+                              shown.get(f"{field}_role", role), ref)
         cards = badges.plan_badges(db)
         badges.record_badges(db, cards, KIOSK)
         codes = {card.ref: card.code for card in cards}
@@ -210,7 +211,7 @@ async def walk(path: Path, shown: dict[str, str], codes: dict[str, str], keys: K
             screens.check(shown["production"], shown["title"], shown["location"], shown["performer"], shown["crew"],
                           shown["unlisted"])  # the banner, who is inside, the last scans
             await keys.scanner(pilot, codes["X01"])  # the IC walks in: the verdict, and the policy to confirm
-            screens.check(f"ADMIT  {shown['coordinator']} - Camera, Operator",
+            screens.check(f"ADMIT  {shown['coordinator']} - Camera, Intimacy coordinator",
                           "Policy to confirm (P): ")  # with the names of who is still to confirm it
             assert shown["coordinator"] in screens.text().split("Policy to confirm (P): ", 1)[1]
             await keys.press(pilot, "p")  # confirmed: a toast names them
