@@ -65,6 +65,17 @@ def unlock_ic_mode(terminal: Terminal, first_time: bool = False) -> None:
     terminal.wait_for("Only you see this screen")
 
 
+
+def lift_with_ines_inside(terminal: Terminal, codes: dict[str, str]) -> None:
+    """Ines Duarte (crew) scans in, then the AD lifts the set: she is marked out and offered a check-in."""
+    terminal.send(codes["P01"], "Enter")
+    terminal.wait_for("Ines Duarte")
+    terminal.send("x")
+    terminal.wait_for("1 still inside now - they will be marked out")
+    terminal.send("Enter")
+    terminal.wait_for("Check-ins offered to 1")
+    terminal.send("Escape")
+
 def test_a_scanner_at_the_door(production, terminal):
     env, codes = production
     terminal.wait_for("READY - scan a badge")
@@ -242,13 +253,7 @@ def test_the_protocol_at_a_real_door(production, terminal):
     terminal.send("Escape")
     terminal.wait_until_gone("working without an intimacy coordinator")
     assert stored_scans(env) == []
-    terminal.send(codes["P01"], "Enter")
-    terminal.wait_for("Ines Duarte")
-    terminal.send("x")
-    terminal.wait_for("1 still inside now - they will be marked out")
-    terminal.send("Enter")
-    terminal.wait_for("Check-ins offered to 1")
-    terminal.send("Escape")
+    lift_with_ines_inside(terminal, codes)
     terminal.wait_for("Check-ins pending: 2, offered: 1, follow-ups open: 0")
 
 
@@ -272,13 +277,7 @@ def test_the_ic_records_the_list_seen_and_closes_an_offered_check_in(production,
     terminal.send("Escape")  # lock and leave
     terminal.wait_for("READY - scan a badge")
 
-    terminal.send(codes["P01"], "Enter")
-    terminal.wait_for("Ines Duarte")
-    terminal.send("x")
-    terminal.wait_for("1 still inside now - they will be marked out")
-    terminal.send("Enter")
-    terminal.wait_for("Check-ins offered to 1")
-    terminal.send("Escape")
+    lift_with_ines_inside(terminal, codes)
     unlock_ic_mode(terminal)
     assert "Offered" in line_with(terminal.wait_for("Offered"), "Ines Duarte")
     terminal.send("n")  # the cursor starts on the first row: Ines's offer

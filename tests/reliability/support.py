@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from kiosk import DATA
@@ -129,3 +130,25 @@ def sql(path, statement: str, params=()) -> None:
         conn.execute(statement, params)
     finally:
         conn.close()
+
+
+def committed(output: Path) -> set[str]:
+    """The scan ids a scanner has printed whole so far: each was on disk before it was printed."""
+    lines = output.read_text(encoding="utf-8").split("\n")[:-1]
+    return {line.split()[0] for line in lines}
+
+
+def start_scanners(path: Path, codes: dict[str, str], tmp_path: Path, name: str) -> tuple[list, list[Path]]:
+    """Two kiosk processes scanning ``path`` flat out (``tests.reliability.scanner``, for up to ten minutes), each
+    printing what it committed to its own file; returns (the processes, their files) once both have scanned."""
+    inputs = scan_inputs(codes, tmp_path)
+    outputs = [tmp_path / f"scanner-{letter}.txt" for letter in "ab"]
+    scanners = [subprocess.Popen([sys.executable, "-m", "tests.reliability.scanner", str(path), inputs,
+                                  f"{name}-{letter}", "600"], stdout=output.open("w"), stderr=subprocess.PIPE,
+                                 text=True, cwd=Path(__file__).parents[2])
+                for letter, output in zip("ab", outputs, strict=True)]
+    deadline = time.monotonic() + 60
+    while not all(committed(output) for output in outputs):  # both scanning
+        assert time.monotonic() < deadline, "the scanners printed nothing"
+        time.sleep(0.05)
+    return scanners, outputs

@@ -8,10 +8,9 @@ import csv
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tests.reliability.support import scan_inputs
+from tests.reliability.support import start_scanners
 
 ROOT = Path(__file__).parents[2]
 ROUNDS = 12
@@ -29,17 +28,8 @@ def audit_line(report: Path) -> dict:
 
 def test_audit_verify_and_a_report_say_intact_while_doors_scan(production_file, tmp_path):
     path, codes = production_file
-    inputs = scan_inputs(codes, tmp_path)
-    outputs = [tmp_path / f"scanner-{letter}.txt" for letter in "ab"]
-    scanners = [subprocess.Popen([sys.executable, "-m", "tests.reliability.scanner", str(path), inputs,
-                                  f"door-{letter}", "300"], stdout=output.open("w"), stderr=subprocess.PIPE,
-                                 text=True, cwd=ROOT)
-                for letter, output in zip("ab", outputs, strict=True)]
+    scanners, outputs = start_scanners(path, codes, tmp_path, "door")
     try:
-        deadline = time.monotonic() + 60
-        while not all(output.read_text() for output in outputs):  # both scanning
-            assert time.monotonic() < deadline, "the scanners printed nothing"
-            time.sleep(0.05)
         lines_before = sum(len(output.read_text().splitlines()) for output in outputs)
         for number in range(ROUNDS):
             verified = kiosk("--db", path, "audit", "verify")

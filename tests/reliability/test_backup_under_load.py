@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tests.reliability.support import scan_inputs, size, stored_scan_ids
+from tests.reliability.support import committed, size, start_scanners, stored_scan_ids
 
 ROOT = Path(__file__).parents[2]
 
@@ -18,27 +17,12 @@ def kiosk(*args) -> subprocess.CompletedProcess:
                           check=False, cwd=ROOT)
 
 
-def committed(output: Path) -> set[str]:
-    """The scan ids a scanner has printed whole so far: each was on disk before it was printed."""
-    lines = output.read_text(encoding="utf-8").split("\n")[:-1]
-    return {line.split()[0] for line in lines}
-
-
 def test_a_backup_taken_while_scans_run_restores_to_a_file_holding_every_scan_before_it(
         production_file, tmp_path, figures):
     path, codes = production_file
-    inputs = scan_inputs(codes, tmp_path)
-    outputs = [tmp_path / f"scanner-{letter}.txt" for letter in "ab"]
-    scanners = [subprocess.Popen([sys.executable, "-m", "tests.reliability.scanner", str(path), inputs,
-                                  f"load-{letter}", "600"], stdout=output.open("w"), stderr=subprocess.PIPE,
-                                 text=True, cwd=ROOT)
-                for letter, output in zip("ab", outputs, strict=True)]
+    scanners, outputs = start_scanners(path, codes, tmp_path, "load")
     rounds, checked = size("backup_rounds"), 0
     try:
-        deadline = time.monotonic() + 60
-        while not all(committed(output) for output in outputs):  # both scanning
-            assert time.monotonic() < deadline, "the scanners printed nothing"
-            time.sleep(0.05)
         for number in range(rounds):
             before = set().union(*(committed(output) for output in outputs))
             copy = tmp_path / f"copy-{number}.db"
