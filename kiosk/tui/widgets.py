@@ -53,7 +53,7 @@ READY_WORDS = {
     "hold": ("HOLD - nobody new comes in; people may leave", "When the performers are ready again, press H."),
     "hold for the IC": (
         "HOLD until the IC is here - nobody new comes in; people may leave",
-        "The IC scans their badge at the set door (Z: this door to SET); then H opens the set again.",
+        "The IC's badge at the set door (Z: this door to SET), then H reopens.",  # fits 80 columns
     ),
     "lifted": (
         "CLOSED SET LIFTED - this door is not checking badges",
